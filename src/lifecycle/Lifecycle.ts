@@ -1,0 +1,161 @@
+/**
+ * The lifecycle kit: a component layer declares its name and stop budget once, and the kit
+ * logs `starting` / `started` / `stopping` / `stopped` with `duration_ms`, counts the fibers
+ * the component owns, records how long it took to stop, and abandons a finalizer that overruns
+ * its budget so that shutdown always continues.
+ *
+ * ```ts
+ * export const layer = Layer.effect(Connection, make).pipe(
+ *   Lifecycle.component({ name: "connection:public", stopBudget: "2 seconds" })
+ * )
+ * ```
+ *
+ * Wrap the component's own layer *before* providing its dependencies: the dependencies then stay
+ * outside the component's scope and are released after it, which is what makes the layer graph
+ * the shutdown order.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
+import { dual } from "effect/Function"
+
+/** What a component declares about itself. */
+export interface ComponentOptions {
+  /** Shown as `component` in every lifecycle log line and metric attribute. */
+  readonly name: string
+  /**
+   * How long releasing the component may take (close handshakes, drains, cancel-all).
+   * Past it the release is abandoned, logged as a failed shutdown and counted. Default 5 s.
+   */
+  readonly stopBudget?: Duration.Input | undefined
+}
+
+/** The four phases of a component's life, in order. */
+export type Phase = "starting" | "started" | "stopping" | "stopped"
+
+/** One entry of the lifecycle log. */
+export interface LifecycleEvent {
+  readonly component: string
+  readonly phase: Phase
+  /** For `started` and `stopped`: time since `starting` / `stopping`. */
+  readonly durationMs?: number | undefined
+  /** For `stopped`: `"ok"`, `"failed"` (the release failed) or `"abandoned"` (over budget). */
+  readonly outcome?: "ok" | "failed" | "abandoned" | undefined
+}
+
+/**
+ * Receives every lifecycle event in addition to the log. Tests provide a recorder to prove the
+ * shutdown order; the default does nothing.
+ */
+export const LifecycleObserver = Context.Reference<((event: LifecycleEvent) => void) | undefined>(
+  "scoped-exchange/lifecycle/LifecycleObserver",
+  { defaultValue: () => undefined }
+)
+
+/** Fibers alive per component (gauge, attribute `component`). */
+export const fibersAlive = Metric.gauge("scoped_exchange_component_fibers_alive", {
+  description: "Fibers currently alive that were forked by a component"
+})
+
+/** Shutdown duration per component, in milliseconds (histogram, attribute `component`). */
+export const shutdownDuration = Metric.histogram("scoped_exchange_component_shutdown_ms", {
+  description: "Time a component took to release its resources",
+  boundaries: Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 })
+})
+
+/** Finalizers that overran their budget or failed (counter, attribute `component`). */
+export const failedShutdowns = Metric.counter("scoped_exchange_component_failed_shutdowns", {
+  description: "Component releases that overran their stop budget or failed"
+})
+
+const defaultStopBudget = Duration.seconds(5)
+
+/**
+ * Chains a fiber-counting hook in front of whatever fiber runtime metrics service is already
+ * installed, so nested components and the leak checker all see the same fibers.
+ */
+const trackFibers = (
+  gauge: Metric.Gauge<number>,
+  outer: Metric.FiberRuntimeMetricsService | undefined
+): Metric.FiberRuntimeMetricsService => ({
+  recordFiberStart(context) {
+    gauge.modifyUnsafe(1, context)
+    outer?.recordFiberStart(context)
+  },
+  recordFiberEnd(context, exit) {
+    gauge.modifyUnsafe(-1, context)
+    outer?.recordFiberEnd(context, exit)
+  }
+})
+
+/**
+ * Declares `self` as a named component with a stop budget. The wrapped layer is built in a scope
+ * of its own; releasing it is logged, timed and bounded by the budget.
+ */
+export const component: {
+  (options: ComponentOptions): <A, E, R>(self: Layer.Layer<A, E, R>) => Layer.Layer<A, E, R>
+  <A, E, R>(self: Layer.Layer<A, E, R>, options: ComponentOptions): Layer.Layer<A, E, R>
+} = dual(2, <A, E, R>(self: Layer.Layer<A, E, R>, options: ComponentOptions): Layer.Layer<A, E, R> => {
+  const name = options.name
+  const budget = Duration.fromInputUnsafe(options.stopBudget ?? defaultStopBudget)
+  const attributes = { component: name }
+  const gauge = Metric.withAttributes(fibersAlive, attributes)
+  const histogram = Metric.withAttributes(shutdownDuration, attributes)
+  const failures = Metric.withAttributes(failedShutdowns, attributes)
+
+  return Layer.fromBuildMemo((memoMap, scope) =>
+    Effect.gen(function*() {
+      const observer = yield* LifecycleObserver
+      const emit = (event: LifecycleEvent) =>
+        Effect.suspend(() => {
+          observer?.(event)
+          const annotations: Record<string, unknown> = { component: name }
+          if (event.durationMs !== undefined) annotations.duration_ms = event.durationMs
+          if (event.outcome !== undefined && event.outcome !== "ok") annotations.outcome = event.outcome
+          const log = event.outcome === "abandoned" || event.outcome === "failed"
+            ? Effect.logWarning(event.phase)
+            : Effect.logInfo(event.phase)
+          return Effect.annotateLogs(log, annotations)
+        })
+
+      const startedAt = performance.now()
+      yield* emit({ component: name, phase: "starting" })
+      const own = yield* Scope.fork(scope, "sequential")
+      const outerTracker = yield* Metric.FiberRuntimeMetrics
+      const context = yield* Layer.buildWithMemoMap(self, memoMap, own).pipe(
+        Effect.provideService(Metric.FiberRuntimeMetrics, trackFibers(gauge, outerTracker)),
+        Effect.onError((cause) => Scope.close(own, Exit.failCause(cause)))
+      )
+      yield* emit({ component: name, phase: "started", durationMs: Math.round(performance.now() - startedAt) })
+
+      // Registered after `own` was forked, so it runs before the parent would close `own`.
+      yield* Scope.addFinalizerExit(scope, (exit) =>
+        Effect.gen(function*() {
+          const stoppingAt = performance.now()
+          yield* emit({ component: name, phase: "stopping" })
+          // The release runs in a fiber of its own so that, past the budget, we can walk away
+          // from it: an abandoned finalizer must not hold the rest of the shutdown hostage.
+          const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
+          const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget))
+          const durationMs = Math.round(performance.now() - stoppingAt)
+          let outcome: "ok" | "failed" | "abandoned" = "ok"
+          if (result._tag === "None") {
+            outcome = "abandoned"
+            yield* Effect.logWarning(`release overran its stop budget of ${Duration.format(budget)}; abandoned`).pipe(
+              Effect.annotateLogs(attributes)
+            )
+          } else if (Exit.isFailure(result.value)) {
+            outcome = "failed"
+            yield* Effect.logWarning("release failed", Cause.pretty(result.value.cause)).pipe(
+              Effect.annotateLogs(attributes)
+            )
+          }
+          if (outcome !== "ok") yield* Metric.update(failures, 1)
+          yield* Metric.update(histogram, durationMs)
+          yield* emit({ component: name, phase: "stopped", durationMs, outcome })
+        })
+      )
+      return context
+    })
+  )
+})

@@ -1,0 +1,124 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as net from "node:net"
+import { Cause, Context, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
+import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+
+class Inner extends Context.Service<Inner, { readonly id: string }>()("test/Inner") {}
+class Outer extends Context.Service<Outer, { readonly id: string }>()("test/Outer") {}
+
+const record = () => {
+  const events: Array<Lifecycle.LifecycleEvent> = []
+  return { events, observe: (event: Lifecycle.LifecycleEvent) => events.push(event) }
+}
+
+describe("Lifecycle.component", () => {
+  it.live("logs the four phases in order and releases dependents before their dependencies", () =>
+    Effect.gen(function*() {
+      const { events, observe } = record()
+      const inner = Layer.succeed(Inner, { id: "inner" }).pipe(Lifecycle.component({ name: "inner" }))
+      const outer = Layer.effect(
+        Outer,
+        Effect.gen(function*() {
+          const inner = yield* Inner
+          return { id: `outer(${inner.id})` }
+        })
+      ).pipe(Lifecycle.component({ name: "outer" }), Layer.provide(inner))
+
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(outer, scope).pipe(
+        Effect.provideService(Lifecycle.LifecycleObserver, observe)
+      )
+      assert.strictEqual(Context.get(context, Outer).id, "outer(inner)")
+      yield* Scope.close(scope, Exit.void)
+
+      assert.deepStrictEqual(events.map((e) => `${e.component}:${e.phase}`), [
+        "inner:starting",
+        "inner:started",
+        "outer:starting",
+        "outer:started",
+        "outer:stopping",
+        "outer:stopped",
+        "inner:stopping",
+        "inner:stopped"
+      ])
+      for (const e of events.filter((e) => e.phase === "stopped")) assert.strictEqual(e.outcome, "ok")
+    }))
+
+  it.live("abandons a release that overruns its budget, counts it, and shutdown continues", () =>
+    Effect.gen(function*() {
+      const { events, observe } = record()
+      const stuck = Layer.effectDiscard(Effect.addFinalizer(() => Effect.never)).pipe(
+        Lifecycle.component({ name: "stuck", stopBudget: "50 millis" })
+      )
+      const failedBefore = (yield* Metric.value(
+        Metric.withAttributes(Lifecycle.failedShutdowns, { component: "stuck" })
+      )).count
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(stuck, scope).pipe(Effect.provideService(Lifecycle.LifecycleObserver, observe))
+      const started = performance.now()
+      yield* Scope.close(scope, Exit.void)
+      const elapsed = performance.now() - started
+
+      const stopped = events.find((e) => e.phase === "stopped")
+      assert.strictEqual(stopped?.outcome, "abandoned")
+      assert.isBelow(elapsed, 2_000, "close must not wait for the abandoned finalizer")
+      const failedAfter = (yield* Metric.value(
+        Metric.withAttributes(Lifecycle.failedShutdowns, { component: "stuck" })
+      )).count
+      assert.strictEqual(failedAfter - failedBefore, 1)
+    }))
+
+  it.live("counts the fibers a component owns while it runs", () =>
+    Effect.gen(function*() {
+      const gauge = Metric.withAttributes(Lifecycle.fibersAlive, { component: "forker" })
+      const forker = Layer.effectDiscard(
+        Effect.forkScoped(Effect.never).pipe(Effect.andThen(Effect.forkScoped(Effect.never)))
+      ).pipe(Lifecycle.component({ name: "forker" }))
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(forker, scope)
+      assert.strictEqual((yield* Metric.value(gauge)).value, 2)
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual((yield* Metric.value(gauge)).value, 0)
+    }))
+})
+
+describe("LeakCheck.scoped", () => {
+  it.live("passes when everything forked is owned by the scope", () =>
+    LeakCheck.scoped(Effect.forkScoped(Effect.never).pipe(Effect.as("ok"))).pipe(
+      Effect.map((result) => assert.strictEqual(result, "ok"))
+    ))
+
+  it.live("reports a fiber that outlives the scope", () =>
+    Effect.gen(function*() {
+      let leaked: Fiber.Fiber<never> | undefined
+      const exit = yield* LeakCheck.scoped(
+        Effect.forkDetach(Effect.never).pipe(Effect.tap((f) => Effect.sync(() => (leaked = f)))),
+        { settle: "50 millis" }
+      ).pipe(Effect.exit)
+      if (leaked) yield* Fiber.interrupt(leaked)
+      // Effect.never keeps the event loop alive with a timer, so the leaked fiber shows up twice.
+      assert.deepStrictEqual(failureOf(exit), { fibers: 1, handles: { Timeout: 1 } })
+    }))
+
+  it.live("reports a server socket that outlives the scope", () =>
+    Effect.gen(function*() {
+      const server = net.createServer()
+      const exit = yield* LeakCheck.scoped(
+        Effect.callback<void>((resume) => {
+          server.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        { settle: "50 millis" }
+      ).pipe(Effect.exit)
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+      assert.deepStrictEqual(failureOf(exit), { fibers: 0, handles: { TCPServerWrap: 1 } })
+    }))
+})
+
+const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
+  if (Exit.isSuccess(exit)) return "succeeded"
+  const error = Cause.findErrorOption(exit.cause)
+  if (error._tag === "None" || !(error.value instanceof LeakCheck.LeakDetected)) return "other failure"
+  return { fibers: error.value.fibers, handles: error.value.handles }
+}
