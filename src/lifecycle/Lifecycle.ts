@@ -88,6 +88,89 @@ const trackFibers = (
   }
 })
 
+interface Managed {
+  readonly name: string
+  readonly budget: Duration.Duration
+  readonly gauge: Metric.Gauge<number>
+  readonly histogram: Metric.Histogram<number>
+  readonly failures: Metric.Counter<number>
+}
+
+const managed = (options: ComponentOptions): Managed => {
+  const attributes = { component: options.name }
+  return {
+    name: options.name,
+    budget: Duration.fromInputUnsafe(options.stopBudget ?? defaultStopBudget),
+    gauge: Metric.withAttributes(fibersAlive, attributes),
+    histogram: Metric.withAttributes(shutdownDuration, attributes),
+    failures: Metric.withAttributes(failedShutdowns, attributes)
+  }
+}
+
+/**
+ * The one mechanism behind {@link component} and {@link scoped}: build in a scope of the
+ * component's own (forked from `parent`), log and time it, and register a bounded release.
+ */
+const manage = <A, E, R>(
+  m: Managed,
+  parent: Scope.Scope,
+  build: (own: Scope.Scope) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    const { budget, name } = m
+    const observer = yield* LifecycleObserver
+    const emit = (event: LifecycleEvent) =>
+      Effect.suspend(() => {
+        observer?.(event)
+        const annotations: Record<string, unknown> = { component: name }
+        if (event.durationMs !== undefined) annotations.duration_ms = event.durationMs
+        if (event.outcome !== undefined && event.outcome !== "ok") annotations.outcome = event.outcome
+        const log = event.outcome === "abandoned" || event.outcome === "failed"
+          ? Effect.logWarning(event.phase)
+          : Effect.logInfo(event.phase)
+        return Effect.annotateLogs(log, annotations)
+      })
+
+    const startedAt = performance.now()
+    yield* emit({ component: name, phase: "starting" })
+    const own = yield* Scope.fork(parent, "sequential")
+    const outerTracker = yield* Metric.FiberRuntimeMetrics
+    const value = yield* build(own).pipe(
+      Effect.provideService(Metric.FiberRuntimeMetrics, trackFibers(m.gauge, outerTracker)),
+      Effect.onError((cause) => Scope.close(own, Exit.failCause(cause)))
+    )
+    yield* emit({ component: name, phase: "started", durationMs: Math.round(performance.now() - startedAt) })
+
+    // Registered after `own` was forked, so it runs before the parent would close `own`.
+    yield* Scope.addFinalizerExit(parent, (exit) =>
+      Effect.gen(function*() {
+        const stoppingAt = performance.now()
+        yield* emit({ component: name, phase: "stopping" })
+        // The release runs in a fiber of its own so that, past the budget, we can walk away
+        // from it: an abandoned finalizer must not hold the rest of the shutdown hostage.
+        const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
+        const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget))
+        const durationMs = Math.round(performance.now() - stoppingAt)
+        let outcome: "ok" | "failed" | "abandoned" = "ok"
+        if (result._tag === "None") {
+          outcome = "abandoned"
+          yield* Effect.logWarning(`release overran its stop budget of ${Duration.format(budget)}; abandoned`).pipe(
+            Effect.annotateLogs({ component: name })
+          )
+        } else if (Exit.isFailure(result.value)) {
+          outcome = "failed"
+          yield* Effect.logWarning("release failed", Cause.pretty(result.value.cause)).pipe(
+            Effect.annotateLogs({ component: name })
+          )
+        }
+        if (outcome !== "ok") yield* Metric.update(m.failures, 1)
+        yield* Metric.update(m.histogram, durationMs)
+        yield* emit({ component: name, phase: "stopped", durationMs, outcome })
+      })
+    )
+    return value
+  })
+
 /**
  * Declares `self` as a named component with a stop budget. The wrapped layer is built in a scope
  * of its own; releasing it is logged, timed and bounded by the budget.
@@ -96,66 +179,25 @@ export const component: {
   (options: ComponentOptions): <A, E, R>(self: Layer.Layer<A, E, R>) => Layer.Layer<A, E, R>
   <A, E, R>(self: Layer.Layer<A, E, R>, options: ComponentOptions): Layer.Layer<A, E, R>
 } = dual(2, <A, E, R>(self: Layer.Layer<A, E, R>, options: ComponentOptions): Layer.Layer<A, E, R> => {
-  const name = options.name
-  const budget = Duration.fromInputUnsafe(options.stopBudget ?? defaultStopBudget)
-  const attributes = { component: name }
-  const gauge = Metric.withAttributes(fibersAlive, attributes)
-  const histogram = Metric.withAttributes(shutdownDuration, attributes)
-  const failures = Metric.withAttributes(failedShutdowns, attributes)
-
+  const m = managed(options)
   return Layer.fromBuildMemo((memoMap, scope) =>
-    Effect.gen(function*() {
-      const observer = yield* LifecycleObserver
-      const emit = (event: LifecycleEvent) =>
-        Effect.suspend(() => {
-          observer?.(event)
-          const annotations: Record<string, unknown> = { component: name }
-          if (event.durationMs !== undefined) annotations.duration_ms = event.durationMs
-          if (event.outcome !== undefined && event.outcome !== "ok") annotations.outcome = event.outcome
-          const log = event.outcome === "abandoned" || event.outcome === "failed"
-            ? Effect.logWarning(event.phase)
-            : Effect.logInfo(event.phase)
-          return Effect.annotateLogs(log, annotations)
-        })
-
-      const startedAt = performance.now()
-      yield* emit({ component: name, phase: "starting" })
-      const own = yield* Scope.fork(scope, "sequential")
-      const outerTracker = yield* Metric.FiberRuntimeMetrics
-      const context = yield* Layer.buildWithMemoMap(self, memoMap, own).pipe(
-        Effect.provideService(Metric.FiberRuntimeMetrics, trackFibers(gauge, outerTracker)),
-        Effect.onError((cause) => Scope.close(own, Exit.failCause(cause)))
-      )
-      yield* emit({ component: name, phase: "started", durationMs: Math.round(performance.now() - startedAt) })
-
-      // Registered after `own` was forked, so it runs before the parent would close `own`.
-      yield* Scope.addFinalizerExit(scope, (exit) =>
-        Effect.gen(function*() {
-          const stoppingAt = performance.now()
-          yield* emit({ component: name, phase: "stopping" })
-          // The release runs in a fiber of its own so that, past the budget, we can walk away
-          // from it: an abandoned finalizer must not hold the rest of the shutdown hostage.
-          const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
-          const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget))
-          const durationMs = Math.round(performance.now() - stoppingAt)
-          let outcome: "ok" | "failed" | "abandoned" = "ok"
-          if (result._tag === "None") {
-            outcome = "abandoned"
-            yield* Effect.logWarning(`release overran its stop budget of ${Duration.format(budget)}; abandoned`).pipe(
-              Effect.annotateLogs(attributes)
-            )
-          } else if (Exit.isFailure(result.value)) {
-            outcome = "failed"
-            yield* Effect.logWarning("release failed", Cause.pretty(result.value.cause)).pipe(
-              Effect.annotateLogs(attributes)
-            )
-          }
-          if (outcome !== "ok") yield* Metric.update(failures, 1)
-          yield* Metric.update(histogram, durationMs)
-          yield* emit({ component: name, phase: "stopped", durationMs, outcome })
-        })
-      )
-      return context
-    })
+    manage(m, scope, (own) => Layer.buildWithMemoMap(self, memoMap, own))
   )
 })
+
+/**
+ * The same as {@link component} for a scoped constructor (`make`), for components an app creates
+ * more than once (a public and a private connection): `self` acquires its resources in a scope of
+ * its own, released (logged, timed, bounded) when the caller's scope closes.
+ */
+export const scoped: {
+  (options: ComponentOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Scope.Scope>
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: ComponentOptions): Effect.Effect<A, E, R | Scope.Scope>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: ComponentOptions): Effect.Effect<A, E, R | Scope.Scope> => {
+    const m = managed(options)
+    return Effect.flatMap(Effect.scope, (scope) =>
+      manage(m, scope, (own) => Scope.provide(self, own) as Effect.Effect<A, E, R>))
+  }
+)

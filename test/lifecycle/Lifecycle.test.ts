@@ -122,3 +122,32 @@ const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
   if (error._tag === "None" || !(error.value instanceof LeakCheck.LeakDetected)) return "other failure"
   return { fibers: error.value.fibers, handles: error.value.handles }
 }
+
+describe("Lifecycle.scoped", () => {
+  it.live("manages a scoped constructor like a layer, once per instance", () =>
+    Effect.gen(function*() {
+      const { events, observe } = record()
+      const released: Array<string> = []
+      const make = (name: string) =>
+        Effect.acquireRelease(Effect.succeed(name), () => Effect.sync(() => released.push(name))).pipe(
+          Lifecycle.scoped({ name })
+        )
+      yield* Effect.scoped(
+        Effect.gen(function*() {
+          assert.strictEqual(yield* make("a"), "a")
+          assert.strictEqual(yield* make("b"), "b")
+        })
+      ).pipe(Effect.provideService(Lifecycle.LifecycleObserver, observe))
+      assert.deepStrictEqual(released, ["b", "a"])
+      assert.deepStrictEqual(events.map((e) => `${e.component}:${e.phase}`), [
+        "a:starting",
+        "a:started",
+        "b:starting",
+        "b:started",
+        "b:stopping",
+        "b:stopped",
+        "a:stopping",
+        "a:stopped"
+      ])
+    }))
+})
