@@ -1,0 +1,69 @@
+/**
+ * MEXC Spot v3 request signing, shared by the real MEXC REST client and the simulator (which
+ * verifies what clients send).
+ *
+ * `signature` is the lowercase hex HMAC-SHA256, keyed with the API secret, of the query string
+ * followed directly by the request body (no `&` between them). The secret stays `Redacted` up to
+ * the HMAC call.
+ *
+ * @since 0.1.0
+ */
+import { createHmac, timingSafeEqual } from "node:crypto"
+import { Redacted } from "effect"
+
+/** Header carrying the API key on SIGNED requests. */
+export const apiKeyHeader = "X-MEXC-APIKEY"
+
+/** Default `recvWindow` in milliseconds when a request sends none. */
+export const defaultRecvWindow = 5_000
+
+/** Largest `recvWindow` MEXC accepts (700005 above it). */
+export const maxRecvWindow = 60_000
+
+/** The string MEXC signs: query string, then body, concatenated. */
+export const totalParams = (queryString: string, body: string): string => queryString + body
+
+/** Lowercase hex HMAC-SHA256 of `payload` keyed with `secret`. */
+export const sign = (secret: Redacted.Redacted<string> | string, payload: string): string =>
+  createHmac("sha256", typeof secret === "string" ? secret : Redacted.value(secret)).update(payload).digest("hex")
+
+/**
+ * Checks `signature` against the expected one in constant time. Comparison is case-insensitive on
+ * the hex digits, as MEXC's is.
+ */
+export const verify = (
+  secret: Redacted.Redacted<string> | string,
+  payload: string,
+  signature: string
+): boolean => {
+  const expected = Buffer.from(sign(secret, payload), "latin1")
+  const given = Buffer.from(signature.toLowerCase(), "latin1")
+  return expected.length === given.length && timingSafeEqual(expected, given)
+}
+
+/**
+ * Whether a request's `timestamp` is acceptable at `serverTime`: not more than 1 s in the future,
+ * and not older than `recvWindow`.
+ */
+export const timestampAccepted = (timestamp: number, serverTime: number, recvWindow: number): boolean =>
+  timestamp < serverTime + 1_000 && serverTime - timestamp <= recvWindow
+
+/**
+ * Appends `timestamp`, `recvWindow` and `signature` to `params` and returns the signed query string
+ * (the form most MEXC clients send, even for POST and DELETE, with an empty body).
+ */
+export const signQuery = (
+  secret: Redacted.Redacted<string> | string,
+  params: Readonly<Record<string, string | number | undefined>>,
+  timestamp: number,
+  recvWindow: number = defaultRecvWindow
+): string => {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) search.append(key, String(value))
+  }
+  search.append("recvWindow", String(recvWindow))
+  search.append("timestamp", String(timestamp))
+  const query = search.toString()
+  return `${query}&signature=${sign(secret, query)}`
+}
