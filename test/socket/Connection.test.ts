@@ -1,0 +1,280 @@
+import * as NodeWS from "@effect/platform-node/NodeWS"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Scope, Stream } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+import * as Connection from "../../src/socket/Connection.ts"
+import * as Protocol from "../../src/socket/Protocol.ts"
+import * as DeafWsServer from "../support/DeafWsServer.ts"
+import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
+
+/** A sink that records every frame and counts the ones that are not valid JSON. */
+const recordingSink = () => {
+  const frames: Array<Connection.Frame> = []
+  let garbage = 0
+  const sink: Connection.FrameSink = (batch: NonEmptyReadonlyArray<Connection.Frame>) =>
+    Effect.sync(() => {
+      for (const frame of batch) {
+        frames.push(frame)
+        if (typeof frame === "string") {
+          try {
+            JSON.parse(frame)
+          } catch {
+            garbage++
+          }
+        }
+      }
+    })
+  return { frames, sink, garbage: () => garbage }
+}
+
+const fast = {
+  protocol: Protocol.mexc,
+  backoff: { initial: "20 millis", max: "200 millis", jitter: 0 },
+  openTimeout: "2 seconds",
+  closeTimeout: "200 millis",
+  writeTimeout: "3 seconds"
+} as const
+
+const connect = (url: string, sink: Connection.FrameSink, extra?: Partial<Connection.ConnectionOptions>) =>
+  Connection.make({ name: "test", url, sink, ...fast, ...extra }).pipe(
+    Effect.provide(NodeWS.layerWebSocketConstructor)
+  )
+
+const dataFrames = (frames: ReadonlyArray<Connection.Frame>) =>
+  frames.filter((f): f is string => typeof f === "string" && f.startsWith("{\"n\":"))
+
+const subscribeMessages = (log: ReadonlyArray<string> | undefined, method = "SUBSCRIPTION") =>
+  (log ?? []).flatMap((text) => {
+    const msg = JSON.parse(text) as { method: string; params: Array<string> }
+    return msg.method === method ? msg.params : []
+  })
+
+describe("Connection", () => {
+  it.live("delivers frames in order, keeps acks and pongs off the data path, and sends", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { frames, sink } = recordingSink()
+      const conn = yield* connect(server.url, sink)
+      yield* conn.awaitOpen
+      yield* conn.subscribe("spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT")
+      yield* server.waitFor("subscribe", () => subscribeMessages(server.received[0]).length === 1)
+      for (let n = 0; n < 500; n++) server.broadcast(JSON.stringify({ n }))
+      server.broadcast(new Uint8Array([1, 2, 3]))
+      yield* server.waitFor("frames", () => frames.length === 501)
+      assert.deepStrictEqual(dataFrames(frames).map((f) => (JSON.parse(f) as { n: number }).n), [
+        ...Array(500).keys()
+      ])
+      assert.deepStrictEqual(frames[500], new Uint8Array([1, 2, 3]))
+      yield* conn.send("{\"method\":\"PING\"}")
+      yield* server.waitFor("ping", () => server.received[0]!.includes("{\"method\":\"PING\"}"))
+      const stats = yield* conn.stats
+      assert.strictEqual(stats.framesDelivered, 501)
+      assert.isAtLeast(stats.controlFrames, 1, "the subscribe ack is consumed by the connection")
+    })))
+
+  it.live("reconnects after the server drops it and replays every held subscription", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { frames, sink } = recordingSink()
+      const conn = yield* connect(server.url, sink)
+      const states: Array<string> = []
+      yield* conn.states.pipe(Stream.runForEach((s) => Effect.sync(() => states.push(s._tag))), Effect.forkScoped)
+      yield* conn.subscribe("a")
+      yield* conn.subscribe("b")
+      yield* server.waitFor("two subscribes", () => subscribeMessages(server.received[0]).length === 2)
+
+      server.dropAll()
+      yield* server.waitFor("second connection", () => server.accepted() === 2)
+      yield* server.waitFor("replay", () => subscribeMessages(server.received[1]).length === 2)
+      assert.deepStrictEqual(subscribeMessages(server.received[1]), ["a", "b"])
+
+      server.closeAll(1001)
+      yield* server.waitFor("third connection", () => server.accepted() === 3)
+      yield* server.waitFor("replay", () => subscribeMessages(server.received[2]).length === 2)
+      yield* conn.awaitOpen
+      server.broadcast(JSON.stringify({ n: 1 }))
+      yield* server.waitFor("frame after reconnect", () => dataFrames(frames).length === 1)
+
+      const stats = yield* conn.stats
+      assert.strictEqual(stats.connects, 3)
+      assert.strictEqual(stats.reconnects, 2)
+      assert.includeMembers(states, ["Open", "Reconnecting", "Connecting"])
+    })))
+
+  it.live("keeps retrying while connections are refused, then connects", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { sink } = recordingSink()
+      yield* server.refuse()
+      const conn = yield* connect(server.url, sink)
+      const attempts: Array<number> = []
+      yield* conn.states.pipe(
+        Stream.runForEach((s) => Effect.sync(() => s._tag === "Reconnecting" && attempts.push(s.attempt))),
+        Effect.forkScoped
+      )
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(server.accepted(), 0)
+      yield* server.accept()
+      yield* conn.awaitOpen
+      assert.strictEqual(server.accepted(), 1)
+      assert.isAtLeast(attempts.length, 2)
+      assert.deepStrictEqual(attempts, attempts.map((_, i) => i + 1), "attempts count up while refused")
+    })))
+
+  it.live("drops a half-open connection that goes silent and reconnects", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { sink } = recordingSink()
+      const conn = yield* connect(server.url, sink, { pingInterval: "50 millis", staleAfter: "300 millis" })
+      yield* conn.awaitOpen
+      server.silent = true
+      yield* server.waitFor("reconnect after stale", () => server.accepted() === 2, 5_000)
+      server.silent = false
+      yield* conn.awaitOpen
+      const stats = yield* conn.stats
+      assert.isAtLeast(stats.staleDrops, 1)
+      assert.isAbove(server.received[0]!.filter((m) => m.includes("PING")).length, 0, "it pinged")
+    })))
+
+  it.live("does not call a connection stale while a slow sink holds back reads", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      let held = 0
+      const sink: Connection.FrameSink = (batch) =>
+        Effect.sleep("600 millis").pipe(Effect.andThen(Effect.sync(() => (held += batch.length))))
+      const conn = yield* connect(server.url, sink, { pingInterval: false, staleAfter: "200 millis" })
+      yield* conn.awaitOpen
+      server.broadcast("x")
+      yield* server.waitFor("slow sink done", () => held === 1, 5_000)
+      assert.strictEqual((yield* conn.stats).staleDrops, 0)
+    })))
+
+  it.live("survives garbage and oversized frames: skips and counts them, keeps delivering", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { frames, garbage, sink } = recordingSink()
+      const conn = yield* connect(server.url, sink, { maxFrameBytes: 1024 })
+      yield* conn.awaitOpen
+      server.broadcast("{not json")
+      server.broadcast(new Uint8Array([0xff, 0x00, 0x13]))
+      server.broadcast("x".repeat(4096))
+      server.broadcast(new Uint8Array(8192))
+      server.broadcast(JSON.stringify({ n: 1 }))
+      yield* server.waitFor("valid frame after garbage", () => dataFrames(frames).length === 1)
+      const stats = yield* conn.stats
+      assert.strictEqual(stats.oversizedFrames, 2)
+      assert.strictEqual(garbage(), 1)
+      assert.strictEqual(stats.connects, 1, "no reconnect was needed")
+    })))
+
+  it.live("reference-counts subscriptions and unsubscribes when the last holder's scope closes", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { sink } = recordingSink()
+      const conn = yield* connect(server.url, sink)
+      yield* conn.awaitOpen
+      const first = yield* Scope.make()
+      const second = yield* Scope.make()
+      yield* conn.subscribe("depth").pipe(Scope.provide(first))
+      yield* conn.subscribe("depth").pipe(Scope.provide(second))
+      yield* server.waitFor("subscribe", () => subscribeMessages(server.received[0]).length === 1)
+      assert.deepStrictEqual(yield* conn.channels, ["depth"])
+
+      yield* Scope.close(first, Exit.void)
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(subscribeMessages(server.received[0], "UNSUBSCRIPTION"), [])
+      yield* Scope.close(second, Exit.void)
+      yield* server.waitFor("unsubscribe", () => subscribeMessages(server.received[0], "UNSUBSCRIPTION").length === 1)
+      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth"], "one subscribe for two holders")
+      assert.deepStrictEqual(yield* conn.channels, [])
+
+      server.dropAll()
+      yield* server.waitFor("reconnect", () => server.accepted() === 2)
+      yield* conn.awaitOpen
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(subscribeMessages(server.received[1]), [], "released channels are not replayed")
+    })))
+
+  it.live("holds writes made while disconnected until the next connection; fails them past the timeout", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { sink } = recordingSink()
+      yield* server.refuse()
+      const conn = yield* connect(server.url, sink, { writeTimeout: "5 seconds" })
+      const pending = yield* Effect.forkChild(conn.send("{\"method\":\"HELLO\"}"))
+      yield* Effect.sleep("100 millis")
+      yield* server.accept()
+      yield* Fiber.join(pending)
+      yield* server.waitFor("held write", () => server.received[0]?.includes("{\"method\":\"HELLO\"}") === true)
+
+      yield* server.refuse()
+      server.dropAll()
+      const short = yield* connect(server.url, sink, { writeTimeout: "100 millis" })
+      const exit = yield* Effect.exit(short.send("lost?"))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "WriteTimeout")
+    })))
+
+  it.live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      yield* server.refuse()
+      const conn = yield* connect(server.url, recordingSink().sink, { maxAttempts: 3 })
+      const final = yield* conn.states.pipe(Stream.runLast)
+      assert.strictEqual(final._tag === "Some" ? final.value._tag : undefined, "Closed")
+      const exit = yield* Effect.exit(conn.send("x"))
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "ConnectionShutdown")
+      assert.isFalse(error?._tag === "Fail" && error.error.retryable)
+    })))
+
+  it.live("closes with a normal close frame and shows up in the lifecycle log", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const events: Array<string> = []
+      const closes: Array<number> = []
+      const scope = yield* Scope.make()
+      const conn = yield* connect(server.url, recordingSink().sink).pipe(
+        Scope.provide(scope),
+        Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(`${e.component}:${e.phase}`))
+      )
+      yield* conn.awaitOpen
+      server.clients()[0]!.on("close", (code) => closes.push(code))
+      yield* Scope.close(scope, Exit.void)
+      yield* server.waitFor("close frame", () => closes.length === 1)
+      assert.deepStrictEqual(closes, [1000])
+      assert.deepStrictEqual(events, [
+        "connection:test:starting",
+        "connection:test:started",
+        "connection:test:stopping",
+        "connection:test:stopped"
+      ])
+      assert.strictEqual((yield* conn.state)._tag, "Closed")
+    })))
+
+  it.live("closes within its budget when the server never answers the close handshake", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* DeafWsServer.make
+      const events: Array<Lifecycle.LifecycleEvent> = []
+      const scope = yield* Scope.make()
+      const conn = yield* connect(server.url, recordingSink().sink, {
+        closeTimeout: "200 millis",
+        stopBudget: "2 seconds",
+        pingInterval: false
+      }).pipe(Scope.provide(scope), Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e)))
+      yield* conn.awaitOpen
+      assert.strictEqual(server.sockets.size, 1)
+      const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
+      const whileOpen = tcpSockets()
+      yield* Scope.close(scope, Exit.void)
+      const stopped = events.find((e) => e.phase === "stopped")
+      assert.strictEqual(stopped?.outcome, "ok", "the release finished within its budget")
+      // The deaf server still holds its end; the client's end must be gone already (terminated,
+      // not left to ws's own 30 s close timer).
+      assert.strictEqual(server.sockets.size, 1)
+      yield* Effect.sleep("50 millis")
+      assert.strictEqual(tcpSockets(), whileOpen - 1)
+    })))
+})

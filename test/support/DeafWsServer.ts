@@ -1,0 +1,44 @@
+/**
+ * A WebSocket peer that completes the opening handshake and then never reads or answers anything
+ * again, not even a close frame: the server a clean shutdown must not wait for.
+ */
+import { createHash } from "node:crypto"
+import * as net from "node:net"
+import type { AddressInfo } from "node:net"
+import { Effect } from "effect"
+
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+export const make = Effect.acquireRelease(
+  Effect.callback<{ url: string; server: net.Server; sockets: Set<net.Socket> }>((resume) => {
+    const sockets = new Set<net.Socket>()
+    const server = net.createServer((socket) => {
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+      socket.on("error", () => {})
+      let head = ""
+      const onData = (chunk: Buffer) => {
+        head += chunk.toString("latin1")
+        if (!head.includes("\r\n\r\n")) return
+        socket.off("data", onData)
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)?.[1] ?? ""
+        const accept = createHash("sha1").update(key + GUID).digest("base64")
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`
+        )
+        // From here on: read nothing (so the close frame goes unanswered), write nothing.
+        socket.pause()
+      }
+      socket.on("data", onData)
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port
+      resume(Effect.succeed({ url: `ws://127.0.0.1:${port}/ws`, server, sockets }))
+    })
+  }),
+  ({ server, sockets }) =>
+    Effect.callback<void>((resume) => {
+      for (const socket of sockets) socket.destroy()
+      server.close(() => resume(Effect.void))
+    })
+)
