@@ -320,10 +320,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       (ws) => closeRaw(ws)
     )
 
+  /** Sockets judged stale: closed without a handshake. */
+  const unresponsive = new WeakSet<RawSocket>()
+
   /** Normal close, bounded by `closeTimeout`; past it (or for a socket not yet open) terminate. */
   const closeRaw = (ws: RawSocket): Effect.Effect<void> => {
     if (ws.readyState === CLOSED) return Effect.void
-    if (ws.readyState !== OPEN) return Effect.sync(() => terminate(ws))
+    if (ws.readyState !== OPEN || unresponsive.has(ws)) return Effect.sync(() => terminate(ws))
     return Effect.callback<void>((resume) => {
       const onClose = () => resume(Effect.void)
       ws.addEventListener("close", onClose, { once: true })
@@ -426,8 +429,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         const silentForMs = clock.currentTimeMillisUnsafe() - since
         if (silentForMs >= staleAfterMs) {
           stats.staleDrops++
-          // A half-open peer will not answer a close handshake: cut it.
-          terminate(ws)
+          // A half-open peer will not answer a close handshake: the release cuts it instead.
+          unresponsive.add(ws)
           return yield* new Stale({ silentForMs })
         }
       }

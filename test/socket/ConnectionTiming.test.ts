@@ -1,0 +1,190 @@
+/**
+ * Timing of the connection (backoff, heartbeat, stale detection) under TestClock, against an
+ * in-memory WebSocket whose behaviour each test scripts. The socket-level faults themselves are
+ * tested against real loopback servers in Connection.test.ts.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Stream } from "effect"
+import * as Socket from "effect/socket/Socket"
+import { TestClock } from "effect/testing"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import * as Connection from "../../src/socket/Connection.ts"
+import * as Protocol from "../../src/socket/Protocol.ts"
+
+type Listener = (event: Socket.WebSocketEvent) => void
+
+/** An in-memory WebSocket: `open` / `refuse` decide its fate at construction. */
+class FakeWebSocket implements Socket.WebSocketLike {
+  readyState: number
+  readonly sent: Array<string | Uint8Array> = []
+  private readonly listeners = new Map<string, Set<Listener>>()
+  readonly onSend: (ws: FakeWebSocket, data: string | Uint8Array) => void
+  constructor(mode: "open" | "refuse", onSend: (ws: FakeWebSocket, data: string | Uint8Array) => void) {
+    this.readyState = mode === "open" ? 1 : 3
+    this.onSend = onSend
+  }
+  addEventListener(type: string, listener: Listener, options?: { readonly once?: boolean }) {
+    const wrapped: Listener = options?.once
+      ? (event) => {
+        this.removeEventListener(type, wrapped)
+        listener(event)
+      }
+      : listener
+    ;(wrapped as { original?: Listener }).original = listener
+    let set = this.listeners.get(type)
+    if (!set) this.listeners.set(type, set = new Set())
+    set.add(wrapped)
+  }
+  removeEventListener(type: string, listener: Listener) {
+    const set = this.listeners.get(type)
+    if (!set) return
+    for (const l of set) if (l === listener || (l as { original?: Listener }).original === listener) set.delete(l)
+  }
+  private emit(type: string, event: Socket.WebSocketEvent) {
+    for (const l of [...(this.listeners.get(type) ?? [])]) l(event)
+  }
+  send(data: string | Uint8Array) {
+    this.sent.push(data)
+    this.onSend(this, data)
+  }
+  close(code = 1000) {
+    if (this.readyState === 3) return
+    this.readyState = 3
+    this.emit("close", { code })
+  }
+  terminate() {
+    this.close(1006)
+  }
+  message(data: string) {
+    this.emit("message", { data })
+  }
+}
+
+/** A WebSocket constructor following `script(attempt)`; it records every socket it made. */
+const fakeConstructor = (
+  script: (attempt: number) => "open" | "refuse",
+  onSend: (ws: FakeWebSocket, data: string | Uint8Array) => void = () => {}
+) => {
+  const sockets: Array<FakeWebSocket> = []
+  const layer = Layer.succeed(Socket.WebSocketConstructor)(() => {
+    const ws = new FakeWebSocket(script(sockets.length + 1), onSend)
+    sockets.push(ws)
+    return ws
+  })
+  return { sockets, layer }
+}
+
+/** Moves the TestClock and lets the fibers it woke run to their next wait. */
+const advance = (ms: number) =>
+  Effect.gen(function*() {
+    yield* TestClock.adjust(ms)
+    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+  })
+
+const settle = advance(0)
+
+const make = (layer: Layer.Layer<Socket.WebSocketConstructor>, extra?: Partial<Connection.ConnectionOptions>) =>
+  Connection.make({
+    name: "timed",
+    url: "ws://fake",
+    protocol: Protocol.mexc,
+    sink: () => Effect.void,
+    backoff: { initial: "100 millis", max: "1 second", factor: 2, jitter: 0 },
+    closeTimeout: "100 millis",
+    ...extra
+  }).pipe(Effect.provide(layer))
+
+const retryDelays = (conn: Connection.ConnectionShape) => {
+  const delays: Array<number> = []
+  return Effect.as(
+    conn.states.pipe(
+      Stream.runForEach((s) => Effect.sync(() => s._tag === "Reconnecting" && delays.push(s.retryInMs))),
+      Effect.forkScoped
+    ),
+    delays
+  )
+}
+
+describe("Connection timing (TestClock)", () => {
+  it.effect("backs off exponentially up to the cap, and dials exactly when each delay is up", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "refuse")
+      const conn = yield* make(fake.layer, { pingInterval: false })
+      const delays = yield* retryDelays(conn)
+      yield* settle
+      assert.strictEqual(fake.sockets.length, 1)
+      for (const delay of [100, 200, 400, 800, 1000, 1000]) {
+        const dialed = fake.sockets.length
+        yield* advance(delay - 1)
+        assert.strictEqual(fake.sockets.length, dialed, `no dial before ${delay} ms`)
+        yield* advance(1)
+        assert.strictEqual(fake.sockets.length, dialed + 1, `a dial at ${delay} ms`)
+      }
+      assert.deepStrictEqual(delays.slice(0, 6), [100, 200, 400, 800, 1000, 1000])
+    })))
+
+  it.effect("starts the backoff over after a connection that stayed open long enough", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // refuse, refuse, open (dropped by the test), then refuse forever
+      const fake = fakeConstructor((attempt) => attempt === 3 ? "open" : "refuse")
+      const conn = yield* make(fake.layer, { pingInterval: false, resetBackoffAfter: "10 seconds" })
+      const delays = yield* retryDelays(conn)
+      yield* settle
+      yield* advance(100)
+      yield* advance(200)
+      assert.strictEqual((yield* conn.state)._tag, "Open")
+      yield* advance(15_000)
+      fake.sockets[2]!.close(1001)
+      yield* settle
+      assert.deepStrictEqual(delays, [100, 200, 100])
+    })))
+
+  it.effect("keeps growing the backoff when connections drop right after opening", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor((attempt) => attempt === 3 ? "open" : "refuse")
+      const conn = yield* make(fake.layer, { pingInterval: false, resetBackoffAfter: "10 seconds" })
+      const delays = yield* retryDelays(conn)
+      yield* settle
+      yield* advance(100)
+      yield* advance(200)
+      yield* advance(1_000)
+      fake.sockets[2]!.close(1001)
+      yield* settle
+      assert.deepStrictEqual(delays, [100, 200, 400])
+    })))
+
+  it.effect("pings on the interval and stays up while pongs come back", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
+      const fake = fakeConstructor(() => "open", (ws, data) => {
+        if (data === Protocol.mexc.ping) ws.message(pong)
+      })
+      const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds" })
+      yield* settle
+      const pings = () => fake.sockets[0]!.sent.filter((f) => f === Protocol.mexc.ping).length
+      yield* advance(9_999)
+      assert.strictEqual(pings(), 0)
+      yield* advance(1)
+      assert.strictEqual(pings(), 1)
+      yield* advance(50_000)
+      assert.strictEqual(pings(), 6)
+      assert.strictEqual(fake.sockets.length, 1, "never judged stale")
+      assert.strictEqual((yield* conn.stats).controlFrames, 6, "pongs are consumed, not delivered")
+    })))
+
+  it.effect("drops a connection after staleAfter without any frame, then redials", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds" })
+      yield* settle
+      yield* advance(29_000)
+      assert.strictEqual(fake.sockets[0]!.readyState, 1)
+      yield* advance(1_000)
+      assert.strictEqual(fake.sockets[0]!.readyState, 3, "the silent socket was cut")
+      const state = yield* conn.state
+      assert.strictEqual(state._tag, "Reconnecting")
+      assert.strictEqual(state._tag === "Reconnecting" ? state.lastError._tag : undefined, "Stale")
+      yield* advance(100)
+      assert.strictEqual(fake.sockets.length, 2)
+    })))
+})
