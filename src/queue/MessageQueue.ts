@@ -1,0 +1,349 @@
+/**
+ * A bounded buffer between a producer (usually a Connection's reader) and a handler, processed by
+ * fibers the queue owns. It replaces the old `while True` processor blocked on an empty queue: the
+ * processors belong to the queue's scope, and closing that scope stops accepting, hands every
+ * message already accepted to the handler within a drain budget, then stops.
+ *
+ * - Bounded (default 1000), with an overflow policy per use: `"backpressure"` (the producer waits;
+ *   for a socket that pauses reads), `"sliding"` (drop the oldest) or `"dropping"` (drop the
+ *   newest). Drops are counted, never silent.
+ * - Batches in, batches out: {@link MessageQueue.offerAll} takes a socket's batch in one call and
+ *   is usable directly as the Connection's sink; the handler gets what is buffered, up to
+ *   `maxBatch` at a time (`handleBatch`), or one message at a time in order (`handle`).
+ * - A handler failure or defect is logged with the message's context, counted, and processing goes
+ *   on with the next message.
+ * - On close the summary (`drained`, `dropped`, `abandoned`, `failed`) is logged as `drain summary`
+ *   right before the component's `stopped` line.
+ *
+ * ```ts
+ * const queue = yield* MessageQueue.make({
+ *   name: "queue:public",
+ *   handleBatch: (frames) => router.route(frames)
+ * })
+ * // connection sink: queue.offerAll
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Queue } from "effect"
+import type { Context, Scope } from "effect"
+import { Lifecycle } from "../lifecycle/index.ts"
+import * as QueueMetrics from "./QueueMetrics.ts"
+
+/** What to do with a batch that does not fit. */
+export type Overflow = "backpressure" | "sliding" | "dropping"
+
+/** A function that accepts a batch; `MessageQueue.offerAll` is one (the Connection's sink type). */
+export type Sink<A> = (batch: ReadonlyArray<A>) => Effect.Effect<void>
+
+interface CommonOptions<A> {
+  /** Component name, in logs and metric attributes (e.g. `"queue:public"`). */
+  readonly name: string
+  /** Most messages buffered at once. Default 1000. */
+  readonly capacity?: number | undefined
+  /** What happens when a batch does not fit. Default `"backpressure"`. */
+  readonly overflow?: Overflow | undefined
+  /**
+   * Processor fibers. Default 1, which preserves order; more than one processes batches
+   * concurrently and gives up ordering between them.
+   */
+  readonly concurrency?: number | undefined
+  /** Largest batch handed to the handler at once. Default: the capacity. */
+  readonly maxBatch?: number | undefined
+  /** How long closing may spend handing accepted messages to the handler. Default 1 s. */
+  readonly drainBudget?: Duration.Input | undefined
+  /** Lifecycle stop budget for the whole release. Default: the drain budget plus 1 s. */
+  readonly stopBudget?: Duration.Input | undefined
+  /** Renders a message for failure logs (e.g. its channel). Default: a truncated preview. */
+  readonly describe?: ((message: A) => string) | undefined
+}
+
+/** Handles one message at a time, in order; a failure affects that message only. */
+export interface PerMessageOptions<A, R> extends CommonOptions<A> {
+  readonly handle: (message: A) => Effect.Effect<unknown, unknown, R>
+  readonly handleBatch?: undefined
+}
+
+/** Handles whatever is buffered at once; a failure counts every message of that batch as failed. */
+export interface BatchOptions<A, R> extends CommonOptions<A> {
+  readonly handleBatch: (batch: ReadonlyArray<A>) => Effect.Effect<unknown, unknown, R>
+  readonly handle?: undefined
+}
+
+/** Options for {@link make}: common settings plus exactly one of `handle` / `handleBatch`. */
+export type Options<A, R> = PerMessageOptions<A, R> | BatchOptions<A, R>
+
+/** Counters since the queue started. `drained` and `abandoned` are filled in by close. */
+export interface QueueStats {
+  /** Messages currently buffered. */
+  readonly depth: number
+  /** Messages the queue took in. */
+  readonly accepted: number
+  /** Messages the handler finished without failure. */
+  readonly processed: number
+  /** Messages whose handler failed or died. */
+  readonly failed: number
+  /** Messages dropped by the overflow policy. */
+  readonly dropped: number
+  /** Messages offered after close, refused. */
+  readonly refused: number
+  /** Messages handed to the handler (ok or failed) during close. */
+  readonly drained: number
+  /** Accepted messages the drain budget ran out on: never handled. */
+  readonly abandoned: number
+  /** Whether close has begun. */
+  readonly closed: boolean
+}
+
+/** A running queue. */
+export interface MessageQueue<A> {
+  readonly name: string
+  /** Offers one message (waits under backpressure). */
+  readonly offer: (message: A) => Effect.Effect<void>
+  /**
+   * Offers a batch in one step. Under backpressure it completes once every message is accepted,
+   * so a socket reader using it as its sink pauses while the queue is full. After close the batch
+   * is refused and counted.
+   */
+  readonly offerAll: (batch: Iterable<A>) => Effect.Effect<void>
+  /** A snapshot of the counters. */
+  readonly stats: Effect.Effect<QueueStats>
+}
+
+const defaultCapacity = 1000
+const defaultDrainBudget = Duration.seconds(1)
+/** Failure logs are written at most once per this many ms, with the count of those skipped. */
+const failureLogIntervalMs = 1000
+
+const preview = (message: unknown): string => {
+  if (message instanceof Uint8Array) return `<binary ${message.byteLength} bytes>`
+  const text = typeof message === "string" ? message : safeJson(message)
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text
+}
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * Starts a queue and its processors in the caller's scope, as a lifecycle component named
+ * `options.name`. Can be called more than once (a public and a private queue).
+ */
+export const make = <A, R = never>(options: Options<A, R>): Effect.Effect<MessageQueue<A>, never, Scope.Scope | R> => {
+  const drainBudget = Duration.fromInputUnsafe(options.drainBudget ?? defaultDrainBudget)
+  const stopBudget = options.stopBudget ?? Duration.sum(drainBudget, Duration.seconds(1))
+  return makeUnmanaged(options, drainBudget).pipe(Lifecycle.scoped({ name: options.name, stopBudget }))
+}
+
+const makeUnmanaged = <A, R>(
+  options: Options<A, R>,
+  drainBudget: Duration.Duration
+): Effect.Effect<MessageQueue<A>, never, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const name = options.name
+    const capacity = Math.max(1, Math.floor(options.capacity ?? defaultCapacity))
+    const overflow = options.overflow ?? "backpressure"
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
+    const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? capacity))
+    const describe = options.describe ?? preview
+    const metrics = QueueMetrics.forQueue(name, yield* Effect.context<never>())
+
+    const queue = yield* Queue.make<A, Cause.Done>({
+      capacity,
+      strategy: overflow === "backpressure" ? "suspend" : overflow
+    })
+
+    let accepted = 0
+    let processed = 0
+    let failed = 0
+    let dropped = 0
+    let refused = 0
+    let drained = 0
+    let abandoned = 0
+    let closed = false
+    /** Messages taken from the queue and not yet finished, per processor. */
+    const inFlight = new Map<number, { batch: ReadonlyArray<A>; done: number }>()
+
+    // --- producers -------------------------------------------------------------------------
+
+    const offerNow = (batch: ReadonlyArray<A>): ReadonlyArray<A> => {
+      if (closed) {
+        refused += batch.length
+        return []
+      }
+      if (overflow === "sliding") {
+        const overrun = Queue.sizeUnsafe(queue) + batch.length - capacity
+        Queue.offerAllUnsafe(queue, batch)
+        if (overrun > 0) {
+          dropped += overrun
+          metrics.dropped(overrun)
+        }
+        accepted += batch.length
+        metrics.depth(Queue.sizeUnsafe(queue))
+        return []
+      }
+      const rest = Queue.offerAllUnsafe(queue, batch)
+      accepted += batch.length - rest.length
+      metrics.depth(Queue.sizeUnsafe(queue))
+      if (rest.length === 0 || overflow === "backpressure") return rest
+      dropped += rest.length
+      metrics.dropped(rest.length)
+      return []
+    }
+
+    const waitToOffer = (rest: ReadonlyArray<A>): Effect.Effect<void> =>
+      Effect.map(Queue.offerAll(queue, rest), (unaccepted) => {
+        accepted += rest.length - unaccepted.length
+        // A queue that ends while we wait leaves the remainder unaccepted.
+        refused += unaccepted.length
+        metrics.depth(Queue.sizeUnsafe(queue))
+      })
+
+    const offerAll = (batch: Iterable<A>): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const rest = offerNow(Array.isArray(batch) ? batch as ReadonlyArray<A> : Array.from(batch))
+        return rest.length === 0 ? Effect.void : waitToOffer(rest)
+      })
+
+    const offer = (message: A): Effect.Effect<void> => offerAll([message])
+
+    // --- processors ------------------------------------------------------------------------
+
+    let lastFailureLog = -Infinity
+    let unloggedFailures = 0
+
+    const reportFailure = (count: number, context: string, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+      failed += count
+      metrics.failed(count)
+      const now = performance.now()
+      if (now - lastFailureLog < failureLogIntervalMs) {
+        unloggedFailures += count
+        return Effect.void
+      }
+      lastFailureLog = now
+      const skipped = unloggedFailures
+      unloggedFailures = 0
+      const annotations: Record<string, unknown> = { component: name, message: context }
+      if (skipped > 0) annotations.failures_not_logged = skipped
+      return Effect.logWarning("handler failed; continuing with the next message", Cause.pretty(cause)).pipe(
+        Effect.annotateLogs(annotations)
+      )
+    }
+
+    const finish = (count: number) => {
+      processed += count
+      metrics.processed(count)
+    }
+
+    const runBatch: (slot: { batch: ReadonlyArray<A>; done: number }) => Effect.Effect<void, never, R> =
+      options.handleBatch !== undefined
+        ? ((handleBatch) => (slot) =>
+          Effect.flatMap(Effect.exit(handleBatch(slot.batch)), (exit) => {
+            const n = slot.batch.length
+            slot.done = n
+            if (closed) drained += n
+            if (Exit.isSuccess(exit)) {
+              finish(n)
+              return Effect.void
+            }
+            const first = slot.batch[0] as A
+            return reportFailure(n, `batch of ${n}, first: ${describe(first)}`, exit.cause)
+          }))(options.handleBatch)
+        : ((handle) => (slot) => {
+          const batch = slot.batch
+          return Effect.whileLoop({
+            while: () => slot.done < batch.length,
+            body: () => Effect.exit(handle(batch[slot.done] as A)),
+            step: (exit) => {
+              const message = batch[slot.done] as A
+              slot.done++
+              if (closed) drained++
+              if (Exit.isSuccess(exit)) finish(1)
+              else pendingFailures.push([message, exit.cause])
+            }
+          }).pipe(Effect.andThen(Effect.suspend(flushFailures)))
+        })(options.handle)
+
+    const pendingFailures: Array<readonly [A, Cause.Cause<unknown>]> = []
+    const flushFailures = (): Effect.Effect<void> => {
+      if (pendingFailures.length === 0) return Effect.void
+      const [message, cause] = pendingFailures[0]!
+      const count = pendingFailures.length
+      pendingFailures.length = 0
+      return reportFailure(count, describe(message), cause)
+    }
+
+    const processor = (id: number): Effect.Effect<void, never, R> => {
+      const step = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (batch) => {
+        metrics.depth(Queue.sizeUnsafe(queue))
+        const slot = { batch, done: 0 }
+        inFlight.set(id, slot)
+        const startedAt = performance.now()
+        return Effect.map(runBatch(slot), () => {
+          inFlight.delete(id)
+          metrics.handlerMs(performance.now() - startedAt)
+        })
+      })
+      // Ends when the queue has ended and is empty (takeBetween fails with Done).
+      return Effect.forever(step).pipe(Effect.catch(() => Effect.void))
+    }
+
+    const processors: Array<Fiber.Fiber<void>> = []
+    for (let id = 0; id < concurrency; id++) {
+      processors.push(yield* Effect.forkScoped(processor(id)))
+    }
+
+    // --- close: stop accepting, drain within budget, report --------------------------------
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        closed = true
+        yield* Queue.end(queue)
+        const finished = yield* Fiber.awaitAll(processors).pipe(Effect.timeoutOption(drainBudget))
+        if (finished._tag === "None") {
+          let unfinished = Queue.sizeUnsafe(queue)
+          for (const slot of inFlight.values()) unfinished += slot.batch.length - slot.done
+          abandoned = unfinished
+          yield* Fiber.interruptAll(processors)
+          yield* Queue.shutdown(queue)
+        }
+        metrics.depth(0)
+        if (abandoned > 0) metrics.abandoned(abandoned)
+        const summary = { component: name, drained, dropped, abandoned, failed, refused }
+        const log = abandoned > 0
+          ? Effect.logWarning(`drain summary: drain budget of ${Duration.format(drainBudget)} ran out`)
+          : Effect.logInfo("drain summary")
+        yield* Effect.annotateLogs(log, summary)
+      })
+    )
+
+    const stats = Effect.sync((): QueueStats => ({
+      depth: Queue.sizeUnsafe(queue),
+      accepted,
+      processed,
+      failed,
+      dropped,
+      refused,
+      drained,
+      abandoned,
+      closed
+    }))
+
+    return { name, offer, offerAll, stats }
+  })
+
+/**
+ * A layer providing a queue under the caller's own service key (an app has one per side), e.g.
+ * `class PublicQueue extends Context.Service<PublicQueue, MessageQueue<Frame>>()("app/PublicQueue") {}`.
+ */
+export const layer = <I, A, R = never>(
+  tag: Context.Key<I, MessageQueue<A>>,
+  options: Options<A, R>
+): Layer.Layer<I, never, R> => Layer.effect(tag, make(options))
+
+/** Metric definitions, for dashboards and tests. */
+export const metrics = QueueMetrics
