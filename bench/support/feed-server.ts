@@ -1,0 +1,73 @@
+/**
+ * The feed benchmark's server, run as a child process so that it does not share an event loop
+ * with the client being measured. It prints its port, then answers each text message
+ * `blast <count>` by sending `count` pre-encoded MEXC deal frames as fast as the socket takes them,
+ * followed by the text frame `done`.
+ *
+ * `pace <count> <perSecond>` sends the same frames paced at `perSecond`, each carrying its send
+ * time (ms, with sub-ms precision in `createTime` as microseconds) for latency measurement.
+ */
+import { WebSocketServer } from "ws"
+import { encodePush } from "../../src/venues/mexc/Proto.ts"
+
+const channel = "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"
+
+const frame = (i: number, sentAtMicros: number): Uint8Array =>
+  encodePush({
+    channel,
+    symbol: "BTCUSDT",
+    sendTime: sentAtMicros,
+    createTime: sentAtMicros,
+    body: {
+      $case: "publicAggreDeals",
+      value: {
+        eventType: channel,
+        deals: [
+          { price: (65000 + (i % 100) / 100).toFixed(2), quantity: "0.0125", tradeType: 1 + (i % 2), time: 1700000000000 + i, tradeId: String(i) },
+          { price: "65000.10", quantity: "0.5", tradeType: 2, time: 1700000000000 + i, tradeId: `${i}b` }
+        ]
+      }
+    }
+  } as Parameters<typeof encodePush>[0])
+
+const prebuilt = Array.from({ length: 1024 }, (_, i) => frame(i, 0))
+const micros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
+
+const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 })
+wss.on("listening", () => {
+  const address = wss.address()
+  process.stdout.write(`${typeof address === "object" && address !== null ? address.port : address}\n`)
+})
+wss.on("connection", (ws) => {
+  ws.on("message", (data) => {
+    const [command, a, b] = data.toString().split(" ")
+    const count = Number(a)
+    if (command === "blast") {
+      let i = 0
+      const pump = () => {
+        while (i < count) {
+          ws.send(prebuilt[i % prebuilt.length]!)
+          i++
+          if (ws.bufferedAmount > 4 * 1024 * 1024) return void setImmediate(pump)
+        }
+        ws.send("done")
+      }
+      pump()
+    } else if (command === "pace") {
+      const perSecond = Number(b)
+      const start = performance.now()
+      let i = 0
+      const tick = () => {
+        const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond))
+        while (i < due) ws.send(frame(i++, micros()))
+        if (i < count) setImmediate(tick)
+        else ws.send("done")
+      }
+      tick()
+    }
+  })
+})
+process.on("SIGTERM", () => {
+  for (const client of wss.clients) client.terminate()
+  wss.close(() => process.exit(0))
+})
