@@ -1,0 +1,330 @@
+/**
+ * Typed topics with latest-value replay and scoped subscriber streams. It replaces the old Rx
+ * subjects whose subscriptions were never disposed: `subscribe(topic)` is a Stream whose
+ * subscription lives exactly as long as the stream runs (the caller's scope), and closing the
+ * hub's scope completes every subscriber stream (no hang, no failure).
+ *
+ * - Topics are created on first use, keyed by `topic.key`; the first use fixes their options.
+ * - A late subscriber first gets the topic's `replay` latest values (like a BehaviorSubject for
+ *   `replay: 1`), atomically with its registration: no gap, no duplicate.
+ * - Per topic, a reference count with hooks for the first subscriber arriving and the last one
+ *   leaving, so an exchange can subscribe and unsubscribe upstream channels on demand.
+ * - Slow subscribers: on a `"sliding"` topic each subscriber has its own buffer that keeps the
+ *   newest values (drops counted per subscriber); the publisher never waits, so one slow
+ *   subscriber cannot stall the others. On a `"backpressure"` topic nothing is dropped and the
+ *   publisher waits for room.
+ * - Batches stay batches: `publishAll` appends a batch to each subscriber's buffer in one step,
+ *   and a subscriber's stream emits what is buffered as one chunk.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Context, Effect, Layer, Metric, Option, Queue, Semaphore, Stream } from "effect"
+import type { Duration, Scope } from "effect"
+import { Lifecycle } from "../lifecycle/index.ts"
+import { HubClosed, HubError, UpstreamSubscribeFailed } from "./HubError.ts"
+import * as HubMetrics from "./HubMetrics.ts"
+import type { Topic } from "./Topic.ts"
+
+/** Options for {@link make}. */
+export interface Options {
+  /** Component name, in logs and metric attributes (e.g. `"hub:public"`). */
+  readonly name: string
+  /**
+   * Runs when a topic gets its first subscriber (e.g. subscribe the upstream channel). The
+   * subscriber is registered before it runs, so nothing published meanwhile is missed. If it
+   * fails, that subscription fails with `UpstreamSubscribeFailed`.
+   */
+  readonly onFirstSubscriber?: ((key: string) => Effect.Effect<unknown, unknown>) | undefined
+  /**
+   * Runs when the last subscriber of a topic leaves (e.g. unsubscribe upstream). Failures are
+   * logged. Not run once the hub is closing: its upstream is going away anyway.
+   */
+  readonly onLastUnsubscribed?: ((key: string) => Effect.Effect<unknown, unknown>) | undefined
+  /** Lifecycle stop budget. Default 1 s (closing only signals subscribers). */
+  readonly stopBudget?: Duration.Input | undefined
+}
+
+/** Options for one subscription. */
+export interface SubscribeOptions {
+  /** Shown in stats and as the `subscriber` attribute of the drop counter. Default `"anonymous"`. */
+  readonly name?: string | undefined
+}
+
+/** One subscriber, as seen by {@link StreamHub.stats}. */
+export interface SubscriberStats {
+  readonly name: string
+  /** Values waiting in its buffer. */
+  readonly buffered: number
+  /** Values it lost to the sliding policy. */
+  readonly dropped: number
+}
+
+/** One topic, as seen by {@link StreamHub.stats}. */
+export interface TopicStats {
+  readonly key: string
+  readonly published: number
+  readonly subscribers: ReadonlyArray<SubscriberStats>
+}
+
+/** A snapshot of the hub. */
+export interface HubStats {
+  readonly closed: boolean
+  readonly topics: ReadonlyArray<TopicStats>
+}
+
+/** A running hub. */
+export interface StreamHubShape {
+  readonly name: string
+  /** Publishes one value. */
+  readonly publish: <A>(topic: Topic<A>, value: A) => Effect.Effect<void, HubError>
+  /**
+   * Publishes a batch in one step. On a sliding topic it never waits; on a backpressure topic it
+   * completes once every current subscriber has accepted the batch.
+   */
+  readonly publishAll: <A>(topic: Topic<A>, values: ReadonlyArray<A>) => Effect.Effect<void, HubError>
+  /**
+   * The topic's values as a Stream: first the replayed latest values, then live ones. The
+   * subscription lives while the stream runs; it completes when the hub closes. Fails with
+   * `HubClosed` if the hub is already closed.
+   */
+  readonly subscribe: <A>(topic: Topic<A>, options?: SubscribeOptions) => Stream.Stream<A, HubError>
+  /** The most recent value published to the topic, if it replays one. */
+  readonly latest: <A>(topic: Topic<A>) => Effect.Effect<Option.Option<A>>
+  /** A snapshot of topics, subscribers, publish and drop counts. */
+  readonly stats: Effect.Effect<HubStats>
+}
+
+/** The hub service (one per side of an app; use {@link make} with your own key for a second). */
+export class StreamHub extends Context.Service<StreamHub, StreamHubShape>()("scoped-exchange/hub/StreamHub") {}
+
+interface Subscriber {
+  readonly name: string
+  readonly queue: Queue.Queue<unknown, Cause.Done>
+  dropped: number
+  readonly droppedMetric: Metric.Metric<number, unknown>
+}
+
+interface TopicState {
+  readonly topic: Topic<unknown>
+  readonly subscribers: Set<Subscriber>
+  /** The newest `topic.replay` values, oldest first. */
+  readonly replay: Array<unknown>
+  /** Subscriptions counted for the hooks (set up or running). */
+  refCount: number
+  published: number
+  /** Serializes hook transitions (first in / last out) of this topic. */
+  readonly hooks: Semaphore.Semaphore
+  readonly subscribersMetric: Metric.Metric<number, unknown>
+  readonly publishedMetric: Metric.Metric<number, unknown>
+}
+
+/** Starts a hub in the caller's scope, as a lifecycle component named `options.name`. */
+export const make = (options: Options): Effect.Effect<StreamHubShape, never, Scope.Scope> =>
+  makeUnmanaged(options).pipe(Lifecycle.scoped({ name: options.name, stopBudget: options.stopBudget ?? "1 second" }))
+
+const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const hubName = options.name
+    const context = yield* Effect.context<never>()
+    const topics = new Map<string, TopicState>()
+    let closed = false
+
+    const closedError = (key: string) => new HubError({ hub: hubName, reason: new HubClosed({ topic: key }) })
+
+    const stateOf = (topic: Topic<unknown>): TopicState => {
+      let state = topics.get(topic.key)
+      if (state === undefined) {
+        const attributes = { hub: hubName, topic: topic.key }
+        state = {
+          topic,
+          subscribers: new Set(),
+          replay: [],
+          refCount: 0,
+          published: 0,
+          hooks: Semaphore.makeUnsafe(1),
+          subscribersMetric: Metric.withAttributes(HubMetrics.subscribers, attributes),
+          publishedMetric: Metric.withAttributes(HubMetrics.published, attributes)
+        }
+        topics.set(topic.key, state)
+      }
+      return state
+    }
+
+    // --- publishing (hot path: plain loops, one metric update per batch) ---------------------
+
+    /** Appends to every buffer; returns the backpressure remainders that must be waited for. */
+    const deliver = (state: TopicState, values: ReadonlyArray<unknown>): Array<readonly [Subscriber, Array<unknown>]> => {
+      const n = values.length
+      state.published += n
+      state.publishedMetric.updateUnsafe(n, context)
+      const keep = state.topic.replay
+      if (keep > 0) {
+        const replay = state.replay
+        if (n >= keep) {
+          replay.length = 0
+          for (let i = n - keep; i < n; i++) replay.push(values[i])
+        } else {
+          for (let i = 0; i < n; i++) replay.push(values[i])
+          if (replay.length > keep) replay.splice(0, replay.length - keep)
+        }
+      }
+      let waits: Array<readonly [Subscriber, Array<unknown>]> | undefined
+      if (state.topic.strategy === "sliding") {
+        const capacity = state.topic.capacity
+        for (const subscriber of state.subscribers) {
+          const overrun = Queue.sizeUnsafe(subscriber.queue) + n - capacity
+          Queue.offerAllUnsafe(subscriber.queue, values)
+          if (overrun > 0) {
+            subscriber.dropped += overrun
+            subscriber.droppedMetric.updateUnsafe(overrun, context)
+          }
+        }
+      } else {
+        for (const subscriber of state.subscribers) {
+          const rest = Queue.offerAllUnsafe(subscriber.queue, values)
+          if (rest.length > 0) (waits ??= []).push([subscriber, rest])
+        }
+      }
+      return waits ?? noWaits
+    }
+    const noWaits: Array<readonly [Subscriber, Array<unknown>]> = []
+
+    const publishAll = <A>(topic: Topic<A>, values: ReadonlyArray<A>): Effect.Effect<void, HubError> =>
+      Effect.suspend(() => {
+        if (closed) return Effect.fail(closedError(topic.key))
+        if (values.length === 0) return Effect.void
+        const waits = deliver(stateOf(topic as Topic<unknown>), values)
+        if (waits.length === 0) return Effect.void
+        // A subscriber that leaves meanwhile shuts its queue down, which releases the wait.
+        return Effect.forEach(waits, ([subscriber, rest]) => Queue.offerAll(subscriber.queue, rest), {
+          discard: true
+        })
+      })
+
+    const publish = <A>(topic: Topic<A>, value: A): Effect.Effect<void, HubError> => publishAll(topic, [value])
+
+    // --- subscribing ---------------------------------------------------------------------------
+
+    const runHook = (
+      hook: ((key: string) => Effect.Effect<unknown, unknown>) | undefined,
+      key: string
+    ): Effect.Effect<void, unknown> => (hook === undefined ? Effect.void : Effect.asVoid(Effect.suspend(() => hook(key))))
+
+    const leave = (state: TopicState, subscriber: Subscriber): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        state.subscribers.delete(subscriber)
+        state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
+        // Releases a publisher waiting on this subscriber's buffer.
+        Queue.shutdownUnsafe(subscriber.queue)
+        return Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
+          state.refCount--
+          if (state.refCount > 0 || closed) return Effect.void
+          return runHook(options.onLastUnsubscribed, state.topic.key).pipe(
+            Effect.catchCause((cause) =>
+              Effect.logWarning("last-unsubscribed hook failed", Cause.pretty(cause)).pipe(
+                Effect.annotateLogs({ component: hubName, topic: state.topic.key })
+              )
+            )
+          )
+        }))
+      })
+
+    const join = (
+      state: TopicState,
+      subscriber: Subscriber
+    ): Effect.Effect<void, HubError> =>
+      Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
+        state.refCount++
+        if (state.refCount > 1) return Effect.void
+        return runHook(options.onFirstSubscriber, state.topic.key).pipe(
+          Effect.catchCause((cause) => {
+            state.refCount--
+            state.subscribers.delete(subscriber)
+            state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
+            Queue.shutdownUnsafe(subscriber.queue)
+            return Effect.fail(
+              new HubError({
+                hub: hubName,
+                reason: new UpstreamSubscribeFailed({ topic: state.topic.key, cause: Cause.squash(cause) })
+              })
+            )
+          })
+        )
+      }))
+
+    const subscribe = <A>(topic: Topic<A>, subscribeOptions?: SubscribeOptions): Stream.Stream<A, HubError> =>
+      Stream.unwrap(
+        Effect.gen(function*() {
+          const state = stateOf(topic as Topic<unknown>)
+          const queue = yield* Queue.make<unknown, Cause.Done>({
+            capacity: state.topic.capacity,
+            strategy: state.topic.strategy === "sliding" ? "sliding" : "suspend"
+          })
+          const name = subscribeOptions?.name ?? "anonymous"
+          const subscriber: Subscriber = {
+            name,
+            queue,
+            dropped: 0,
+            droppedMetric: Metric.withAttributes(HubMetrics.dropped, { hub: hubName, topic: topic.key, subscriber: name })
+          }
+          // Registration and replay in one synchronous step: no value can slip in between.
+          const registered = yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              if (closed) return false
+              Queue.offerAllUnsafe(queue, state.replay)
+              state.subscribers.add(subscriber)
+              state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
+              return true
+            }),
+            (registered) => (registered ? leave(state, subscriber) : Effect.void)
+          )
+          if (!registered) return yield* Effect.fail(closedError(topic.key))
+          yield* join(state, subscriber)
+          return Stream.fromQueue(queue) as Stream.Stream<A>
+        })
+      )
+
+    const latest = <A>(topic: Topic<A>): Effect.Effect<Option.Option<A>> =>
+      Effect.sync(() => {
+        const replay = topics.get(topic.key)?.replay
+        return replay !== undefined && replay.length > 0
+          ? Option.some(replay[replay.length - 1] as A)
+          : Option.none()
+      })
+
+    const stats = Effect.sync((): HubStats => ({
+      closed,
+      topics: Array.from(topics.values(), (state) => ({
+        key: state.topic.key,
+        published: state.published,
+        subscribers: Array.from(state.subscribers, (s) => ({
+          name: s.name,
+          buffered: Queue.sizeUnsafe(s.queue),
+          dropped: s.dropped
+        }))
+      }))
+    }))
+
+    // --- close: complete every subscriber ------------------------------------------------------
+
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        let completed = 0
+        for (const state of topics.values()) {
+          for (const subscriber of state.subscribers) {
+            // Ends the stream once the subscriber has taken what is already in its buffer.
+            if (Queue.endUnsafe(subscriber.queue)) completed++
+          }
+        }
+        return Effect.logInfo("hub closed").pipe(
+          Effect.annotateLogs({ component: hubName, topics: topics.size, subscribers_completed: completed })
+        )
+      })
+    )
+
+    return { name: hubName, publish, publishAll, subscribe, latest, stats }
+  })
+
+/** A layer providing the {@link StreamHub} service. */
+export const layer = (options: Options): Layer.Layer<StreamHub> => Layer.effect(StreamHub, make(options))

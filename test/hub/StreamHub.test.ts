@@ -1,0 +1,209 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Fiber, Latch, Option, Queue, Scope, Stream } from "effect"
+import { HubError, StreamHub, Topic } from "../../src/hub/index.ts"
+import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+
+const range = (from: number, to: number): Array<number> => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+/** Builds a hub in a scope of its own so the test decides when it closes. */
+const open = (options?: Partial<StreamHub.Options>) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const hub = yield* StreamHub.make({ name: "hub:test", ...options }).pipe(Scope.provide(scope))
+    return { hub, close: Scope.close(scope, Exit.void) }
+  })
+
+/** Waits (live clock) until `key` has `n` subscribers. */
+const subscribers = (hub: StreamHub.StreamHubShape, key: string, n: number) =>
+  Effect.gen(function*() {
+    for (;;) {
+      const stats = yield* hub.stats
+      if ((stats.topics.find((t) => t.key === key)?.subscribers.length ?? 0) === n) return
+      yield* Effect.sleep("1 millis")
+    }
+  }).pipe(Effect.timeout("5 seconds"))
+
+const failureReason = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "succeeded"
+  const error = Cause.findErrorOption(exit.cause)
+  if (error._tag === "None" || !(error.value instanceof HubError.HubError)) return "other failure"
+  return error.value.reason._tag
+}
+
+const prices = Topic.family<number>("price", { replay: 1, strategy: "sliding", capacity: 4 })
+const orders = Topic.make<number>("orders", { replay: 0, strategy: "backpressure", capacity: 4 })
+
+describe("StreamHub", () => {
+  it.live("replays the latest values to a late subscriber, then live ones, without gap or duplicate", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const topic = Topic.make<number>("ticker", { replay: 2 })
+      yield* hub.publishAll(topic, [1, 2, 3])
+      assert.deepStrictEqual(yield* hub.latest(topic), Option.some(3))
+      const fiber = yield* hub.subscribe(topic).pipe(Stream.take(4), Stream.runCollect, Effect.forkChild)
+      yield* subscribers(hub, "ticker", 1)
+      yield* hub.publish(topic, 4)
+      yield* hub.publish(topic, 5)
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(fiber)), [2, 3, 4, 5])
+      yield* close
+    })))
+
+  it.live("completes every subscriber stream when the hub closes, after what was buffered", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const btc = prices("BTCUSDT")
+      const a = yield* hub.subscribe(btc).pipe(Stream.runCollect, Effect.forkChild)
+      const b = yield* hub.subscribe(orders).pipe(Stream.runCollect, Effect.forkChild)
+      yield* subscribers(hub, btc.key, 1)
+      yield* subscribers(hub, orders.key, 1)
+      yield* hub.publishAll(btc, [1, 2])
+      yield* hub.publishAll(orders, [10, 11])
+      yield* close
+      // Joining proves they completed (a hang would time the test out) and did not fail.
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(a)), [1, 2])
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(b)), [10, 11])
+    })))
+
+  it.live("fails subscribe and publish with HubClosed once the hub has closed", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      yield* close
+      const subscribed = yield* hub.subscribe(orders).pipe(Stream.runCollect, Effect.exit)
+      assert.strictEqual(failureReason(subscribed), "HubClosed")
+      const published = yield* hub.publish(orders, 1).pipe(Effect.exit)
+      assert.strictEqual(failureReason(published), "HubClosed")
+      assert.isTrue((yield* hub.stats).closed)
+    })))
+
+  it.live("runs the first-subscriber and last-unsubscribed hooks once per transition", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const hooks: Array<string> = []
+      const { close, hub } = yield* open({
+        onFirstSubscriber: (key) => Effect.sync(() => hooks.push(`first:${key}`)),
+        onLastUnsubscribed: (key) => Effect.sync(() => hooks.push(`last:${key}`))
+      })
+      const eth = prices("ETHUSDT")
+      const a = yield* hub.subscribe(eth).pipe(Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, eth.key, 1)
+      const b = yield* hub.subscribe(eth).pipe(Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, eth.key, 2)
+      assert.deepStrictEqual(hooks, ["first:price:ETHUSDT"])
+      yield* Fiber.interrupt(a)
+      yield* subscribers(hub, eth.key, 1)
+      assert.deepStrictEqual(hooks, ["first:price:ETHUSDT"])
+      yield* Fiber.interrupt(b)
+      assert.deepStrictEqual(hooks, ["first:price:ETHUSDT", "last:price:ETHUSDT"])
+      // The subscription lived in the stream's scope: nothing is left registered.
+      yield* subscribers(hub, eth.key, 0)
+      // A new first subscriber subscribes upstream again.
+      yield* hub.subscribe(eth).pipe(Stream.take(1), Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, eth.key, 1)
+      assert.strictEqual(hooks.length, 3)
+      yield* close
+    })))
+
+  it.live("fails the subscription with UpstreamSubscribeFailed when the first hook fails, and rolls back", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      let attempts = 0
+      const { close, hub } = yield* open({
+        onFirstSubscriber: () => Effect.suspend(() => (++attempts === 1 ? Effect.fail("refused") : Effect.void))
+      })
+      const topic = prices("HIFIUSDT")
+      const first = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.exit)
+      assert.strictEqual(failureReason(first), "UpstreamSubscribeFailed")
+      yield* subscribers(hub, topic.key, 0)
+      const second = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, topic.key, 1)
+      assert.strictEqual(attempts, 2)
+      yield* close
+      yield* Fiber.join(second)
+    })))
+
+  it.live("a slow subscriber of a sliding topic loses old values but never stalls the publisher or others", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const topic = Topic.make<number>("book", { replay: 0, strategy: "sliding", capacity: 4 })
+      const release = yield* Latch.make(false)
+      const slow = yield* hub.subscribe(topic, { name: "slow" }).pipe(
+        Stream.mapEffect((n) => Effect.as(release.await, n)),
+        Stream.runCollect,
+        Effect.forkChild
+      )
+      const received = yield* Queue.unbounded<number>()
+      const fast = yield* hub.subscribe(topic, { name: "fast" }).pipe(
+        Stream.runForEach((n) => Queue.offer(received, n)),
+        Effect.forkChild
+      )
+      yield* subscribers(hub, topic.key, 2)
+      // Publish one value at a time and wait until the fast subscriber has it: the slow one is
+      // blocked throughout, so if it could stall the publisher this would never finish.
+      for (const n of range(1, 100)) {
+        yield* hub.publish(topic, n)
+        assert.strictEqual(yield* Queue.take(received), n)
+      }
+      const whileBlocked = (yield* hub.stats).topics[0]!.subscribers
+      const slowStats = whileBlocked.find((s) => s.name === "slow")!
+      assert.isAbove(slowStats.dropped, 0)
+      assert.strictEqual(whileBlocked.find((s) => s.name === "fast")!.dropped, 0)
+      yield* release.open
+      yield* close
+      const slowGot = Array.from(yield* Fiber.join(slow))
+      yield* Fiber.join(fast)
+      // The slow subscriber kept the newest values: what it got plus what it lost is everything.
+      assert.strictEqual(slowGot.length + slowStats.dropped, 100)
+      assert.deepStrictEqual(slowGot.slice(-4), [97, 98, 99, 100])
+    })))
+
+  it.live("a backpressure topic never drops: the publisher waits for the slow subscriber", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const release = yield* Latch.make(false)
+      const slow = yield* hub.subscribe(orders).pipe(
+        Stream.mapEffect((n) => Effect.as(release.await, n)),
+        Stream.runCollect,
+        Effect.forkChild
+      )
+      yield* subscribers(hub, orders.key, 1)
+      const publisher = yield* hub.publishAll(orders, range(1, 50)).pipe(Effect.forkChild)
+      yield* Effect.sleep("50 millis")
+      assert.isUndefined(publisher.pollUnsafe(), "the publisher must wait while the subscriber is full")
+      yield* release.open
+      yield* Fiber.join(publisher)
+      yield* close
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(slow)), range(1, 50))
+    })))
+
+  it.live("a subscriber leaving releases a publisher waiting on it", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const stuck = yield* hub.subscribe(orders).pipe(
+        Stream.mapEffect(() => Effect.never),
+        Stream.runDrain,
+        Effect.forkChild
+      )
+      yield* subscribers(hub, orders.key, 1)
+      const publisher = yield* hub.publishAll(orders, range(1, 50)).pipe(Effect.forkChild)
+      yield* Fiber.interrupt(stuck)
+      yield* Fiber.join(publisher)
+      yield* close
+    })))
+
+  it.live("is a lifecycle component and works as a layer", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const events: Array<string> = []
+      const values = yield* Effect.gen(function*() {
+        const hub = yield* StreamHub.StreamHub
+        const fiber = yield* hub.subscribe(orders).pipe(Stream.take(2), Stream.runCollect, Effect.forkChild)
+        yield* subscribers(hub, orders.key, 1)
+        yield* hub.publishAll(orders, [1, 2])
+        return Array.from(yield* Fiber.join(fiber))
+      }).pipe(
+        Effect.provide(StreamHub.layer({ name: "hub:layer" })),
+        Effect.provideService(Lifecycle.LifecycleObserver, (e) => {
+          events.push(`${e.component}:${e.phase}`)
+        })
+      )
+      assert.deepStrictEqual(values, [1, 2])
+      assert.deepStrictEqual(events, ["hub:layer:starting", "hub:layer:started", "hub:layer:stopping", "hub:layer:stopped"])
+    })))
+})
