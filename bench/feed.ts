@@ -6,30 +6,17 @@
  *
  * Run alone with `node bench/feed.ts`, or as part of `npm run bench`.
  */
-import { spawn } from "node:child_process"
 import { EventEmitter } from "node:events"
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, References } from "effect"
 import WebSocket from "ws"
 import * as Connection from "../src/socket/Connection.ts"
 import * as Protocol from "../src/socket/Protocol.ts"
 import { decodePush, type PushDataV3ApiWrapper } from "../src/venues/mexc/Proto.ts"
+import { startFeedServer } from "./support/FeedServer.ts"
 
 const FRAMES = Number(process.env.FEED_FRAMES ?? 200_000)
 const ROUNDS = Number(process.env.FEED_ROUNDS ?? 5)
-
-const startServer = () =>
-  Effect.acquireRelease(
-    Effect.callback<{ port: number; kill: () => void }>((resume) => {
-      const child = spawn(process.execPath, [new URL("./support/feed-server.ts", import.meta.url).pathname], {
-        stdio: ["ignore", "pipe", "inherit"]
-      })
-      child.stdout.once("data", (chunk: Buffer) => {
-        resume(Effect.succeed({ port: Number(chunk.toString().trim()), kill: () => child.kill("SIGTERM") }))
-      })
-    }),
-    (server) => Effect.sync(() => server.kill())
-  )
 
 interface Client {
   /** Asks for `count` frames and resolves when every subscriber has seen all of them. */
@@ -129,7 +116,7 @@ export interface FeedResult {
 /** Runs the throughput comparison for each subscriber count. */
 export const feedThroughput = (subscriberCounts: ReadonlyArray<number> = [1, 4]) =>
   Effect.scoped(Effect.gen(function*() {
-    const server = yield* startServer()
+    const server = yield* startFeedServer
     const url = `ws://127.0.0.1:${server.port}/`
     const results: Array<FeedResult> = []
     for (const subscribers of subscriberCounts) {
@@ -161,5 +148,5 @@ export const printFeed = (results: ReadonlyArray<FeedResult>) => {
 }
 
 if (import.meta.main) {
-  Effect.runPromise(feedThroughput()).then(printFeed)
+  Effect.runPromise(feedThroughput().pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(printFeed)
 }

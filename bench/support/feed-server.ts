@@ -4,6 +4,8 @@
  * `blast <count>` by sending `count` pre-encoded MEXC deal frames as fast as the socket takes them,
  * followed by the text frame `done`.
  *
+ * `drop` terminates the connection (TCP reset, no close frame), for reconnect measurements.
+ *
  * `pace <count> <perSecond>` sends the same frames paced at `perSecond`, each carrying its send
  * time (ms, with sub-ms precision in `createTime` as microseconds) for latency measurement.
  */
@@ -42,7 +44,9 @@ wss.on("connection", (ws) => {
   ws.on("message", (data) => {
     const [command, a, b] = data.toString().split(" ")
     const count = Number(a)
-    if (command === "blast") {
+    if (command === "drop") {
+      ws.terminate()
+    } else if (command === "blast") {
       let i = 0
       const pump = () => {
         while (i < count) {
