@@ -1,7 +1,7 @@
 /**
  * The feed benchmark's server, run as a child process so that it does not share an event loop
  * with the client being measured. It prints its port, then answers each text message
- * `blast <count>` by sending `count` pre-encoded MEXC deal frames as fast as the socket takes them,
+ * `blast <count>` by sending `count` pre-encoded MEXC aggregated-depth frames as fast as the socket takes them,
  * followed by the text frame `done`.
  *
  * `drop` terminates the connection (TCP reset, no close frame), for reconnect measurements.
@@ -12,25 +12,32 @@
 import { WebSocketServer } from "ws"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
 
-const channel = "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT"
+const channel = "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT"
 
-const frame = (i: number, sentAtMicros: number): Uint8Array =>
-  encodePush({
+/** An aggregated depth delta of 3 bid and 3 ask levels, MEXC's most frequent public frame. */
+const frame = (i: number, sentAtMicros: number): Uint8Array => {
+  const level = (side: number, k: number) => ({
+    price: (65000 + side * (0.1 * (k + 1) + (i % 50) / 100)).toFixed(2),
+    quantity: ((i + k) % 7 === 0 ? 0 : 0.001 * ((i + k) % 97)).toFixed(4)
+  })
+  return encodePush({
     channel,
     symbol: "BTCUSDT",
     sendTime: sentAtMicros,
     createTime: sentAtMicros,
     body: {
-      $case: "publicAggreDeals",
+      $case: "publicAggreDepths",
       value: {
+        asks: [0, 1, 2].map((k) => level(1, k)),
+        bids: [0, 1, 2].map((k) => level(-1, k)),
         eventType: channel,
-        deals: [
-          { price: (65000 + (i % 100) / 100).toFixed(2), quantity: "0.0125", tradeType: 1 + (i % 2), time: 1700000000000 + i, tradeId: String(i) },
-          { price: "65000.10", quantity: "0.5", tradeType: 2, time: 1700000000000 + i, tradeId: `${i}b` }
-        ]
+        fromVersion: String(1_000_000 + i),
+        toVersion: String(1_000_000 + i),
+        lastOrderCreateTime: 0
       }
     }
   } as Parameters<typeof encodePush>[0])
+}
 
 const prebuilt = Array.from({ length: 1024 }, (_, i) => frame(i, 0))
 const micros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
