@@ -1,0 +1,447 @@
+/**
+ * Per-venue request quotas. It replaces the old rate-limiter sleeps and semaphores that outlived
+ * everything: a wait is the caller's own interruptible sleep, nothing is consumed until the
+ * request is granted, and closing the limiter fails whoever still waits.
+ *
+ * - Quotas are named (`"ip"`, `"account"`), each a limit per window. A request names its key(s)
+ *   and weight: `take({ keys: ["ip", "account:42"], weight: 1 })`. A key is a quota name,
+ *   optionally with a `:suffix` for a sub-key sharing that quota's settings (one per account, one
+ *   per endpoint). A request with several keys is granted on all of them at once, or waits.
+ * - Waiters are served in arrival order (per key), and interrupting one leaves nothing behind: its
+ *   sleep is its own fiber's, and no slot was consumed for it.
+ * - Adaptive: after an HTTP 429 or 418 with `Retry-After`, {@link RateLimiterShape.pause} holds the
+ *   quota for every caller for that long.
+ * - Algorithms: `"sliding-window"` (default, this module's: never more than the limit in any
+ *   window, which is what keeps an exchange from answering 429), or Effect's
+ *   `effect/persistence/RateLimiter` `"fixed-window"` / `"token-bucket"`, with whatever
+ *   `RateLimiterStore` the context provides (e.g. Redis, to share a quota across processes) or
+ *   its memory store.
+ *
+ * ```ts
+ * const limiter = yield* RateLimiter.make({
+ *   name: "ratelimit:mexc",
+ *   quotas: { ip: { limit: 500, window: "10 seconds" }, account: { limit: 500, window: "10 seconds" } }
+ * })
+ * yield* limiter.take({ keys: ["ip"], weight: 1 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Context, Deferred, Duration, Effect, Layer, Metric, Option } from "effect"
+import type { Clock, Scope } from "effect"
+import { RateLimiter as EffectRateLimiter } from "effect/persistence"
+import { Lifecycle } from "../lifecycle/index.ts"
+import { LimiterClosed, RateLimitError, StoreFailed, UnknownQuota, WeightExceedsLimit } from "./RateLimitError.ts"
+import type { RateLimitErrorReason } from "./RateLimitError.ts"
+import * as RateLimitMetrics from "./RateLimitMetrics.ts"
+import { SlidingWindow } from "./SlidingWindow.ts"
+
+/** One quota: at most `limit` weight per `window`. */
+export interface Quota {
+  readonly limit: number
+  readonly window: Duration.Input
+  /** Default `"sliding-window"`. */
+  readonly algorithm?: "sliding-window" | "fixed-window" | "token-bucket" | undefined
+}
+
+/** Options for {@link make}. */
+export interface Options {
+  /** Component name, in logs and metric attributes (e.g. `"ratelimit:mexc"`). */
+  readonly name: string
+  /** The venue's quotas by name. */
+  readonly quotas: Readonly<Record<string, Quota>>
+}
+
+/** What a request asks for. */
+export interface TakeOptions {
+  /** Quota keys this request counts against (`"ip"`, `"account:42"`). */
+  readonly keys: ReadonlyArray<string>
+  /** Default 1. */
+  readonly weight?: number | undefined
+}
+
+/** One key, as seen by {@link RateLimiterShape.stats}. */
+export interface KeyStats {
+  readonly key: string
+  /** Requests queued on this key, including the one at the head. */
+  readonly waiting: number
+  /** Milliseconds the key stays paused by a Retry-After (0 if not paused). */
+  readonly pausedForMs: number
+  /** Weight used in the current window (sliding-window quotas; `undefined` otherwise). */
+  readonly used: number | undefined
+}
+
+/** A snapshot of the limiter. */
+export interface RateLimiterStats {
+  readonly closed: boolean
+  readonly keys: ReadonlyArray<KeyStats>
+}
+
+/** A running limiter. */
+export interface RateLimiterShape {
+  readonly name: string
+  /** Waits until the request fits every named quota, then counts it. Interruptible. */
+  readonly take: (options: TakeOptions) => Effect.Effect<void, RateLimitError>
+  /** `take` then `effect`. */
+  readonly withLimit: (
+    options: TakeOptions
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | RateLimitError, R>
+  /** Holds the keys' quotas for `retryAfter` for every caller (after a 429 / 418). Counted. */
+  readonly pause: (keys: string | ReadonlyArray<string>, retryAfter: Duration.Input) => Effect.Effect<void, RateLimitError>
+  /**
+   * Feeds a response back: on 429 or 418, pauses the keys for its `Retry-After` (seconds or an
+   * HTTP date; when absent, for the longest window among the keys). Other statuses do nothing.
+   */
+  readonly onResponse: (options: {
+    readonly keys: ReadonlyArray<string>
+    readonly status: number
+    readonly retryAfter?: string | null | undefined
+  }) => Effect.Effect<void, RateLimitError>
+  readonly stats: Effect.Effect<RateLimiterStats>
+}
+
+/** The limiter service: one per venue, shared by its public and private sides. */
+export class RateLimiter extends Context.Service<RateLimiter, RateLimiterShape>()("scoped-exchange/ratelimit/RateLimiter") {}
+
+/**
+ * Parses a `Retry-After` header: delta seconds or an HTTP date (relative to `nowMs`).
+ * `None` when absent or unparseable.
+ */
+export const parseRetryAfter = (value: string | null | undefined, nowMs: number): Option.Option<Duration.Duration> => {
+  if (value === null || value === undefined) return Option.none()
+  const text = value.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return Option.some(Duration.seconds(Number(text)))
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - nowMs)))
+}
+
+interface Counter {
+  readonly sliding: SlidingWindow | undefined
+  /** Ms to wait before `weight` fits (0: it fits now). Takes nothing. */
+  readonly check: (weight: number, now: number) => Effect.Effect<number, RateLimitErrorReason>
+  /** Takes `weight` if it fits and returns 0; otherwise takes nothing and returns ms to wait. */
+  readonly tryTake: (weight: number, now: number) => Effect.Effect<number, RateLimitErrorReason>
+}
+
+interface KeyState {
+  readonly key: string
+  readonly quota: string
+  readonly limit: number
+  readonly windowMs: number
+  readonly counter: Counter
+  /** Waiting requests in arrival order (insertion-ordered). */
+  readonly queue: Set<Waiter>
+  pausedUntil: number
+  readonly waits: Metric.Metric<number, unknown>
+  readonly waitTime: Metric.Metric<number, unknown>
+  readonly pauses: Metric.Metric<number, unknown>
+  readonly granted: Metric.Metric<number, unknown>
+}
+
+interface Waiter {
+  readonly keys: ReadonlyArray<KeyState>
+  wake: (() => void) | undefined
+}
+
+const storeFailed = (error: EffectRateLimiter.RateLimiterError) => new StoreFailed({ cause: error })
+
+/** Starts a limiter in the caller's scope, as a lifecycle component named `options.name`. */
+export const make = (options: Options): Effect.Effect<RateLimiterShape, never, Scope.Scope> =>
+  makeUnmanaged(options).pipe(Lifecycle.scoped({ name: options.name, stopBudget: "1 second" }))
+
+const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const name = options.name
+    const context = yield* Effect.context<never>()
+    const providedStore = yield* Effect.serviceOption(EffectRateLimiter.RateLimiterStore)
+    const needsStore = Object.values(options.quotas).some((q) => (q.algorithm ?? "sliding-window") !== "sliding-window")
+    const store = Option.isSome(providedStore)
+      ? providedStore.value
+      : needsStore
+      ? Context.get(yield* Layer.build(EffectRateLimiter.layerStoreMemory), EffectRateLimiter.RateLimiterStore)
+      : undefined
+    const closedSignal = yield* Deferred.make<void>()
+    const keys = new Map<string, KeyState>()
+    let closed = false
+
+    const fail = (reason: RateLimitErrorReason) => new RateLimitError({ limiter: name, reason })
+
+    const counterFor = (key: string, quota: Quota): Counter => {
+      const windowMs = Math.max(1, Duration.toMillis(Duration.fromInputUnsafe(quota.window)))
+      const algorithm = quota.algorithm ?? "sliding-window"
+      if (algorithm === "sliding-window" || store === undefined) {
+        const log = new SlidingWindow(quota.limit, windowMs)
+        return {
+          sliding: log,
+          check: (weight, now) => Effect.succeed(log.waitFor(weight, now)),
+          tryTake: (weight, now) =>
+            Effect.sync(() => {
+              const wait = log.waitFor(weight, now)
+              if (wait === 0) log.add(weight, now)
+              return wait
+            })
+        }
+      }
+      const storeKey = `${name}:${key}`
+      const refillRate = Duration.millis(windowMs / quota.limit)
+      const refillMs = windowMs / quota.limit
+      if (algorithm === "fixed-window") {
+        const run = (tokens: number, weight: number) =>
+          Effect.mapError(
+            Effect.map(
+              store.fixedWindow({ key: storeKey, tokens, refillRate, limit: quota.limit }),
+              ([count, ttl]) => (count - tokens + weight <= quota.limit ? 0 : Math.max(1, ttl))
+            ),
+            storeFailed
+          )
+        return { sliding: undefined, check: (weight) => run(0, weight), tryTake: (weight) => run(weight, weight) }
+      }
+      const run = (tokens: number, weight: number) =>
+        Effect.mapError(
+          Effect.map(
+            store.tokenBucket({ key: storeKey, tokens, limit: quota.limit, refillRate, allowOverflow: false }),
+            ([remaining, elapsed]) => {
+              const available = remaining + tokens
+              return available >= weight ? 0 : Math.max(1, Math.ceil((weight - available) * refillMs - elapsed))
+            }
+          ),
+          storeFailed
+        )
+      return { sliding: undefined, check: (weight) => run(0, weight), tryTake: (weight) => run(weight, weight) }
+    }
+
+    const resolve = (key: string): KeyState | undefined => {
+      const known = keys.get(key)
+      if (known !== undefined) return known
+      const colon = key.indexOf(":")
+      const quotaName = key in options.quotas ? key : colon > 0 ? key.slice(0, colon) : key
+      const quota = Object.hasOwn(options.quotas, quotaName) ? options.quotas[quotaName] : undefined
+      if (quota === undefined) return undefined
+      const attributes = { limiter: name, quota: quotaName }
+      const state: KeyState = {
+        key,
+        quota: quotaName,
+        limit: quota.limit,
+        windowMs: Math.max(1, Duration.toMillis(Duration.fromInputUnsafe(quota.window))),
+        counter: counterFor(key, quota),
+        queue: new Set(),
+        pausedUntil: 0,
+        waits: Metric.withAttributes(RateLimitMetrics.waits, attributes),
+        waitTime: Metric.withAttributes(RateLimitMetrics.waitTime, attributes),
+        pauses: Metric.withAttributes(RateLimitMetrics.pauses, attributes),
+        granted: Metric.withAttributes(RateLimitMetrics.granted, attributes)
+      }
+      keys.set(key, state)
+      return state
+    }
+
+    const resolveAll = (names: ReadonlyArray<string>): Array<KeyState> | RateLimitError => {
+      const states: Array<KeyState> = []
+      for (const key of names) {
+        const state = resolve(key)
+        if (state === undefined) return fail(new UnknownQuota({ key }))
+        if (!states.includes(state)) states.push(state)
+      }
+      return states
+    }
+
+    // --- granting ------------------------------------------------------------------------------
+
+    const isHead = (waiter: Waiter): boolean => {
+      for (const state of waiter.keys) {
+        if (state.queue.values().next().value !== waiter) return false
+      }
+      return true
+    }
+
+    const dequeue = (waiter: Waiter) => {
+      for (const state of waiter.keys) state.queue.delete(waiter)
+      for (const state of waiter.keys) {
+        const next = state.queue.values().next().value
+        if (next !== undefined && isHead(next)) next.wake?.()
+      }
+    }
+
+    const pausedFor = (states: ReadonlyArray<KeyState>, now: number): number => {
+      let ms = 0
+      for (const state of states) ms = Math.max(ms, state.pausedUntil - now)
+      return ms
+    }
+
+    const recordGrant = (states: ReadonlyArray<KeyState>, weight: number) => {
+      for (const state of states) state.granted.updateUnsafe(weight, context)
+    }
+
+    /** The whole grant on every key, or nothing: check all, then take all (we head every queue). */
+    const tryGrant = (states: ReadonlyArray<KeyState>, weight: number, now: number): Effect.Effect<number, RateLimitErrorReason> => {
+      if (states.length === 1) return states[0]!.counter.tryTake(weight, now)
+      return Effect.flatMap(
+        Effect.forEach(states, (state) => state.counter.check(weight, now)),
+        (waits) => {
+          const wait = Math.max(...waits)
+          if (wait > 0) return Effect.succeed(wait)
+          return Effect.map(
+            Effect.forEach(states, (state) => state.counter.tryTake(weight, now)),
+            // Only a store shared with another process can refuse here; wait and try again.
+            (taken) => Math.max(...taken)
+          )
+        }
+      )
+    }
+
+    /** Sleeps `ms` (the caller's own fiber, interruptible) or until the limiter closes. */
+    const sleepOrClose = (ms: number) => Effect.timeoutOption(Deferred.await(closedSignal), Duration.millis(ms))
+
+    const awaitTurn = (waiter: Waiter) =>
+      Effect.callback<void>((resume) => {
+        if (closed || isHead(waiter)) return resume(Effect.void)
+        waiter.wake = () => {
+          waiter.wake = undefined
+          // Resume through a yield: a grant wakes the next waiter from inside its own
+          // finalizer, and a synchronous chain of thousands of grants would blow the stack.
+          resume(Effect.yieldNow)
+        }
+        return Effect.sync(() => {
+          waiter.wake = undefined
+        })
+      })
+
+    const slowPath = (states: ReadonlyArray<KeyState>, weight: number, clock: Clock.Clock, waiter: Waiter) =>
+      Effect.gen(function*() {
+        const startedAt = clock.currentTimeMillisUnsafe()
+        let waited = false
+        for (;;) {
+          if (closed) return yield* Effect.fail(new LimiterClosed())
+          if (!isHead(waiter)) {
+            waited = true
+            yield* awaitTurn(waiter)
+            continue
+          }
+          const now = clock.currentTimeMillisUnsafe()
+          const paused = pausedFor(states, now)
+          if (paused > 0) {
+            waited = true
+            yield* sleepOrClose(paused)
+            continue
+          }
+          const wait = yield* Effect.uninterruptible(tryGrant(states, weight, now))
+          if (wait === 0) break
+          waited = true
+          yield* sleepOrClose(wait)
+        }
+        recordGrant(states, weight)
+        if (waited) {
+          const waitedMs = clock.currentTimeMillisUnsafe() - startedAt
+          for (const state of states) {
+            state.waits.updateUnsafe(1, context)
+            state.waitTime.updateUnsafe(waitedMs, context)
+          }
+        }
+      }).pipe(Effect.ensuring(Effect.sync(() => dequeue(waiter))))
+
+    const take = (request: TakeOptions): Effect.Effect<void, RateLimitError> =>
+      Effect.clockWith((clock) => {
+        const weight = request.weight ?? 1
+        const states = resolveAll(request.keys)
+        if (states instanceof RateLimitError) return Effect.fail(states)
+        for (const state of states) {
+          if (weight > state.limit) {
+            return Effect.fail(fail(new WeightExceedsLimit({ key: state.key, weight, limit: state.limit })))
+          }
+        }
+        if (closed) return Effect.fail(fail(new LimiterClosed()))
+        // Fast path: in-memory quotas, nobody queued, not paused, and it fits: grant synchronously.
+        const now = clock.currentTimeMillisUnsafe()
+        let fast = true
+        for (const state of states) {
+          if (state.counter.sliding === undefined || state.queue.size > 0 || state.pausedUntil > now) fast = false
+          else if (state.counter.sliding.waitFor(weight, now) > 0) fast = false
+          if (!fast) break
+        }
+        if (fast) {
+          for (const state of states) state.counter.sliding!.add(weight, now)
+          recordGrant(states, weight)
+          return Effect.void
+        }
+        const waiter: Waiter = { keys: states, wake: undefined }
+        for (const state of states) state.queue.add(waiter)
+        return Effect.mapError(slowPath(states, weight, clock, waiter), fail)
+      })
+
+    const withLimit = (request: TakeOptions) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.andThen(take(request), effect)
+
+    const pause = (names: string | ReadonlyArray<string>, retryAfter: Duration.Input): Effect.Effect<void, RateLimitError> =>
+      Effect.clockWith((clock) => {
+        const states = resolveAll(typeof names === "string" ? [names] : names)
+        if (states instanceof RateLimitError) return Effect.fail(states)
+        const ms = Duration.toMillis(Duration.fromInputUnsafe(retryAfter))
+        const until = clock.currentTimeMillisUnsafe() + ms
+        for (const state of states) {
+          state.pausedUntil = Math.max(state.pausedUntil, until)
+          state.pauses.updateUnsafe(1, context)
+        }
+        return Effect.logWarning("quota paused by the venue").pipe(
+          Effect.annotateLogs({ component: name, keys: states.map((s) => s.key).join(","), retry_after_ms: ms })
+        )
+      })
+
+    const onResponse = (response: {
+      readonly keys: ReadonlyArray<string>
+      readonly status: number
+      readonly retryAfter?: string | null | undefined
+    }): Effect.Effect<void, RateLimitError> =>
+      Effect.clockWith((clock) => {
+        if (response.status !== 429 && response.status !== 418) return Effect.void
+        const states = resolveAll(response.keys)
+        if (states instanceof RateLimitError) return Effect.fail(states)
+        const fallback = Duration.millis(Math.max(...states.map((s) => s.windowMs)))
+        const retryAfter = Option.getOrElse(
+          parseRetryAfter(response.retryAfter, clock.currentTimeMillisUnsafe()),
+          () => fallback
+        )
+        return pause(response.keys, retryAfter)
+      })
+
+    const stats = Effect.clockWith((clock) =>
+      Effect.sync((): RateLimiterStats => {
+        const now = clock.currentTimeMillisUnsafe()
+        return {
+          closed,
+          keys: Array.from(keys.values(), (state) => ({
+            key: state.key,
+            waiting: state.queue.size,
+            pausedForMs: Math.max(0, state.pausedUntil - now),
+            used: state.counter.sliding?.usedAt(now)
+          }))
+        }
+      })
+    )
+
+    // --- close: whoever still waits fails with LimiterClosed -------------------------------------
+
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        let waiting = 0
+        const all = new Set<Waiter>()
+        for (const state of keys.values()) for (const waiter of state.queue) all.add(waiter)
+        for (const waiter of all) {
+          waiting++
+          waiter.wake?.()
+        }
+        return Deferred.succeed(closedSignal, undefined).pipe(
+          Effect.andThen(
+            Effect.logInfo("rate limiter closed").pipe(
+              Effect.annotateLogs({ component: name, waiters_failed: waiting })
+            )
+          )
+        )
+      })
+    )
+
+    return { name, take, withLimit, pause, onResponse, stats }
+  })
+
+/** A layer providing the {@link RateLimiter} service. */
+export const layer = (options: Options): Layer.Layer<RateLimiter> => Layer.effect(RateLimiter, make(options))

@@ -1,0 +1,235 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Duration, Effect, Exit, Fiber, Metric, Option, Scope } from "effect"
+import { TestClock } from "effect/testing"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { RateLimiter, RateLimitError, RateLimitMetrics } from "../../src/ratelimit/index.ts"
+
+/** Builds a limiter in a scope of its own so the test decides when it closes. */
+const open = (quotas: RateLimiter.Options["quotas"], name = "ratelimit:test") =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const limiter = yield* RateLimiter.make({ name, quotas }).pipe(Scope.provide(scope))
+    return { limiter, close: Scope.close(scope, Exit.void) }
+  })
+
+/** Lets forked fibers run until they block (on the TestClock or a queue). */
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+})
+
+const isDone = (fiber: Fiber.Fiber<unknown, unknown>) => fiber.pollUnsafe() !== undefined
+
+const reasonOf = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "succeeded"
+  const error = Cause.findErrorOption(exit.cause)
+  if (error._tag === "None" || !(error.value instanceof RateLimitError.RateLimitError)) return "other failure"
+  return error.value.reason._tag
+}
+
+const usedOf = (stats: RateLimiter.RateLimiterStats, key: string) => stats.keys.find((k) => k.key === key)?.used
+
+describe("RateLimiter", () => {
+  it.effect("grants up to the limit per window, counting weights, and waits for the window to slide", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } })
+      yield* limiter.take({ keys: ["ip"], weight: 4 })
+      yield* TestClock.adjust("100 millis")
+      yield* limiter.take({ keys: ["ip"], weight: 4 })
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 8)
+
+      const third = yield* limiter.take({ keys: ["ip"], weight: 4 }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("899 millis")
+      yield* settle
+      assert.isFalse(isDone(third), "8 + 4 > 10 until the first grant leaves the window")
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(third)
+      // The first 4 left the window at t=1000: 4 (t=100) + 4 (t=1000).
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 8)
+      yield* close
+    })))
+
+  it.effect("keeps sub-keys of one quota apart", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ account: { limit: 2, window: "10 seconds" } })
+      yield* limiter.take({ keys: ["account:a"], weight: 2 })
+      yield* limiter.take({ keys: ["account:b"], weight: 2 })
+      const stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "account:a"), 2)
+      assert.strictEqual(usedOf(stats, "account:b"), 2)
+      yield* close
+    })))
+
+  it.effect("grants a request on all its keys at once or not at all", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({
+        ip: { limit: 100, window: "1 second" },
+        account: { limit: 3, window: "1 second" }
+      })
+      yield* limiter.take({ keys: ["account:1"], weight: 3 })
+      const both = yield* limiter.take({ keys: ["ip", "account:1"], weight: 2 }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(isDone(both))
+      // While it waits for the account quota, it holds nothing of the ip quota.
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 0)
+      // A later ip-only request queues behind it (arrival order per key).
+      const ipOnly = yield* limiter.take({ keys: ["ip"], weight: 50 }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(isDone(ipOnly))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.joinAll([both, ipOnly])
+      const stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "ip"), 52)
+      assert.strictEqual(usedOf(stats, "account:1"), 2)
+      yield* close
+    })))
+
+  it.effect("serves waiters in arrival order", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 1, window: "1 second" } })
+      yield* limiter.take({ keys: ["ip"] })
+      const waiters: Array<Fiber.Fiber<void, RateLimitError.RateLimitError>> = []
+      for (let i = 0; i < 3; i++) {
+        waiters.push(yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild))
+        yield* settle
+      }
+      for (let window = 1; window <= 3; window++) {
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        // Exactly the first `window` arrivals have been served.
+        assert.deepStrictEqual(waiters.map(isDone), waiters.map((_, i) => i < window))
+      }
+      yield* close
+    })))
+
+  it.effect("does not let a later, lighter request overtake a waiting heavy one", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } })
+      yield* limiter.take({ keys: ["ip"], weight: 8 })
+      const heavy = yield* limiter.take({ keys: ["ip"], weight: 5 }).pipe(Effect.forkChild)
+      yield* settle
+      const light = yield* limiter.take({ keys: ["ip"], weight: 1 }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("999 millis")
+      yield* settle
+      // 8 + 1 fits, but the light request arrived after the heavy one.
+      assert.isFalse(isDone(light))
+      assert.strictEqual((yield* limiter.stats).keys[0]!.waiting, 2)
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.joinAll([heavy, light])
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 6)
+      yield* close
+    })))
+
+  it.effect("grants thousands of waiters released by one window without a deep call chain", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10_000, window: "1 second" } })
+      yield* limiter.take({ keys: ["ip"], weight: 10_000 })
+      const waiters: Array<Fiber.Fiber<void, RateLimitError.RateLimitError>> = []
+      for (let i = 0; i < 5_000; i++) waiters.push(yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild))
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.joinAll(waiters)
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 5_000)
+      yield* close
+    })))
+
+  it.effect("an interrupted waiter leaves no consumed slot and no waiting entry, and the next one moves up", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } })
+      yield* limiter.take({ keys: ["ip"], weight: 10 })
+      const first = yield* limiter.take({ keys: ["ip"], weight: 6 }).pipe(Effect.forkChild)
+      yield* settle
+      const second = yield* limiter.take({ keys: ["ip"], weight: 4 }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.interrupt(first)
+      assert.strictEqual((yield* limiter.stats).keys[0]!.waiting, 1)
+      yield* TestClock.adjust("500 millis")
+      yield* Fiber.join(second)
+      // Only the second request's weight was taken in the new window.
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 4)
+      assert.strictEqual((yield* limiter.stats).keys[0]!.waiting, 0)
+      yield* close
+    })))
+
+  it.effect("pauses the quota for every caller after a 429 with Retry-After, and counts it", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 100, window: "1 second" } }, "ratelimit:pause")
+      const pauses = Metric.withAttributes(RateLimitMetrics.pauses, { limiter: "ratelimit:pause", quota: "ip" })
+      const before = (yield* Metric.value(pauses)).count
+      yield* limiter.onResponse({ keys: ["ip"], status: 200, retryAfter: "5" })
+      yield* limiter.take({ keys: ["ip"] })
+      yield* limiter.onResponse({ keys: ["ip"], status: 429, retryAfter: "5" })
+      const a = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild)
+      const b = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("4999 millis")
+      yield* settle
+      assert.isFalse(isDone(a) || isDone(b), "nobody passes while paused")
+      assert.strictEqual((yield* limiter.stats).keys[0]!.pausedForMs, 1)
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.joinAll([a, b])
+      assert.strictEqual((yield* Metric.value(pauses)).count - before, 1)
+      yield* close
+    })))
+
+  it.effect("a 418 without Retry-After pauses for the quota's window", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 100, window: "10 seconds" } })
+      yield* limiter.onResponse({ keys: ["ip"], status: 418 })
+      assert.strictEqual((yield* limiter.stats).keys[0]!.pausedForMs, 10_000)
+      yield* close
+    })))
+
+  it.effect("fails with typed errors: unknown key, weight over the limit, closed", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 1, window: "1 second" } })
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.take({ keys: ["nope"] }))), "UnknownQuota")
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.take({ keys: ["ip"], weight: 2 }))), "WeightExceedsLimit")
+      yield* limiter.take({ keys: ["ip"] })
+      const waiting = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.exit, Effect.forkChild)
+      yield* settle
+      yield* close
+      assert.strictEqual(reasonOf(yield* Fiber.join(waiting)), "LimiterClosed")
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.take({ keys: ["ip"] }))), "LimiterClosed")
+    })))
+
+  it.effect("uses Effect's fixed-window algorithm and store when asked", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second", algorithm: "fixed-window" } })
+      yield* limiter.take({ keys: ["ip"] })
+      yield* limiter.take({ keys: ["ip"] })
+      const third = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(isDone(third))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(third)
+      yield* close
+    })))
+
+  it.effect("uses Effect's token-bucket algorithm and store when asked", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 4, window: "1 second", algorithm: "token-bucket" } })
+      yield* limiter.take({ keys: ["ip"], weight: 4 })
+      const next = yield* limiter.take({ keys: ["ip"], weight: 2 }).pipe(Effect.forkChild)
+      yield* settle
+      yield* TestClock.adjust("499 millis")
+      yield* settle
+      assert.isFalse(isDone(next), "two tokens refill in 500 ms")
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(next)
+      yield* close
+    })))
+
+  it("parses Retry-After as seconds or an HTTP date", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z")
+    assert.deepStrictEqual(RateLimiter.parseRetryAfter("7", now), Option.some(Duration.seconds(7)))
+    assert.deepStrictEqual(
+      RateLimiter.parseRetryAfter("Thu, 01 Jan 2026 00:00:30 GMT", now),
+      Option.some(Duration.millis(30_000))
+    )
+    assert.deepStrictEqual(RateLimiter.parseRetryAfter("soon", now), Option.none())
+    assert.deepStrictEqual(RateLimiter.parseRetryAfter(undefined, now), Option.none())
+  })
+})
