@@ -82,7 +82,8 @@ export class SimEngine {
   private readonly depthListeners = new Map<string, Set<Listener<LevelChange>>>()
   private readonly tradeListeners = new Map<string, Set<Listener<PublicTrade>>>()
   private readonly accountListeners = new Map<string, Set<Listener<AccountEvent>>>()
-  private readonly outbox: Array<() => void> = []
+  /** Events queued by the current operation, as (listeners, event) pairs, delivered by `flush`. */
+  private readonly outbox: Array<{ readonly listeners: Set<Listener<any>>; readonly value: unknown }> = []
   private flushing = false
   private readonly env: MatchEnv
 
@@ -269,7 +270,7 @@ export class SimEngine {
     })
     if (book !== undefined && book.onChange === undefined) {
       const listeners = this.depthListeners.get(symbol)!
-      book.onChange = (change) => this.outbox.push(() => forEach(listeners, change))
+      book.onChange = (change) => this.outbox.push({ listeners, value: change })
     }
     return unsubscribe
   }
@@ -303,20 +304,26 @@ export class SimEngine {
 
   /** Runs an operation, then delivers the events it queued. */
   private run<A>(operation: () => A): A {
-    const result = operation()
-    if (!this.flushing) this.flush()
-    return result
+    try {
+      return operation()
+    } finally {
+      if (!this.flushing) this.flush()
+    }
   }
 
   private flush(): void {
     this.flushing = true
     let failure: { error: unknown } | undefined
     try {
+      // Index loop: a listener may place orders, whose events are appended and delivered here.
       for (let i = 0; i < this.outbox.length; i++) {
-        try {
-          this.outbox[i]!()
-        } catch (error) {
-          failure ??= { error }
+        const { listeners, value } = this.outbox[i]!
+        for (const listener of listeners) {
+          try {
+            listener(value)
+          } catch (error) {
+            failure ??= { error }
+          }
         }
       }
     } finally {
@@ -485,7 +492,7 @@ export class SimEngine {
         time: now
       }
     }
-    this.outbox.push(() => forEach(listeners, event))
+    this.outbox.push({ listeners, value: event })
   }
 
   private orderUpdate(order: Order, lastDealQty: bigint | undefined): void {
@@ -496,7 +503,7 @@ export class SimEngine {
       apiKey: order.apiKey,
       order: OrderRecord.privateUpdate(order, lastDealQty)
     }
-    this.outbox.push(() => forEach(listeners, event))
+    this.outbox.push({ listeners, value: event })
   }
 
   private makeEnv(): MatchEnv {
@@ -515,7 +522,7 @@ export class SimEngine {
           time: now,
           tradeId
         }
-        this.outbox.push(() => forEach(listeners, trade))
+        this.outbox.push({ listeners, value: trade })
       },
       deal: (order, price, qty, notional, isMaker, isSelfTrade, fee, feeAsset, tradeId, now) => {
         const listeners = this.accountListeners.get(order.apiKey)
@@ -539,7 +546,7 @@ export class SimEngine {
             time: now
           }
         }
-        this.outbox.push(() => forEach(listeners, event))
+        this.outbox.push({ listeners, value: event })
       },
       orderUpdate: (order, lastDealQty) => this.orderUpdate(order, lastDealQty),
       retire: (order) => {
@@ -548,10 +555,6 @@ export class SimEngine {
       }
     }
   }
-}
-
-const forEach = <A>(listeners: Set<Listener<A>>, value: A): void => {
-  for (const listener of listeners) listener(value)
 }
 
 const addListener = <A>(
