@@ -108,6 +108,26 @@ export class WsRegistry {
     return false
   }
 
+  /** TCP sockets under upgraded connections, until they close. */
+  private readonly raw = new Set<{ destroy(): void }>()
+
+  /** Tracks the TCP socket under an upgraded connection until it closes. */
+  trackSocket(socket: { destroy(): void; once(event: "close", listener: () => void): unknown }): void {
+    this.raw.add(socket)
+    socket.once("close", () => this.raw.delete(socket))
+  }
+
+  /** TCP sockets of WebSocket connections still open (including ones in their close handshake). */
+  openSockets(): number {
+    return this.raw.size
+  }
+
+  /** Destroys every WebSocket TCP socket still open (the end of shutdown). */
+  destroyAll(): void {
+    for (const socket of this.raw) socket.destroy()
+    this.raw.clear()
+  }
+
   /** Drops every connection abruptly (TCP destroyed, no close frame). */
   dropAll(): number {
     let n = 0
@@ -197,6 +217,7 @@ export const serveSession = (
     const writer = yield* socket.writer
     const reader = yield* socket.reader.pipe(Effect.orDie)
     const nodeRequest = request.source as Http.IncomingMessage
+    registry.trackSocket(nodeRequest.socket)
     const session: Session = {
       id: nextSessionId++,
       apiKey,

@@ -1,0 +1,346 @@
+/**
+ * The simulated MEXC exchange as a scoped service: one HTTP port serves REST under `/api/v3/...`,
+ * the protobuf WebSocket at `/ws` (private streams at `/ws?listenKey=...`) and the fault admin
+ * endpoint under `/sim/`. The synthetic market is stepped by a fiber the layer owns; closing the
+ * layer's scope closes every WebSocket (clients still connected get a close frame, then their TCP
+ * connection is destroyed if they linger), stops the server and the market, and leaves nothing
+ * running.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const sim = yield* SimExchange
+ *   // sim.restUrl = "http://127.0.0.1:<port>", sim.wsUrl = "ws://127.0.0.1:<port>/ws"
+ *   yield* sim.faults.dropConnections
+ * }).pipe(Effect.provide(SimExchange.layer()))
+ * ```
+ *
+ * Time is Effect's `Clock`: REST timestamps, signature windows, listen-key expiry, rate-limit
+ * windows and the market's steps all read it.
+ *
+ * @since 0.1.0
+ */
+import * as Http from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Clock, Context, Duration, Effect, Layer, Option, Queue, Redacted, Scope } from "effect"
+import { HttpServerRequest } from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Socket from "effect/socket/Socket"
+import { Lifecycle } from "../lifecycle/index.ts"
+import { MexcSigning } from "../venues/mexc/index.ts"
+import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import type { SymbolConfig } from "./engine/Symbols.ts"
+import { SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import type { FaultControl } from "./server/Admin.ts"
+import { handleAdmin } from "./server/Admin.ts"
+import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
+import { FaultState } from "./server/Faults.ts"
+import { Feed } from "./server/Feed.ts"
+import { ListenKeys } from "./server/ListenKeys.ts"
+import type { RateLimitOptions } from "./server/RateLimits.ts"
+import { RateLimits } from "./server/RateLimits.ts"
+import type { RestAnswer } from "./server/Rest.ts"
+import { routes } from "./server/Rest.ts"
+import type { WsOptions } from "./server/Ws.ts"
+import { serveSession, WsRegistry } from "./server/Ws.ts"
+
+/** An extra account: API key, secret, and optionally its balances (asset -> free amount). */
+export interface SimAccount {
+  readonly apiKey: string
+  readonly secret: string
+  readonly balances?: Readonly<Record<string, string>> | undefined
+}
+
+/** Faults switched on from the start (the standalone CLI's fault flags). */
+export interface InitialFaults {
+  readonly refuseConnectionsSeconds?: number | undefined
+  readonly silent?: boolean | undefined
+  readonly malformedFrames?: number | undefined
+  readonly restLatencyMs?: number | undefined
+  readonly wsLatencyMs?: number | undefined
+  readonly restFailures?: { readonly count: number; readonly status?: number; readonly retryAfterSeconds?: number } | undefined
+}
+
+/** How to run the simulator. Every field is optional. */
+export interface SimOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  readonly host?: string | undefined
+  /** Port to bind; 0 (the default) picks a free one. */
+  readonly port?: number | undefined
+  /** Seed of the synthetic market. Default 1. */
+  readonly seed?: number | undefined
+  /** Demo account API key. Default `sim-key`. */
+  readonly apiKey?: string | undefined
+  /** Demo account secret. Default `sim-secret`. */
+  readonly apiSecret?: string | Redacted.Redacted<string> | undefined
+  /** More accounts, funded like the demo account unless they say otherwise. */
+  readonly accounts?: ReadonlyArray<SimAccount> | undefined
+  /** Symbols. Default BTCUSDT, ETHUSDT, HIFIUSDT. */
+  readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
+  /**
+   * The synthetic market: `false` leaves the books empty (tests that want full control),
+   * or per-symbol parameters. Default: on, with the engine's defaults.
+   */
+  readonly market?: false | { readonly params?: Readonly<Record<string, SyntheticSymbolParams>> } | undefined
+  /** Request quotas. Default: 500 per 10 s per endpoint and key/IP. */
+  readonly rateLimits?: RateLimitOptions | undefined
+  /** WebSocket limits (subscriptions, idle timeouts). Default: MEXC's. */
+  readonly ws?: WsOptions | undefined
+  /** Listen-key validity without keep-alive. Default 60 minutes. */
+  readonly listenKeyValidity?: Duration.Input | undefined
+  /** Faults on from the start. */
+  readonly faults?: InitialFaults | undefined
+}
+
+/** The running simulator. */
+export interface SimExchangeShape {
+  /** REST base URL, like `https://api.mexc.com`: `http://127.0.0.1:<port>`. */
+  readonly restUrl: string
+  /** Market-data WebSocket URL: `ws://127.0.0.1:<port>/ws` (append `?listenKey=` for private). */
+  readonly wsUrl: string
+  readonly host: string
+  readonly port: number
+  /** The demo account's credentials. */
+  readonly credentials: { readonly apiKey: string; readonly apiSecret: Redacted.Redacted<string> }
+  /** The exchange core (orders, balances, books); synchronous, time passed in. */
+  readonly engine: SimEngine
+  /** The synthetic market, unless disabled. */
+  readonly market: SyntheticMarket | undefined
+  /** The fault switchboard (the admin endpoint under `/sim/` drives the same operations). */
+  readonly faults: FaultControl
+}
+
+/** The simulated MEXC exchange. */
+export class SimExchange extends Context.Service<SimExchange, SimExchangeShape>()("scoped-exchange/sim/SimExchange") {}
+
+const json = (answer: RestAnswer) =>
+  HttpServerResponse.jsonUnsafe(answer.body, { status: answer.status, headers: answer.headers })
+
+const errorResponse = (status: number, code: number, msg: string, headers?: Record<string, string>) =>
+  HttpServerResponse.jsonUnsafe({ code, msg }, { status, headers })
+
+const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
+  const q = url.indexOf("?")
+  return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
+}
+
+/** Runs `effect` on the live clock even under a `TestClock`, so that shutdown is never stuck on test time. */
+const withLiveClock = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const clock = fiber.getRef(Clock.Clock) as Clock.Clock & {
+      readonly withLive?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+    }
+    return clock.withLive ? clock.withLive(effect) : effect
+  })
+
+/** The driver's cadence: 10 ms windows; 100 ms windows every tenth. */
+const windowMs = 10
+
+/** Builds the simulator in the current scope. */
+export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
+  const startedAt = yield* Clock.currentTimeMillis
+  const apiKey = options.apiKey ?? demoAccount.apiKey
+  const apiSecret = options.apiSecret === undefined
+    ? demoAccount.secret
+    : typeof options.apiSecret === "string"
+    ? options.apiSecret
+    : Redacted.value(options.apiSecret)
+  const engine = SimEngine.make({
+    symbols: options.symbols,
+    accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
+  })
+  const market = options.market === false
+    ? undefined
+    : SyntheticMarket.make(engine, { seed: options.seed ?? 1, params: options.market?.params }, startedAt)
+
+  const faults = new FaultState()
+  const initial = options.faults
+  if (initial !== undefined) {
+    if (initial.refuseConnectionsSeconds) faults.refuseUntil = startedAt + initial.refuseConnectionsSeconds * 1000
+    faults.silent = initial.silent ?? false
+    faults.malformedFrames = initial.malformedFrames ?? 0
+    faults.restLatencyMs = initial.restLatencyMs ?? 0
+    faults.wsLatencyMs = initial.wsLatencyMs ?? 0
+    if (initial.restFailures !== undefined) {
+      faults.restFailures = initial.restFailures.count
+      faults.restFailure = {
+        status: initial.restFailures.status ?? 503,
+        retryAfterSeconds: initial.restFailures.retryAfterSeconds ?? 1
+      }
+    }
+  }
+  const listenKeys = new ListenKeys(
+    options.listenKeyValidity === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.listenKeyValidity))
+  )
+  const rateLimits = new RateLimits(options.rateLimits)
+  const registry = new WsRegistry(faults)
+  const feed = new Feed(engine, registry, faults)
+  feed.now = startedAt
+  const table = routes({ engine, listenKeys })
+  const secretOf = (key: string) => engine.account(key)?.secret
+  const wsDeps = {
+    faults,
+    hasSymbol: (symbol: string) => engine.symbol(symbol) !== undefined,
+    listenKeyOwner: (key: string, now: number) => listenKeys.owner(key, now),
+    onSubscribe: feed.onSubscribe.bind(feed)
+  }
+  let closing = false
+
+  const control: FaultControl = {
+    dropConnections: Effect.sync(() => registry.dropAll()),
+    refuseConnections: (seconds) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        faults.refuseUntil = now + seconds * 1000
+      }),
+    silence: (on) => Effect.sync(() => void (faults.silent = on)),
+    malformedFrames: (count) => Effect.sync(() => void (faults.malformedFrames = count)),
+    depthGap: (symbol) => Effect.sync(() => void faults.depthGaps.add(symbol ?? "*")),
+    latency: ({ restMs, wsMs }) =>
+      Effect.sync(() => {
+        if (restMs !== undefined) faults.restLatencyMs = restMs
+        if (wsMs !== undefined) faults.wsLatencyMs = wsMs
+      }),
+    failNextRest: (count, failure) =>
+      Effect.sync(() => {
+        faults.restFailures = count
+        faults.restFailure = { status: failure?.status ?? 503, retryAfterSeconds: failure?.retryAfterSeconds ?? 1 }
+      }),
+    expireListenKeys: Effect.sync(() => {
+      const expired = listenKeys.expireAll()
+      registry.expireListenKeys(expired)
+      return expired.length
+    }),
+    reset: Effect.sync(() => faults.reset()),
+    snapshot: Effect.map(Clock.currentTimeMillis, (now) => faults.snapshot(now))
+  }
+
+  const rest = (request: HttpServerRequest, path: string, query: string) =>
+    Effect.gen(function*() {
+      const route = table.get(`${request.method} ${path}`)
+      if (route === undefined) return errorResponse(404, -1, `Not found: ${request.method} ${path}`)
+      if (faults.restLatencyMs > 0) yield* Effect.sleep(Duration.millis(faults.restLatencyMs))
+      const body = request.method === "GET" ? "" : yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+      const now = yield* Clock.currentTimeMillis
+      feed.now = now
+      const failure = faults.takeRestFailure()
+      if (failure !== undefined && (failure.status === 429 || failure.status === 418)) {
+        return errorResponse(failure.status, failure.status, "Too many requests", {
+          "retry-after": String(failure.retryAfterSeconds)
+        })
+      }
+      if (failure !== undefined && request.method === "GET") {
+        return errorResponse(failure.status, failure.status, "Internal error: the request's outcome is unknown")
+      }
+      const headerKey = request.headers["x-mexc-apikey"]
+      const identity = route.signed && headerKey ? `key:${headerKey}` : `ip:${Option.getOrElse(request.remoteAddress, () => "?")}`
+      const decision = rateLimits.check(`${request.method} ${path}`, identity, now)
+      if (decision._tag === "Limited") {
+        return errorResponse(429, 429, "Too many requests", { "retry-after": String(decision.retryAfterSeconds) })
+      }
+      const params = parseParams(query, body)
+      let accountKey = ""
+      if (route.signed) {
+        const verified = verifySigned(headerKey, params, now, secretOf)
+        if (isApiError(verified)) return errorResponse(verified.status, verified.code, verified.msg)
+        accountKey = verified.apiKey
+      }
+      const answer = route.handle({ request: params, apiKey: accountKey, now })
+      // A 5xx fault on a call that changes state: the call took effect, the client cannot know.
+      if (failure !== undefined) {
+        return errorResponse(failure.status, failure.status, "Internal error: the request's outcome is unknown")
+      }
+      return json(answer)
+    })
+
+  const app = Effect.gen(function*() {
+    const request = yield* HttpServerRequest
+    const { path, query } = splitUrl(request.url)
+    if (path === "/ws") {
+      const now = yield* Clock.currentTimeMillis
+      if (closing || faults.refusing(now)) {
+        return errorResponse(503, 503, "Service unavailable: connections refused")
+      }
+      yield* serveSession(request, registry, wsDeps, options.ws ?? {})
+      return HttpServerResponse.empty()
+    }
+    const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
+    if (admin !== undefined) return yield* admin
+    return yield* rest(request, path, query)
+  })
+
+  // The HTTP server lives in a scope of its own, closed after the finalizer below has closed
+  // every WebSocket: the server's WebSocketServer (created on the first upgrade) waits for its
+  // clients when it closes, so they must be gone by then.
+  const serverScope = yield* Scope.fork(yield* Effect.scope, "sequential")
+
+  // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
+  yield* Effect.addFinalizer(() =>
+    Effect.gen(function*() {
+      closing = true
+      feed.close()
+      for (const session of registry.sessions) {
+        Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(1001, "server shutting down"))
+      }
+      // Sessions end once their close frame is written; give clients a moment to answer it.
+      for (let waited = 0; registry.openSockets() > 0 && waited < 250; waited += 10) {
+        yield* Effect.sleep(Duration.millis(10))
+      }
+      registry.destroyAll()
+    }).pipe(withLiveClock)
+  )
+
+  const nodeServer = Http.createServer()
+  const server = yield* NodeHttpServer.make(() => nodeServer, {
+    host: options.host ?? "127.0.0.1",
+    port: options.port ?? 0,
+    // WebSockets are closed by the finalizer above; in-flight requests get this long.
+    gracefulShutdownTimeout: Duration.millis(250)
+  }).pipe(Scope.provide(serverScope))
+  // Runs after the graceful window: whatever HTTP connection is left is cut.
+  yield* Scope.addFinalizer(serverScope, Effect.sync(() => nodeServer.closeAllConnections()))
+  yield* server.serve(app).pipe(Scope.provide(serverScope))
+
+  // The driver: steps the market and flushes the push windows.
+  yield* Effect.forkScoped(Effect.gen(function*() {
+    let last100 = startedAt
+    let lastSweep = startedAt
+    while (true) {
+      yield* Effect.sleep(Duration.millis(windowMs))
+      const now = yield* Clock.currentTimeMillis
+      feed.now = now
+      market?.step(now)
+      feed.flush("10ms")
+      if (now - last100 >= 100) {
+        last100 = now
+        feed.flush("100ms")
+      }
+      if (now - lastSweep >= 1_000) {
+        lastSweep = now
+        const expired = listenKeys.expire(now)
+        if (expired.length > 0) registry.expireListenKeys(expired)
+      }
+    }
+  }))
+
+  const address = nodeServer.address()
+  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0)
+  const bound = options.host ?? "127.0.0.1"
+  const host = bound === "0.0.0.0" || bound === "::" ? "127.0.0.1" : bound.includes(":") ? `[${bound}]` : bound
+  return SimExchange.of({
+    restUrl: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
+    host: bound,
+    port,
+    credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
+    engine,
+    market,
+    faults: control
+  })
+})
+
+/** The simulator as a scoped layer (127.0.0.1, free port by default). */
+export const layer = (options: SimOptions = {}) =>
+  Layer.effect(SimExchange, make(options)).pipe(Lifecycle.component({ name: "sim", stopBudget: "2 seconds" }))
+
+/** Signs `params` for the demo account at `timestamp` (tests and examples). */
+export const signQuery = (sim: SimExchangeShape, params: Readonly<Record<string, string | number | undefined>>, timestamp: number) =>
+  MexcSigning.signQuery(sim.credentials.apiSecret, params, timestamp)

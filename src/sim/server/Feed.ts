@@ -1,0 +1,318 @@
+/**
+ * Turns the engine's state and events into MEXC protobuf pushes, one encoded frame per channel
+ * per window, fanned out through the {@link WsRegistry}.
+ *
+ * - aggregated depth: every window, the levels changed since the channel's last push
+ *   (`depthChangesSince`), with `fromVersion`/`toVersion` continuous with REST
+ *   `depth.lastUpdateId`; nothing is pushed for a window without changes;
+ * - aggregated deals: the trades of the window, in order;
+ * - aggregated book ticker: best bid/ask when the book version moved;
+ * - limit depth: the top N levels when the book version moved (100 ms cadence);
+ * - private orders / deals / account: pushed as the engine reports them, to the listen key's account.
+ *
+ * The feed keeps state only for channels somebody is subscribed to, and engine listeners only for
+ * symbols and accounts that need them; `close` removes them all.
+ *
+ * @since 0.1.0
+ */
+import type { SimEngine } from "../engine/Engine.ts"
+import type { AccountEvent, PublicTrade, Unsubscribe } from "../engine/Types.ts"
+import { MexcProto } from "../../venues/mexc/index.ts"
+import type { Channel, Interval } from "./Channels.ts"
+import { eventType } from "./Channels.ts"
+import type { FaultState } from "./Faults.ts"
+import type { Session, WsRegistry } from "./Ws.ts"
+
+interface DepthState {
+  readonly symbol: string
+  readonly interval: Interval
+  readonly eventType: string
+  lastVersion: number
+}
+
+interface DealsState {
+  readonly symbol: string
+  readonly interval: Interval
+  readonly eventType: string
+  buffer: Array<PublicTrade>
+}
+
+interface VersionedState {
+  readonly symbol: string
+  readonly interval: Interval
+  readonly eventType: string
+  readonly levels: number
+  lastVersion: number
+}
+
+const ordersChannel = "spot@private.orders.v3.api.pb"
+const dealsChannel = "spot@private.deals.v3.api.pb"
+const accountChannel = "spot@private.account.v3.api.pb"
+
+/** The push side of the simulator. */
+export class Feed {
+  /** Current time as the owner last saw it (Effect Clock); stamped as `sendTime`. */
+  now = 0
+  private readonly engine: SimEngine
+  private readonly registry: WsRegistry
+  private readonly faults: FaultState
+  private readonly depth = new Map<string, DepthState>()
+  private readonly deals = new Map<string, DealsState>()
+  private readonly tickers = new Map<string, VersionedState>()
+  private readonly limits = new Map<string, VersionedState>()
+  private readonly tradeListeners = new Map<string, Unsubscribe>()
+  private readonly accountListeners = new Map<string, Unsubscribe>()
+
+  constructor(engine: SimEngine, registry: WsRegistry, faults: FaultState) {
+    this.engine = engine
+    this.registry = registry
+    this.faults = faults
+  }
+
+  /** Prepares state for channels a session just subscribed to (called synchronously on subscribe). */
+  onSubscribe(session: Session, channels: ReadonlyArray<Channel>): void {
+    for (const channel of channels) {
+      switch (channel._tag) {
+        case "AggreDepth":
+          if (!this.depth.has(channel.name)) {
+            this.depth.set(channel.name, {
+              symbol: channel.symbol,
+              interval: channel.interval,
+              eventType: eventType(channel),
+              lastVersion: this.engine.depthVersion(channel.symbol) ?? 0
+            })
+          }
+          break
+        case "AggreDeals":
+          if (!this.deals.has(channel.name)) {
+            this.deals.set(channel.name, {
+              symbol: channel.symbol,
+              interval: channel.interval,
+              eventType: eventType(channel),
+              buffer: []
+            })
+            this.ensureTradeListener(channel.symbol)
+          }
+          break
+        case "AggreBookTicker":
+          if (!this.tickers.has(channel.name)) {
+            this.tickers.set(channel.name, {
+              symbol: channel.symbol,
+              interval: channel.interval,
+              eventType: eventType(channel),
+              levels: 1,
+              lastVersion: -1
+            })
+          }
+          break
+        case "LimitDepth":
+          if (!this.limits.has(channel.name)) {
+            this.limits.set(channel.name, {
+              symbol: channel.symbol,
+              interval: "100ms",
+              eventType: eventType(channel),
+              levels: channel.levels,
+              lastVersion: -1
+            })
+          }
+          break
+        default:
+          if (session.apiKey !== undefined) this.ensureAccountListener(session.apiKey)
+      }
+    }
+  }
+
+  /** Pushes every channel of `interval` that has something new, and forgets unsubscribed channels. */
+  flush(interval: Interval): void {
+    const now = this.now
+    for (const [name, state] of this.depth) {
+      if (state.interval !== interval) continue
+      if (!this.registry.byChannel.has(name)) {
+        this.depth.delete(name)
+        continue
+      }
+      const delta = this.engine.depthChangesSince(state.symbol, state.lastVersion)
+      if (delta === undefined || delta._tag === "Unchanged") continue
+      if (delta._tag === "TooOld") {
+        state.lastVersion = delta.version
+        continue
+      }
+      state.lastVersion = delta.toVersion
+      // The depth-gap fault: this window's changes are lost, so the next push skips versions.
+      if (this.faults.takeDepthGap(state.symbol)) continue
+      this.registry.publish(name, MexcProto.encodePush({
+        channel: name,
+        symbol: state.symbol,
+        sendTime: now,
+        body: {
+          $case: "publicAggreDepths",
+          value: {
+            asks: delta.asks.map(([price, quantity]) => ({ price, quantity })),
+            bids: delta.bids.map(([price, quantity]) => ({ price, quantity })),
+            eventType: state.eventType,
+            fromVersion: String(delta.fromVersion),
+            toVersion: String(delta.toVersion),
+            lastOrderCreateTime: now
+          }
+        }
+      }))
+    }
+    for (const [name, state] of this.deals) {
+      if (state.interval !== interval) continue
+      if (!this.registry.byChannel.has(name)) {
+        this.deals.delete(name)
+        this.releaseTradeListener(state.symbol)
+        continue
+      }
+      if (state.buffer.length === 0) continue
+      const trades = state.buffer
+      state.buffer = []
+      this.registry.publish(name, MexcProto.encodePush({
+        channel: name,
+        symbol: state.symbol,
+        sendTime: now,
+        body: {
+          $case: "publicAggreDeals",
+          value: {
+            deals: trades.map((t) => ({
+              price: t.price,
+              quantity: t.quantity,
+              tradeType: t.tradeType,
+              time: t.time,
+              tradeId: t.tradeId
+            })),
+            eventType: state.eventType
+          }
+        }
+      }))
+    }
+    for (const [name, state] of this.tickers) {
+      if (state.interval !== interval) continue
+      if (!this.registry.byChannel.has(name)) {
+        this.tickers.delete(name)
+        continue
+      }
+      const ticker = this.engine.bookTicker(state.symbol)
+      if (ticker === undefined || ticker.version === state.lastVersion) continue
+      state.lastVersion = ticker.version
+      this.registry.publish(name, MexcProto.encodePush({
+        channel: name,
+        symbol: state.symbol,
+        sendTime: now,
+        body: {
+          $case: "publicAggreBookTicker",
+          value: {
+            bidPrice: ticker.bidPrice,
+            bidQuantity: ticker.bidQty,
+            askPrice: ticker.askPrice,
+            askQuantity: ticker.askQty,
+            version: String(ticker.version),
+            lastOrderCreateTime: now
+          }
+        }
+      }))
+    }
+    if (interval !== "100ms") return
+    for (const [name, state] of this.limits) {
+      if (!this.registry.byChannel.has(name)) {
+        this.limits.delete(name)
+        continue
+      }
+      const version = this.engine.depthVersion(state.symbol)
+      if (version === undefined || version === state.lastVersion) continue
+      state.lastVersion = version
+      const snapshot = this.engine.depth(state.symbol, state.levels)!
+      this.registry.publish(name, MexcProto.encodePush({
+        channel: name,
+        symbol: state.symbol,
+        sendTime: now,
+        body: {
+          $case: "publicLimitDepths",
+          value: {
+            asks: snapshot.asks.map(([price, quantity]) => ({ price, quantity })),
+            bids: snapshot.bids.map(([price, quantity]) => ({ price, quantity })),
+            eventType: state.eventType,
+            version: String(snapshot.lastUpdateId),
+            lastOrderCreateTime: now
+          }
+        }
+      }))
+    }
+    for (const [apiKey, unsubscribe] of this.accountListeners) {
+      if (!this.registry.byAccount.has(apiKey)) {
+        unsubscribe()
+        this.accountListeners.delete(apiKey)
+      }
+    }
+  }
+
+  /** Removes every engine listener. */
+  close(): void {
+    for (const unsubscribe of this.tradeListeners.values()) unsubscribe()
+    for (const unsubscribe of this.accountListeners.values()) unsubscribe()
+    this.tradeListeners.clear()
+    this.accountListeners.clear()
+    this.depth.clear()
+    this.deals.clear()
+    this.tickers.clear()
+    this.limits.clear()
+  }
+
+  private ensureTradeListener(symbol: string): void {
+    if (this.tradeListeners.has(symbol)) return
+    this.tradeListeners.set(
+      symbol,
+      this.engine.subscribeTrades(symbol, (trade) => {
+        for (const state of this.deals.values()) if (state.symbol === symbol) state.buffer.push(trade)
+      })
+    )
+  }
+
+  private releaseTradeListener(symbol: string): void {
+    for (const state of this.deals.values()) if (state.symbol === symbol) return
+    this.tradeListeners.get(symbol)?.()
+    this.tradeListeners.delete(symbol)
+  }
+
+  private ensureAccountListener(apiKey: string): void {
+    if (this.accountListeners.has(apiKey)) return
+    this.accountListeners.set(apiKey, this.engine.subscribeAccount(apiKey, (event) => this.pushAccountEvent(event)))
+  }
+
+  private pushAccountEvent(event: AccountEvent): void {
+    const registry = this.registry
+    switch (event._tag) {
+      case "Order": {
+        if (!registry.hasPrivateSubscriber(event.apiKey, ordersChannel)) return
+        const { symbol, ...order } = event.order
+        registry.publishPrivate(event.apiKey, ordersChannel, MexcProto.encodePush({
+          channel: ordersChannel,
+          symbol,
+          sendTime: this.now,
+          body: { $case: "privateOrders", value: { ...order, market: symbol } }
+        }))
+        return
+      }
+      case "Deal": {
+        if (!registry.hasPrivateSubscriber(event.apiKey, dealsChannel)) return
+        const { symbol, ...deal } = event.deal
+        registry.publishPrivate(event.apiKey, dealsChannel, MexcProto.encodePush({
+          channel: dealsChannel,
+          symbol,
+          sendTime: this.now,
+          body: { $case: "privateDeals", value: deal }
+        }))
+        return
+      }
+      case "Balance": {
+        if (!registry.hasPrivateSubscriber(event.apiKey, accountChannel)) return
+        registry.publishPrivate(event.apiKey, accountChannel, MexcProto.encodePush({
+          channel: accountChannel,
+          sendTime: this.now,
+          body: { $case: "privateAccount", value: event.balance }
+        }))
+        return
+      }
+    }
+  }
+}

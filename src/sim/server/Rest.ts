@@ -1,0 +1,282 @@
+/**
+ * The simulator's REST endpoints under `/api/v3/`, answering exactly what MEXC answers: field
+ * names, decimal strings, string order ids, `{code, msg}` error bodies with 4xx statuses. Plus
+ * the startup calls some MEXC client libraries make (`capital/config/getall`, the futures
+ * `GET /api/v1/contract/detail`), answered with empty lists.
+ *
+ * Handlers are synchronous functions of the parsed request: the engine is synchronous, and the
+ * caller (`SimExchange`) adds rate limits, faults and latency around them.
+ *
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import type { SimEngine } from "../engine/Engine.ts"
+import type { SimRejection } from "../engine/Errors.ts"
+import { exchangeInfoSymbol } from "../engine/Symbols.ts"
+import type { OrderRef, OrderView } from "../engine/Types.ts"
+import type { ApiError, RequestParams } from "./Auth.ts"
+import { apiError } from "./Auth.ts"
+import type { ListenKeys } from "./ListenKeys.ts"
+
+/** A REST answer: status, JSON body, extra headers. */
+export interface RestAnswer {
+  readonly status: number
+  readonly body: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** What a handler gets. `apiKey` is set on SIGNED endpoints once the signature checked out. */
+export interface RestContext {
+  readonly request: RequestParams
+  readonly apiKey: string
+  readonly now: number
+}
+
+/** One endpoint. */
+export interface Route {
+  readonly signed: boolean
+  /** MEXC's weight for the endpoint (informational: quotas count requests per endpoint). */
+  readonly weight: number
+  readonly handle: (context: RestContext) => RestAnswer
+}
+
+/** What the routes need. */
+export interface RestDeps {
+  readonly engine: SimEngine
+  readonly listenKeys: ListenKeys
+}
+
+const ok = (body: unknown): RestAnswer => ({ status: 200, body })
+const fail = (error: ApiError): RestAnswer => ({ status: error.status, body: { code: error.code, msg: error.msg } })
+const rejected = (rejection: SimRejection): RestAnswer => ({ status: 400, body: rejection.toBody() })
+const missing = (name: string) =>
+  fail(apiError(700004, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`))
+const invalidSymbol = () => fail(apiError(30014, "invalid symbol"))
+
+const param = (context: RestContext, name: string): string | undefined => {
+  const value = context.request.params.get(name)
+  return value === undefined || value === "" ? undefined : value
+}
+
+/** `DELETE order` / `DELETE openOrders` element. */
+export const cancelView = (order: OrderView) => ({
+  symbol: order.symbol,
+  origClientOrderId: order.clientOrderId ?? "",
+  orderId: order.orderId,
+  clientOrderId: order.clientOrderId ?? "",
+  price: order.price,
+  origQty: order.origQty,
+  executedQty: order.executedQty,
+  cummulativeQuoteQty: order.cummulativeQuoteQty,
+  status: order.status,
+  timeInForce: order.timeInForce,
+  type: order.type,
+  side: order.side
+})
+
+/** `GET order` / `GET openOrders` element. */
+export const orderView = (order: OrderView) => ({
+  ...cancelView(order),
+  stopPrice: order.stopPrice,
+  icebergQty: "0",
+  time: order.time,
+  updateTime: order.updateTime,
+  isWorking: order.isWorking,
+  origQuoteOrderQty: order.origQuoteOrderQty,
+  orderListId: -1
+})
+
+/** `POST order`. */
+export const newOrderView = (order: OrderView) => ({
+  symbol: order.symbol,
+  orderId: order.orderId,
+  orderListId: -1,
+  price: order.price,
+  origQty: order.origQty,
+  type: order.type,
+  side: order.side,
+  transactTime: order.time
+})
+
+const orderRef = (context: RestContext): OrderRef | RestAnswer => {
+  const symbol = param(context, "symbol")
+  if (symbol === undefined) return missing("symbol")
+  const orderId = param(context, "orderId")
+  const origClientOrderId = param(context, "origClientOrderId")
+  if (orderId === undefined && origClientOrderId === undefined) return missing("orderId")
+  return { symbol, orderId, origClientOrderId }
+}
+
+const isAnswer = (value: object): value is RestAnswer => "status" in value && "body" in value
+
+const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unknown): RestAnswer =>
+  Result.isSuccess(result) ? ok(render(result.success)) : rejected(result.failure)
+
+/** Every endpoint, keyed `"METHOD /path"`. */
+export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
+  const { engine, listenKeys } = deps
+  const table: Record<string, Route> = {
+    "GET /api/v3/ping": { signed: false, weight: 1, handle: () => ok({}) },
+    "GET /api/v3/time": { signed: false, weight: 1, handle: ({ now }) => ok({ serverTime: now }) },
+    "GET /api/v3/exchangeInfo": {
+      signed: false,
+      weight: 10,
+      handle: (context) => {
+        const one = param(context, "symbol")
+        const many = param(context, "symbols")
+        const names = one !== undefined ? [one] : many !== undefined ? many.split(",") : undefined
+        const configs = names === undefined ? engine.symbols() : names.map((name) => engine.symbol(name.trim()))
+        if (configs.some((config) => config === undefined)) return invalidSymbol()
+        return ok({
+          timezone: "CST",
+          serverTime: context.now,
+          rateLimits: [],
+          exchangeFilters: [],
+          symbols: configs.map((config) => exchangeInfoSymbol(config!))
+        })
+      }
+    },
+    "GET /api/v3/depth": {
+      signed: false,
+      weight: 1,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const limitText = param(context, "limit")
+        const limit = limitText === undefined ? 100 : Number(limitText)
+        if (!Number.isInteger(limit) || limit < 1) return fail(apiError(33333, "Parameter error"))
+        const snapshot = engine.depth(symbol, Math.min(limit, 5000))
+        if (snapshot === undefined) return invalidSymbol()
+        return ok({ lastUpdateId: snapshot.lastUpdateId, bids: snapshot.bids, asks: snapshot.asks, timestamp: context.now })
+      }
+    },
+    "GET /api/v3/ticker/bookTicker": {
+      signed: false,
+      weight: 1,
+      handle: (context) => {
+        const render = (symbol: string) => {
+          const t = engine.bookTicker(symbol)
+          return t && { symbol, bidPrice: t.bidPrice, bidQty: t.bidQty, askPrice: t.askPrice, askQty: t.askQty }
+        }
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return ok(engine.symbols().map((config) => render(config.symbol)))
+        const one = render(symbol)
+        return one === undefined ? invalidSymbol() : ok(one)
+      }
+    },
+    "POST /api/v3/order": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const result = engine.placeOrder(context.apiKey, {
+          symbol,
+          side: param(context, "side") ?? "",
+          type: param(context, "type") ?? "",
+          quantity: param(context, "quantity"),
+          quoteOrderQty: param(context, "quoteOrderQty"),
+          price: param(context, "price"),
+          newClientOrderId: param(context, "newClientOrderId")
+        }, context.now)
+        return answer(result, newOrderView)
+      }
+    },
+    "DELETE /api/v3/order": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const ref = orderRef(context)
+        return isAnswer(ref) ? ref : answer(engine.cancelOrder(context.apiKey, ref, context.now), cancelView)
+      }
+    },
+    "GET /api/v3/order": {
+      signed: true,
+      weight: 2,
+      handle: (context) => {
+        const ref = orderRef(context)
+        return isAnswer(ref) ? ref : answer(engine.queryOrder(context.apiKey, ref), orderView)
+      }
+    },
+    "GET /api/v3/openOrders": {
+      signed: true,
+      weight: 3,
+      handle: (context) =>
+        answer(engine.openOrders(context.apiKey, param(context, "symbol")), (orders) => orders.map(orderView))
+    },
+    "DELETE /api/v3/openOrders": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const symbols = param(context, "symbol")
+        if (symbols === undefined) return missing("symbol")
+        const names = symbols.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+        if (names.length > 5) return fail(apiError(33333, "Parameter error: at most 5 symbols"))
+        const canceled: Array<ReturnType<typeof cancelView>> = []
+        for (const name of names) {
+          const result = engine.cancelOpenOrders(context.apiKey, name, context.now)
+          if (Result.isFailure(result)) return rejected(result.failure)
+          for (const order of result.success) canceled.push(cancelView(order))
+        }
+        return ok(canceled)
+      }
+    },
+    "GET /api/v3/account": {
+      signed: true,
+      weight: 10,
+      handle: (context) =>
+        ok({
+          makerCommission: null,
+          takerCommission: null,
+          buyerCommission: null,
+          sellerCommission: null,
+          canTrade: true,
+          canWithdraw: true,
+          canDeposit: true,
+          updateTime: null,
+          accountType: "SPOT",
+          balances: engine.balances(context.apiKey) ?? [],
+          permissions: ["SPOT"]
+        })
+    },
+    "POST /api/v3/userDataStream": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const listenKey = listenKeys.create(context.apiKey, context.now)
+        return listenKey === undefined
+          ? fail(apiError(33333, "Parameter error: too many listen keys (60 per account)"))
+          : ok({ listenKey })
+      }
+    },
+    "PUT /api/v3/userDataStream": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const listenKey = param(context, "listenKey")
+        if (listenKey === undefined) return missing("listenKey")
+        return listenKeys.keepAlive(listenKey, context.apiKey, context.now)
+          ? ok({ listenKey })
+          : fail(apiError(730000, "Invalid listenKey"))
+      }
+    },
+    "DELETE /api/v3/userDataStream": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        const listenKey = param(context, "listenKey")
+        if (listenKey === undefined) return missing("listenKey")
+        return listenKeys.delete(listenKey, context.apiKey, context.now)
+          ? ok({ listenKey })
+          : fail(apiError(730000, "Invalid listenKey"))
+      }
+    },
+    "GET /api/v3/capital/config/getall": { signed: true, weight: 10, handle: () => ok([]) },
+    "GET /api/v1/contract/detail": {
+      signed: false,
+      weight: 1,
+      handle: () => ok({ success: true, code: 0, data: [] })
+    }
+  }
+  return new Map(Object.entries(table))
+}

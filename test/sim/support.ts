@@ -1,0 +1,105 @@
+/**
+ * Test support for the simulator: a real `ws` client that records every frame (text as parsed
+ * JSON, binary decoded with the project's protobuf decoder), and signed REST calls with `fetch`.
+ */
+import { Duration, Effect } from "effect"
+import WebSocket from "ws"
+import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
+
+export interface WsClient {
+  readonly ws: WebSocket
+  readonly texts: Array<string>
+  readonly pushes: Array<MexcProto.PushDataV3ApiWrapper>
+  /** Binary frames that failed to decode. */
+  readonly undecodable: Array<Uint8Array>
+  readonly closed: Promise<{ code: number; reason: string }>
+  readonly send: (message: unknown) => void
+}
+
+/** Connects a real `ws` client; closes (or terminates) it when the scope closes. */
+export const connect = (url: string) =>
+  Effect.acquireRelease(
+    Effect.callback<WsClient, Error>((resume) => {
+      const ws = new WebSocket(url)
+      const texts: Array<string> = []
+      const pushes: Array<MexcProto.PushDataV3ApiWrapper> = []
+      const undecodable: Array<Uint8Array> = []
+      const closed = new Promise<{ code: number; reason: string }>((done) =>
+        ws.on("close", (code, reason) => done({ code, reason: reason.toString() }))
+      )
+      ws.on("message", (data, isBinary) => {
+        if (!isBinary) {
+          texts.push(data.toString())
+          return
+        }
+        const bytes = new Uint8Array(data as Buffer)
+        try {
+          pushes.push(MexcProto.decodePush(bytes))
+        } catch {
+          undecodable.push(bytes)
+        }
+      })
+      ws.once("open", () => resume(Effect.succeed({ ws, texts, pushes, undecodable, closed, send: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)) })))
+      ws.once("error", (error) => resume(Effect.fail(error)))
+    }),
+    (client) =>
+      Effect.promise(() => {
+        if (client.ws.readyState === WebSocket.CLOSED) return Promise.resolve()
+        client.ws.terminate()
+        return client.closed.then(() => undefined)
+      })
+  )
+
+/** Polls `check` every 10 ms until it returns a value (not undefined), or fails after `timeout`. */
+export const eventually = <A>(check: () => A | undefined, timeout: Duration.Input = "5 seconds", what = "condition") =>
+  Effect.gen(function*() {
+    const deadline = performance.now() + Duration.toMillis(Duration.fromInputUnsafe(timeout))
+    while (true) {
+      const value = check()
+      if (value !== undefined && value !== false) return value
+      if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep("10 millis")
+    }
+  })
+
+/** Parsed JSON texts a client received. */
+export const jsonTexts = (client: WsClient): Array<{ id: number; code: number; msg: string }> =>
+  client.texts.flatMap((t) => {
+    try {
+      return [JSON.parse(t)]
+    } catch {
+      return []
+    }
+  })
+
+export interface RestResult {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: any
+}
+
+/** A plain REST call. */
+export const call = (method: string, url: string, init?: { readonly body?: string; readonly headers?: Record<string, string> }) =>
+  Effect.promise(async (): Promise<RestResult> => {
+    const response = await fetch(url, { method, body: init?.body, headers: init?.headers })
+    const text = await response.text()
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // not JSON
+    }
+    return { status: response.status, headers: response.headers, body }
+  })
+
+/** A SIGNED REST call with every parameter in the query string (the common client form). */
+export const signed = (
+  restUrl: string,
+  method: string,
+  path: string,
+  params: Record<string, string | number | undefined>,
+  credentials: { apiKey: string; secret: string } = { apiKey: "sim-key", secret: "sim-secret" }
+) =>
+  call(method, `${restUrl}${path}?${MexcSigning.signQuery(credentials.secret, params, Date.now())}`, {
+    headers: { "X-MEXC-APIKEY": credentials.apiKey, "Content-Type": "application/json" }
+  })
