@@ -1,0 +1,122 @@
+/**
+ * `sim`: runs the simulated MEXC exchange standalone until SIGINT/SIGTERM.
+ *
+ * ```sh
+ * npm run sim -- --port 8080
+ * # sim rest=http://127.0.0.1:8080 ws=ws://127.0.0.1:8080/ws apiKey=sim-key apiSecret=sim-secret
+ * ```
+ *
+ * Prints exactly one line on start (REST URL, WS URL, demo key and secret); `--port 0` picks a
+ * free port and prints it. Lifecycle logs are shown with `--verbose` (on stderr's logger).
+ *
+ * @since 0.1.0
+ */
+import { Console, Effect, Option, References } from "effect"
+import { Command, Flag } from "effect/cli"
+import { SimExchange } from "../sim/index.ts"
+
+const nonNegative = (name: string) =>
+  Flag.Int(name).pipe(Flag.filter((n) => n >= 0, (n) => `--${name} must be >= 0 (got ${n})`))
+
+const accountFlag = Flag.String("account").pipe(
+  Flag.filter((text) => /^[^:\s]+:\S+$/.test(text), (text) => `--account must be key:secret (got "${text}")`),
+  Flag.withDescription("Extra account as API key and secret, key:secret (repeatable)"),
+  Flag.atLeast(0)
+)
+
+/** Flags of the `sim` command. */
+export const simFlags = {
+  port: Flag.Int("port").pipe(
+    Flag.filter((port) => port >= 0 && port <= 65535, (port) => `--port must be 0-65535 (got ${port})`),
+    Flag.withDescription("Port to listen on (0 picks a free one)"),
+    Flag.withDefault(8080)
+  ),
+  host: Flag.String("host").pipe(Flag.withDescription("Interface to bind"), Flag.withDefault("127.0.0.1")),
+  seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the synthetic market"), Flag.withDefault(1)),
+  apiKey: Flag.String("api-key").pipe(Flag.withDescription("Demo account API key"), Flag.withDefault("sim-key")),
+  apiSecret: Flag.String("api-secret").pipe(Flag.withDescription("Demo account secret"), Flag.withDefault("sim-secret")),
+  account: accountFlag,
+  noMarket: Flag.Boolean("no-market").pipe(
+    Flag.withDescription("Leave the books empty (no synthetic market)"),
+    Flag.withDefault(false)
+  ),
+  refuseConnections: nonNegative("refuse-connections").pipe(
+    Flag.withDescription("Fault: refuse new WebSocket connections for N seconds from start"),
+    Flag.optional
+  ),
+  silent: Flag.Boolean("silent").pipe(
+    Flag.withDescription("Fault: send no data and no pongs on open connections"),
+    Flag.withDefault(false)
+  ),
+  malformedFrames: nonNegative("malformed-frames").pipe(
+    Flag.withDescription("Fault: replace the next N binary frames with malformed ones"),
+    Flag.optional
+  ),
+  restLatency: nonNegative("rest-latency").pipe(
+    Flag.withDescription("Fault: add N ms before every REST answer"),
+    Flag.optional
+  ),
+  wsLatency: nonNegative("ws-latency").pipe(
+    Flag.withDescription("Fault: add N ms before every WebSocket write"),
+    Flag.optional
+  ),
+  failRest: nonNegative("fail-rest").pipe(
+    Flag.withDescription("Fault: fail the next N REST calls (see --fail-rest-status)"),
+    Flag.optional
+  ),
+  failRestStatus: Flag.Int("fail-rest-status").pipe(
+    Flag.filter(
+      (s) => s === 429 || s === 418 || (s >= 500 && s <= 599),
+      (s) => `--fail-rest-status must be 429, 418 or 5xx (got ${s})`
+    ),
+    Flag.withDescription("Status of --fail-rest failures: 429/418 (with Retry-After) or 5xx"),
+    Flag.withDefault(503)
+  ),
+  retryAfter: nonNegative("retry-after").pipe(
+    Flag.withDescription("Retry-After seconds of 429/418 failures"),
+    Flag.withDefault(1)
+  ),
+  verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Show lifecycle logs"), Flag.withDefault(false))
+}
+
+type SimFlags = Command.Command.Config.Infer<typeof simFlags>
+
+/** Turns parsed flags into simulator options. */
+export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
+  host: flags.host,
+  port: flags.port,
+  seed: flags.seed,
+  apiKey: flags.apiKey,
+  apiSecret: flags.apiSecret,
+  accounts: flags.account.map((text) => {
+    const colon = text.indexOf(":")
+    return { apiKey: text.slice(0, colon), secret: text.slice(colon + 1) }
+  }),
+  market: flags.noMarket ? false : undefined,
+  faults: {
+    refuseConnectionsSeconds: Option.getOrUndefined(flags.refuseConnections),
+    silent: flags.silent,
+    malformedFrames: Option.getOrUndefined(flags.malformedFrames),
+    restLatencyMs: Option.getOrUndefined(flags.restLatency),
+    wsLatencyMs: Option.getOrUndefined(flags.wsLatency),
+    restFailures: Option.isSome(flags.failRest)
+      ? { count: flags.failRest.value, status: flags.failRestStatus, retryAfterSeconds: flags.retryAfter }
+      : undefined
+  }
+})
+
+/** The line printed on start. */
+export const startLine = (sim: SimExchange.SimExchangeShape, secret: string): string =>
+  `sim rest=${sim.restUrl} ws=${sim.wsUrl} apiKey=${sim.credentials.apiKey} apiSecret=${secret}`
+
+/** `sim`: the simulated exchange, standalone, until interrupted. */
+export const command = Command.make("sim", simFlags, (flags) =>
+  Effect.gen(function*() {
+    const sim = yield* SimExchange.SimExchange
+    // The demo secret is printed on purpose: it is the simulator's published demo credential.
+    yield* Console.log(startLine(sim, flags.apiSecret))
+    return yield* Effect.never
+  }).pipe(
+    Effect.provide(SimExchange.layer(toOptions(flags))),
+    Effect.provideService(References.MinimumLogLevel, flags.verbose ? "Info" : "Warn")
+  )).pipe(Command.withDescription("Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket) until Ctrl-C"))

@@ -1,0 +1,111 @@
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { Effect } from "effect"
+import WebSocket from "ws"
+import { MexcProto } from "../../src/venues/mexc/index.ts"
+
+const node = new URL("../../node_modules/.bin/node", import.meta.url).pathname
+const entry = new URL("../../src/cli/sim.ts", import.meta.url).pathname
+
+interface Started {
+  readonly line: string
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>
+  readonly kill: (signal: NodeJS.Signals) => void
+  readonly stderr: () => string
+}
+
+/** Spawns the standalone simulator and resolves once it printed its line. */
+const start = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.promise(() =>
+      new Promise<Started>((resolve, reject) => {
+        const child = spawn(node, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+        let stdout = ""
+        let stderr = ""
+        const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
+          child.once("exit", (code, signal) => done({ code, signal, at: performance.now() }))
+        )
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString()
+          const newline = stdout.indexOf("\n")
+          if (newline >= 0) {
+            resolve({ line: stdout.slice(0, newline), exit, kill: (s) => child.kill(s), stderr: () => stderr })
+          }
+        })
+        void exit.then(({ code }) => reject(new Error(`exited with ${code} before printing: ${stderr}`)))
+      })
+    ),
+    (started) => Effect.sync(() => started.kill("SIGKILL"))
+  )
+
+const parseLine = (line: string) => {
+  const match = /^sim rest=(\S+) ws=(\S+) apiKey=(\S+) apiSecret=(\S+)$/.exec(line)
+  assert.isNotNull(match, `unexpected start line: ${line}`)
+  return { rest: match![1]!, ws: match![2]!, apiKey: match![3]!, apiSecret: match![4]! }
+}
+
+describe("standalone simulator (child process)", () => {
+  it.live("prints one line, serves REST and WS, and exits 0 within 1 s of SIGINT with a client connected", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sim = yield* start(["--port", "0", "--api-key", "k1", "--api-secret", "s1", "--account", "k2:s2"])
+      const { rest, ws: wsUrl, apiKey, apiSecret } = parseLine(sim.line)
+      assert.match(rest, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.notInclude(rest, ":0")
+      assert.strictEqual(apiKey, "k1")
+      assert.strictEqual(apiSecret, "s1")
+
+      const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json()))
+      assert.isNumber(time.serverTime)
+
+      const client = new WebSocket(wsUrl)
+      const frames: Array<MexcProto.PushDataV3ApiWrapper> = []
+      const closed = new Promise<number>((done) => client.on("close", (code) => done(code)))
+      client.on("message", (data, isBinary) => {
+        if (isBinary) frames.push(MexcProto.decodePush(new Uint8Array(data as Buffer)))
+      })
+      yield* Effect.promise(() => new Promise((done) => client.once("open", done)))
+      client.send(JSON.stringify({ method: "SUBSCRIPTION", params: ["spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT"] }))
+      yield* Effect.promise(async () => {
+        while (frames.length === 0) await new Promise((r) => client.once("message", r))
+      })
+      assert.strictEqual(frames[0]!.channel, "spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT")
+
+      const signaledAt = performance.now()
+      sim.kill("SIGINT")
+      const exit = yield* Effect.promise(() => sim.exit)
+      assert.strictEqual(exit.code, 0, sim.stderr())
+      // A correctness bound on shutdown (generous for a loaded machine), not a benchmark.
+      assert.isBelow(exit.at - signaledAt, 3_000)
+      assert.strictEqual(yield* Effect.promise(() => closed), 1001)
+      assert.notInclude(sim.stderr(), "abandoned")
+    })))
+
+  it.live("also stops on SIGTERM with exit code 0", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sim = yield* start(["--port", "0", "--no-market"])
+      parseLine(sim.line)
+      sim.kill("SIGTERM")
+      const exit = yield* Effect.promise(() => sim.exit)
+      assert.strictEqual(exit.code, 0)
+    })))
+
+  it.live("rejects bad flags with a clear error and a non-zero exit", () =>
+    Effect.promise(() =>
+      new Promise<void>((done, fail) => {
+        const child = spawn(node, [entry, "--port", "70000"], { stdio: ["ignore", "pipe", "pipe"] })
+        let output = ""
+        child.stdout.on("data", (c: Buffer) => (output += c.toString()))
+        child.stderr.on("data", (c: Buffer) => (output += c.toString()))
+        child.once("exit", (code) => {
+          try {
+            assert.notStrictEqual(code, 0)
+            assert.include(output, "--port must be 0-65535")
+            done()
+          } catch (error) {
+            fail(error)
+          }
+        })
+      })
+    ))
+})
