@@ -22,8 +22,9 @@
 import { Result } from "effect"
 import * as Decimal from "./Decimal.ts"
 import { reject, type SimRejection } from "./Errors.ts"
-import { Account, coinId } from "./Ledger.ts"
-import { availableQty, crosses, estimateMarket, match, type MatchEnv } from "./Matching.ts"
+import { EventBus, type Listener } from "./Events.ts"
+import { Account } from "./Ledger.ts"
+import { availableQty, match, type MatchEnv, preTradeCheck } from "./Matching.ts"
 import * as OrderRecord from "./Order.ts"
 import type { Order } from "./Order.ts"
 import { OrderBook } from "./OrderBook.ts"
@@ -38,7 +39,6 @@ import type {
   DepthSnapshot,
   LevelChange,
   OrderRef,
-  OrderSide,
   OrderView,
   PlaceOrderRequest,
   PublicTrade,
@@ -61,8 +61,6 @@ export interface SimEngineOptions {
   readonly depthLogCapacity?: number | undefined
 }
 
-type Listener<A> = (value: A) => void
-
 const orderIdBase = 600_000_000_000_000_000n
 
 /** The simulated exchange's engine. Build it with `SimEngine.make`. */
@@ -79,12 +77,7 @@ export class SimEngine {
   private readonly retention: number
   private orderSeq = 0n
   private tradeSeq = 0
-  private readonly depthListeners = new Map<string, Set<Listener<LevelChange>>>()
-  private readonly tradeListeners = new Map<string, Set<Listener<PublicTrade>>>()
-  private readonly accountListeners = new Map<string, Set<Listener<AccountEvent>>>()
-  /** Events queued by the current operation, as (listeners, event) pairs, delivered by `flush`. */
-  private readonly outbox: Array<{ readonly listeners: Set<Listener<any>>; readonly value: unknown }> = []
-  private flushing = false
+  private readonly bus = new EventBus()
   private readonly env: MatchEnv
 
   private constructor(options: SimEngineOptions) {
@@ -161,7 +154,7 @@ export class SimEngine {
     const account = this.clientAccount(apiKey)
     if (account === undefined) throw new Error(`Unknown account ${apiKey}`)
     const amount = Decimal.unsafeParse(free)
-    this.run(() => this.adjust(account, asset, amount - account.free(asset), 0n, "DEPOSIT", now))
+    this.bus.run(() => this.adjust(account, asset, amount - account.free(asset), 0n, "DEPOSIT", now))
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -169,12 +162,12 @@ export class SimEngine {
 
   /** Places an order (`POST /api/v3/order`), with every check MEXC makes. */
   placeOrder(apiKey: string, req: PlaceOrderRequest, now: number): Result.Result<OrderView, SimRejection> {
-    return this.run(() => this.place(apiKey, req, now))
+    return this.bus.run(() => this.place(apiKey, req, now))
   }
 
   /** Cancels one open order by `orderId` or `origClientOrderId` (`DELETE /api/v3/order`). */
   cancelOrder(apiKey: string, ref: OrderRef, now: number): Result.Result<OrderView, SimRejection> {
-    return this.run(() => {
+    return this.bus.run(() => {
       const found = this.find(apiKey, ref)
       if (Result.isFailure(found)) return Result.fail(found.failure)
       const order = found.success
@@ -186,7 +179,7 @@ export class SimEngine {
 
   /** Cancels every open order of the account on one symbol (`DELETE /api/v3/openOrders`). */
   cancelOpenOrders(apiKey: string, symbol: string, now: number): Result.Result<ReadonlyArray<OrderView>, SimRejection> {
-    return this.run(() => {
+    return this.bus.run(() => {
       const account = this.accountsByKey.get(apiKey)
       if (account === undefined) return Result.fail(reject.unknownAccount())
       if (!this.specs.has(symbol)) return Result.fail(reject.invalidSymbol())
@@ -260,38 +253,26 @@ export class SimEngine {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Listeners
+  // Listeners (see `Events.ts` for delivery rules)
 
   /** Every level change of one symbol's book, with its version. */
   subscribeDepth(symbol: string, listener: Listener<LevelChange>): Unsubscribe {
-    const book = this.books.get(symbol)
-    const unsubscribe = addListener(this.depthListeners, symbol, listener, () => {
-      if (book !== undefined) book.onChange = undefined
-    })
-    if (book !== undefined && book.onChange === undefined) {
-      const listeners = this.depthListeners.get(symbol)!
-      book.onChange = (change) => this.outbox.push({ listeners, value: change })
-    }
-    return unsubscribe
+    return this.bus.subscribeDepth(symbol, this.books.get(symbol), listener)
   }
 
   /** Every public trade on one symbol. */
   subscribeTrades(symbol: string, listener: Listener<PublicTrade>): Unsubscribe {
-    return addListener(this.tradeListeners, symbol, listener, () => {})
+    return this.bus.subscribeTrades(symbol, listener)
   }
 
   /** Order updates, deals and balance changes of one account. */
   subscribeAccount(apiKey: string, listener: Listener<AccountEvent>): Unsubscribe {
-    return addListener(this.accountListeners, apiKey, listener, () => {})
+    return this.bus.subscribeAccount(apiKey, listener)
   }
 
   /** Listeners currently registered (all kinds): lets tests prove unsubscribing leaks nothing. */
   listenerCount(): number {
-    let n = 0
-    for (const map of [this.depthListeners, this.tradeListeners, this.accountListeners] as const) {
-      for (const set of map.values()) n += set.size
-    }
-    return n
+    return this.bus.listenerCount()
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -300,37 +281,6 @@ export class SimEngine {
   private clientAccount(apiKey: string): Account | undefined {
     const account = this.accountsByKey.get(apiKey)
     return account?.internal === false ? account : undefined
-  }
-
-  /** Runs an operation, then delivers the events it queued. */
-  private run<A>(operation: () => A): A {
-    try {
-      return operation()
-    } finally {
-      if (!this.flushing) this.flush()
-    }
-  }
-
-  private flush(): void {
-    this.flushing = true
-    let failure: { error: unknown } | undefined
-    try {
-      // Index loop: a listener may place orders, whose events are appended and delivered here.
-      for (let i = 0; i < this.outbox.length; i++) {
-        const { listeners, value } = this.outbox[i]!
-        for (const listener of listeners) {
-          try {
-            listener(value)
-          } catch (error) {
-            failure ??= { error }
-          }
-        }
-      }
-    } finally {
-      this.outbox.length = 0
-      this.flushing = false
-    }
-    if (failure !== undefined) throw failure.error
   }
 
   private find(apiKey: string, ref: OrderRef): Result.Result<Order, SimRejection> {
@@ -359,29 +309,9 @@ export class SimEngine {
       const previous = account.byClientId.get(p.clientOrderId)
       if (previous !== undefined && OrderRecord.isOpen(previous)) return Result.fail(reject.duplicateClientOrderId())
     }
-    const base = spec.config.baseAsset
-    const quote = spec.config.quoteAsset
+    const refusal = preTradeCheck(book, account, p)
+    if (refusal !== undefined) return Result.fail(refusal)
     const isMarket = p.type === "MARKET"
-    const opposite = book.sideOf(p.side === "BUY" ? "SELL" : "BUY").best()
-
-    if (p.type === "LIMIT_MAKER" && opposite !== undefined && crosses(p.side, p.price, opposite.price)) {
-      return Result.fail(reject.wouldTakeLiquidity())
-    }
-    if (isMarket && opposite === undefined) return Result.fail(reject.noOpposingOrders())
-    if (!account.internal) {
-      if (isMarket) {
-        const estimate = estimateMarket(book, p.side, p.quantity, p.quoteOrderQty, spec.qtyDecimals)
-        if (p.side === "BUY") {
-          const cost = p.quoteOrderQty > 0n ? p.quoteOrderQty : estimate.quote
-          if (account.free(quote) < cost) return Result.fail(reject.insufficientBalance())
-        } else {
-          const needed = p.quoteOrderQty > 0n ? estimate.qty : p.quantity
-          if (account.free(base) < needed) return Result.fail(reject.insufficientPosition())
-        }
-      } else if (p.side === "BUY") {
-        if (account.free(quote) < Decimal.mul(p.price, p.quantity)) return Result.fail(reject.insufficientBalance())
-      } else if (account.free(base) < p.quantity) return Result.fail(reject.insufficientPosition())
-    }
 
     const order: Order = {
       id: (orderIdBase + ++this.orderSeq).toString(),
@@ -407,7 +337,7 @@ export class SimEngine {
     }
     account.open.set(order.id, order)
     if (order.clientOrderId !== null) account.byClientId.set(order.clientOrderId, order)
-    this.orderUpdate(order, undefined)
+    this.bus.order(order, undefined)
 
     const limit = isMarket ? undefined : p.price
     if (p.type === "FILL_OR_KILL" && availableQty(book, p.side, limit, p.quantity) < p.quantity) {
@@ -416,13 +346,13 @@ export class SimEngine {
     }
     match(this.env, book, order, limit, now)
     if (order.status === "FILLED") {
-      account.retire(order, account.internal ? 0 : this.retention)
+      this.retire(order)
     } else if (p.type === "LIMIT" || p.type === "LIMIT_MAKER") {
       this.rest(account, book, order, now)
     } else if (isMarket && p.quoteOrderQty > 0n && order.executedQty > 0n && this.budgetSpent(order, book)) {
       order.status = "FILLED"
-      this.orderUpdate(order, undefined)
-      account.retire(order, account.internal ? 0 : this.retention)
+      this.bus.order(order, undefined)
+      this.retire(order)
     } else {
       this.finish(order, now)
     }
@@ -466,9 +396,8 @@ export class SimEngine {
   private finish(order: Order, now: number): void {
     order.status = order.executedQty > 0n ? "PARTIALLY_CANCELED" : "CANCELED"
     order.updateTime = now
-    this.orderUpdate(order, undefined)
-    const account = this.accountsByKey.get(order.apiKey)!
-    account.retire(order, account.internal ? 0 : this.retention)
+    this.bus.order(order, undefined)
+    this.retire(order)
   }
 
   private adjust(account: Account, asset: string, dFree: bigint, dLocked: bigint, type: string, now: number): void {
@@ -476,111 +405,25 @@ export class SimEngine {
     const balance = account.balance(asset)
     balance.free += dFree
     balance.locked += dLocked
-    const listeners = this.accountListeners.get(account.apiKey)
-    if (listeners === undefined) return
-    const event: AccountEvent = {
-      _tag: "Balance",
-      apiKey: account.apiKey,
-      balance: {
-        vcoinName: asset,
-        coinId: coinId(asset),
-        balanceAmount: Decimal.format(balance.free),
-        balanceAmountChange: Decimal.format(dFree),
-        frozenAmount: Decimal.format(balance.locked),
-        frozenAmountChange: Decimal.format(dLocked),
-        type,
-        time: now
-      }
-    }
-    this.outbox.push({ listeners, value: event })
+    this.bus.balance(account, asset, balance, dFree, dLocked, type, now)
   }
 
-  private orderUpdate(order: Order, lastDealQty: bigint | undefined): void {
-    const listeners = this.accountListeners.get(order.apiKey)
-    if (listeners === undefined) return
-    const event: AccountEvent = {
-      _tag: "Order",
-      apiKey: order.apiKey,
-      order: OrderRecord.privateUpdate(order, lastDealQty)
-    }
-    this.outbox.push({ listeners, value: event })
+  private retire(order: Order): void {
+    const account = this.accountsByKey.get(order.apiKey)!
+    account.retire(order, account.internal ? 0 : this.retention)
   }
 
   private makeEnv(): MatchEnv {
+    const bus = this.bus
     return {
       account: (apiKey) => this.accountsByKey.get(apiKey)!,
       nextTradeId: () => String(++this.tradeSeq),
       adjust: (account, asset, dFree, dLocked, type, now) => this.adjust(account, asset, dFree, dLocked, type, now),
-      trade: (symbol, price, qty, takerSide: OrderSide, tradeId, now) => {
-        const listeners = this.tradeListeners.get(symbol)
-        if (listeners === undefined) return
-        const trade: PublicTrade = {
-          symbol,
-          price: Decimal.format(price),
-          quantity: Decimal.format(qty),
-          tradeType: takerSide === "BUY" ? 1 : 2,
-          time: now,
-          tradeId
-        }
-        this.outbox.push({ listeners, value: trade })
-      },
-      deal: (order, price, qty, notional, isMaker, isSelfTrade, fee, feeAsset, tradeId, now) => {
-        const listeners = this.accountListeners.get(order.apiKey)
-        if (listeners === undefined) return
-        const event: AccountEvent = {
-          _tag: "Deal",
-          apiKey: order.apiKey,
-          deal: {
-            symbol: order.spec.name,
-            price: Decimal.format(price),
-            quantity: Decimal.format(qty),
-            amount: Decimal.format(notional),
-            tradeType: order.side === "BUY" ? 1 : 2,
-            isMaker,
-            isSelfTrade,
-            tradeId,
-            clientOrderId: order.clientOrderId ?? "",
-            orderId: order.id,
-            feeAmount: Decimal.format(fee),
-            feeCurrency: feeAsset,
-            time: now
-          }
-        }
-        this.outbox.push({ listeners, value: event })
-      },
-      orderUpdate: (order, lastDealQty) => this.orderUpdate(order, lastDealQty),
-      retire: (order) => {
-        const account = this.accountsByKey.get(order.apiKey)!
-        account.retire(order, account.internal ? 0 : this.retention)
-      }
-    }
-  }
-}
-
-const addListener = <A>(
-  map: Map<string, Set<Listener<A>>>,
-  key: string,
-  listener: Listener<A>,
-  onEmpty: () => void
-): Unsubscribe => {
-  let set = map.get(key)
-  if (set === undefined) {
-    set = new Set()
-    map.set(key, set)
-  }
-  // Wrap so the same function can be subscribed twice and each unsubscribe removes its own.
-  const entry: Listener<A> = (value) => listener(value)
-  set.add(entry)
-  let active = true
-  return () => {
-    if (!active) return
-    active = false
-    const current = map.get(key)
-    if (current === undefined) return
-    current.delete(entry)
-    if (current.size === 0) {
-      map.delete(key)
-      onEmpty()
+      trade: (symbol, price, qty, takerSide, tradeId, now) => bus.trade(symbol, price, qty, takerSide, tradeId, now),
+      deal: (order, price, qty, notional, isMaker, isSelfTrade, fee, feeAsset, tradeId, now) =>
+        bus.deal(order, price, qty, notional, isMaker, isSelfTrade, fee, feeAsset, tradeId, now),
+      orderUpdate: (order, lastDealQty) => bus.order(order, lastDealQty),
+      retire: (order) => this.retire(order)
     }
   }
 }

@@ -12,10 +12,12 @@
  * @since 0.1.0
  */
 import * as Decimal from "./Decimal.ts"
+import { reject, type SimRejection } from "./Errors.ts"
 import type { Account } from "./Ledger.ts"
 import type { Order } from "./Order.ts"
 import type { OrderBook } from "./OrderBook.ts"
 import type { OrderSide } from "./Types.ts"
+import type { ParsedOrder } from "./Validate.ts"
 
 /** What matching needs from the engine. @internal */
 export interface MatchEnv {
@@ -79,6 +81,36 @@ export const estimateMarket = (
     quote += Decimal.mul(level.price, take)
   }
   return { qty, quote }
+}
+
+/**
+ * The checks that need the book and the account, made before anything changes: post-only
+ * crossing (-2010), MARKET into an empty side (30025), and funds (10101 for the quote of a BUY,
+ * 30004 for the base of a SELL). A limit order needs its whole size at its limit price free;
+ * a MARKET order what the book would cost now. Internal accounts skip the funds check.
+ */
+export const preTradeCheck = (book: OrderBook, account: Account, p: ParsedOrder): SimRejection | undefined => {
+  const opposite = book.sideOf(p.side === "BUY" ? "SELL" : "BUY").best()
+  if (p.type === "LIMIT_MAKER" && opposite !== undefined && crosses(p.side, p.price, opposite.price)) {
+    return reject.wouldTakeLiquidity()
+  }
+  if (p.type === "MARKET" && opposite === undefined) return reject.noOpposingOrders()
+  if (account.internal) return undefined
+  const base = p.spec.config.baseAsset
+  const quote = p.spec.config.quoteAsset
+  if (p.type === "MARKET") {
+    const estimate = estimateMarket(book, p.side, p.quantity, p.quoteOrderQty, p.spec.qtyDecimals)
+    if (p.side === "BUY") {
+      const cost = p.quoteOrderQty > 0n ? p.quoteOrderQty : estimate.quote
+      return account.free(quote) < cost ? reject.insufficientBalance() : undefined
+    }
+    const needed = p.quoteOrderQty > 0n ? estimate.qty : p.quantity
+    return account.free(base) < needed ? reject.insufficientPosition() : undefined
+  }
+  if (p.side === "BUY") {
+    return account.free(quote) < Decimal.mul(p.price, p.quantity) ? reject.insufficientBalance() : undefined
+  }
+  return account.free(base) < p.quantity ? reject.insufficientPosition() : undefined
 }
 
 /**
