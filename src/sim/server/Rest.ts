@@ -78,7 +78,6 @@ export const cancelView = (order: OrderView) => ({
 export const orderView = (order: OrderView) => ({
   ...cancelView(order),
   stopPrice: order.stopPrice,
-  icebergQty: "0",
   time: order.time,
   updateTime: order.updateTime,
   isWorking: order.isWorking,

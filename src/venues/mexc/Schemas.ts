@@ -36,6 +36,7 @@ export const SymbolInfo = Schema.Struct({
   baseCommissionPrecision: Schema.Number,
   quoteCommissionPrecision: Schema.Number,
   orderTypes: Schema.Array(Schema.String),
+  quoteOrderQtyMarketAllowed: Schema.Boolean,
   isSpotTradingAllowed: Schema.Boolean,
   isMarginTradingAllowed: Schema.Boolean,
   quoteAmountPrecision: Decimal,

@@ -1,0 +1,193 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { SimExchange } from "../../src/sim/index.ts"
+import { MexcSchemas, MexcSigning } from "../../src/venues/mexc/index.ts"
+import { fixture } from "../venues/mexc/fixtures.ts"
+import { call, signed } from "./support.ts"
+
+/** Decodes `value` with `schema` and checks it has exactly the fields of the saved MEXC payload. */
+const assertWire = (
+  value: unknown,
+  schema: Schema.Top & Schema.ConstraintDecoder<unknown>,
+  fixtureName: string,
+  select: (saved: any) => unknown = (saved) => saved
+) => {
+  const decoded = Schema.decodeUnknownExit(schema)(value)
+  assert.strictEqual(decoded._tag, "Success", `${fixtureName}: ${String(decoded)}\n${JSON.stringify(value)}`)
+  const saved = select(fixture(fixtureName))
+  const sample = (v: unknown) => (Array.isArray(v) ? v[0] : v) as Record<string, unknown>
+  if (sample(saved) !== undefined && sample(value) !== undefined) {
+    assert.deepStrictEqual(Object.keys(sample(value)).sort(), Object.keys(sample(saved)).sort(), fixtureName)
+  }
+}
+
+const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
+  LeakCheck.scoped(
+    Effect.gen(function*() {
+      return yield* f(yield* SimExchange.SimExchange)
+    }).pipe(Effect.provide(SimExchange.layer(options)))
+  )
+
+const other = { apiKey: "maker", secret: "maker-secret" }
+
+describe("SimExchange REST", () => {
+  it.live("public endpoints answer MEXC's shapes", () =>
+    withSim({}, (sim) =>
+      Effect.gen(function*() {
+        const base = `${sim.restUrl}/api/v3`
+        assertWire((yield* call("GET", `${base}/ping`)).body, MexcSchemas.Ping, "ping")
+        assertWire((yield* call("GET", `${base}/time`)).body, MexcSchemas.ServerTime, "time")
+
+        const info = (yield* call("GET", `${base}/exchangeInfo`)).body
+        assertWire(info, MexcSchemas.ExchangeInfo, "exchangeInfo")
+        assertWire(info.symbols, Schema.Array(MexcSchemas.SymbolInfo), "exchangeInfo", (saved) => saved.symbols)
+        assert.deepStrictEqual(info.symbols.map((s: { symbol: string }) => s.symbol), ["BTCUSDT", "ETHUSDT", "HIFIUSDT"])
+        const two = (yield* call("GET", `${base}/exchangeInfo?symbols=ETHUSDT,HIFIUSDT`)).body
+        assert.deepStrictEqual(two.symbols.map((s: { symbol: string }) => s.symbol), ["ETHUSDT", "HIFIUSDT"])
+        const bad = yield* call("GET", `${base}/exchangeInfo?symbol=NOPEUSDT`)
+        assert.strictEqual(bad.status, 400)
+        assertWire(bad.body, MexcSchemas.ErrorBody, "error")
+
+        const depth = (yield* call("GET", `${base}/depth?symbol=BTCUSDT&limit=5`)).body
+        assertWire(depth, MexcSchemas.Depth, "depth")
+        assert.strictEqual(depth.bids.length, 5)
+        assert.isAbove(Number(depth.asks[0][0]), Number(depth.bids[0][0]))
+
+        assertWire((yield* call("GET", `${base}/ticker/bookTicker?symbol=ETHUSDT`)).body, MexcSchemas.BookTicker, "bookTicker")
+        const all = (yield* call("GET", `${base}/ticker/bookTicker`)).body
+        assertWire(all, Schema.Array(MexcSchemas.BookTicker), "bookTicker")
+        assert.strictEqual(all.length, 3)
+
+        const contracts = yield* call("GET", `${sim.restUrl}/api/v1/contract/detail`)
+        assertWire(contracts.body, MexcSchemas.ContractDetail, "contractDetail")
+        const coins = yield* signed(sim.restUrl, "GET", "/api/v3/capital/config/getall", {})
+        assert.deepStrictEqual(coins.body, [])
+        const missing = yield* call("GET", `${base}/depth`)
+        assert.deepStrictEqual(missing.body.code, 700004)
+      })))
+
+  it.live("orders: place, query, list, cancel, cancel all, with account balances", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const placed = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000", newClientOrderId: "bot-1"
+        })
+        assert.strictEqual(placed.status, 200, JSON.stringify(placed.body))
+        assertWire(placed.body, MexcSchemas.NewOrder, "newOrder")
+        const orderId: string = placed.body.orderId
+
+        const queried = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", orderId })
+        assertWire(queried.body, MexcSchemas.Order, "queryOrder")
+        assert.strictEqual(queried.body.status, "NEW")
+        assert.strictEqual(queried.body.clientOrderId, "bot-1")
+        const byClientId = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: "bot-1" })
+        assert.strictEqual(byClientId.body.orderId, orderId)
+
+        const account = yield* signed(sim.restUrl, "GET", "/api/v3/account", {})
+        assertWire(account.body, MexcSchemas.Account, "account")
+        const usdt = account.body.balances.find((b: { asset: string }) => b.asset === "USDT")
+        assert.deepStrictEqual(usdt, { asset: "USDT", free: "9940", locked: "60" })
+
+        const open = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", { symbol: "BTCUSDT" })
+        assertWire(open.body, Schema.Array(MexcSchemas.Order), "openOrders")
+        assert.strictEqual(open.body.length, 1)
+        const openAll = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", {})
+        assert.strictEqual(openAll.body.length, 1)
+
+        const canceled = yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId })
+        assertWire(canceled.body, MexcSchemas.CanceledOrder, "cancelOrder")
+        assert.strictEqual(canceled.body.status, "CANCELED")
+        const again = yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId })
+        assert.strictEqual(again.status, 400)
+        assert.strictEqual(again.body.code, -2011)
+
+        for (const price of ["50000", "51000"]) {
+          yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price })
+        }
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "SELL", type: "LIMIT", quantity: "0.01", price: "9000" })
+        const all = yield* signed(sim.restUrl, "DELETE", "/api/v3/openOrders", { symbol: "BTCUSDT,ETHUSDT" })
+        assertWire(all.body, Schema.Array(MexcSchemas.CanceledOrder), "cancelOpenOrders")
+        assert.strictEqual(all.body.length, 3)
+        const none = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", {})
+        assert.deepStrictEqual(none.body, [])
+      })))
+
+  it.live("a trade between two accounts fills both and moves balances", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const ask = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "ETHUSDT", side: "SELL", type: "LIMIT", quantity: "0.5", price: "3000"
+        }, other)
+        assert.strictEqual(ask.status, 200)
+        const bid = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "ETHUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "600"
+        })
+        assert.strictEqual(bid.status, 200, JSON.stringify(bid.body))
+        const filled = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "ETHUSDT", orderId: bid.body.orderId })
+        assert.strictEqual(filled.body.status, "FILLED")
+        assert.strictEqual(filled.body.executedQty, "0.2")
+        const partial = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "ETHUSDT", orderId: ask.body.orderId }, other)
+        assert.strictEqual(partial.body.status, "PARTIALLY_FILLED")
+      })))
+
+  it.live("engine rejections become MEXC error bodies", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const place = (params: Record<string, string>) => signed(sim.restUrl, "POST", "/api/v3/order", params)
+        const tooSmall = yield* place({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.000001", price: "60000" })
+        assert.strictEqual(tooSmall.status, 400)
+        assertWire(tooSmall.body, MexcSchemas.ErrorBody, "error")
+        assert.strictEqual(tooSmall.body.code, 30002)
+        const broke = yield* place({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "1", price: "60000" })
+        assert.strictEqual(broke.body.code, 10101)
+        const badSymbol = yield* place({ symbol: "NOPEUSDT", side: "BUY", type: "LIMIT", quantity: "1", price: "1" })
+        assert.strictEqual(badSymbol.body.code, 30014)
+        const unknown = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", orderId: "123" })
+        assert.strictEqual(unknown.body.code, -2011)
+      })))
+
+  it.live("signing: parameters in the body, bad signatures, stale timestamps, unknown keys", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const headers = { "X-MEXC-APIKEY": "sim-key", "Content-Type": "application/x-www-form-urlencoded" }
+        const body = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000" }, Date.now())
+        const inBody = yield* call("POST", `${sim.restUrl}/api/v3/order`, { body, headers })
+        assert.strictEqual(inBody.status, 200, JSON.stringify(inBody.body))
+
+        const query = MexcSigning.signQuery("sim-secret", {}, Date.now())
+        const tampered = yield* call("GET", `${sim.restUrl}/api/v3/account?${query.replace(/signature=./, "signature=0")}`, { headers })
+        assert.strictEqual(tampered.body.code, 700002)
+        const stale = MexcSigning.signQuery("sim-secret", {}, Date.now() - 10_000)
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/account?${stale}`, { headers })).body.code, 700003)
+        const nobody = yield* call("GET", `${sim.restUrl}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": "who" } })
+        assert.strictEqual(nobody.body.code, 700001)
+        const unsigned = yield* call("GET", `${sim.restUrl}/api/v3/account?timestamp=${Date.now()}`, { headers })
+        assert.strictEqual(unsigned.body.code, 700004)
+      })))
+
+  it.live("listen keys: create, keep alive, delete", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const created = yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})
+        assertWire(created.body, MexcSchemas.ListenKey, "listenKey")
+        const listenKey: string = created.body.listenKey
+        const kept = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
+        assert.deepStrictEqual(kept.body, { listenKey })
+        const deleted = yield* signed(sim.restUrl, "DELETE", "/api/v3/userDataStream", { listenKey })
+        assert.deepStrictEqual(deleted.body, { listenKey })
+        const gone = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
+        assert.strictEqual(gone.status, 400)
+      })))
+
+  it.live("rate limits per endpoint and key answer 429 with Retry-After", () =>
+    withSim({ market: false, rateLimits: { default: { limit: 3, windowMs: 10_000 } } }, (sim) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 3; i++) assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/time`)).status, 200)
+        const limited = yield* call("GET", `${sim.restUrl}/api/v3/time`)
+        assert.strictEqual(limited.status, 429)
+        assert.isAtLeast(Number(limited.headers.get("retry-after")), 1)
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/ping`)).status, 200)
+        assert.strictEqual((yield* signed(sim.restUrl, "GET", "/api/v3/account", {})).status, 200)
+      })))
+})
