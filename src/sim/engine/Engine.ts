@@ -61,7 +61,9 @@ export interface SimEngineOptions {
   readonly depthLogCapacity?: number | undefined
 }
 
+/** Ids look like MEXC's: orders `C02__<snowflake>`, trades `<snowflake>X1`; opaque strings to clients. */
 const orderIdBase = 600_000_000_000_000_000n
+const tradeIdBase = 700_000_000_000_000_000n
 
 /** The simulated exchange's engine. Build it with `SimEngine.make`. */
 export class SimEngine {
@@ -76,7 +78,7 @@ export class SimEngine {
   private readonly funding: Readonly<Record<string, string>>
   private readonly retention: number
   private orderSeq = 0n
-  private tradeSeq = 0
+  private tradeSeq = 0n
   private readonly bus = new EventBus()
   private readonly env: MatchEnv
 
@@ -314,7 +316,7 @@ export class SimEngine {
     const isMarket = p.type === "MARKET"
 
     const order: Order = {
-      id: (orderIdBase + ++this.orderSeq).toString(),
+      id: `C02__${orderIdBase + ++this.orderSeq}`,
       apiKey,
       spec,
       side: p.side,
@@ -417,7 +419,7 @@ export class SimEngine {
     const bus = this.bus
     return {
       account: (apiKey) => this.accountsByKey.get(apiKey)!,
-      nextTradeId: () => String(++this.tradeSeq),
+      nextTradeId: () => `${tradeIdBase + ++this.tradeSeq}X1`,
       adjust: (account, asset, dFree, dLocked, type, now) => this.adjust(account, asset, dFree, dLocked, type, now),
       trade: (symbol, price, qty, takerSide, tradeId, now) => bus.trade(symbol, price, qty, takerSide, tradeId, now),
       deal: (order, price, qty, notional, isMaker, isSelfTrade, fee, feeAsset, tradeId, now) =>

@@ -68,7 +68,7 @@ describe("cancel, query and open orders", () => {
     assert.strictEqual(queried.stopPrice, "0")
     assert.strictEqual(rejected(engine.queryOrder(key, { symbol: "BTCUSDT", orderId: eth.orderId })).code, -2011)
     assert.notStrictEqual(eth.orderId, btc.orderId)
-    assert.match(eth.orderId, /^\d+$/)
+    assert.match(eth.orderId, /^C02__\d+$/)
   })
 
   it("keeps at most closedOrderRetention closed orders per account, oldest evicted first", () => {
