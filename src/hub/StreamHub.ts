@@ -134,7 +134,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
     const stateOf = (topic: Topic<unknown>): TopicState => {
       let state = topics.get(topic.key)
       if (state === undefined) {
-        const attributes = { hub: hubName, topic: topic.key }
+        const series = HubMetrics.forTopic(hubName, topic.key)
         state = {
           topic,
           subscribers: new Set(),
@@ -142,8 +142,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           refCount: 0,
           published: 0,
           hooks: Semaphore.makeUnsafe(1),
-          subscribersMetric: Metric.withAttributes(HubMetrics.subscribers, attributes),
-          publishedMetric: Metric.withAttributes(HubMetrics.published, attributes)
+          subscribersMetric: series.subscribers,
+          publishedMetric: series.published
         }
         topics.set(topic.key, state)
       }
@@ -265,7 +265,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
             name,
             queue,
             dropped: 0,
-            droppedMetric: Metric.withAttributes(HubMetrics.dropped, { hub: hubName, topic: topic.key, subscriber: name })
+            droppedMetric: HubMetrics.forSubscriber(hubName, topic.key, name)
           }
           // Registration and replay in one synchronous step: no value can slip in between.
           const registered = yield* Effect.acquireRelease(

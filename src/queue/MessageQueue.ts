@@ -255,17 +255,29 @@ const makeUnmanaged = <A, R>(
           }))(options.handleBatch)
         : ((handle) => (slot) => {
           const batch = slot.batch
-          return Effect.whileLoop({
+          let ok = 0
+          const loop = Effect.whileLoop({
             while: () => slot.done < batch.length,
-            body: () => Effect.exit(handle(batch[slot.done] as A)),
-            step: (exit) => {
-              const message = batch[slot.done] as A
+            body: () => handle(batch[slot.done] as A),
+            step: () => {
               slot.done++
+              ok++
+              processed++
               if (closed) drained++
-              if (Exit.isSuccess(exit)) finish(1)
-              else pendingFailures.push([message, exit.cause])
             }
-          }).pipe(Effect.andThen(Effect.suspend(flushFailures)))
+          })
+          // No per-message wrapper on the success path: on a failure, note it and resume the
+          // loop from the next message.
+          const attempt: Effect.Effect<void, never, R> = Effect.catchCause(loop, (cause) => {
+            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+            pendingFailures.push([batch[slot.done] as A, cause])
+            slot.done++
+            if (closed) drained++
+            return attempt
+          })
+          return Effect.andThen(attempt, Effect.suspend(flushFailures)).pipe(
+            Effect.ensuring(Effect.sync(() => metrics.processed(ok)))
+          )
         })(options.handle)
 
     const pendingFailures: Array<readonly [A, Cause.Cause<unknown>]> = []

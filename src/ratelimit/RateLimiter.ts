@@ -217,7 +217,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
       const quotaName = key in options.quotas ? key : colon > 0 ? key.slice(0, colon) : key
       const quota = Object.hasOwn(options.quotas, quotaName) ? options.quotas[quotaName] : undefined
       if (quota === undefined) return undefined
-      const attributes = { limiter: name, quota: quotaName }
+      const series = RateLimitMetrics.forQuota(name, quotaName)
       const state: KeyState = {
         key,
         quota: quotaName,
@@ -226,10 +226,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         counter: counterFor(key, quota),
         queue: new Set(),
         pausedUntil: 0,
-        waits: Metric.withAttributes(RateLimitMetrics.waits, attributes),
-        waitTime: Metric.withAttributes(RateLimitMetrics.waitTime, attributes),
-        pauses: Metric.withAttributes(RateLimitMetrics.pauses, attributes),
-        granted: Metric.withAttributes(RateLimitMetrics.granted, attributes)
+        ...series
       }
       keys.set(key, state)
       return state

@@ -43,9 +43,16 @@ export class SlidingWindow {
 
   /** Records a grant of `weight` at `now` (the caller checked {@link waitFor} first). */
   add(weight: number, now: number): void {
+    this.used += weight
+    // Grants in the same millisecond share one entry: the log never holds more than one entry
+    // per millisecond of the window, however busy the key is.
+    const last = this.times.length - 1
+    if (last >= this.head && this.times[last] === now) {
+      this.weights[last]! += weight
+      return
+    }
     this.times.push(now)
     this.weights.push(weight)
-    this.used += weight
   }
 
   private prune(now: number): void {

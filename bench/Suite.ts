@@ -1,0 +1,24 @@
+/**
+ * What the bench runner needs from a suite: a name (to select it from the command line) and a
+ * `run` that measures, prints its own lines (figures side by side with their baseline, and the
+ * ratio), and resolves when done.
+ */
+export interface Suite {
+  readonly name: string
+  readonly description: string
+  readonly run: () => Promise<void>
+}
+
+/** Median of a list of numbers. */
+export const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+/** `1234567.8` -> `"1,234,568"`. */
+export const fmt = (n: number): string => Math.round(n).toLocaleString("en")
+
+/** Lets the garbage collector run between rounds when node was started with `--expose-gc`. */
+export const gc = (): void => {
+  ;(globalThis as { gc?: () => void }).gc?.()
+}
