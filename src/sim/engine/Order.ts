@@ -93,7 +93,12 @@ export const privateUpdate = (order: Order, lastDealQty: bigint | undefined): Pr
   const amount = order.quoteOrderQty > 0n ? order.quoteOrderQty : Decimal.mul(order.price, order.origQty)
   const open = order.status === "NEW" || order.status === "PARTIALLY_FILLED"
   const remainQty = open && order.origQty > 0n ? order.origQty - order.executedQty : 0n
-  const remainAmount = open ? Decimal.max(0n, amount - order.cumQuote) : 0n
+  // What the order may still spend or earn: at its limit price, or the unspent quote budget.
+  const remainAmount = !open
+    ? 0n
+    : order.quoteOrderQty > 0n
+    ? Decimal.max(0n, order.quoteOrderQty - order.cumQuote)
+    : Decimal.mul(order.price, remainQty)
   return {
     symbol: order.spec.name,
     id: order.id,

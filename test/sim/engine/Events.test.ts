@@ -33,6 +33,18 @@ describe("account events", () => {
     }
   })
 
+  it("remainAmount is what the rest may spend at its limit price, even after a better-priced fill", () => {
+    const engine = makeTestEngine()
+    const bob = recordAccount(engine, "bob")
+    ok(engine.placeOrder("alice", limit("SELL", "10", "1"), T0))
+    ok(engine.placeOrder("bob", limit("BUY", "11", "2"), T0))
+    const last = bob.events.flatMap((e) => (e._tag === "Order" ? [e.order] : [])).at(-1)!
+    assert.deepStrictEqual(
+      [last.status, last.cumulativeAmount, last.remainQuantity, last.remainAmount, last.avgPrice, last.isMaker],
+      [3, "10", "1", "11", "10", false]
+    )
+  })
+
   it("order type codes: LIMIT 1, LIMIT_MAKER 2, IOC 3, FOK 4, MARKET 5; SELL is tradeType 2", () => {
     const engine = makeTestEngine()
     const bob = recordAccount(engine, "bob")
