@@ -55,7 +55,7 @@ describe("standalone simulator (child process)", () => {
       assert.strictEqual(apiKey, "k1")
       assert.strictEqual(apiSecret, "s1")
 
-      const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json()))
+      const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json() as Promise<{ serverTime: number }>))
       assert.isNumber(time.serverTime)
 
       const client = new WebSocket(wsUrl)

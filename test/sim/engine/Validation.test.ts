@@ -93,15 +93,18 @@ describe("order checks answer with MEXC's codes", () => {
     assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "SELL", type: "MARKET", quoteOrderQty: "101" }), 30004)
   })
 
-  it("a symbol that is not online refuses orders with 30016; a type it does not list with 30041", () => {
+  it("a symbol that is not online refuses orders with 30016; a side it does not allow with 30001; a type it does not list with 30041", () => {
     const engine = SimEngine.make({
       symbols: [
         makeSymbol({ ...TEST, symbol: "OFFUSDT", status: "2" }),
+        makeSymbol({ ...TEST, symbol: "BUYONLYUSDT", tradeSideType: "2" }),
         makeSymbol({ ...TEST, symbol: "LIMUSDT", orderTypes: ["LIMIT"], quoteOrderQtyMarketAllowed: false })
       ],
       accounts: [{ apiKey: "bob", secret: "s", balances: { USDT: "1000", TEST: "10" } }]
     })
     assert.strictEqual(codeOf(engine, { ...limit("BUY", "10", "1"), symbol: "OFFUSDT" }), 30016)
+    assert.strictEqual(codeOf(engine, { ...limit("SELL", "10", "1"), symbol: "BUYONLYUSDT" }), 30001)
+    ok(engine.placeOrder("bob", { ...limit("BUY", "10", "1"), symbol: "BUYONLYUSDT" }, T0))
     assert.strictEqual(codeOf(engine, { ...limit("BUY", "10", "1"), symbol: "LIMUSDT", type: "LIMIT_MAKER" }), 30041)
     ok(engine.placeOrder("bob", { ...limit("BUY", "10", "1"), symbol: "LIMUSDT" }, T0))
   })

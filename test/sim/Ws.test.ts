@@ -1,0 +1,250 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { defaultSymbols, makeSymbol } from "../../src/sim/engine/Symbols.ts"
+import { SimExchange } from "../../src/sim/index.ts"
+import { call, connect, eventually, jsonTexts, signed } from "./support.ts"
+
+const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
+  LeakCheck.scoped(
+    Effect.gen(function*() {
+      return yield* f(yield* SimExchange.SimExchange)
+    }).pipe(Effect.provide(SimExchange.layer(options)))
+  )
+
+const depth100 = (symbol: string) => `spot@public.aggre.depth.v3.api.pb@100ms@${symbol}`
+const other = { apiKey: "maker", secret: "maker-secret" }
+const sol = { symbol: "SOLUSDT", baseAsset: "SOL", quoteAsset: "USDT", baseAssetPrecision: 3, quoteAssetPrecision: 2 }
+
+describe("SimExchange WebSocket control plane", () => {
+  it.live("acks subscriptions and unsubscriptions, answers PING in either case, refuses unknown channels", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        const replies = () => jsonTexts(client)
+        client.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT"), "spot@public.aggre.deals.v3.api.pb@10ms@ETHUSDT"] })
+        yield* eventually(() => replies().length >= 1)
+        assert.deepStrictEqual(replies()[0], {
+          id: 0,
+          code: 0,
+          msg: `${depth100("BTCUSDT")},spot@public.aggre.deals.v3.api.pb@10ms@ETHUSDT`
+        })
+        client.send({ method: "PING" })
+        client.send({ method: "ping" })
+        yield* eventually(() => replies().length >= 3)
+        assert.deepStrictEqual(replies()[1], { id: 0, code: 0, msg: "PONG" })
+        assert.deepStrictEqual(replies()[2], { id: 0, code: 0, msg: "PONG" })
+
+        client.send({ method: "SUBSCRIPTION", params: ["spot@public.nonsense.v3.api.pb@BTCUSDT"] })
+        client.send({ method: "SUBSCRIPTION", params: [depth100("NOPEUSDT")] })
+        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        yield* eventually(() => replies().length >= 6)
+        for (const refusal of replies().slice(3, 6)) {
+          assert.isTrue(refusal.msg.startsWith("Not Subscribed successfully!"), refusal.msg)
+        }
+        assert.include(replies()[3]!.msg, "spot@public.nonsense.v3.api.pb@BTCUSDT")
+
+        client.send({ method: "UNSUBSCRIPTION", params: [depth100("BTCUSDT")] })
+        yield* eventually(() => replies().length >= 7)
+        assert.deepStrictEqual(replies()[6], { id: 0, code: 0, msg: depth100("BTCUSDT") })
+      })))
+
+  it.live("allows 30 subscriptions per connection and refuses the 31st", () =>
+    withSim({ market: false, symbols: [...defaultSymbols, makeSymbol(sol)] }, (sim) =>
+      Effect.gen(function*() {
+        const channels: Array<string> = []
+        for (const symbol of ["BTCUSDT", "ETHUSDT", "HIFIUSDT", "SOLUSDT"]) {
+          for (const kind of ["depth", "deals", "bookTicker"]) {
+            for (const interval of ["100ms", "10ms"]) channels.push(`spot@public.aggre.${kind}.v3.api.pb@${interval}@${symbol}`)
+          }
+          for (const levels of [5, 10, 20]) channels.push(`spot@public.limit.depth.v3.api.pb@${symbol}@${levels}`)
+        }
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: channels.slice(0, 31) })
+        yield* eventually(() => jsonTexts(client).length >= 2)
+        const [ack, refusal] = jsonTexts(client)
+        assert.deepStrictEqual(ack!.msg.split(","), channels.slice(0, 30))
+        assert.isTrue(refusal!.msg.startsWith(`Not Subscribed successfully! [${channels[30]}]`), refusal!.msg)
+        // Re-subscribing a channel it already has does not count twice.
+        client.send({ method: "SUBSCRIPTION", params: [channels[0]] })
+        yield* eventually(() => jsonTexts(client).length >= 3)
+        assert.strictEqual(jsonTexts(client)[2]!.msg, channels[0])
+      })))
+
+  it.live("the subscription limit is configurable", () =>
+    withSim({ market: false, ws: { maxSubscriptions: 2 } }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT"), depth100("ETHUSDT"), depth100("HIFIUSDT")] })
+        yield* eventually(() => jsonTexts(client).length >= 2)
+        assert.strictEqual(jsonTexts(client)[0]!.msg, `${depth100("BTCUSDT")},${depth100("ETHUSDT")}`)
+        assert.isTrue(jsonTexts(client)[1]!.msg.startsWith(`Not Subscribed successfully! [${depth100("HIFIUSDT")}]`))
+      })))
+
+  it.live("closes a connection without subscriptions, and one that sends nothing", () =>
+    withSim({ market: false, ws: { noSubscriptionTimeout: "200 millis", idleTimeout: "400 millis" } }, (sim) =>
+      Effect.gen(function*() {
+        const bare = yield* connect(sim.wsUrl)
+        const quiet = yield* connect(sim.wsUrl)
+        quiet.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT")] })
+        const pinging = yield* connect(sim.wsUrl)
+        pinging.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT")] })
+        const bareClose = yield* Effect.promise(() => bare.closed)
+        assert.strictEqual(bareClose.reason, "no subscription")
+        for (let i = 0; i < 8; i++) {
+          pinging.send({ method: "PING" })
+          yield* Effect.sleep("100 millis")
+        }
+        const quietClose = yield* Effect.promise(() => quiet.closed)
+        assert.strictEqual(quietClose.reason, "no traffic")
+        assert.strictEqual(pinging.ws.readyState, pinging.ws.OPEN, "a client that pings stays connected")
+      })))
+})
+
+describe("SimExchange WebSocket data", () => {
+  it.live("pushes aggregated deals, book ticker and limit depth as protobuf frames", () =>
+    withSim({ seed: 7 }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        const channels = [
+          "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT",
+          "spot@public.aggre.bookTicker.v3.api.pb@10ms@ETHUSDT",
+          "spot@public.limit.depth.v3.api.pb@HIFIUSDT@5"
+        ]
+        client.send({ method: "SUBSCRIPTION", params: channels })
+        const byChannel = (channel: string) => client.pushes.filter((p) => p.channel === channel)
+        yield* eventually(() => channels.every((c) => byChannel(c).length > 0), "15 seconds", "a push on every channel")
+
+        const deals = byChannel(channels[0]!)[0]!
+        assert.strictEqual(deals.symbol, "BTCUSDT")
+        assert.strictEqual(deals.body?.$case, "publicAggreDeals")
+        if (deals.body?.$case === "publicAggreDeals") {
+          const deal = deals.body.value.deals[0]!
+          assert.match(deal.price, /^\d+(\.\d+)?$/)
+          assert.include([1, 2], deal.tradeType)
+          assert.strictEqual(deals.body.value.eventType, "spot@public.aggre.deals.v3.api.pb@100ms")
+        }
+        const ticker = byChannel(channels[1]!)[0]!
+        assert.strictEqual(ticker.body?.$case, "publicAggreBookTicker")
+        if (ticker.body?.$case === "publicAggreBookTicker") {
+          assert.isAbove(Number(ticker.body.value.askPrice), Number(ticker.body.value.bidPrice))
+        }
+        const limit = byChannel(channels[2]!)[0]!
+        assert.strictEqual(limit.body?.$case, "publicLimitDepths")
+        if (limit.body?.$case === "publicLimitDepths") {
+          assert.strictEqual(limit.body.value.asks.length, 5)
+          assert.strictEqual(limit.body.value.bids.length, 5)
+        }
+        assert.deepStrictEqual(client.undecodable, [])
+      })))
+
+  it.live("depth versions are continuous across REST depth.lastUpdateId and WS pushes (MEXC's sync procedure)", () =>
+    withSim({ seed: 3 }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"] })
+        yield* eventually(() => client.pushes.length >= 3)
+        const snapshot = (yield* call("GET", `${sim.restUrl}/api/v3/depth?symbol=BTCUSDT&limit=1000`)).body
+        const snapshotVersion: number = snapshot.lastUpdateId
+        yield* eventually(() => client.pushes.length >= 30, "10 seconds", "30 depth pushes")
+        const versions = client.pushes.map((p) => {
+          assert.strictEqual(p.body?.$case, "publicAggreDepths")
+          const v = p.body!.value as { fromVersion: string; toVersion: string }
+          return { from: Number(v.fromVersion), to: Number(v.toVersion) }
+        })
+        const live = versions.filter((v) => v.to >= snapshotVersion + 1)
+        assert.isAtLeast(live.length, 10)
+        assert.isAtMost(live[0]!.from, snapshotVersion + 1, "the first applicable push bridges the snapshot")
+        for (let i = 1; i < versions.length; i++) {
+          assert.strictEqual(versions[i]!.from, versions[i - 1]!.to + 1, `push ${i} continues push ${i - 1}`)
+        }
+      })))
+
+  it.live("a book rebuilt from a snapshot plus pushes equals the REST book", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const place = (side: string, price: string) =>
+          signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side, type: "LIMIT", quantity: "0.1", price }, other)
+        yield* place("BUY", "3000")
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth100("ETHUSDT")] })
+        yield* eventually(() => jsonTexts(client).length >= 1)
+        const snapshot = (yield* call("GET", `${sim.restUrl}/api/v3/depth?symbol=ETHUSDT`)).body
+        const bids = new Map<string, string>(snapshot.bids)
+        const asks = new Map<string, string>(snapshot.asks)
+        yield* place("BUY", "3001")
+        yield* place("SELL", "3100")
+        const cancelled = yield* place("SELL", "3200")
+        yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "ETHUSDT", orderId: cancelled.body.orderId }, other)
+        yield* place("BUY", "3000")
+        const final = (yield* call("GET", `${sim.restUrl}/api/v3/depth?symbol=ETHUSDT`)).body
+        yield* eventually(
+          () => client.pushes.some((p) => p.body?.$case === "publicAggreDepths" && Number(p.body.value.toVersion) >= final.lastUpdateId),
+          "5 seconds",
+          "pushes up to the final version"
+        )
+        let version: number = snapshot.lastUpdateId
+        for (const push of client.pushes) {
+          if (push.body?.$case !== "publicAggreDepths") continue
+          const v = push.body.value
+          if (Number(v.toVersion) <= version) continue
+          assert.isAtMost(Number(v.fromVersion), version + 1)
+          for (const { price, quantity } of v.bids) quantity === "0" ? bids.delete(price) : bids.set(price, quantity)
+          for (const { price, quantity } of v.asks) quantity === "0" ? asks.delete(price) : asks.set(price, quantity)
+          version = Number(v.toVersion)
+        }
+        assert.strictEqual(version, final.lastUpdateId)
+        const sorted = (m: Map<string, string>, dir: number) => [...m].sort((a, b) => dir * (Number(a[0]) - Number(b[0])))
+        assert.deepStrictEqual(sorted(bids, -1), final.bids)
+        assert.deepStrictEqual(sorted(asks, 1), final.asks)
+      })))
+})
+
+describe("SimExchange private streams", () => {
+  it.live("pushes the listen key's orders, deals and balance changes", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+        const channels = ["spot@private.orders.v3.api.pb", "spot@private.deals.v3.api.pb", "spot@private.account.v3.api.pb"]
+        client.send({ method: "SUBSCRIPTION", params: channels })
+        yield* eventually(() => jsonTexts(client).length >= 1)
+        assert.strictEqual(jsonTexts(client)[0]!.msg, channels.join(","))
+
+        const placed = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000", newClientOrderId: "mine"
+        })
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "BTCUSDT", side: "SELL", type: "LIMIT", quantity: "0.001", price: "60000"
+        }, other)
+        const of = (channel: string) => client.pushes.filter((p) => p.channel === channel)
+        yield* eventually(() => of(channels[1]!).length >= 1 && of(channels[0]!).length >= 2, "5 seconds", "order and deal pushes")
+
+        const [created, filled] = of(channels[0]!)
+        assert.strictEqual(created!.body?.$case, "privateOrders")
+        if (created!.body?.$case === "privateOrders" && filled!.body?.$case === "privateOrders") {
+          assert.strictEqual(created!.body.value.id, placed.body.orderId)
+          assert.strictEqual(created!.body.value.clientId, "mine")
+          assert.strictEqual(created!.body.value.status, 1)
+          assert.strictEqual(filled!.body.value.status, 2)
+        }
+        assert.strictEqual(created!.symbol, "BTCUSDT")
+        const deal = of(channels[1]!)[0]!
+        assert.strictEqual(deal.body?.$case, "privateDeals")
+        if (deal.body?.$case === "privateDeals") {
+          assert.strictEqual(deal.body.value.orderId, placed.body.orderId)
+          assert.strictEqual(deal.body.value.price, "60000")
+          assert.isTrue(deal.body.value.isMaker)
+        }
+        assert.isAtLeast(of(channels[2]!).length, 1)
+        assert.strictEqual(of(channels[2]!)[0]!.body?.$case, "privateAccount")
+      })))
+
+  it.live("answers `Invalid listen key` on a dead key", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(`${sim.wsUrl}?listenKey=nope`)
+        yield* Effect.promise(() => client.closed)
+        assert.deepStrictEqual(client.texts, ["Invalid listen key"])
+      })))
+})
