@@ -12,6 +12,7 @@
  * | InvalidSymbol | 30014 | invalid symbol |
  * | TradingDisabled | 30016 | trading disabled |
  * | OrderTypeNotAllowed | 30041 | current order type can not place order |
+ * | SideNotAllowed | 30001 | Current trading type (bid or ask) is not allowed (`tradeSideType` 2 or 3) |
  * | MissingParameter | 700004 | Mandatory parameter '<name>' was not sent, was empty/null, or malformed. |
  * | InvalidParameter | 33333 | Parameter error: <detail> (bad side/type, malformed number, too many decimals) |
  * | NotPositive | 400 | price and quantity must be positive (what MEXC answers for zero) |
@@ -38,6 +39,7 @@ export const RejectionReason = Schema.Literals([
   "InvalidSymbol",
   "TradingDisabled",
   "OrderTypeNotAllowed",
+  "SideNotAllowed",
   "MissingParameter",
   "InvalidParameter",
   "NotPositive",
@@ -82,6 +84,12 @@ export const reject = {
   tradingDisabled: () => new SimRejection({ reason: "TradingDisabled", code: 30016, msg: "trading disabled" }),
   orderTypeNotAllowed: () =>
     new SimRejection({ reason: "OrderTypeNotAllowed", code: 30041, msg: "current order type can not place order" }),
+  sideNotAllowed: () =>
+    new SimRejection({
+      reason: "SideNotAllowed",
+      code: 30001,
+      msg: "Current trading type (bid or ask) is not allowed"
+    }),
   missingParameter: (name: string) =>
     new SimRejection({
       reason: "MissingParameter",

@@ -49,7 +49,7 @@ export interface SymbolConfig {
   readonly maxQuoteAmountMarket: string
   readonly makerCommission: string
   readonly takerCommission: string
-  /** "1" all, "2" buy only, "3" sell only, "4" close. */
+  /** "1" all, "2" buy only, "3" sell only (the engine refuses the other side with 30001), "4" close. */
   readonly tradeSideType: "1" | "2" | "3" | "4"
   readonly fullName: string
 }

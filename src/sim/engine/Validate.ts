@@ -40,6 +40,9 @@ export const validate = (spec: SymbolSpec, req: PlaceOrderRequest): Result.Resul
   if (!present(req.side)) return Result.fail(reject.missingParameter("side"))
   if (req.side !== "BUY" && req.side !== "SELL") return Result.fail(reject.invalidParameter(`side ${req.side}`))
   const side: OrderSide = req.side as OrderSide
+  if ((config.tradeSideType === "2" && side === "SELL") || (config.tradeSideType === "3" && side === "BUY")) {
+    return Result.fail(reject.sideNotAllowed())
+  }
   if (!present(req.type)) return Result.fail(reject.missingParameter("type"))
   if (!typeSet.has(req.type)) return Result.fail(reject.invalidParameter(`type ${req.type}`))
   const type = req.type as OrderType
