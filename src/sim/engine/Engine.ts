@@ -126,10 +126,13 @@ export class SimEngine {
   /**
    * Creates an internal account (the synthetic market's market maker and takers): unlimited
    * funds, no balance checks, no balance pushes, no order history, and never visible through
-   * `account()`, so no client can authenticate as it. Idempotent.
+   * `account()`, so no client can authenticate as it. Idempotent; throws if a client account
+   * already uses `id` as its API key.
    */
   addInternalAccount(id: string): void {
-    if (!this.accountsByKey.has(id)) this.accountsByKey.set(id, new Account(id, "", true))
+    const existing = this.accountsByKey.get(id)
+    if (existing === undefined) this.accountsByKey.set(id, new Account(id, "", true))
+    else if (!existing.internal) throw new Error(`API key ${id} is reserved for the simulator`)
   }
 
   /** A client account by API key (with its secret, for signature checks). */
@@ -222,7 +225,7 @@ export class SimEngine {
 
   /** `GET /api/v3/depth`: up to `limit` levels per side, best first, and the book version. */
   depth(symbol: string, limit = 100): DepthSnapshot | undefined {
-    return this.books.get(symbol)?.snapshot(Math.max(1, Math.floor(limit)))
+    return this.books.get(symbol)?.snapshot(Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 100)
   }
 
   /** The symbol's current book version (`lastUpdateId`). */

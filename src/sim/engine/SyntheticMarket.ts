@@ -79,6 +79,7 @@ interface SymbolState {
   readonly tick: bigint
   readonly lot: bigint
   readonly tickValue: number
+  readonly lotValue: number
   readonly levels: number
   readonly spacing: number
   readonly floor: number
@@ -181,6 +182,7 @@ export class SyntheticMarket {
       tick,
       lot,
       tickValue,
+      lotValue,
       levels,
       spacing,
       floor: spacing * (levels + 2),
@@ -272,7 +274,7 @@ export class SyntheticMarket {
 
   /** Raises a size until it meets the symbol's minimum notional at `price` (default: the mid). */
   private notionalLots(state: SymbolState, lots: number, price = state.mid): number {
-    const needed = Math.ceil(state.minNotional / (price * state.tickValue * Number(Decimal.format(state.lot)))) + 1
+    const needed = Math.ceil(state.minNotional / (price * state.tickValue * state.lotValue)) + 1
     return Math.max(lots, needed)
   }
 }
