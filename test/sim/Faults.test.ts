@@ -1,0 +1,171 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { SimExchange } from "../../src/sim/index.ts"
+import { call, connect, eventually, jsonTexts, signed } from "./support.ts"
+
+const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
+  LeakCheck.scoped(
+    Effect.gen(function*() {
+      return yield* f(yield* SimExchange.SimExchange)
+    }).pipe(Effect.provide(SimExchange.layer(options)))
+  )
+
+const depth10 = "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"
+const admin = (sim: SimExchange.SimExchangeShape, action: string, query = "") =>
+  call("POST", `${sim.restUrl}/sim/faults/${action}${query ? `?${query}` : ""}`)
+
+describe("SimExchange faults", () => {
+  it.live("drop-connections cuts every WebSocket without a close frame (flag API and admin endpoint)", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const a = yield* connect(sim.wsUrl)
+        const b = yield* connect(sim.wsUrl)
+        assert.strictEqual(yield* sim.faults.dropConnections, 2)
+        assert.strictEqual((yield* Effect.promise(() => a.closed)).code, 1006)
+        assert.strictEqual((yield* Effect.promise(() => b.closed)).code, 1006)
+        const c = yield* connect(sim.wsUrl)
+        const answer = yield* admin(sim, "drop-connections")
+        assert.strictEqual(answer.status, 200)
+        assert.strictEqual((yield* Effect.promise(() => c.closed)).code, 1006)
+      })))
+
+  it.live("refuse-connections answers 503 to new connections for N seconds, then accepts again", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const open = yield* connect(sim.wsUrl)
+        const state = yield* admin(sim, "refuse-connections", "seconds=0.5")
+        assert.isNumber(state.body.refusingConnectionsUntil)
+        const refused = yield* Effect.exit(connect(sim.wsUrl))
+        assert.isTrue(Exit.isFailure(refused))
+        assert.include(String(Exit.isFailure(refused) ? refused.cause : ""), "503")
+        assert.strictEqual(open.ws.readyState, open.ws.OPEN, "existing connections are untouched")
+        yield* Effect.sleep("600 millis")
+        yield* connect(sim.wsUrl)
+      })))
+
+  it.live("silence: no data and no pongs while on, TCP left open; everything resumes when off", () =>
+    withSim({}, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth10] })
+        yield* eventually(() => client.pushes.length > 0)
+        yield* sim.faults.silence(true)
+        yield* Effect.sleep("50 millis")
+        const pushes = client.pushes.length
+        const texts = client.texts.length
+        client.send({ method: "PING" })
+        yield* Effect.sleep("500 millis")
+        assert.strictEqual(client.pushes.length, pushes, "no data while silent")
+        assert.strictEqual(client.texts.length, texts, "no pong while silent")
+        assert.strictEqual(client.ws.readyState, client.ws.OPEN)
+        yield* admin(sim, "silence", "on=false")
+        client.send({ method: "PING" })
+        yield* eventually(() => client.pushes.length > pushes && jsonTexts(client).some((t) => t.msg === "PONG"))
+      })))
+
+  it.live("malformed-frames replaces the next N binary frames with bytes that do not decode", () =>
+    withSim({}, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth10] })
+        yield* eventually(() => client.pushes.length > 0)
+        yield* admin(sim, "malformed-frames", "count=3")
+        yield* eventually(() => client.undecodable.length === 3 && client.pushes.length > 5)
+        const decodedBefore = client.pushes.length
+        yield* eventually(() => client.pushes.length > decodedBefore + 3)
+        assert.strictEqual(client.undecodable.length, 3)
+        assert.strictEqual((yield* sim.faults.snapshot).malformedFramesPending, 0)
+      })))
+
+  it.live("depth-gap makes the next depth push skip versions, once", () =>
+    withSim({}, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth10] })
+        yield* eventually(() => client.pushes.length >= 3)
+        yield* sim.faults.depthGap("BTCUSDT")
+        yield* eventually(() => client.pushes.length >= 30, "10 seconds")
+        const versions = client.pushes.map((p) => {
+          const v = p.body!.value as { fromVersion: string; toVersion: string }
+          return { from: Number(v.fromVersion), to: Number(v.toVersion) }
+        })
+        let gaps = 0
+        for (let i = 1; i < versions.length; i++) if (versions[i]!.from !== versions[i - 1]!.to + 1) gaps++
+        assert.strictEqual(gaps, 1)
+      })))
+
+  it.live("latency delays REST answers and WebSocket writes", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        yield* admin(sim, "latency", "rest=300&ws=300")
+        const started = performance.now()
+        yield* call("GET", `${sim.restUrl}/api/v3/ping`)
+        assert.isAtLeast(performance.now() - started, 290, "the REST answer waited for the latency")
+        const client = yield* connect(sim.wsUrl)
+        const sentAt = performance.now()
+        client.send({ method: "PING" })
+        yield* eventually(() => client.texts.length > 0)
+        assert.isAtLeast(performance.now() - sentAt, 290, "the pong waited for the latency")
+        yield* sim.faults.reset
+        assert.strictEqual((yield* sim.faults.snapshot).restLatencyMs, 0)
+      })))
+
+  it.live("rest-failures: the next N calls answer 429 with Retry-After", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        yield* admin(sim, "rest-failures", "count=2&status=429&retryAfter=3")
+        for (let i = 0; i < 2; i++) {
+          const limited = yield* call("GET", `${sim.restUrl}/api/v3/time`)
+          assert.strictEqual(limited.status, 429)
+          assert.strictEqual(limited.headers.get("retry-after"), "3")
+        }
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/time`)).status, 200)
+      })))
+
+  it.live("rest-failures with 5xx: an order is still placed, so its outcome is truly unknown", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        yield* sim.faults.failNextRest(1, { status: 503 })
+        const placed = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000", newClientOrderId: "unknown-1"
+        })
+        assert.strictEqual(placed.status, 503)
+        const found = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: "unknown-1" })
+        assert.strictEqual(found.status, 200)
+        assert.strictEqual(found.body.status, "NEW")
+      })))
+
+  it.live("expire-listen-keys ends private streams with `Invalid listen key`, and keep-alive then fails", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        yield* eventually(() => client.texts.length > 0)
+        yield* admin(sim, "expire-listen-keys")
+        yield* Effect.promise(() => client.closed)
+        assert.include(client.texts, "Invalid listen key")
+        const keepAlive = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
+        assert.strictEqual(keepAlive.status, 400)
+      })))
+
+  it.live("a listen key not kept alive expires and its stream ends", () =>
+    withSim({ market: false, listenKeyValidity: "200 millis" }, (sim) =>
+      Effect.gen(function*() {
+        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        yield* Effect.promise(() => client.closed)
+        assert.include(client.texts, "Invalid listen key")
+      })))
+
+  it.live("faults can be switched on from the start (the CLI's flags)", () =>
+    withSim({ market: false, faults: { restFailures: { count: 1, status: 500 } } }, (sim) =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/time`)).status, 500)
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/time`)).status, 200)
+        const state = yield* call("GET", `${sim.restUrl}/sim/faults`)
+        assert.strictEqual(state.body.restFailuresPending, 0)
+      })))
+})
