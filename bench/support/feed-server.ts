@@ -57,6 +57,7 @@ wss.on("connection", (ws) => {
       let i = 0
       const pump = () => {
         while (i < count) {
+          if (ws.readyState !== ws.OPEN) return
           ws.send(prebuilt[i % prebuilt.length]!)
           i++
           if (ws.bufferedAmount > 4 * 1024 * 1024) return void setImmediate(pump)
@@ -70,6 +71,7 @@ wss.on("connection", (ws) => {
       let i = 0
       const tick = () => {
         const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond))
+        if (ws.readyState !== ws.OPEN) return
         while (i < due) ws.send(frame(i++, micros()))
         if (i < count) setImmediate(tick)
         else ws.send("done")

@@ -320,13 +320,28 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       (ws) => closeRaw(ws)
     )
 
-  /** Sockets judged stale: closed without a handshake. */
+  /** Sockets judged stale: cut without a close frame. */
   const unresponsive = new WeakSet<RawSocket>()
+  /**
+   * Sockets whose reads were paused (a full queue) when their session ended. The peer's answer to
+   * our close frame is queued behind everything it already sent, which we would have to read
+   * through first: send the close frame and cut the connection instead of waiting.
+   */
+  const backlogged = new WeakSet<RawSocket>()
 
   /** Normal close, bounded by `closeTimeout`; past it (or for a socket not yet open) terminate. */
   const closeRaw = (ws: RawSocket): Effect.Effect<void> => {
     if (ws.readyState === CLOSED) return Effect.void
     if (ws.readyState !== OPEN || unresponsive.has(ws)) return Effect.sync(() => terminate(ws))
+    if (backlogged.has(ws)) {
+      return Effect.sync(() => {
+        try {
+          ws.close(1000)
+        } finally {
+          terminate(ws)
+        }
+      })
+    }
     return Effect.callback<void>((resume) => {
       const onClose = () => resume(Effect.void)
       ws.addEventListener("close", onClose, { once: true })
@@ -359,11 +374,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     const reader = yield* socket.reader.pipe(Effect.mapError((error) => toReason(error, url)))
     const ws = raw!
 
-    // Runs before the reader's own finalizers: stop routing writes to this socket first.
+    // Runs before the reader's own finalizers (which resume a paused socket): stop routing
+    // writes to this socket, and note whether reads were paused.
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         if (live === ws) live = undefined
         openLatch.closeUnsafe()
+        if ((ws as { readonly isPaused?: boolean }).isPaused === true) backlogged.add(ws)
       })
     )
     stats.connects++

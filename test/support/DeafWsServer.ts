@@ -1,6 +1,7 @@
 /**
  * A WebSocket peer that completes the opening handshake and then never reads or answers anything
- * again, not even a close frame: the server a clean shutdown must not wait for.
+ * again, not even a close frame: the server a clean shutdown must not wait for (beyond its
+ * close timeout).
  */
 import { createHash } from "node:crypto"
 import * as net from "node:net"
@@ -9,7 +10,20 @@ import { Effect } from "effect"
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-export const make = Effect.acquireRelease(
+/** An unmasked server-to-client binary frame of `size` bytes (126 < size < 65536). */
+const binaryFrame = (size: number): Buffer => {
+  const frame = Buffer.alloc(4 + size, 0x61)
+  frame[0] = 0x82
+  frame[1] = 126
+  frame.writeUInt16BE(size, 2)
+  return frame
+}
+
+/**
+ * A deaf peer. With `burstFrames`, right after the handshake it also sends that many 1 KB binary
+ * frames (a flood the client may stop reading), then goes deaf.
+ */
+export const make = (options?: { readonly burstFrames?: number }) => Effect.acquireRelease(
   Effect.callback<{ url: string; server: net.Server; sockets: Set<net.Socket> }>((resume) => {
     const sockets = new Set<net.Socket>()
     const server = net.createServer((socket) => {
@@ -26,7 +40,12 @@ export const make = Effect.acquireRelease(
         socket.write(
           `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`
         )
-        // From here on: read nothing (so the close frame goes unanswered), write nothing.
+        const burst = options?.burstFrames ?? 0
+        if (burst > 0) {
+          const frame = binaryFrame(1000)
+          socket.write(Buffer.concat(Array.from({ length: burst }, () => frame)))
+        }
+        // From here on: read nothing (so the close frame goes unanswered), write nothing more.
         socket.pause()
       }
       socket.on("data", onData)

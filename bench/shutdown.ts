@@ -1,0 +1,57 @@
+/**
+ * Shutdown latency: SIGINT to process exit for an app with 2 connections, 100 subscriptions and
+ * full queues (see `support/shutdown-app.ts`), over several runs. Also checks the exit code
+ * (130, the convention for a clean stop on SIGINT).
+ *
+ * Run alone with `node bench/shutdown.ts`, or as part of `npm run bench`.
+ */
+import { spawn } from "node:child_process"
+import { Effect, References } from "effect"
+import { startFeedServer } from "./support/FeedServer.ts"
+
+const RUNS = Number(process.env.SHUTDOWN_RUNS ?? 10)
+
+export interface ShutdownResult {
+  readonly runs: number
+  readonly p50Ms: number
+  readonly maxMs: number
+  readonly exitCodes: ReadonlyArray<number | null>
+}
+
+const oneRun = (port: number) =>
+  Effect.callback<{ ms: number; code: number | null }>((resume) => {
+    const child = spawn(process.execPath, [new URL("./support/shutdown-app.ts", import.meta.url).pathname, String(port)], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let signalledAt = 0
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (signalledAt === 0 && chunk.toString().includes("ready")) {
+        signalledAt = performance.now()
+        child.kill("SIGINT")
+      }
+    })
+    child.on("exit", (code) => resume(Effect.succeed({ ms: performance.now() - signalledAt, code })))
+  })
+
+export const shutdownLatency = Effect.scoped(Effect.gen(function*() {
+  const server = yield* startFeedServer
+  const times: Array<number> = []
+  const exitCodes: Array<number | null> = []
+  for (let i = 0; i < RUNS; i++) {
+    const { code, ms } = yield* oneRun(server.port)
+    times.push(ms)
+    exitCodes.push(code)
+  }
+  const sorted = [...times].sort((a, b) => a - b)
+  return { runs: RUNS, p50Ms: sorted[Math.floor(RUNS / 2)]!, maxMs: sorted.at(-1)!, exitCodes } satisfies ShutdownResult
+}))
+
+export const printShutdown = (r: ShutdownResult) =>
+  console.log(
+    `shutdown, SIGINT to exit (2 connections, 100 subscriptions, full queues): p50 ${r.p50Ms.toFixed(1)} ms, ` +
+      `max ${r.maxMs.toFixed(1)} ms over ${r.runs} runs; exit codes ${[...new Set(r.exitCodes)].join(",")}`
+  )
+
+if (import.meta.main) {
+  Effect.runPromise(shutdownLatency.pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(printShutdown)
+}
