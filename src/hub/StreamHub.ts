@@ -13,16 +13,19 @@
  *   newest values (drops counted per subscriber); the publisher never waits, so one slow
  *   subscriber cannot stall the others. On a `"backpressure"` topic nothing is dropped and the
  *   publisher waits for room.
- * - Batches stay batches: `publishAll` appends a batch to each subscriber's buffer in one step,
- *   and a subscriber's stream emits what is buffered as one chunk.
+ * - Batches stay batches: `publishAll` appends a batch to each subscriber's buffer in one step
+ *   (one append per subscriber, not per value), and a subscriber's stream emits what is buffered
+ *   as one chunk. On hot topics consume chunks (`Stream.runForEachArray`): `Stream.runForEach`
+ *   runs one effect per value, which costs more than the whole hub (see `npm run bench -- hub`).
  *
  * @since 0.1.0
  */
-import { Cause, Context, Effect, Layer, Metric, Option, Queue, Semaphore, Stream } from "effect"
+import { Cause, Context, Effect, Layer, Metric, Option, Semaphore, Stream } from "effect"
 import type { Duration, Scope } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { HubClosed, HubError, UpstreamSubscribeFailed } from "./HubError.ts"
 import * as HubMetrics from "./HubMetrics.ts"
+import { Mailbox } from "./Mailbox.ts"
 import type { Topic } from "./Topic.ts"
 
 /** Options for {@link make}. */
@@ -99,8 +102,7 @@ export class StreamHub extends Context.Service<StreamHub, StreamHubShape>()("sco
 
 interface Subscriber {
   readonly name: string
-  readonly queue: Queue.Queue<unknown, Cause.Done>
-  dropped: number
+  readonly mailbox: Mailbox<unknown>
   readonly droppedMetric: Metric.Metric<number, unknown>
 }
 
@@ -152,8 +154,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
 
     // --- publishing (hot path: plain loops, one metric update per batch) ---------------------
 
-    /** Appends to every buffer; returns the backpressure remainders that must be waited for. */
-    const deliver = (state: TopicState, values: ReadonlyArray<unknown>): Array<readonly [Subscriber, Array<unknown>]> => {
+    /** Appends to every buffer; returns the (backpressure) subscribers that must be waited for. */
+    const deliver = (state: TopicState, values: ReadonlyArray<unknown>): Array<Subscriber> => {
       const n = values.length
       state.published += n
       state.publishedMetric.updateUnsafe(n, context)
@@ -168,37 +170,31 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           if (replay.length > keep) replay.splice(0, replay.length - keep)
         }
       }
-      let waits: Array<readonly [Subscriber, Array<unknown>]> | undefined
-      if (state.topic.strategy === "sliding") {
-        const capacity = state.topic.capacity
-        for (const subscriber of state.subscribers) {
-          const overrun = Queue.sizeUnsafe(subscriber.queue) + n - capacity
-          Queue.offerAllUnsafe(subscriber.queue, values)
-          if (overrun > 0) {
-            subscriber.dropped += overrun
-            subscriber.droppedMetric.updateUnsafe(overrun, context)
-          }
-        }
-      } else {
-        for (const subscriber of state.subscribers) {
-          const rest = Queue.offerAllUnsafe(subscriber.queue, values)
-          if (rest.length > 0) (waits ??= []).push([subscriber, rest])
-        }
+      let waits: Array<Subscriber> | undefined
+      for (const subscriber of state.subscribers) {
+        const dropped = subscriber.mailbox.offer(values)
+        if (dropped > 0) subscriber.droppedMetric.updateUnsafe(dropped, context)
+        else if (dropped < 0) (waits ??= []).push(subscriber)
       }
       return waits ?? noWaits
     }
-    const noWaits: Array<readonly [Subscriber, Array<unknown>]> = []
+    const noWaits: Array<Subscriber> = []
+
+    /** Waits for room in each full backpressure mailbox, then hands it the batch. */
+    const offerWhenRoom = (subscriber: Subscriber, values: ReadonlyArray<unknown>): Effect.Effect<void> =>
+      Effect.flatMap(subscriber.mailbox.awaitSpace, () =>
+        subscriber.mailbox.offer(values) < 0 ? offerWhenRoom(subscriber, values) : Effect.void)
 
     const publishAll = <A>(topic: Topic<A>, values: ReadonlyArray<A>): Effect.Effect<void, HubError> =>
       Effect.suspend(() => {
         if (closed) return Effect.fail(closedError(topic.key))
         if (values.length === 0) return Effect.void
-        const waits = deliver(stateOf(topic as Topic<unknown>), values)
+        // One copy per batch (subscribers share it, read-only), so the caller may reuse its array.
+        const batch = values.slice()
+        const waits = deliver(stateOf(topic as Topic<unknown>), batch)
         if (waits.length === 0) return Effect.void
-        // A subscriber that leaves meanwhile shuts its queue down, which releases the wait.
-        return Effect.forEach(waits, ([subscriber, rest]) => Queue.offerAll(subscriber.queue, rest), {
-          discard: true
-        })
+        // A subscriber that leaves meanwhile shuts its mailbox down, which releases the wait.
+        return Effect.forEach(waits, (subscriber) => offerWhenRoom(subscriber, batch), { discard: true })
       })
 
     const publish = <A>(topic: Topic<A>, value: A): Effect.Effect<void, HubError> => publishAll(topic, [value])
@@ -215,7 +211,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
         state.subscribers.delete(subscriber)
         state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
         // Releases a publisher waiting on this subscriber's buffer.
-        Queue.shutdownUnsafe(subscriber.queue)
+        subscriber.mailbox.shutdown()
         return Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
           state.refCount--
           if (state.refCount > 0 || closed) return Effect.void
@@ -241,7 +237,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
             state.refCount--
             state.subscribers.delete(subscriber)
             state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
-            Queue.shutdownUnsafe(subscriber.queue)
+            subscriber.mailbox.shutdown()
             return Effect.fail(
               new HubError({
                 hub: hubName,
@@ -256,22 +252,19 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       Stream.unwrap(
         Effect.gen(function*() {
           const state = stateOf(topic as Topic<unknown>)
-          const queue = yield* Queue.make<unknown, Cause.Done>({
-            capacity: state.topic.capacity,
-            strategy: state.topic.strategy === "sliding" ? "sliding" : "suspend"
-          })
+          const dispatcher = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.currentDispatcher))
+          const mailbox = new Mailbox<unknown>(state.topic.capacity, state.topic.strategy, dispatcher)
           const name = subscribeOptions?.name ?? "anonymous"
           const subscriber: Subscriber = {
             name,
-            queue,
-            dropped: 0,
+            mailbox,
             droppedMetric: HubMetrics.forSubscriber(hubName, topic.key, name)
           }
           // Registration and replay in one synchronous step: no value can slip in between.
           const registered = yield* Effect.acquireRelease(
             Effect.sync(() => {
               if (closed) return false
-              Queue.offerAllUnsafe(queue, state.replay)
+              if (state.replay.length > 0) mailbox.offer(state.replay.slice())
               state.subscribers.add(subscriber)
               state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
               return true
@@ -280,7 +273,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           )
           if (!registered) return yield* Effect.fail(closedError(topic.key))
           yield* join(state, subscriber)
-          return Stream.fromQueue(queue) as Stream.Stream<A>
+          return Stream.fromPull(Effect.succeed(mailbox.pull)) as Stream.Stream<A>
         })
       )
 
@@ -299,8 +292,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
         published: state.published,
         subscribers: Array.from(state.subscribers, (s) => ({
           name: s.name,
-          buffered: Queue.sizeUnsafe(s.queue),
-          dropped: s.dropped
+          buffered: s.mailbox.size,
+          dropped: s.mailbox.dropped
         }))
       }))
     }))
@@ -314,7 +307,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
         for (const state of topics.values()) {
           for (const subscriber of state.subscribers) {
             // Ends the stream once the subscriber has taken what is already in its buffer.
-            if (Queue.endUnsafe(subscriber.queue)) completed++
+            subscriber.mailbox.end()
+            completed++
           }
         }
         return Effect.logInfo("hub closed").pipe(

@@ -26,7 +26,11 @@ export interface TopicOptions {
   readonly replay?: number | undefined
   /** Slow-subscriber policy. Default `"sliding"`. */
   readonly strategy?: Strategy | undefined
-  /** Per-subscriber buffer, in values. Default 1024 (never below `replay`). */
+  /**
+   * Per-subscriber buffer, in values. Default 1024 (never below `replay`). A backpressure buffer
+   * takes a whole batch while it holds fewer than `capacity` values, so it may briefly hold up to
+   * `capacity` plus one batch.
+   */
   readonly capacity?: number | undefined
 }
 

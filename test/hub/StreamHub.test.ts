@@ -164,7 +164,7 @@ describe("StreamHub", () => {
         Effect.forkChild
       )
       yield* subscribers(hub, orders.key, 1)
-      const publisher = yield* hub.publishAll(orders, range(1, 50)).pipe(Effect.forkChild)
+      const publisher = yield* Effect.forEach(range(1, 50), (n) => hub.publish(orders, n)).pipe(Effect.forkChild)
       yield* Effect.sleep("50 millis")
       assert.isUndefined(publisher.pollUnsafe(), "the publisher must wait while the subscriber is full")
       yield* release.open
@@ -182,7 +182,9 @@ describe("StreamHub", () => {
         Effect.forkChild
       )
       yield* subscribers(hub, orders.key, 1)
-      const publisher = yield* hub.publishAll(orders, range(1, 50)).pipe(Effect.forkChild)
+      const publisher = yield* Effect.forEach(range(1, 50), (n) => hub.publish(orders, n)).pipe(Effect.forkChild)
+      yield* Effect.sleep("20 millis")
+      assert.isUndefined(publisher.pollUnsafe(), "the publisher waits on the stuck subscriber")
       yield* Fiber.interrupt(stuck)
       yield* Fiber.join(publisher)
       yield* close
