@@ -101,6 +101,18 @@ describe("SimExchange WebSocket control plane", () => {
       })))
 })
 
+describe("SimExchange WebSocket connection age", () => {
+  it.live("closes a connection past its maximum age even while it pings", () =>
+    withSim({ market: false, ws: { maxConnectionAge: "300 millis" } }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT")] })
+        const pinger = setInterval(() => client.ws.readyState === client.ws.OPEN && client.send({ method: "PING" }), 50)
+        const closed = yield* Effect.promise(() => client.closed).pipe(Effect.ensuring(Effect.sync(() => clearInterval(pinger))))
+        assert.strictEqual(closed.reason, "connection too old")
+      })))
+})
+
 describe("SimExchange WebSocket data", () => {
   it.live("pushes aggregated deals, book ticker and limit depth as protobuf frames", () =>
     withSim({ seed: 7 }, (sim) =>

@@ -30,6 +30,8 @@ export interface WsOptions {
   readonly noSubscriptionTimeout?: Duration.Input | undefined
   /** Close a connection that sent nothing for this long (default 60 s). */
   readonly idleTimeout?: Duration.Input | undefined
+  /** Close any connection after this long (default 24 h, as MEXC does). */
+  readonly maxConnectionAge?: Duration.Input | undefined
   /** Inbound messages per second per connection before it is closed (default 100). */
   readonly maxInboundPerSecond?: number | undefined
   /** Frames a session may have queued before newer ones are dropped (default 4096). */
@@ -213,9 +215,9 @@ export const serveSession = (
     const listenKey = url.searchParams.get("listenKey") ?? undefined
     const apiKey = listenKey === undefined ? undefined : deps.listenKeyOwner(listenKey, now)
 
-    const socket = yield* request.upgrade.pipe(Effect.orDie)
+    const socket = yield* request.upgrade
     const writer = yield* socket.writer
-    const reader = yield* socket.reader.pipe(Effect.orDie)
+    const reader = yield* socket.reader
     const nodeRequest = request.source as Http.IncomingMessage
     registry.trackSocket(nodeRequest.socket)
     const session: Session = {
@@ -260,6 +262,7 @@ export const serveSession = (
     const maxSubscriptions = options.maxSubscriptions ?? 30
     const noSubscriptionMs = Duration.toMillis(Duration.fromInputUnsafe(options.noSubscriptionTimeout ?? "30 seconds"))
     const idleMs = Duration.toMillis(Duration.fromInputUnsafe(options.idleTimeout ?? "60 seconds"))
+    const closeAt = now + Duration.toMillis(Duration.fromInputUnsafe(options.maxConnectionAge ?? "24 hours"))
     const maxInbound = options.maxInboundPerSecond ?? 100
     let lastInbound = now
     let emptySince = now
@@ -275,9 +278,9 @@ export const serveSession = (
         const at = yield* Clock.currentTimeMillis
         const idleDeadline = lastInbound + idleMs
         const emptyDeadline = session.channels.size === 0 ? emptySince + noSubscriptionMs : Infinity
-        const deadline = Math.min(idleDeadline, emptyDeadline)
+        const deadline = Math.min(idleDeadline, emptyDeadline, closeAt)
         if (at >= deadline) {
-          closeWith(1000, deadline === idleDeadline ? "no traffic" : "no subscription")
+          closeWith(1000, deadline === closeAt ? "connection too old" : deadline === idleDeadline ? "no traffic" : "no subscription")
           return
         }
         yield* Effect.sleep(Duration.millis(Math.min(deadline - at, 1_000)))
@@ -364,5 +367,9 @@ export const serveSession = (
 
     yield* Effect.raceFirst(readLoop, Deferred.await(session.stop))
     return "closed" as const
-  }).pipe(Effect.scoped)
+  }).pipe(
+    Effect.scoped,
+    // The client went away during the handshake: nothing to serve.
+    Effect.catch(() => Effect.succeed("closed" as const))
+  )
 
