@@ -9,11 +9,13 @@
  */
 import { Effect, References } from "effect"
 import * as Feed from "./feed.ts"
+import * as Latency from "./latency.ts"
 import { suite as hub } from "./hub.ts"
 import * as Protobuf from "./protobuf.ts"
 import { suite as queue } from "./queue.ts"
 import { suite as ratelimit } from "./ratelimit.ts"
 import * as Reconnect from "./reconnect.ts"
+import * as Shutdown from "./shutdown.ts"
 import type { Suite } from "./Suite.ts"
 
 /** A suite from an effect that measures and a function that prints its result. */
@@ -34,7 +36,9 @@ const suites: ReadonlyArray<Suite> = [
   ratelimit,
   { name: "protobuf", description: "MEXC push decode, ts-proto vs protobufjs", run: () => Protobuf.run().then(() => {}) },
   effectSuite("feed", "public data path vs raw ws", Feed.feedThroughput(), Feed.printFeed),
-  effectSuite("reconnect", "1,000 forced reconnects: latency and memory", Reconnect.forcedReconnects, Reconnect.printReconnects)
+  effectSuite("latency", "send-to-subscriber latency at a paced rate vs raw ws", Latency.pacedLatency, Latency.printLatency),
+  effectSuite("reconnect", "1,000 forced reconnects: latency and memory", Reconnect.forcedReconnects, Reconnect.printReconnects),
+  effectSuite("shutdown", "SIGINT to exit with 2 connections, 100 subscriptions, full queues", Shutdown.shutdownLatency, Shutdown.printShutdown)
 ]
 
 const selected = process.argv.slice(2)
