@@ -81,7 +81,10 @@ export interface RestResult {
 /** A plain REST call. */
 export const call = (method: string, url: string, init?: { readonly body?: string; readonly headers?: Record<string, string> }) =>
   Effect.promise(async (): Promise<RestResult> => {
-    const response = await fetch(url, { method, body: init?.body, headers: init?.headers })
+    const request: RequestInit = { method }
+    if (init?.body !== undefined) request.body = init.body
+    if (init?.headers !== undefined) request.headers = init.headers
+    const response = await fetch(url, request)
     const text = await response.text()
     let body: unknown = text
     try {
