@@ -102,6 +102,8 @@ export class StreamHub extends Context.Service<StreamHub, StreamHubShape>()("sco
 
 interface Subscriber {
   readonly name: string
+  /** Whether it holds one of its topic's references (so leaving must release it). */
+  counted: boolean
   readonly mailbox: Mailbox<unknown>
   readonly droppedMetric: Metric.Metric<number, unknown>
 }
@@ -212,7 +214,9 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
         state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
         // Releases a publisher waiting on this subscriber's buffer.
         subscriber.mailbox.shutdown()
+        if (!subscriber.counted) return Effect.void
         return Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
+          subscriber.counted = false
           state.refCount--
           if (state.refCount > 0 || closed) return Effect.void
           return runHook(options.onLastUnsubscribed, state.topic.key).pipe(
@@ -231,13 +235,14 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
     ): Effect.Effect<void, HubError> =>
       Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
         state.refCount++
+        subscriber.counted = true
         if (state.refCount > 1) return Effect.void
         return runHook(options.onFirstSubscriber, state.topic.key).pipe(
           Effect.catchCause((cause) => {
+            // Not subscribed upstream: give the reference back (the stream's release then only
+            // unregisters it), so the next subscriber runs the hook again.
             state.refCount--
-            state.subscribers.delete(subscriber)
-            state.subscribersMetric.updateUnsafe(state.subscribers.size, context)
-            subscriber.mailbox.shutdown()
+            subscriber.counted = false
             return Effect.fail(
               new HubError({
                 hub: hubName,
@@ -257,6 +262,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           const name = subscribeOptions?.name ?? "anonymous"
           const subscriber: Subscriber = {
             name,
+            counted: false,
             mailbox,
             droppedMetric: HubMetrics.forSubscriber(hubName, topic.key, name)
           }

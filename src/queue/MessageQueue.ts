@@ -243,6 +243,8 @@ const makeUnmanaged = <A, R>(
       options.handleBatch !== undefined
         ? ((handleBatch) => (slot) =>
           Effect.flatMap(Effect.exit(handleBatch(slot.batch)), (exit) => {
+            // Interrupted (the drain budget ran out): not the handler's failure; stop.
+            if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return Effect.interrupt
             const n = slot.batch.length
             slot.done = n
             if (closed) drained += n

@@ -334,7 +334,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
             state.waitTime.updateUnsafe(waitedMs, context)
           }
         }
-      }).pipe(Effect.ensuring(Effect.sync(() => dequeue(waiter))))
+      })
 
     const take = (request: TakeOptions): Effect.Effect<void, RateLimitError> =>
       Effect.clockWith((clock) => {
@@ -361,8 +361,15 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
           return Effect.void
         }
         const waiter: Waiter = { keys: states, wake: undefined }
-        for (const state of states) state.queue.add(waiter)
-        return Effect.mapError(slowPath(states, weight, clock, waiter), fail)
+        // Queued and dequeued under one mask: an interruption can never leave a stale entry
+        // holding up the queue.
+        return Effect.uninterruptibleMask((restore) => {
+          for (const state of states) state.queue.add(waiter)
+          return Effect.ensuring(
+            Effect.mapError(restore(slowPath(states, weight, clock, waiter)), fail),
+            Effect.sync(() => dequeue(waiter))
+          )
+        })
       })
 
     const withLimit = (request: TakeOptions) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>

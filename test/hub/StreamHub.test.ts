@@ -104,19 +104,29 @@ describe("StreamHub", () => {
 
   it.live("fails the subscription with UpstreamSubscribeFailed when the first hook fails, and rolls back", () =>
     LeakCheck.scoped(Effect.gen(function*() {
-      let attempts = 0
+      const hooks: Array<string> = []
       const { close, hub } = yield* open({
-        onFirstSubscriber: () => Effect.suspend(() => (++attempts === 1 ? Effect.fail("refused") : Effect.void))
+        onFirstSubscriber: () =>
+          Effect.suspend(() => {
+            hooks.push("first")
+            return hooks.length === 1 ? Effect.fail("refused") : Effect.void
+          }),
+        onLastUnsubscribed: () => Effect.sync(() => hooks.push("last"))
       })
       const topic = prices("HIFIUSDT")
       const first = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.exit)
       assert.strictEqual(failureReason(first), "UpstreamSubscribeFailed")
       yield* subscribers(hub, topic.key, 0)
-      const second = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.forkChild)
+      assert.deepStrictEqual(hooks, ["first"], "a failed subscription never ran the last hook")
+      const a = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.forkChild)
       yield* subscribers(hub, topic.key, 1)
-      assert.strictEqual(attempts, 2)
+      const b = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, topic.key, 2)
+      yield* Fiber.interrupt(a)
+      yield* Fiber.interrupt(b)
+      // The reference count came back exactly: one more first, one last.
+      assert.deepStrictEqual(hooks, ["first", "first", "last"])
       yield* close
-      yield* Fiber.join(second)
     })))
 
   it.live("a slow subscriber of a sliding topic loses old values but never stalls the publisher or others", () =>

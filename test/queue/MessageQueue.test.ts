@@ -75,6 +75,24 @@ describe("MessageQueue", () => {
       assert.deepStrictEqual(seen, range(1, stats.processed))
     })))
 
+  it.live("bounds close for a slow batch handler too, counting the unfinished batch as abandoned", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const handled: Array<number> = []
+      const { close, queue } = yield* open<number, never>({
+        name: "queue:slow-batch",
+        maxBatch: 10,
+        drainBudget: "200 millis",
+        handleBatch: (batch) => Effect.andThen(Effect.sleep("150 millis"), Effect.sync(() => handled.push(...batch)))
+      })
+      yield* queue.offerAll(range(1, 100))
+      yield* close
+      const stats = yield* queue.stats
+      assert.isAbove(stats.abandoned, 0)
+      assert.strictEqual(stats.failed, 0, "an interrupted batch is abandoned, not failed")
+      assert.strictEqual(stats.processed + stats.abandoned, 100)
+      assert.deepStrictEqual(handled, range(1, stats.processed))
+    })))
+
   it.live("logs the drain summary right before the component's stopped event", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const lines: Array<{ readonly message: string; readonly annotations: Record<string, unknown> }> = []
