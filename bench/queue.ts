@@ -1,5 +1,5 @@
 /**
- * Message queue throughput: 200,000 messages offered in batches of 64 (as a socket reader hands
+ * Message queue throughput: 1,000,000 messages offered in batches of 64 (as a socket reader hands
  * them over) through a `MessageQueue` to a handler doing trivial work, per message (`handle`) and
  * per batch (`handleBatch`), against the loop one would hand-write on Effect's own `Queue` (a fiber
  * taking everything buffered and looping over it) as the baseline. Messages per second, median of
@@ -11,7 +11,7 @@ import { Cause, Deferred, Effect, Queue, References } from "effect"
 import { MessageQueue } from "../src/queue/index.ts"
 import { fmt, gc, median, type Suite } from "./Suite.ts"
 
-const MESSAGES = Number(process.env.QUEUE_MESSAGES ?? 200_000)
+const MESSAGES = Number(process.env.QUEUE_MESSAGES ?? 1_000_000)
 const ROUNDS = Number(process.env.QUEUE_ROUNDS ?? 5)
 const BATCH = 64
 
