@@ -18,11 +18,19 @@
  *   its memory store.
  *
  * ```ts
+ * // MEXC: 500 per 10 s per endpoint, counted per IP and per UID independently; support also
+ * // quotes ~20 requests/s overall and ~12 orders/s.
  * const limiter = yield* RateLimiter.make({
  *   name: "ratelimit:mexc",
- *   quotas: { ip: { limit: 500, window: "10 seconds" }, account: { limit: 500, window: "10 seconds" } }
+ *   quotas: {
+ *     ip: { limit: 500, window: "10 seconds" }, // keys "ip:<path>"
+ *     uid: { limit: 500, window: "10 seconds" }, // keys "uid:<account>:<path>"
+ *     overall: { limit: 20, window: "1 second" },
+ *     orders: { limit: 12, window: "1 second" }
+ *   }
  * })
- * yield* limiter.take({ keys: ["ip"], weight: 1 })
+ * yield* limiter.take({ keys: ["overall", "ip:/api/v3/depth"], weight: 1 })
+ * // after a response: limiter.onResponse({ keys, status, retryAfter: headers["retry-after"] })
  * ```
  *
  * @since 0.1.0
