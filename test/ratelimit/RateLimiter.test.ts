@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Fiber, Metric, Option, Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Metric, Option, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { RateLimiter, RateLimitError, RateLimitMetrics } from "../../src/ratelimit/index.ts"
@@ -118,6 +118,39 @@ describe("RateLimiter", () => {
       yield* TestClock.adjust("1 millis")
       yield* Fiber.joinAll([heavy, light])
       assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 6)
+      yield* close
+    })))
+
+  it.effect("never grants more than the limit within any window, and grants in arrival order", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } })
+      // Deterministic weights 1..4.
+      const weights = Array.from({ length: 60 }, (_, i) => 1 + ((i * 7 + 3) % 4))
+      const grants: Array<{ readonly index: number; readonly at: number; readonly weight: number }> = []
+      const fibers: Array<Fiber.Fiber<void, RateLimitError.RateLimitError>> = []
+      for (const [index, weight] of weights.entries()) {
+        fibers.push(
+          yield* limiter.take({ keys: ["ip"], weight }).pipe(
+            Effect.andThen(Clock.currentTimeMillis),
+            Effect.map((at) => void grants.push({ index, at, weight })),
+            Effect.forkChild
+          )
+        )
+        yield* settle
+      }
+      for (let step = 0; step < 400 && grants.length < weights.length; step++) {
+        yield* TestClock.adjust("50 millis")
+        yield* settle
+      }
+      yield* Fiber.joinAll(fibers)
+      const total = weights.reduce((a, b) => a + b, 0)
+      assert.strictEqual(grants.reduce((a, g) => a + g.weight, 0), total)
+      for (const g of grants) {
+        const inWindow = grants.filter((h) => h.at > g.at - 1000 && h.at <= g.at).reduce((a, h) => a + h.weight, 0)
+        assert.isAtMost(inWindow, 10, `window ending at ${g.at}`)
+      }
+      const byIndex = [...grants].sort((a, b) => a.index - b.index)
+      for (let i = 1; i < byIndex.length; i++) assert.isAtLeast(byIndex[i]!.at, byIndex[i - 1]!.at)
       yield* close
     })))
 
