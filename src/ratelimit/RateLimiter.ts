@@ -39,10 +39,10 @@ import { Context, Deferred, Duration, Effect, Layer, Metric, Option } from "effe
 import type { Clock, Scope } from "effect"
 import { RateLimiter as EffectRateLimiter } from "effect/persistence"
 import { Lifecycle } from "../lifecycle/index.ts"
-import { LimiterClosed, RateLimitError, StoreFailed, UnknownQuota, WeightExceedsLimit } from "./RateLimitError.ts"
+import * as Counter from "./Counter.ts"
+import { LimiterClosed, RateLimitError, UnknownQuota, WeightExceedsLimit } from "./RateLimitError.ts"
 import type { RateLimitErrorReason } from "./RateLimitError.ts"
 import * as RateLimitMetrics from "./RateLimitMetrics.ts"
-import { SlidingWindow } from "./SlidingWindow.ts"
 
 /** One quota: at most `limit` weight per `window`. */
 export interface Quota {
@@ -123,20 +123,12 @@ export const parseRetryAfter = (value: string | null | undefined, nowMs: number)
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - nowMs)))
 }
 
-interface Counter {
-  readonly sliding: SlidingWindow | undefined
-  /** Ms to wait before `weight` fits (0: it fits now). Takes nothing. */
-  readonly check: (weight: number, now: number) => Effect.Effect<number, RateLimitErrorReason>
-  /** Takes `weight` if it fits and returns 0; otherwise takes nothing and returns ms to wait. */
-  readonly tryTake: (weight: number, now: number) => Effect.Effect<number, RateLimitErrorReason>
-}
-
 interface KeyState {
   readonly key: string
   readonly quota: string
   readonly limit: number
   readonly windowMs: number
-  readonly counter: Counter
+  readonly counter: Counter.Counter
   /** Waiting requests in arrival order (insertion-ordered). */
   readonly queue: Set<Waiter>
   pausedUntil: number
@@ -150,8 +142,6 @@ interface Waiter {
   readonly keys: ReadonlyArray<KeyState>
   wake: (() => void) | undefined
 }
-
-const storeFailed = (error: EffectRateLimiter.RateLimiterError) => new StoreFailed({ cause: error })
 
 /** Starts a limiter in the caller's scope, as a lifecycle component named `options.name`. */
 export const make = (options: Options): Effect.Effect<RateLimiterShape, never, Scope.Scope> =>
@@ -174,50 +164,6 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
 
     const fail = (reason: RateLimitErrorReason) => new RateLimitError({ limiter: name, reason })
 
-    const counterFor = (key: string, quota: Quota): Counter => {
-      const windowMs = Math.max(1, Duration.toMillis(Duration.fromInputUnsafe(quota.window)))
-      const algorithm = quota.algorithm ?? "sliding-window"
-      if (algorithm === "sliding-window" || store === undefined) {
-        const log = new SlidingWindow(quota.limit, windowMs)
-        return {
-          sliding: log,
-          check: (weight, now) => Effect.succeed(log.waitFor(weight, now)),
-          tryTake: (weight, now) =>
-            Effect.sync(() => {
-              const wait = log.waitFor(weight, now)
-              if (wait === 0) log.add(weight, now)
-              return wait
-            })
-        }
-      }
-      const storeKey = `${name}:${key}`
-      const refillRate = Duration.millis(windowMs / quota.limit)
-      const refillMs = windowMs / quota.limit
-      if (algorithm === "fixed-window") {
-        const run = (tokens: number, weight: number) =>
-          Effect.mapError(
-            Effect.map(
-              store.fixedWindow({ key: storeKey, tokens, refillRate, limit: quota.limit }),
-              ([count, ttl]) => (count - tokens + weight <= quota.limit ? 0 : Math.max(1, ttl))
-            ),
-            storeFailed
-          )
-        return { sliding: undefined, check: (weight) => run(0, weight), tryTake: (weight) => run(weight, weight) }
-      }
-      const run = (tokens: number, weight: number) =>
-        Effect.mapError(
-          Effect.map(
-            store.tokenBucket({ key: storeKey, tokens, limit: quota.limit, refillRate, allowOverflow: false }),
-            ([remaining, elapsed]) => {
-              const available = remaining + tokens
-              return available >= weight ? 0 : Math.max(1, Math.ceil((weight - available) * refillMs - elapsed))
-            }
-          ),
-          storeFailed
-        )
-      return { sliding: undefined, check: (weight) => run(0, weight), tryTake: (weight) => run(weight, weight) }
-    }
-
     const resolve = (key: string): KeyState | undefined => {
       const known = keys.get(key)
       if (known !== undefined) return known
@@ -231,7 +177,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         quota: quotaName,
         limit: quota.limit,
         windowMs: Math.max(1, Duration.toMillis(Duration.fromInputUnsafe(quota.window))),
-        counter: counterFor(key, quota),
+        counter: Counter.make(quota, `${name}:${key}`, store),
         queue: new Set(),
         pausedUntil: 0,
         ...series
