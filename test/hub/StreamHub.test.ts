@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Latch, Option, Queue, Scope, Stream } from "effect"
-import { HubError, StreamHub, Topic } from "../../src/hub/index.ts"
+import { Cause, Effect, Exit, Fiber, Latch, Metric, Option, Queue, Scope, Stream } from "effect"
+import { HubError, HubMetrics, StreamHub, Topic } from "../../src/hub/index.ts"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 
 const range = (from: number, to: number): Array<number> => Array.from({ length: to - from + 1 }, (_, i) => from + i)
@@ -161,6 +161,10 @@ describe("StreamHub", () => {
       yield* Fiber.join(fast)
       // The slow subscriber kept the newest values: what it got plus what it lost is everything.
       assert.strictEqual(slowGot.length + slowStats.dropped, 100)
+      const droppedMetric = yield* Metric.value(
+        Metric.withAttributes(HubMetrics.dropped, { hub: "hub:test", topic: "book", subscriber: "slow" })
+      )
+      assert.strictEqual(droppedMetric.count, slowStats.dropped)
       assert.deepStrictEqual(slowGot.slice(-4), [97, 98, 99, 100])
     })))
 

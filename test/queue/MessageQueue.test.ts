@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Latch, Logger, References, Scope } from "effect"
+import { Deferred, Effect, Exit, Fiber, Latch, Logger, Metric, References, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
-import { MessageQueue } from "../../src/queue/index.ts"
+import { MessageQueue, QueueMetrics } from "../../src/queue/index.ts"
 
 const range = (from: number, to: number): Array<number> => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -179,6 +179,10 @@ describe("MessageQueue", () => {
         assert.deepStrictEqual(seen, [1, 9, 10, 11, 12, 13])
         assert.strictEqual(stats.dropped, 7)
         assert.strictEqual(stats.processed, 6)
+        // The same counts reach the metrics.
+        const series = (metric: Metric.Counter<number>) => Metric.value(Metric.withAttributes(metric, { queue: "queue:sliding" }))
+        assert.strictEqual((yield* series(QueueMetrics.dropped)).count, 7)
+        assert.strictEqual((yield* series(QueueMetrics.processed)).count, 6)
       })))
 
     it.live("dropping: the newest are dropped and counted", () =>
