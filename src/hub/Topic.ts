@@ -4,8 +4,8 @@
  * so `publish` and `subscribe` agree on it.
  *
  * ```ts
- * const orderBook = Topic.family<OrderBook>("orderbook", { replay: 1, strategy: "sliding" })
- * const orders = Topic.make<OrderUpdate>("orders", { replay: 0, strategy: "backpressure" })
+ * const orderBook = Topic.family<OrderBook>("orderbook", Topic.marketData) // replay 1, sliding
+ * const orders = Topic.make<OrderUpdate>("orders", Topic.lossless) // no replay, backpressure
  * hub.subscribe(orderBook("BTCUSDT"))
  * ```
  *
@@ -45,6 +45,12 @@ export interface Topic<A> {
 }
 
 const defaultCapacity = 1024
+
+/** Market data (books, tickers, trades): the latest value replayed, slow subscribers skip ahead. */
+export const marketData: TopicOptions = { replay: 1, strategy: "sliding" }
+
+/** Orders, fills, balances: nothing dropped, the publisher waits for slow subscribers. */
+export const lossless: TopicOptions = { replay: 0, strategy: "backpressure" }
 
 /** A topic with a fixed key. The first use of a key in a hub fixes its options. */
 export const make = <A>(key: string, options?: TopicOptions): Topic<A> => {
