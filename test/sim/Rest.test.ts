@@ -156,7 +156,7 @@ describe("SimExchange REST", () => {
         assert.strictEqual(inBody.status, 200, JSON.stringify(inBody.body))
 
         const query = MexcSigning.signQuery("sim-secret", {}, Date.now())
-        const tampered = yield* call("GET", `${sim.restUrl}/api/v3/account?${query.replace(/signature=./, "signature=0")}`, { headers })
+        const tampered = yield* call("GET", `${sim.restUrl}/api/v3/account?${query.replace(/signature=[0-9a-f]+/, `signature=${"0".repeat(64)}`)}`, { headers })
         assert.strictEqual(tampered.body.code, 700002)
         const stale = MexcSigning.signQuery("sim-secret", {}, Date.now() - 10_000)
         assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/account?${stale}`, { headers })).body.code, 700003)
