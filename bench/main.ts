@@ -10,6 +10,7 @@
 import { Effect, References } from "effect"
 import * as Feed from "./feed.ts"
 import * as Latency from "./latency.ts"
+import { suite as lifecycle } from "./lifecycle.ts"
 import { suite as hub } from "./hub.ts"
 import * as Protobuf from "./protobuf.ts"
 import { suite as queue } from "./queue.ts"
@@ -31,6 +32,7 @@ const effectSuite = <A, E>(
 })
 
 const suites: ReadonlyArray<Suite> = [
+  lifecycle,
   hub,
   queue,
   ratelimit,

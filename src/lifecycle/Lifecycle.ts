@@ -52,21 +52,24 @@ export const LifecycleObserver = Context.Reference<((event: LifecycleEvent) => v
   { defaultValue: () => undefined }
 )
 
-/** Fibers alive per component (gauge, attribute `component`). */
-export const fibersAlive = Metric.gauge("scoped_exchange_component_fibers_alive", {
-  description: "Fibers currently alive that were forked by a component"
-})
-
-/** Shutdown duration per component, in milliseconds (histogram, attribute `component`). */
-export const shutdownDuration = Metric.histogram("scoped_exchange_component_shutdown_ms", {
+const fibersAliveName = "scoped_exchange_component_fibers_alive"
+const fibersAliveDescription = "Fibers currently alive that were forked by a component"
+const shutdownDurationName = "scoped_exchange_component_shutdown_ms"
+const shutdownDurationOptions = {
   description: "Time a component took to release its resources",
   boundaries: Metric.exponentialBoundaries({ start: 1, factor: 2, count: 16 })
-})
+}
+const failedShutdownsName = "scoped_exchange_component_failed_shutdowns"
+const failedShutdownsDescription = "Component releases that overran their stop budget or failed"
+
+/** Fibers alive per component (gauge, attribute `component`). */
+export const fibersAlive = Metric.gauge(fibersAliveName, { description: fibersAliveDescription })
+
+/** Shutdown duration per component, in milliseconds (histogram, attribute `component`). */
+export const shutdownDuration = Metric.histogram(shutdownDurationName, shutdownDurationOptions)
 
 /** Finalizers that overran their budget or failed (counter, attribute `component`). */
-export const failedShutdowns = Metric.counter("scoped_exchange_component_failed_shutdowns", {
-  description: "Component releases that overran their stop budget or failed"
-})
+export const failedShutdowns = Metric.counter(failedShutdownsName, { description: failedShutdownsDescription })
 
 const defaultStopBudget = Duration.seconds(5)
 
@@ -97,13 +100,15 @@ interface Managed {
 }
 
 const managed = (options: ComponentOptions): Managed => {
+  // Series are created with their attributes up front: `Metric.withAttributes` re-derives the
+  // series key on every update, and the fiber gauge is updated on every fork and exit.
   const attributes = { component: options.name }
   return {
     name: options.name,
     budget: Duration.fromInputUnsafe(options.stopBudget ?? defaultStopBudget),
-    gauge: Metric.withAttributes(fibersAlive, attributes),
-    histogram: Metric.withAttributes(shutdownDuration, attributes),
-    failures: Metric.withAttributes(failedShutdowns, attributes)
+    gauge: Metric.gauge(fibersAliveName, { description: fibersAliveDescription, attributes }),
+    histogram: Metric.histogram(shutdownDurationName, { ...shutdownDurationOptions, attributes }),
+    failures: Metric.counter(failedShutdownsName, { description: failedShutdownsDescription, attributes })
   }
 }
 
