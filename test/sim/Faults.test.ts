@@ -51,7 +51,8 @@ describe("SimExchange faults", () => {
         client.send({ method: "SUBSCRIPTION", params: [depth10] })
         yield* eventually(() => client.pushes.length > 0)
         yield* sim.faults.silence(true)
-        yield* Effect.sleep("50 millis")
+        // Frames already queued before the switch still go out; let them drain.
+        yield* Effect.sleep("150 millis")
         const pushes = client.pushes.length
         const texts = client.texts.length
         client.send({ method: "PING" })

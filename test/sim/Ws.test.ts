@@ -82,7 +82,7 @@ describe("SimExchange WebSocket control plane", () => {
       })))
 
   it.live("closes a connection without subscriptions, and one that sends nothing", () =>
-    withSim({ market: false, ws: { noSubscriptionTimeout: "200 millis", idleTimeout: "400 millis" } }, (sim) =>
+    withSim({ market: false, ws: { noSubscriptionTimeout: "200 millis", idleTimeout: "600 millis" } }, (sim) =>
       Effect.gen(function*() {
         const bare = yield* connect(sim.wsUrl)
         const quiet = yield* connect(sim.wsUrl)
@@ -91,7 +91,7 @@ describe("SimExchange WebSocket control plane", () => {
         pinging.send({ method: "SUBSCRIPTION", params: [depth100("BTCUSDT")] })
         const bareClose = yield* Effect.promise(() => bare.closed)
         assert.strictEqual(bareClose.reason, "no subscription")
-        for (let i = 0; i < 8; i++) {
+        for (let i = 0; i < 10; i++) {
           pinging.send({ method: "PING" })
           yield* Effect.sleep("100 millis")
         }
