@@ -15,6 +15,12 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
+/** The `p` quantile (0..1) of a list of numbers, nearest rank. */
+export const percentile = (xs: ReadonlyArray<number>, p: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+}
+
 /** `1234567.8` -> `"1,234,568"`. */
 export const fmt = (n: number): string => Math.round(n).toLocaleString("en")
 

@@ -14,6 +14,7 @@ import WebSocket from "ws"
 import * as PublicFeed from "../src/venues/mexc/PublicFeed.ts"
 import { decodePush, type PushDataV3ApiWrapper } from "../src/venues/mexc/Proto.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
+import { median } from "./Suite.ts"
 
 const FRAMES = Number(process.env.FEED_FRAMES ?? 200_000)
 const ROUNDS = Number(process.env.FEED_ROUNDS ?? 5)
@@ -94,11 +95,6 @@ const oursClient = (url: string, subscribers: number) =>
         }).pipe(Effect.orDie)
     } satisfies Client
   }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
-
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 const timed = (effect: Effect.Effect<void>) =>
   Effect.gen(function*() {

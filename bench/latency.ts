@@ -12,6 +12,7 @@ import WebSocket from "ws"
 import { decodePush } from "../src/venues/mexc/Proto.ts"
 import * as PublicFeed from "../src/venues/mexc/PublicFeed.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
+import { percentile } from "./Suite.ts"
 
 const RATE = Number(process.env.LATENCY_RATE ?? 20_000)
 const SECONDS = Number(process.env.LATENCY_SECONDS ?? 3)
@@ -82,11 +83,6 @@ const ours = (url: string) =>
         }).pipe(Effect.orDie)
     } satisfies Recorder
   }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
-
-const percentile = (xs: ReadonlyArray<number>, p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
 
 export interface LatencyResult {
   readonly rate: number

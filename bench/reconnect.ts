@@ -18,6 +18,7 @@ import WebSocket from "ws"
 import * as Connection from "../src/socket/Connection.ts"
 import * as Protocol from "../src/socket/Protocol.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
+import { percentile } from "./Suite.ts"
 
 const RECONNECTS = Number(process.env.RECONNECTS ?? 1_000)
 // RSS climbs during the first few hundred cycles while V8 and the allocator grow their pools and
@@ -35,11 +36,6 @@ export interface ReconnectResult {
 }
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
-
-const percentile = (xs: ReadonlyArray<number>, p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
 
 /** Runs warm-up and measured cycles of `cycle` and summarises them. */
 const measure = (variant: string, cycle: Effect.Effect<number>) =>

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process"
 import { Effect, References } from "effect"
 import { startFeedServer } from "./support/FeedServer.ts"
+import { median } from "./Suite.ts"
 
 const RUNS = Number(process.env.SHUTDOWN_RUNS ?? 10)
 
@@ -42,8 +43,7 @@ export const shutdownLatency = Effect.scoped(Effect.gen(function*() {
     times.push(ms)
     exitCodes.push(code)
   }
-  const sorted = [...times].sort((a, b) => a - b)
-  return { runs: RUNS, p50Ms: sorted[Math.floor(RUNS / 2)]!, maxMs: sorted.at(-1)!, exitCodes } satisfies ShutdownResult
+  return { runs: RUNS, p50Ms: median(times), maxMs: Math.max(...times), exitCodes } satisfies ShutdownResult
 }))
 
 export const printShutdown = (r: ShutdownResult) =>
