@@ -2,11 +2,13 @@
  * The shutdown benchmark's app: two MEXC public feeds (two connections) against the feed server,
  * 100 subscriptions between them, the server blasting depth frames at both while one subscriber
  * per feed is deliberately slow, so that queues are full and socket reads paused. Prints `ready`
- * once the queues are full; the benchmark then sends SIGINT and times the exit.
+ * once the queues are full; the benchmark then sends SIGINT and times the exit. It ends runs the way
+ * the CLI does (exit 0 after a clean stop on a signal).
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, References, Stream } from "effect"
+import { teardown } from "../../src/cli/Teardown.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
 
 const port = Number(process.argv[2])
@@ -42,4 +44,4 @@ const program = Effect.gen(function*() {
   Effect.provideService(References.MinimumLogLevel, "Warn")
 )
 
-NodeRuntime.runMain(program)
+NodeRuntime.runMain(program, { teardown })
