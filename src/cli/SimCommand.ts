@@ -7,11 +7,12 @@
  * ```
  *
  * Prints exactly one line on start (REST URL, WS URL, demo key and secret); `--port 0` picks a
- * free port and prints it. Lifecycle logs are shown with `--verbose` (on stderr's logger).
+ * free port and prints it. Lifecycle logs are shown with `--verbose`. A server that cannot start
+ * (port in use) prints one clear line on stderr and exits 1.
  *
  * @since 0.1.0
  */
-import { Console, Effect, Option, References } from "effect"
+import { Console, Data, Effect, Option, References, Runtime } from "effect"
 import { Command, Flag } from "effect/cli"
 import { SimExchange } from "../sim/index.ts"
 
@@ -109,6 +110,11 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
 export const startLine = (sim: SimExchange.SimExchangeShape, secret: string): string =>
   `sim rest=${sim.restUrl} ws=${sim.wsUrl} apiKey=${sim.credentials.apiKey} apiSecret=${secret}`
 
+/** The simulator could not start; the message was already printed. */
+export class SimStartError extends Data.TaggedError("SimStartError")<{ readonly message: string }> {
+  override readonly [Runtime.errorReported] = false
+}
+
 /** `sim`: the simulated exchange, standalone, until interrupted. */
 export const command = Command.make("sim", simFlags, (flags) =>
   Effect.gen(function*() {
@@ -118,5 +124,10 @@ export const command = Command.make("sim", simFlags, (flags) =>
     return yield* Effect.never
   }).pipe(
     Effect.provide(SimExchange.layer(toOptions(flags))),
+    Effect.catch((error) => {
+      const cause = "cause" in error && error.cause instanceof Error ? error.cause.message : String(error)
+      const message = `sim: cannot listen on ${flags.host}:${flags.port}: ${cause}`
+      return Console.error(message).pipe(Effect.andThen(Effect.fail(new SimStartError({ message }))))
+    }),
     Effect.provideService(References.MinimumLogLevel, flags.verbose ? "Info" : "Warn")
   )).pipe(Command.withDescription("Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket) until Ctrl-C"))

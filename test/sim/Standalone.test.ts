@@ -90,6 +90,22 @@ describe("standalone simulator (child process)", () => {
       assert.strictEqual(exit.code, 0)
     })))
 
+  it.live("a port in use is one clear line on stderr and exit code 1", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const first = yield* start(["--port", "0", "--no-market"])
+      const port = new URL(parseLine(first.line).rest).port
+      const result = yield* Effect.promise(() =>
+        new Promise<{ code: number | null; stderr: string }>((done) => {
+          const child = spawn(node, [entry, "--port", port, "--no-market"], { stdio: ["ignore", "pipe", "pipe"] })
+          let stderr = ""
+          child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+          child.once("exit", (code) => done({ code, stderr }))
+        })
+      )
+      assert.strictEqual(result.code, 1)
+      assert.strictEqual(result.stderr.trim(), `sim: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`)
+    })))
+
   it.live("rejects bad flags with a clear error and a non-zero exit", () =>
     Effect.promise(() =>
       new Promise<void>((done, fail) => {
