@@ -36,6 +36,7 @@ import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
 import { FaultState } from "./server/Faults.ts"
 import { Feed } from "./server/Feed.ts"
 import { ListenKeys } from "./server/ListenKeys.ts"
+import { MarketStats } from "./server/MarketStats.ts"
 import type { RateLimitOptions } from "./server/RateLimits.ts"
 import { RateLimits } from "./server/RateLimits.ts"
 import type { RestAnswer } from "./server/Rest.ts"
@@ -175,7 +176,9 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   const registry = new WsRegistry(faults)
   const feed = new Feed(engine, registry, faults)
   feed.now = startedAt
-  const table = routes({ engine, listenKeys })
+  const stats = new MarketStats(engine)
+  yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
+  const table = routes({ engine, listenKeys, stats })
   const secretOf = (key: string) => engine.account(key)?.secret
   const wsDeps = {
     faults,

@@ -67,6 +67,36 @@ describe("SimExchange REST", () => {
         assert.deepStrictEqual(missing.body.code, 700004)
       })))
 
+  it.live("trade statistics: last price, 24h ticker and recent trades, exact", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const base = `${sim.restUrl}/api/v3`
+        for (const [price, quantity] of [["3000", "0.5"], ["3010.5", "0.25"], ["2990", "0.1"]] as const) {
+          yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "SELL", type: "LIMIT", quantity, price }, other)
+          const taken = yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity, price })
+          assert.strictEqual(taken.status, 200, JSON.stringify(taken.body))
+        }
+        const price = (yield* call("GET", `${base}/ticker/price?symbol=ETHUSDT`)).body
+        assertWire(price, MexcSchemas.TickerPrice, "tickerPrice")
+        assert.strictEqual(price.price, "2990")
+        const prices = (yield* call("GET", `${base}/ticker/price`)).body
+        assert.strictEqual(prices.length, 3)
+
+        const day = (yield* call("GET", `${base}/ticker/24hr?symbol=ETHUSDT`)).body
+        assertWire(day, MexcSchemas.Ticker24h, "ticker24hr")
+        assert.deepStrictEqual(
+          [day.openPrice, day.highPrice, day.lowPrice, day.lastPrice, day.volume, day.quoteVolume, day.count, day.priceChange, day.priceChangePercent],
+          ["3000", "3010.5", "2990", "2990", "0.85", "2551.625", 3, "-10", "-0.00333333"]
+        )
+        const trades = (yield* call("GET", `${base}/trades?symbol=ETHUSDT&limit=2`)).body
+        assertWire(trades, Schema.Array(MexcSchemas.Trade), "trades")
+        assert.deepStrictEqual(trades.map((t: { price: string; qty: string; quoteQty: string }) => [t.price, t.qty, t.quoteQty]), [
+          ["2990", "0.1", "299"],
+          ["3010.5", "0.25", "752.625"]
+        ])
+        assert.strictEqual(trades[0].isBuyerMaker, false, "the buyer took liquidity")
+      })))
+
   it.live("orders: place, query, list, cancel, cancel all, with account balances", () =>
     withSim({ market: false, accounts: [other] }, (sim) =>
       Effect.gen(function*() {

@@ -17,6 +17,9 @@ import type { OrderRef, OrderView } from "../engine/Types.ts"
 import type { ApiError, RequestParams } from "./Auth.ts"
 import { apiError } from "./Auth.ts"
 import type { ListenKeys } from "./ListenKeys.ts"
+import type { MarketStats } from "./MarketStats.ts"
+import { changeFraction } from "./MarketStats.ts"
+import * as Decimal from "../engine/Decimal.ts"
 
 /** A REST answer: status, JSON body, extra headers. */
 export interface RestAnswer {
@@ -44,6 +47,7 @@ export interface Route {
 export interface RestDeps {
   readonly engine: SimEngine
   readonly listenKeys: ListenKeys
+  readonly stats: MarketStats
 }
 
 const ok = (body: unknown): RestAnswer => ({ status: 200, body })
@@ -113,7 +117,36 @@ const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unk
 
 /** Every endpoint, keyed `"METHOD /path"`. */
 export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
-  const { engine, listenKeys } = deps
+  const { engine, listenKeys, stats } = deps
+  /** One symbol, or every symbol when the request names none; `undefined` for an unknown one. */
+  const forSymbols = <A>(context: RestContext, render: (symbol: string) => A): RestAnswer => {
+    const symbol = param(context, "symbol")
+    if (symbol === undefined) return ok(engine.symbols().map((config) => render(config.symbol)))
+    return engine.symbol(symbol) === undefined ? invalidSymbol() : ok(render(symbol))
+  }
+  const ticker24h = (symbol: string, now: number) => {
+    const w = stats.window24h(symbol, now)!
+    const book = engine.bookTicker(symbol)!
+    return {
+      symbol,
+      priceChange: Decimal.format(w.close - w.open),
+      priceChangePercent: changeFraction(w.open, w.close),
+      prevClosePrice: Decimal.format(w.open),
+      lastPrice: Decimal.format(w.close),
+      bidPrice: book.bidPrice,
+      bidQty: book.bidQty,
+      askPrice: book.askPrice,
+      askQty: book.askQty,
+      openPrice: Decimal.format(w.open),
+      highPrice: Decimal.format(w.high),
+      lowPrice: Decimal.format(w.low),
+      volume: Decimal.format(w.volume),
+      quoteVolume: Decimal.format(w.quoteVolume),
+      openTime: w.openTime,
+      closeTime: now,
+      count: w.count
+    }
+  }
   const table: Record<string, Route> = {
     "GET /api/v3/ping": { signed: false, weight: 1, handle: () => ok({}) },
     "GET /api/v3/time": { signed: false, weight: 1, handle: ({ now }) => ok({ serverTime: now }) },
@@ -161,6 +194,39 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
         if (symbol === undefined) return ok(engine.symbols().map((config) => render(config.symbol)))
         const one = render(symbol)
         return one === undefined ? invalidSymbol() : ok(one)
+      }
+    },
+    "GET /api/v3/ticker/price": {
+      signed: false,
+      weight: 1,
+      handle: (context) => forSymbols(context, (symbol) => ({ symbol, price: stats.lastPrice(symbol) ?? "0" }))
+    },
+    "GET /api/v3/ticker/24hr": {
+      signed: false,
+      weight: 1,
+      handle: (context) => forSymbols(context, (symbol) => ticker24h(symbol, context.now))
+    },
+    "GET /api/v3/trades": {
+      signed: false,
+      weight: 5,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const limitText = param(context, "limit")
+        const limit = limitText === undefined ? 500 : Number(limitText)
+        if (!Number.isInteger(limit) || limit < 1) return fail(apiError(33333, "Parameter error"))
+        const trades = stats.recentTrades(symbol, Math.min(limit, 1000))
+        if (trades === undefined) return invalidSymbol()
+        return ok(trades.map((t) => ({
+          id: null,
+          price: t.price,
+          qty: t.quantity,
+          quoteQty: Decimal.format(Decimal.mul(Decimal.unsafeParse(t.price), Decimal.unsafeParse(t.quantity))),
+          time: t.time,
+          isBuyerMaker: t.tradeType === 2,
+          isBestMatch: true,
+          tradeType: t.tradeType === 1 ? "BID" : "ASK"
+        })))
       }
     },
     "POST /api/v3/order": {

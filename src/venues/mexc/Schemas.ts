@@ -84,6 +84,45 @@ export const BookTicker = Schema.Struct({
 })
 export type BookTicker = typeof BookTicker.Type
 
+/** `GET /api/v3/ticker/price` (one symbol; without `symbol` an array of these). */
+export const TickerPrice = Schema.Struct({ symbol: Schema.String, price: Decimal })
+export type TickerPrice = typeof TickerPrice.Type
+
+/** `GET /api/v3/ticker/24hr` (one symbol; without `symbol` an array of these). */
+export const Ticker24h = Schema.Struct({
+  symbol: Schema.String,
+  priceChange: Decimal,
+  priceChangePercent: Decimal,
+  prevClosePrice: Decimal,
+  lastPrice: Decimal,
+  bidPrice: Decimal,
+  bidQty: Decimal,
+  askPrice: Decimal,
+  askQty: Decimal,
+  openPrice: Decimal,
+  highPrice: Decimal,
+  lowPrice: Decimal,
+  volume: Decimal,
+  quoteVolume: Schema.NullOr(Decimal),
+  openTime: Schema.Number,
+  closeTime: Schema.Number,
+  count: Schema.NullOr(Schema.Number)
+})
+export type Ticker24h = typeof Ticker24h.Type
+
+/** One element of `GET /api/v3/trades` (recent public trades, newest first). */
+export const Trade = Schema.Struct({
+  id: Schema.NullOr(Schema.Unknown),
+  price: Decimal,
+  qty: Decimal,
+  quoteQty: Decimal,
+  time: Schema.Number,
+  isBuyerMaker: Schema.Boolean,
+  isBestMatch: Schema.Boolean,
+  tradeType: Schema.Literals(["BID", "ASK"])
+})
+export type Trade = typeof Trade.Type
+
 /** Order side. */
 export const Side = Schema.Literals(["BUY", "SELL"])
 
