@@ -21,10 +21,9 @@
  */
 import * as Http from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Context, Duration, Effect, Layer, Option, Queue, Redacted, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import * as Socket from "effect/socket/Socket"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
@@ -280,9 +279,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     Effect.gen(function*() {
       closing = true
       feed.close()
-      for (const session of registry.sessions) {
-        Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(1001, "server shutting down"))
-      }
+      for (const session of registry.sessions) registry.requestClose(session, 1001, "server shutting down")
       // Sessions end once their close frame is written; give clients a moment to answer it.
       for (let waited = 0; registry.openSockets() > 0 && waited < 250; waited += 10) {
         yield* Effect.sleep(Duration.millis(10))

@@ -141,13 +141,23 @@ export class WsRegistry {
     return n
   }
 
+  /**
+   * Asks a session to close with `code`/`reason` after what it has queued. A session whose
+   * outbox is full (a stalled client) is stopped at once instead.
+   */
+  requestClose(session: Session, code: number, reason: string): void {
+    if (!Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))) {
+      Deferred.doneUnsafe(session.stop, Effect.void)
+    }
+  }
+
   /** Sends `Invalid listen key` and closes every private session on one of `listenKeys`. */
   expireListenKeys(listenKeys: ReadonlyArray<string>): void {
     const dead = new Set(listenKeys)
     for (const session of this.sessions) {
       if (session.listenKey !== undefined && dead.has(session.listenKey)) {
         Queue.offerUnsafe(session.outbox, "Invalid listen key")
-        Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(1000, "Invalid listen key"))
+        this.requestClose(session, 1000, "Invalid listen key")
       }
     }
   }
@@ -269,8 +279,7 @@ export const serveSession = (
     let inboundWindowStart = now
     let inboundCount = 0
 
-    const closeWith = (code: number, reason: string) =>
-      Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))
+    const closeWith = (code: number, reason: string) => registry.requestClose(session, code, reason)
 
     // Watchdog: MEXC closes connections without a subscription after 30 s and silent ones after 60 s.
     yield* Effect.forkScoped(Effect.gen(function*() {
