@@ -37,6 +37,11 @@ export const simFlags = {
   apiKey: Flag.String("api-key").pipe(Flag.withDescription("Demo account API key"), Flag.withDefault("sim-key")),
   apiSecret: Flag.String("api-secret").pipe(Flag.withDescription("Demo account secret"), Flag.withDefault("sim-secret")),
   account: accountFlag,
+  rateLimit: Flag.Int("rate-limit").pipe(
+    Flag.filter((n) => n >= 1, (n) => `--rate-limit must be >= 1 (got ${n})`),
+    Flag.withDescription("Requests per 10 s per endpoint and API key / IP before 429 (MEXC: 500)"),
+    Flag.withDefault(500)
+  ),
   noMarket: Flag.Boolean("no-market").pipe(
     Flag.withDescription("Leave the books empty (no synthetic market)"),
     Flag.withDefault(false)
@@ -94,6 +99,7 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
     return { apiKey: text.slice(0, colon), secret: text.slice(colon + 1) }
   }),
   market: flags.noMarket ? false : undefined,
+  rateLimits: { default: { limit: flags.rateLimit, windowMs: 10_000 } },
   faults: {
     refuseConnectionsSeconds: Option.getOrUndefined(flags.refuseConnections),
     silent: flags.silent,

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { Effect } from "effect"
 import WebSocket from "ws"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { MexcProto } from "../../src/venues/mexc/index.ts"
 
 const node = new URL("../../node_modules/.bin/node", import.meta.url).pathname
@@ -47,7 +48,7 @@ const parseLine = (line: string) => {
 
 describe("standalone simulator (child process)", () => {
   it.live("prints one line, serves REST and WS, and exits 0 within 1 s of SIGINT with a client connected", () =>
-    Effect.scoped(Effect.gen(function*() {
+    LeakCheck.scoped(Effect.gen(function*() {
       const sim = yield* start(["--port", "0", "--api-key", "k1", "--api-secret", "s1", "--account", "k2:s2"])
       const { rest, ws: wsUrl, apiKey, apiSecret } = parseLine(sim.line)
       assert.match(rest, /^http:\/\/127\.0\.0\.1:\d+$/)
@@ -81,17 +82,23 @@ describe("standalone simulator (child process)", () => {
       assert.notInclude(sim.stderr(), "abandoned")
     })))
 
-  it.live("also stops on SIGTERM with exit code 0", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const sim = yield* start(["--port", "0", "--no-market"])
-      parseLine(sim.line)
+  it.live("takes its flags, and also stops on SIGTERM with exit code 0", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const sim = yield* start(["--port", "0", "--no-market", "--rate-limit", "1"])
+      const { rest } = parseLine(sim.line)
+      const statuses = yield* Effect.promise(async () => {
+        const out: Array<number> = []
+        for (let i = 0; i < 2; i++) out.push((await fetch(`${rest}/api/v3/ping`)).status)
+        return out
+      })
+      assert.deepStrictEqual(statuses, [200, 429], "--rate-limit reaches the server")
       sim.kill("SIGTERM")
       const exit = yield* Effect.promise(() => sim.exit)
       assert.strictEqual(exit.code, 0)
     })))
 
   it.live("a port in use is one clear line on stderr and exit code 1", () =>
-    Effect.scoped(Effect.gen(function*() {
+    LeakCheck.scoped(Effect.gen(function*() {
       const first = yield* start(["--port", "0", "--no-market"])
       const port = new URL(parseLine(first.line).rest).port
       const result = yield* Effect.promise(() =>
