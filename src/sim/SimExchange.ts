@@ -267,7 +267,12 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
     if (admin !== undefined) return yield* admin
     return yield* rest(request, path, query)
-  })
+  }).pipe(
+    // effect/http runs handlers uninterruptibly unless they opt in. Ours may be interrupted
+    // anywhere (engine calls are synchronous), so shutdown and client aborts are not held up by
+    // a latency fault or an open WebSocket session.
+    Effect.interruptible
+  )
 
   // The HTTP server lives in a scope of its own, closed after the finalizer below has closed
   // every WebSocket: the server's WebSocketServer (created on the first upgrade) waits for its
