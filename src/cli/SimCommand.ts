@@ -82,6 +82,18 @@ export const simFlags = {
     Flag.withDescription("Retry-After seconds of 429/418 failures"),
     Flag.withDefault(1)
   ),
+  dropEvery: nonNegative("drop-every").pipe(
+    Flag.withDescription("Fault: drop every WebSocket connection every N seconds"),
+    Flag.optional
+  ),
+  depthGapEvery: nonNegative("depth-gap-every").pipe(
+    Flag.withDescription("Fault: make a depth push skip versions every N seconds"),
+    Flag.optional
+  ),
+  expireListenKeysEvery: nonNegative("expire-listen-keys-every").pipe(
+    Flag.withDescription("Fault: expire every listen key every N seconds"),
+    Flag.optional
+  ),
   verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Show lifecycle logs"), Flag.withDefault(false))
 }
 
@@ -108,7 +120,10 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
     wsLatencyMs: Option.getOrUndefined(flags.wsLatency),
     restFailures: Option.isSome(flags.failRest)
       ? { count: flags.failRest.value, status: flags.failRestStatus, retryAfterSeconds: flags.retryAfter }
-      : undefined
+      : undefined,
+    dropConnectionsEverySeconds: Option.getOrUndefined(flags.dropEvery),
+    depthGapEverySeconds: Option.getOrUndefined(flags.depthGapEvery),
+    expireListenKeysEverySeconds: Option.getOrUndefined(flags.expireListenKeysEvery)
   }
 })
 

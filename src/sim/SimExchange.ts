@@ -58,6 +58,12 @@ export interface InitialFaults {
   readonly restLatencyMs?: number | undefined
   readonly wsLatencyMs?: number | undefined
   readonly restFailures?: { readonly count: number; readonly status?: number; readonly retryAfterSeconds?: number } | undefined
+  /** Drop every WebSocket connection every N seconds (reconnect rehearsal). */
+  readonly dropConnectionsEverySeconds?: number | undefined
+  /** Make a depth push skip versions every N seconds (resync rehearsal). */
+  readonly depthGapEverySeconds?: number | undefined
+  /** Expire every listen key every N seconds (user-data stream rehearsal). */
+  readonly expireListenKeysEverySeconds?: number | undefined
 }
 
 /** How to run the simulator. Every field is optional. */
@@ -303,6 +309,15 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   // Runs after the graceful window: whatever HTTP connection is left is cut.
   yield* Scope.addFinalizer(serverScope, Effect.sync(() => nodeServer.closeAllConnections()))
   yield* server.serve(app).pipe(Scope.provide(serverScope))
+
+  // Recurring faults from the start (the CLI's --*-every flags).
+  const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>
+    seconds === undefined || seconds <= 0
+      ? Effect.void
+      : Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(Duration.seconds(seconds)), action)))
+  yield* every(initial?.dropConnectionsEverySeconds, control.dropConnections)
+  yield* every(initial?.depthGapEverySeconds, control.depthGap())
+  yield* every(initial?.expireListenKeysEverySeconds, control.expireListenKeys)
 
   // The driver: steps the market and flushes the push windows.
   yield* Effect.forkScoped(Effect.gen(function*() {

@@ -161,6 +161,15 @@ describe("SimExchange faults", () => {
         assert.include(client.texts, "Invalid listen key")
       })))
 
+  it.live("recurring faults from the start: connections are dropped every N seconds", () =>
+    withSim({ market: false, faults: { dropConnectionsEverySeconds: 0.2 } }, (sim) =>
+      Effect.gen(function*() {
+        for (let round = 0; round < 2; round++) {
+          const client = yield* connect(sim.wsUrl)
+          assert.strictEqual((yield* Effect.promise(() => client.closed)).code, 1006)
+        }
+      })))
+
   it.live("faults can be switched on from the start (the CLI's flags)", () =>
     withSim({ market: false, faults: { restFailures: { count: 1, status: 500 } } }, (sim) =>
       Effect.gen(function*() {
