@@ -101,6 +101,19 @@ describe("SimExchange WebSocket control plane", () => {
       })))
 })
 
+describe("SimExchange WebSocket inbound limit", () => {
+  it.live("closes a connection that sends more than 100 messages in a second", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        for (let i = 0; i < 150; i++) client.send({ method: "PING" })
+        const closed = yield* Effect.promise(() => client.closed)
+        assert.strictEqual(closed.code, 1008)
+        assert.strictEqual(closed.reason, "too many messages")
+        assert.strictEqual(jsonTexts(client).length, 100, "the first 100 were answered")
+      })))
+})
+
 describe("SimExchange WebSocket connection age", () => {
   it.live("closes a connection past its maximum age even while it pings", () =>
     withSim({ market: false, ws: { maxConnectionAge: "300 millis" } }, (sim) =>

@@ -367,7 +367,8 @@ export const serveSession = (
           }
           if (++inboundCount > maxInbound) {
             closeWith(1008, "too many messages")
-            return
+            // Let the writer send what is queued and the close frame; it then ends the session.
+            return yield* Deferred.await(session.stop)
           }
           handleControl(typeof data === "string" ? data : new TextDecoder().decode(data), at)
         }
