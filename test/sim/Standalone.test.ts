@@ -3,7 +3,7 @@ import { spawn } from "node:child_process"
 import { Effect } from "effect"
 import WebSocket from "ws"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
-import { MexcProto } from "../../src/venues/mexc/index.ts"
+import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
 
 const node = new URL("../../node_modules/.bin/node", import.meta.url).pathname
 const entry = new URL("../../src/cli/sim.ts", import.meta.url).pathname
@@ -58,6 +58,12 @@ describe("standalone simulator (child process)", () => {
 
       const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json() as Promise<{ serverTime: number }>))
       assert.isNumber(time.serverTime)
+      for (const [key, secret] of [["k1", "s1"], ["k2", "s2"]] as const) {
+        const query = MexcSigning.signQuery(secret, {}, Date.now())
+        const account = yield* Effect.promise(() => fetch(`${rest}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": key } }))
+        assert.strictEqual(account.status, 200, `account ${key} signs in`)
+        yield* Effect.promise(() => account.text())
+      }
 
       const client = new WebSocket(wsUrl)
       const frames: Array<MexcProto.PushDataV3ApiWrapper> = []
