@@ -7,15 +7,13 @@
  * @since 0.1.0
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Cause, Effect, Exit, Runtime } from "effect"
+import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { command } from "./SimCommand.ts"
+import { teardown } from "./Teardown.ts"
 
 command.pipe(
   Command.run({ version: "0.1.0" }),
   Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain({
-    teardown: (exit, onExit) =>
-      Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
-  })
+  NodeRuntime.runMain({ teardown })
 )

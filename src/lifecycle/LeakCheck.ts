@@ -11,8 +11,9 @@
  *
  * @since 0.1.0
  */
-import { Clock, Data, Duration, Effect, Metric } from "effect"
+import { Data, Duration, Effect, Metric } from "effect"
 import type { Scope } from "effect"
+import { withLiveClock } from "./LiveClock.ts"
 
 /** What was still alive after the scope closed. */
 export class LeakDetected extends Data.TaggedError("LeakDetected")<{
@@ -54,15 +55,6 @@ const growth = (before: Map<string, number>, after: Map<string, number>): Record
   }
   return grown
 }
-
-/** Runs `effect` with the live clock even when a `TestClock` is installed. */
-const withLiveClock = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    const clock = fiber.getRef(Clock.Clock) as Clock.Clock & {
-      readonly withLive?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-    }
-    return clock.withLive ? clock.withLive(effect) : effect
-  })
 
 /**
  * Runs `effect` in a fresh scope, closes it, then fails with {@link LeakDetected} if a fiber the

@@ -5,3 +5,4 @@
  */
 export * as LeakCheck from "./LeakCheck.ts"
 export * as Lifecycle from "./Lifecycle.ts"
+export * as LiveClock from "./LiveClock.ts"

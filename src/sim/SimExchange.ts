@@ -24,7 +24,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Scope } from "effect"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import { Lifecycle } from "../lifecycle/index.ts"
+import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
 import type { SymbolConfig } from "./engine/Symbols.ts"
@@ -128,15 +128,6 @@ const splitUrl = (url: string): { readonly path: string; readonly query: string 
   const q = url.indexOf("?")
   return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
 }
-
-/** Runs `effect` on the live clock even under a `TestClock`, so that shutdown is never stuck on test time. */
-const withLiveClock = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) => {
-    const clock = fiber.getRef(Clock.Clock) as Clock.Clock & {
-      readonly withLive?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-    }
-    return clock.withLive ? clock.withLive(effect) : effect
-  })
 
 /** The driver's cadence: 10 ms windows; 100 ms windows every tenth. */
 const windowMs = 10
@@ -296,7 +287,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
         yield* Effect.sleep(Duration.millis(10))
       }
       registry.destroyAll()
-    }).pipe(withLiveClock)
+    }).pipe(LiveClock.withLiveClock)
   )
 
   const nodeServer = Http.createServer()
