@@ -89,7 +89,7 @@ const oursClient = (url: string, subscribers: number) =>
           seen.fill(0)
           target = count
           done = yield* Deferred.make<void>()
-          yield* feed.connection.send(`blast ${count}`)
+          yield* feed.connection.send(`blast ${count} quiet`)
           yield* Deferred.await(done)
           if (seen.some((n) => n !== count)) throw new Error("the pipeline lost or duplicated frames")
         }).pipe(Effect.orDie)

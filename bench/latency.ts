@@ -78,7 +78,7 @@ const ours = (url: string) =>
           seen = 0
           target = count
           done = yield* Deferred.make<void>()
-          yield* feed.connection.send(`pace ${count} ${RATE}`)
+          yield* feed.connection.send(`pace ${count} ${RATE} quiet`)
           yield* Deferred.await(done)
         }).pipe(Effect.orDie)
     } satisfies Recorder

@@ -1,13 +1,14 @@
 /**
  * The feed benchmark's server, run as a child process so that it does not share an event loop
  * with the client being measured. It prints its port, then answers each text message
- * `blast <count>` by sending `count` pre-encoded MEXC aggregated-depth frames as fast as the socket takes them,
- * followed by the text frame `done`.
+ * `blast <count> [quiet]` by sending `count` pre-encoded MEXC aggregated-depth frames as fast as
+ * the socket takes them, followed by the text frame `done` (unless `quiet`: a client that counts needs no marker, and our
+ * pipeline rightly logs a text frame it cannot route).
  *
  * `drop` terminates the connection (TCP reset, no close frame), for reconnect measurements.
  *
- * `pace <count> <perSecond>` sends the same frames paced at `perSecond`, each carrying its send
- * time (ms, with sub-ms precision in `createTime` as microseconds) for latency measurement.
+ * `pace <count> <perSecond> [quiet]` sends the same frames paced at `perSecond`, each carrying its
+ * send time in microseconds (`sendTime`) for latency measurement.
  */
 import { WebSocketServer } from "ws"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
@@ -49,7 +50,7 @@ wss.on("listening", () => {
 })
 wss.on("connection", (ws) => {
   ws.on("message", (data) => {
-    const [command, a, b] = data.toString().split(" ")
+    const [command, a, b, c] = data.toString().split(" ")
     const count = Number(a)
     if (command === "drop") {
       ws.terminate()
@@ -60,9 +61,11 @@ wss.on("connection", (ws) => {
           if (ws.readyState !== ws.OPEN) return
           ws.send(prebuilt[i % prebuilt.length]!)
           i++
-          if (ws.bufferedAmount > 4 * 1024 * 1024) return void setImmediate(pump)
+          // Yield now and then, as a real server's event loop does: a close frame from the
+          // client must be read (and stop the blast) promptly.
+          if (ws.bufferedAmount > 4 * 1024 * 1024 || i % 4096 === 0) return void setImmediate(pump)
         }
-        ws.send("done")
+        if (b !== "quiet") ws.send("done")
       }
       pump()
     } else if (command === "pace") {
@@ -74,7 +77,7 @@ wss.on("connection", (ws) => {
         if (ws.readyState !== ws.OPEN) return
         while (i < due) ws.send(frame(i++, micros()))
         if (i < count) setImmediate(tick)
-        else ws.send("done")
+        else if (c !== "quiet") ws.send("done")
       }
       tick()
     }

@@ -33,8 +33,8 @@ const program = Effect.gen(function*() {
   const a = yield* feed("feed-a", Array.from({ length: 24 }, (_, i) => `A${i}USDT`))
   const b = yield* feed("feed-b", Array.from({ length: 24 }, (_, i) => `B${i}USDT`))
   yield* Effect.sleep("100 millis")
-  yield* a.connection.send("blast 10000000")
-  yield* b.connection.send("blast 10000000")
+  yield* a.connection.send("blast 10000000 quiet")
+  yield* b.connection.send("blast 10000000 quiet")
   yield* Effect.sleep("500 millis")
   yield* Console.log("ready")
   return yield* Effect.never

@@ -115,7 +115,11 @@ export interface ConnectionOptions {
   readonly staleAfter?: Duration.Input | undefined
   /** How long an outbound frame may wait for an open connection. Default 5 s. */
   readonly writeTimeout?: Duration.Input | undefined
-  /** How long to wait for the peer to answer our close frame before terminating. Default 1 s. */
+  /**
+   * How long to wait for the peer to answer our close frame before terminating. Default 1 s. A
+   * connection that is still streaming data when it closes does not wait: the answer would sit
+   * behind everything the peer has in flight.
+   */
   readonly closeTimeout?: Duration.Input | undefined
   /** Frames larger than this are counted and skipped. Default 16 MiB. */
   readonly maxFrameBytes?: number | undefined
@@ -174,6 +178,9 @@ interface RawSocket extends Socket.WebSocketLike {
 
 const OPEN = 1
 const CLOSED = 3
+
+/** A session that received a batch this recently is still streaming when it closes. */
+const busyWindowMs = 100
 
 const frameSize = (frame: Frame): number => typeof frame === "string" ? frame.length : frame.byteLength
 
@@ -323,17 +330,18 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
   /** Sockets judged stale: cut without a close frame. */
   const unresponsive = new WeakSet<RawSocket>()
   /**
-   * Sockets whose reads were paused (a full queue) when their session ended. The peer's answer to
-   * our close frame is queued behind everything it already sent, which we would have to read
-   * through first: send the close frame and cut the connection instead of waiting.
+   * Sockets that were still streaming when their session ended: reads paused by a full queue, or
+   * a batch within the last `busyWindowMs`. The peer's answer to our close frame is queued behind
+   * everything it has in flight, which we would have to read through first (hundreds of ms under
+   * a busy feed): send the close frame and cut the connection instead of waiting for the answer.
    */
-  const backlogged = new WeakSet<RawSocket>()
+  const streaming = new WeakSet<RawSocket>()
 
   /** Normal close, bounded by `closeTimeout`; past it (or for a socket not yet open) terminate. */
   const closeRaw = (ws: RawSocket): Effect.Effect<void> => {
     if (ws.readyState === CLOSED) return Effect.void
     if (ws.readyState !== OPEN || unresponsive.has(ws)) return Effect.sync(() => terminate(ws))
-    if (backlogged.has(ws)) {
+    if (streaming.has(ws)) {
       return Effect.sync(() => {
         try {
           ws.close(1000)
@@ -374,15 +382,6 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     const reader = yield* socket.reader.pipe(Effect.mapError((error) => toReason(error, url)))
     const ws = raw!
 
-    // Runs before the reader's own finalizers (which resume a paused socket): stop routing
-    // writes to this socket, and note whether reads were paused.
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        if (live === ws) live = undefined
-        openLatch.closeUnsafe()
-        if ((ws as { readonly isPaused?: boolean }).isPaused === true) backlogged.add(ws)
-      })
-    )
     stats.connects++
     const connectionId = stats.connects
     const openedAt = clock.currentTimeMillisUnsafe()
@@ -405,6 +404,18 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     // Staleness is judged only while we are waiting for data: while the sink holds a batch
     // (backpressure), silence is ours, not the peer's.
     let waitingSince: number | undefined = openedAt
+
+    // Runs before the reader's own finalizers (which resume a paused socket): stop routing
+    // writes to this socket, and note whether data is still streaming in.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (live === ws) live = undefined
+        openLatch.closeUnsafe()
+        const paused = (ws as { readonly isPaused?: boolean }).isPaused === true
+        const busy = waitingSince === undefined || clock.currentTimeMillisUnsafe() - waitingSince < busyWindowMs
+        if (paused || busy) streaming.add(ws)
+      })
+    )
     const onBatch = (batch: NonEmptyReadonlyArray<Frame>): Effect.Effect<void> => {
       waitingSince = undefined
       let data: Array<Frame> | undefined

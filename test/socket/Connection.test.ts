@@ -296,4 +296,24 @@ describe("Connection", () => {
       const stopped = events.find((e) => e.phase === "stopped")
       assert.strictEqual(stopped?.outcome, "ok", "closed without waiting out the 5 s close timeout")
     })))
+
+  it.live("does not wait for a close reply while data is still streaming in", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // The sink keeps up, but the peer streams a frame every 10 ms: its answer to our close frame
+      // would queue behind whatever it has in flight (this one never answers at all).
+      const server = yield* DeafWsServer.make({ trickleEveryMs: 10 })
+      const events: Array<Lifecycle.LifecycleEvent> = []
+      const scope = yield* Scope.make()
+      const conn = yield* connect(server.url, recordingSink().sink, {
+        closeTimeout: "5 seconds",
+        stopBudget: "2 seconds",
+        pingInterval: false
+      }).pipe(Scope.provide(scope), Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e)))
+      yield* conn.awaitOpen
+      yield* Effect.sleep("200 millis")
+      assert.isAbove((yield* conn.stats).framesDelivered, 0)
+      yield* Scope.close(scope, Exit.void)
+      const stopped = events.find((e) => e.phase === "stopped")
+      assert.strictEqual(stopped?.outcome, "ok", "closed without waiting out the 5 s close timeout")
+    })))
 })

@@ -21,9 +21,11 @@ const binaryFrame = (size: number): Buffer => {
 
 /**
  * A deaf peer. With `burstFrames`, right after the handshake it also sends that many 1 KB binary
- * frames (a flood the client may stop reading), then goes deaf.
+ * frames (a flood the client may stop reading); with `trickleEveryMs` it keeps streaming small
+ * frames while never reading.
  */
-export const make = (options?: { readonly burstFrames?: number }) => Effect.acquireRelease(
+export const make = (options?: { readonly burstFrames?: number; readonly trickleEveryMs?: number }) =>
+  Effect.acquireRelease(
   Effect.callback<{ url: string; server: net.Server; sockets: Set<net.Socket> }>((resume) => {
     const sockets = new Set<net.Socket>()
     const server = net.createServer((socket) => {
@@ -45,8 +47,14 @@ export const make = (options?: { readonly burstFrames?: number }) => Effect.acqu
           const frame = binaryFrame(1000)
           socket.write(Buffer.concat(Array.from({ length: burst }, () => frame)))
         }
-        // From here on: read nothing (so the close frame goes unanswered), write nothing more.
+        // From here on: read nothing (so the close frame goes unanswered); write nothing more, or
+        // keep streaming small frames with `trickleEveryMs`.
         socket.pause()
+        if (options?.trickleEveryMs !== undefined) {
+          const small = binaryFrame(200)
+          const timer = setInterval(() => socket.write(small), options.trickleEveryMs)
+          socket.on("close", () => clearInterval(timer))
+        }
       }
       socket.on("data", onData)
     })
