@@ -1,0 +1,117 @@
+/**
+ * The public data path against the embedded simulator, through the simulator's own faults: the
+ * feed must ride out dropped connections, malformed frames, a silent (half-open) server and
+ * refused reconnects, and keep delivering.
+ */
+import * as NodeWS from "@effect/platform-node/NodeWS"
+import { assert, describe, it } from "@effect/vitest"
+import { type Duration, Effect, Fiber, Layer, type Scope, Stream } from "effect"
+import type * as Socket from "effect/socket/Socket"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { SimExchange } from "../../src/sim/index.ts"
+import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
+
+const withSim = <A, E>(
+  effect: Effect.Effect<A, E, SimExchange.SimExchange | Scope.Scope | Socket.WebSocketConstructor>
+) =>
+  LeakCheck.scoped(
+    effect.pipe(
+      Effect.provide(Layer.fresh(SimExchange.layer({ seed: 7 }))),
+      Effect.provide(NodeWS.layerWebSocketConstructor)
+    )
+  )
+
+const makeFeed = (sim: SimExchange.SimExchangeShape, staleAfter: Duration.Input = "30 seconds") =>
+  PublicFeed.make({
+    url: sim.wsUrl,
+    interval: "10ms",
+    connection: {
+      backoff: { initial: "20 millis", max: "200 millis" },
+      closeTimeout: "200 millis",
+      pingInterval: "100 millis",
+      staleAfter
+    }
+  })
+
+/** Counts depth pushes seen by a subscriber; `seen()` reads the count. */
+const countDepth = (feed: PublicFeed.PublicFeedShape, symbol: string) =>
+  Effect.gen(function*() {
+    let seen = 0
+    yield* feed.depth(symbol).pipe(
+      Stream.runForEachArray((pushes) => Effect.sync(() => (seen += pushes.length))),
+      Effect.forkScoped
+    )
+    return () => seen
+  })
+
+const waitUntil = (what: string, predicate: () => boolean, timeoutMs = 10_000) =>
+  Effect.gen(function*() {
+    const deadline = performance.now() + timeoutMs
+    while (!predicate()) {
+      if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep(10)
+    }
+  })
+
+describe("MEXC public feed against the simulator", () => {
+  it.live("keeps delivering across dropped connections: reconnects and resubscribes", () =>
+    withSim(Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const feed = yield* makeFeed(sim)
+      const seen = yield* countDepth(feed, "BTCUSDT")
+      yield* waitUntil("first depth pushes", () => seen() > 5)
+      for (let drop = 1; drop <= 3; drop++) {
+        yield* sim.faults.dropConnections
+        const before = seen()
+        yield* waitUntil(`data after drop ${drop}`, () => seen() > before + 5)
+      }
+      const stats = yield* feed.connection.stats
+      assert.isAtLeast(stats.reconnects, 3)
+      assert.isAtLeast(stats.connects, 4)
+    })))
+
+  it.live("counts and skips malformed frames from the server, and carries on", () =>
+    withSim(Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const feed = yield* makeFeed(sim)
+      const seen = yield* countDepth(feed, "ETHUSDT")
+      yield* waitUntil("first depth pushes", () => seen() > 5)
+      yield* sim.faults.malformedFrames(3)
+      const before = seen()
+      yield* waitUntil("data after the malformed frames", () => seen() > before + 10)
+      const decode = yield* feed.decodeStats
+      assert.strictEqual(decode.malformed, 3)
+      assert.strictEqual((yield* feed.connection.stats).reconnects, 0, "bad frames are no reason to reconnect")
+    })))
+
+  it.live("drops a silent server's connection as stale and recovers when it speaks again", () =>
+    withSim(Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const feed = yield* makeFeed(sim, "500 millis")
+      const seen = yield* countDepth(feed, "BTCUSDT")
+      yield* waitUntil("first depth pushes", () => seen() > 5)
+      yield* sim.faults.silence(true)
+      const stale = yield* feed.connection.stats.pipe(
+        Effect.repeat({ until: (s) => s.staleDrops > 0 }),
+        Effect.timeout("10 seconds")
+      )
+      assert.isAtLeast(stale.staleDrops, 1)
+      yield* sim.faults.silence(false)
+      const before = seen()
+      yield* waitUntil("data after silence", () => seen() > before + 5)
+    })))
+
+  it.live("waits out refused connections, then resubscribes", () =>
+    withSim(Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const feed = yield* makeFeed(sim)
+      const ticker = yield* feed.bookTicker("HIFIUSDT").pipe(Stream.take(1), Stream.runHead, Effect.forkScoped)
+      yield* Fiber.join(ticker)
+      const seen = yield* countDepth(feed, "HIFIUSDT")
+      yield* sim.faults.refuseConnections(1)
+      yield* sim.faults.dropConnections
+      const before = seen()
+      yield* waitUntil("data after the refusal ended", () => seen() > before + 5)
+      assert.isAtLeast((yield* feed.connection.stats).reconnects, 2, "at least one refused attempt before success")
+    })))
+})
