@@ -288,7 +288,10 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
           Effect.onError(() => Effect.sync(() => release(channel)))
         )
       }),
-      () => Effect.suspend(() => release(channel) ? sendIfOpen(protocol.unsubscribe([channel])) : Effect.void)
+      () => Effect.suspend(() => release(channel) ? sendIfOpen(protocol.unsubscribe([channel])) : Effect.void),
+      // The wait for an open connection can be interrupted (a subscriber leaving, a shutdown):
+      // otherwise it would hold its caller for up to `writeTimeout`. `onError` gives the hold back.
+      { interruptible: true }
     )
 
   /**

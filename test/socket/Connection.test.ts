@@ -217,6 +217,25 @@ describe("Connection", () => {
       assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "WriteTimeout")
     })))
 
+  it.live("a subscribe waiting for a connection can be interrupted at once, and gives its hold back", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      yield* server.refuse()
+      const conn = yield* connect(server.url, recordingSink().sink, { writeTimeout: "30 seconds" })
+      const waiting = yield* Effect.forkChild(Effect.scoped(conn.subscribe("depth")))
+      yield* Effect.sleep("100 millis")
+      assert.deepStrictEqual(yield* conn.channels, ["depth"])
+      // Without interruptibility, this would wait out the 30 s write timeout (e.g. a subscriber
+      // stream stopped, or a shutdown interrupting subscribers, while the venue is unreachable).
+      const interrupted = yield* Fiber.interrupt(waiting).pipe(Effect.timeoutOption("2 seconds"))
+      assert.isTrue(interrupted._tag === "Some", "the interrupt did not wait for the write timeout")
+      assert.deepStrictEqual(yield* conn.channels, [], "the interrupted subscriber holds nothing")
+      yield* server.accept()
+      yield* conn.awaitOpen
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(subscribeMessages(server.received[0]), [], "an abandoned channel is not subscribed")
+    })))
+
   it.live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
