@@ -243,8 +243,9 @@ const makeUnmanaged = <A, R>(
       options.handleBatch !== undefined
         ? ((handleBatch) => (slot) =>
           Effect.flatMap(Effect.exit(handleBatch(slot.batch)), (exit) => {
-            // Interrupted (the drain budget ran out): not the handler's failure; stop.
-            if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return Effect.interrupt
+            // When the processor itself is interrupted (the drain budget ran out) the runtime
+            // skips this handler, so an interruption seen here is the handler's own (it joined an
+            // interrupted fiber, say): a failure of this batch, and the processor goes on.
             const n = slot.batch.length
             slot.done = n
             if (closed) drained += n
@@ -270,8 +271,8 @@ const makeUnmanaged = <A, R>(
           })
           // No per-message wrapper on the success path: on a failure, note it and resume the
           // loop from the next message.
+          // As above: an interruption that reaches this handler is the message handler's own.
           const attempt: Effect.Effect<void, never, R> = Effect.catchCause(loop, (cause) => {
-            if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
             pendingFailures.push([batch[slot.done] as A, cause])
             slot.done++
             if (closed) drained++

@@ -214,6 +214,46 @@ describe("MessageQueue", () => {
       assert.strictEqual(stats.failed, 30 - ok.length)
     })))
 
+  it.live("a handler that is interrupted on its own (not the queue closing) is a failure; the processor goes on", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // E.g. a handler joining a fiber that was interrupted, or publishing to a shut-down PubSub.
+      const seen: Array<number> = []
+      const { close, queue } = yield* open<number, never>({
+        name: "queue:self-interrupt",
+        capacity: 4,
+        handle: (n) => (n % 4 === 0 ? Effect.interrupt : Effect.sync(() => seen.push(n)))
+      })
+      // Under backpressure a dead processor would leave this producer waiting forever.
+      yield* queue.offerAll(range(1, 20)).pipe(Effect.timeoutOption("2 seconds"))
+      yield* close
+      const stats = yield* queue.stats
+      const ok = range(1, 20).filter((n) => n % 4 !== 0)
+      assert.deepStrictEqual(seen, ok)
+      assert.strictEqual(stats.processed, ok.length)
+      assert.strictEqual(stats.failed, 5)
+      assert.strictEqual(stats.abandoned, 0)
+    })))
+
+  it.live("a batch handler that is interrupted on its own is a failure of that batch; the processor goes on", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      let calls = 0
+      const handled: Array<number> = []
+      const { close, queue } = yield* open<number, never>({
+        name: "queue:batch-self-interrupt",
+        handleBatch: (batch) =>
+          Effect.suspend(() => (++calls === 1 ? Effect.interrupt : Effect.sync(() => handled.push(...batch))))
+      })
+      yield* queue.offerAll([1, 2, 3])
+      yield* Effect.sleep("20 millis")
+      yield* queue.offerAll([4, 5])
+      yield* close
+      const stats = yield* queue.stats
+      assert.deepStrictEqual(handled, [4, 5])
+      assert.strictEqual(stats.failed, 3)
+      assert.strictEqual(stats.processed, 2)
+      assert.strictEqual(stats.abandoned, 0)
+    })))
+
   it.live("hands the batch handler what is buffered, in order, up to maxBatch", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const batches: Array<ReadonlyArray<number>> = []
