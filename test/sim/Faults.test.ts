@@ -161,6 +161,22 @@ describe("SimExchange faults", () => {
         assert.include(client.texts, "Invalid listen key")
       })))
 
+  it.live("an expired key's stream ends even when a late keep-alive noticed the expiry before the sweep", () =>
+    withSim({ market: false, listenKeyValidity: "200 millis" }, (sim) =>
+      Effect.gen(function*() {
+        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        yield* Effect.sleep("300 millis")
+        // Expired, but the once-a-second sweep has not run yet: the keep-alive fails...
+        const late = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
+        assert.strictEqual(late.body.code, 730000)
+        // ...and the stream on the dead key is still told and closed.
+        const closed = yield* Effect.promise(() => client.closed).pipe(Effect.timeout("3 seconds"), Effect.exit)
+        assert.isTrue(Exit.isSuccess(closed), "the private stream was never closed")
+        assert.include(client.texts, "Invalid listen key")
+      })))
+
   it.live("recurring faults from the start: connections are dropped every N seconds", () =>
     withSim({ market: false, faults: { dropConnectionsEverySeconds: 0.2 } }, (sim) =>
       Effect.gen(function*() {

@@ -85,6 +85,27 @@ describe("ListenKeys", () => {
     assert.isUndefined(keys.owner(other, now))
   })
 
+  it("a key that expired is reported by the sweep even if a lookup or another account's create saw it first", () => {
+    // The sweep's answer is what tells the key's open private connections `Invalid listen key`:
+    // a key dropped silently elsewhere would leave them streaming forever.
+    const keys = new ListenKeys(1_000)
+    const a = keys.create("a", now)!
+    const b = keys.create("b", now)!
+    const c = keys.create("c", now)!
+    keys.create("d", now + 1_000) // another account's create, after a, b and c expired
+    assert.isUndefined(keys.owner(b, now + 1_000)) // a connection attempt with the dead key
+    assert.isFalse(keys.keepAlive(c, "c", now + 1_000)) // a keep-alive that came too late
+    assert.sameMembers(keys.expire(now + 1_000), [a, b, c])
+    assert.deepStrictEqual(keys.expire(now + 1_000), [])
+  })
+
+  it("counts only live keys against the limit of 60", () => {
+    const keys = new ListenKeys(1_000)
+    for (let i = 0; i < 60; i++) assert.isDefined(keys.create("k", now))
+    assert.isUndefined(keys.create("k", now + 999))
+    assert.isDefined(keys.create("k", now + 1_000))
+  })
+
   it("limits an account to 60 keys", () => {
     const keys = new ListenKeys()
     for (let i = 0; i < 60; i++) assert.isDefined(keys.create("k", now))

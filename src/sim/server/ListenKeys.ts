@@ -29,9 +29,8 @@ export class ListenKeys {
 
   /** Creates a key for the account `apiKey`, or `undefined` if it already holds the maximum. */
   create(apiKey: string, now: number): string | undefined {
-    this.expire(now)
     let count = 0
-    for (const entry of this.keys.values()) if (entry.apiKey === apiKey) count++
+    for (const entry of this.keys.values()) if (entry.apiKey === apiKey && entry.expiresAt > now) count++
     if (count >= maxKeysPerAccount) return undefined
     const listenKey = randomBytes(32).toString("hex")
     this.keys.set(listenKey, { apiKey, expiresAt: now + this.validityMs })
@@ -59,7 +58,10 @@ export class ListenKeys {
     return this.live(listenKey, now)?.apiKey
   }
 
-  /** Removes expired keys; returns them. */
+  /**
+   * Removes expired keys; returns them. The only place an expired key is removed (lookups just
+   * ignore it), so every expired key is returned exactly once and its connections can be told.
+   */
   expire(now: number): Array<string> {
     const expired: Array<string> = []
     for (const [key, entry] of this.keys) {
@@ -80,11 +82,6 @@ export class ListenKeys {
 
   private live(listenKey: string, now: number): Entry | undefined {
     const entry = this.keys.get(listenKey)
-    if (entry === undefined) return undefined
-    if (entry.expiresAt <= now) {
-      this.keys.delete(listenKey)
-      return undefined
-    }
-    return entry
+    return entry === undefined || entry.expiresAt <= now ? undefined : entry
   }
 }
