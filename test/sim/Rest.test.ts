@@ -143,6 +143,21 @@ describe("SimExchange REST", () => {
         assert.deepStrictEqual(none.body, [])
       })))
 
+  it.live("DELETE openOrders with an unknown symbol among several cancels nothing", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const placed = yield* signed(sim.restUrl, "POST", "/api/v3/order", {
+          symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "50000"
+        })
+        assert.strictEqual(placed.status, 200)
+        const refused = yield* signed(sim.restUrl, "DELETE", "/api/v3/openOrders", { symbol: "BTCUSDT,NOPEUSDT" })
+        assert.strictEqual(refused.status, 400)
+        assert.strictEqual(refused.body.code, 30014)
+        // An error answer means nothing happened: the BTCUSDT order is still open.
+        const open = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", { symbol: "BTCUSDT" })
+        assert.deepStrictEqual(open.body.map((o: { orderId: string }) => o.orderId), [placed.body.orderId])
+      })))
+
   it.live("a trade between two accounts fills both and moves balances", () =>
     withSim({ market: false, accounts: [other] }, (sim) =>
       Effect.gen(function*() {

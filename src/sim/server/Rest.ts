@@ -277,6 +277,8 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
         if (symbols === undefined) return missing("symbol")
         const names = symbols.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
         if (names.length > 5) return fail(apiError(33333, "Parameter error: at most 5 symbols"))
+        // Every symbol is checked before any order is canceled: an error answer changes nothing.
+        if (names.some((name) => engine.symbol(name) === undefined)) return invalidSymbol()
         const canceled: Array<ReturnType<typeof cancelView>> = []
         for (const name of names) {
           const result = engine.cancelOpenOrders(context.apiKey, name, context.now)
