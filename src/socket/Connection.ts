@@ -89,6 +89,8 @@ export interface ConnectionStats {
   readonly oversizedFrames: number
   /** Sessions dropped by the stale-connection watchdog. */
   readonly staleDrops: number
+  /** Control replies in which the venue refused a subscription (each logged as a warning). */
+  readonly refusedSubscriptions: number
 }
 
 /** How a connection is set up. Durations accept Effect's `Duration.Input`. */
@@ -242,7 +244,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     framesDelivered: 0,
     controlFrames: 0,
     oversizedFrames: 0,
-    staleDrops: 0
+    staleDrops: 0,
+    refusedSubscriptions: 0
   }
 
   const setState = (state: ConnectionState) => SubscriptionRef.set(stateRef, state)
@@ -422,6 +425,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     const onBatch = (batch: NonEmptyReadonlyArray<Frame>): Effect.Effect<void> => {
       waitingSince = undefined
       let data: Array<Frame> | undefined
+      let refusals: Array<string> | undefined
       for (let i = 0; i < batch.length; i++) {
         const frame = batch[i]!
         let keep = true
@@ -432,6 +436,11 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         } else if (typeof frame === "string" && protocol.isControl(frame)) {
           stats.controlFrames++
           keep = false
+          const refused = protocol.refusal?.(frame)
+          if (refused !== undefined) {
+            stats.refusedSubscriptions++
+            ;(refusals ??= []).push(refused)
+          }
         }
         if (keep) {
           if (data !== undefined) data.push(frame)
@@ -440,11 +449,20 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         }
       }
       const out = data ?? batch
+      if (refusals !== undefined) return Effect.andThen(logRefusals(refusals), deliver(out))
+      return deliver(out)
+    }
+    const deliver = (out: ReadonlyArray<Frame>): Effect.Effect<void> => {
       if (out.length === 0) return markWaiting
       stats.framesDelivered += out.length
       framesCounter.updateUnsafe(out.length, services)
       return Effect.andThen(sink(out as NonEmptyReadonlyArray<Frame>), markWaiting)
     }
+    const logRefusals = (refusals: ReadonlyArray<string>): Effect.Effect<void> =>
+      Effect.forEach(refusals, (message) =>
+        Effect.logWarning("subscription refused by the venue", message).pipe(
+          Effect.annotateLogs({ connection: name, connection_id: connectionId })
+        ), { discard: true })
     const markWaiting = Effect.sync(() => {
       waitingSince = clock.currentTimeMillisUnsafe()
     })

@@ -21,6 +21,12 @@ export interface SubscriptionProtocol {
    * handler. Called on text frames only, so it must be cheap.
    */
   readonly isControl: (frame: string) => boolean
+  /**
+   * For a control reply that refuses a subscription, the venue's message (the connection counts
+   * and logs it, so a refused channel is not a silent one); `undefined` for any other reply.
+   * Called on control frames only.
+   */
+  readonly refusal?: ((frame: string) => string | undefined) | undefined
 }
 
 /**
@@ -42,7 +48,18 @@ export const jsonMethodProtocol = (options?: {
     ping: JSON.stringify({ method: options?.ping ?? "PING" }),
     maxChannelsPerFrame: options?.maxChannelsPerFrame ?? 30,
     // Acks and pongs are the only text frames that open with an `id` field.
-    isControl: (frame) => frame.startsWith("{\"id\":")
+    isControl: (frame) => frame.startsWith("{\"id\":"),
+    // MEXC refuses an unknown channel or a 31st subscription with an ack whose `msg` starts
+    // `Not Subscribed successfully!` and names the refused channels.
+    refusal: (frame) => {
+      if (!frame.includes("Not Subscribed")) return undefined
+      try {
+        const msg = (JSON.parse(frame) as { readonly msg?: unknown }).msg
+        return typeof msg === "string" ? msg : frame
+      } catch {
+        return frame
+      }
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Fiber, Layer, type Scope, Stream } from "effect"
+import { type Duration, Effect, Fiber, Layer, Schedule, type Scope, Stream } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
@@ -99,6 +99,18 @@ describe("MEXC public feed against the simulator", () => {
       yield* sim.faults.silence(false)
       const before = seen()
       yield* waitUntil("data after silence", () => seen() > before + 5)
+    })))
+
+  it.live("a channel the venue refuses (unknown symbol) is counted and logged, not silent", () =>
+    withSim(Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const feed = yield* makeFeed(sim)
+      yield* feed.deals("NOSUCHUSDT").pipe(Stream.runDrain, Effect.forkScoped)
+      const stats = yield* feed.connection.stats.pipe(
+        Effect.repeat({ until: (s) => s.refusedSubscriptions > 0, schedule: Schedule.spaced("10 millis") }),
+        Effect.timeout("10 seconds")
+      )
+      assert.strictEqual(stats.refusedSubscriptions, 1)
     })))
 
   it.live("waits out refused connections, then resubscribes", () =>

@@ -1,6 +1,6 @@
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Scope, Stream } from "effect"
+import { Effect, Exit, Fiber, Logger, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
@@ -234,6 +234,30 @@ describe("Connection", () => {
       yield* conn.awaitOpen
       yield* Effect.sleep("50 millis")
       assert.deepStrictEqual(subscribeMessages(server.received[0]), [], "an abandoned channel is not subscribed")
+    })))
+
+  it.live("does not swallow a venue's refusal of a subscription: counts it and logs a warning with its message", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const collector = Logger.make((options) => {
+        if (options.logLevel === "Warn") warnings.push(JSON.stringify(options.message))
+      })
+      yield* Effect.gen(function*() {
+        const server = yield* LoopbackWsServer.make
+        const { frames, sink } = recordingSink()
+        const conn = yield* connect(server.url, sink)
+        yield* conn.awaitOpen
+        // What MEXC answers for an unknown symbol, or a 31st channel on one connection.
+        server.broadcast(
+          JSON.stringify({ id: 0, code: 0, msg: "Not Subscribed successfully! [spot@x@NOPE].  Reason： Blocked!" })
+        )
+        server.broadcast(JSON.stringify({ n: 1 }))
+        yield* server.waitFor("frame after the refusal", () => dataFrames(frames).length === 1)
+        const stats = yield* conn.stats
+        assert.strictEqual(stats.refusedSubscriptions, 1)
+        assert.strictEqual(frames.length, 1, "the refusal is a control reply, not data")
+      }).pipe(Effect.provide(Logger.layer([collector])))
+      assert.isTrue(warnings.some((w) => w.includes("Not Subscribed successfully! [spot@x@NOPE]")), warnings.join("\n"))
     })))
 
   it.live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>
