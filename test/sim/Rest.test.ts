@@ -209,6 +209,13 @@ describe("SimExchange REST", () => {
         assert.strictEqual(nobody.body.code, 700001)
         const unsigned = yield* call("GET", `${sim.restUrl}/api/v3/account?timestamp=${Date.now()}`, { headers })
         assert.strictEqual(unsigned.body.code, 700004)
+        // A signature that is not even valid percent-encoding is a bad signature, not a server error.
+        const garbled = `${query.replace(/signature=[0-9a-f]+/, "signature=%E0%A4%A")}`
+        const garbledAnswer = yield* call("GET", `${sim.restUrl}/api/v3/account?${garbled}`, { headers })
+        assert.strictEqual(garbledAnswer.status, 400)
+        assert.strictEqual(garbledAnswer.body.code, 700002)
+        const garbledBody = yield* call("POST", `${sim.restUrl}/api/v3/order`, { body: `${body.replace(/signature=[0-9a-f]+/, "signature=%zz")}`, headers })
+        assert.strictEqual(garbledBody.body.code, 700002)
       })))
 
   it.live("listen keys: create, keep alive, delete", () =>

@@ -29,12 +29,21 @@ export interface RequestParams {
   readonly signature: string | undefined
 }
 
+/** Percent-decodes; malformed encoding is kept as it came (it then fails the signature check). */
+const decodeLenient = (text: string): string => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 const withoutSignature = (raw: string): { readonly text: string; readonly signature: string | undefined } => {
   if (!raw.includes("signature=")) return { text: raw, signature: undefined }
   let signature: string | undefined
   const kept: Array<string> = []
   for (const part of raw.split("&")) {
-    if (part.startsWith("signature=")) signature = decodeURIComponent(part.slice(10))
+    if (part.startsWith("signature=")) signature = decodeLenient(part.slice(10))
     else kept.push(part)
   }
   return { text: kept.join("&"), signature }
