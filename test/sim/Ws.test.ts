@@ -101,6 +101,23 @@ describe("SimExchange WebSocket control plane", () => {
       })))
 })
 
+describe("SimExchange WebSocket no-subscription timeout", () => {
+  it.live("unsubscribing from nothing does not restart the no-subscription timer", () =>
+    withSim({ market: false, ws: { noSubscriptionTimeout: "300 millis" } }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        const unsubscriber = setInterval(
+          () => client.ws.readyState === client.ws.OPEN && client.send({ method: "UNSUBSCRIPTION", params: [depth100("BTCUSDT")] }),
+          50
+        )
+        const closed = yield* Effect.promise(() => client.closed).pipe(
+          Effect.timeout("3 seconds"),
+          Effect.ensuring(Effect.sync(() => clearInterval(unsubscriber)))
+        )
+        assert.strictEqual(closed.reason, "no subscription")
+      })))
+})
+
 describe("SimExchange WebSocket inbound limit", () => {
   it.live("closes a connection that sends more than 100 messages in a second", () =>
     withSim({ market: false }, (sim) =>

@@ -345,8 +345,10 @@ export const serveSession = (
           return
         }
         case "UNSUBSCRIPTION": {
+          const had = session.channels.size
           for (const name of params) registry.unsubscribe(session, name)
-          if (session.channels.size === 0) emptySince = at
+          // The no-subscription clock starts when the last subscription goes, not on every request.
+          if (had > 0 && session.channels.size === 0) emptySince = at
           registry.send(session, reply(id, params.join(",")))
           return
         }
