@@ -180,6 +180,28 @@ describe("SimExchange WebSocket data", () => {
         assert.deepStrictEqual(client.undecodable, [])
       })))
 
+  it.live("book ticker pushes only when the best bid or ask changed", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const channel = "spot@public.aggre.bookTicker.v3.api.pb@10ms@ETHUSDT"
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [channel] })
+        yield* eventually(() => jsonTexts(client).length >= 1)
+        const bid = (price: string) =>
+          signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price })
+        const bids = () =>
+          client.pushes.flatMap((p) => p.body?.$case === "publicAggreBookTicker" ? [`${p.body.value.bidPrice}x${p.body.value.bidQuantity}`] : [])
+        yield* eventually(() => bids().length >= 1, "5 seconds", "the first ticker")
+        yield* bid("3000")
+        yield* eventually(() => bids().includes("3000x0.01"), "5 seconds", "the new best bid")
+        yield* bid("2900") // a deeper level: the top of the book is unchanged
+        yield* Effect.sleep("200 millis")
+        yield* bid("3000") // the best bid's quantity grows
+        yield* eventually(() => bids().includes("3000x0.02"), "5 seconds", "the larger best bid")
+        yield* Effect.sleep("100 millis")
+        assert.deepStrictEqual(bids(), ["0x0", "3000x0.01", "3000x0.02"])
+      })))
+
   it.live("depth versions are continuous across REST depth.lastUpdateId and WS pushes (MEXC's sync procedure)", () =>
     withSim({ seed: 3 }, (sim) =>
       Effect.gen(function*() {

@@ -6,7 +6,7 @@
  *   (`depthChangesSince`), with `fromVersion`/`toVersion` continuous with REST
  *   `depth.lastUpdateId`; nothing is pushed for a window without changes;
  * - aggregated deals: the trades of the window, in order;
- * - aggregated book ticker: best bid/ask when the book version moved;
+ * - aggregated book ticker: best bid/ask when one of them (price or quantity) changed;
  * - limit depth: the top N levels when the book version moved (100 ms cadence);
  * - private orders / deals / account: pushed as the engine reports them, to the listen key's account.
  *
@@ -45,6 +45,15 @@ interface VersionedState {
   lastVersion: number
 }
 
+interface TickerState {
+  readonly symbol: string
+  readonly interval: Interval
+  readonly eventType: string
+  /** The book version last looked at, and the best bid/ask last pushed (`undefined`: none yet). */
+  lastVersion: number
+  lastTop: string | undefined
+}
+
 const ordersChannel = "spot@private.orders.v3.api.pb"
 const dealsChannel = "spot@private.deals.v3.api.pb"
 const accountChannel = "spot@private.account.v3.api.pb"
@@ -58,7 +67,7 @@ export class Feed {
   private readonly faults: FaultState
   private readonly depth = new Map<string, DepthState>()
   private readonly deals = new Map<string, DealsState>()
-  private readonly tickers = new Map<string, VersionedState>()
+  private readonly tickers = new Map<string, TickerState>()
   private readonly limits = new Map<string, VersionedState>()
   private readonly tradeListeners = new Map<string, Unsubscribe>()
   private readonly accountListeners = new Map<string, Unsubscribe>()
@@ -100,8 +109,8 @@ export class Feed {
               symbol: channel.symbol,
               interval: channel.interval,
               eventType: eventType(channel),
-              levels: 1,
-              lastVersion: -1
+              lastVersion: -1,
+              lastTop: undefined
             })
           }
           break
@@ -192,9 +201,14 @@ export class Feed {
         this.tickers.delete(name)
         continue
       }
+      if (this.engine.depthVersion(state.symbol) === state.lastVersion) continue
       const ticker = this.engine.bookTicker(state.symbol)
-      if (ticker === undefined || ticker.version === state.lastVersion) continue
+      if (ticker === undefined) continue
       state.lastVersion = ticker.version
+      // The book moved; push only if its top did (a change deeper in the book is not a ticker).
+      const top = `${ticker.bidPrice} ${ticker.bidQty} ${ticker.askPrice} ${ticker.askQty}`
+      if (top === state.lastTop) continue
+      state.lastTop = top
       this.registry.publish(name, MexcProto.encodePush({
         channel: name,
         symbol: state.symbol,
