@@ -142,8 +142,9 @@ export interface ConnectionShape {
   readonly awaitOpen: Effect.Effect<void, ConnectionError>
   /**
    * Holds `channel` for as long as the caller's scope is open. The first holder sends the
-   * subscribe frame (waiting for an open connection, up to `writeTimeout`); the last holder to
-   * leave sends the unsubscribe. Live channels are replayed after every reconnect.
+   * subscribe frame: at once on an open connection, otherwise when the next connection opens
+   * (it does not wait for one, and fails only once the connection is shut down). The last holder
+   * to leave sends the unsubscribe. Live channels are replayed after every reconnect.
    */
   readonly subscribe: (channel: string) => Effect.Effect<void, ConnectionError, Scope.Scope>
   /** The channels currently held, in subscription order. */
@@ -236,8 +237,6 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
   let shutdown: ConnectionShutdown | undefined
   /** Subscription reference counts, in insertion order (the replay order). */
   const holders = new Map<string, number>()
-  /** Channels already subscribed on the live session. */
-  let replayed = new Set<string>()
   const stats = {
     connects: 0,
     reconnects: 0,
@@ -279,44 +278,28 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     })
 
   // --- subscriptions -----------------------------------------------------------------------------
+  // A held channel is sent at once on an open connection, and otherwise by the next connection's
+  // replay (which runs before any other write): subscribing never waits for, or fails on, a
+  // connection that is down, so a subscriber arriving during an outage is served once it ends.
   const subscribe = (channel: string): Effect.Effect<void, ConnectionError, Scope.Scope> =>
     Effect.acquireRelease(
       Effect.suspend(() => {
+        if (shutdown !== undefined) return Effect.fail(fail(shutdown))
         const count = holders.get(channel) ?? 0
         holders.set(channel, count + 1)
-        if (count > 0) return Effect.void
-        // A reconnect in between replays the channel anyway, so a duplicate subscribe is the
-        // worst case; a lost one cannot happen.
-        return withWriteTimeout(sendSubscribe(channel)).pipe(
-          Effect.onError(() => Effect.sync(() => release(channel)))
-        )
-      }),
-      () => Effect.suspend(() => release(channel) ? sendIfOpen(protocol.unsubscribe([channel])) : Effect.void),
-      // The wait for an open connection can be interrupted (a subscriber leaving, a shutdown):
-      // otherwise it would hold its caller for up to `writeTimeout`. `onError` gives the hold back.
-      { interruptible: true }
-    )
-
-  /**
-   * Subscribes on the open connection, unless that connection's replay already did (a reconnect
-   * between registering the channel and getting here).
-   */
-  const sendSubscribe = (channel: string): Effect.Effect<void, ConnectionError> =>
-    Effect.suspend(() => {
-      if (shutdown !== undefined) return Effect.fail(fail(shutdown))
-      if (live !== undefined && (replayed.has(channel) || sendNow(live, protocol.subscribe([channel])))) {
-        replayed.add(channel)
+        // A socket that is no longer open here belongs to a session that is ending: the next
+        // one replays the channel.
+        if (count === 0 && live !== undefined) sendNow(live, protocol.subscribe([channel]))
         return Effect.void
-      }
-      return openLatch.whenOpen(Effect.suspend(() => sendSubscribe(channel)))
-    })
+      }),
+      () => Effect.suspend(() => release(channel) ? sendIfOpen(protocol.unsubscribe([channel])) : Effect.void)
+    )
 
   /** Drops one holder; true when it was the last. */
   const release = (channel: string): boolean => {
     const count = holders.get(channel) ?? 0
     if (count <= 1) {
       holders.delete(channel)
-      replayed.delete(channel)
       return count === 1
     }
     holders.set(channel, count - 1)
@@ -394,7 +377,6 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     live = ws
     // Replay before anyone else can write: subscriptions first, then waiting writers.
     const channels = [...holders.keys()]
-    replayed = new Set(channels)
     for (const frame of subscribeFrames(protocol, channels)) sendNow(ws, frame)
     openLatch.openUnsafe()
     yield* setState({ _tag: "Open", connectionId, since: openedAt })

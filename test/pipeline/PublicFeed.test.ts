@@ -55,6 +55,30 @@ describe("MEXC public feed pipeline", () => {
         subscriptions(server, "UNSUBSCRIPTION").includes(dealsChannel))
     })))
 
+  it.live("a subscriber that arrives while the venue is unreachable gets data once it is back", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // A bot started during an outage (or a long backoff) longer than the write timeout: its
+      // streams must not fail; the connection subscribes them when it connects.
+      const server = yield* LoopbackWsServer.make
+      yield* server.refuse()
+      const feed = yield* PublicFeed.make({
+        url: server.url,
+        connection: {
+          backoff: { initial: "20 millis", max: "100 millis" },
+          closeTimeout: "200 millis",
+          writeTimeout: "200 millis"
+        }
+      }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
+      const received = yield* feed.deals("BTCUSDT").pipe(Stream.take(3), Stream.runCollect, Effect.forkScoped)
+      yield* Effect.sleep("600 millis")
+      yield* server.accept()
+      yield* server.waitFor("upstream subscribe", () => subscriptions(server, "SUBSCRIPTION").includes(dealsChannel))
+      for (let i = 0; i < 3; i++) server.broadcast(dealFrame(i))
+      const pushes = yield* Fiber.join(received)
+      assert.deepStrictEqual(pushes.map((p) => p.data.deals[0]!.tradeId), ["0", "1", "2"])
+      assert.deepStrictEqual(subscriptions(server, "SUBSCRIPTION"), [dealsChannel], "subscribed exactly once")
+    })))
+
   it.live("counts and skips malformed frames; the stream carries on", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make

@@ -217,23 +217,35 @@ describe("Connection", () => {
       assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "WriteTimeout")
     })))
 
-  it.live("a subscribe waiting for a connection can be interrupted at once, and gives its hold back", () =>
+  it.live("a subscribe made while disconnected returns at once and is sent when the connection opens", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       yield* server.refuse()
-      const conn = yield* connect(server.url, recordingSink().sink, { writeTimeout: "30 seconds" })
-      const waiting = yield* Effect.forkChild(Effect.scoped(conn.subscribe("depth")))
-      yield* Effect.sleep("100 millis")
+      const conn = yield* connect(server.url, recordingSink().sink, { writeTimeout: "100 millis" })
+      // Past the write timeout while refused: neither waits for, nor fails on, the outage.
+      yield* Effect.sleep("300 millis")
+      yield* conn.subscribe("depth")
+      const gone = yield* Scope.make()
+      yield* conn.subscribe("trades").pipe(Scope.provide(gone))
+      yield* Scope.close(gone, Exit.void)
       assert.deepStrictEqual(yield* conn.channels, ["depth"])
-      // Without interruptibility, this would wait out the 30 s write timeout (e.g. a subscriber
-      // stream stopped, or a shutdown interrupting subscribers, while the venue is unreachable).
-      const interrupted = yield* Fiber.interrupt(waiting).pipe(Effect.timeoutOption("2 seconds"))
-      assert.isTrue(interrupted._tag === "Some", "the interrupt did not wait for the write timeout")
-      assert.deepStrictEqual(yield* conn.channels, [], "the interrupted subscriber holds nothing")
       yield* server.accept()
       yield* conn.awaitOpen
+      yield* server.waitFor("subscribe on connect", () => subscribeMessages(server.received[0]).length > 0)
       yield* Effect.sleep("50 millis")
-      assert.deepStrictEqual(subscribeMessages(server.received[0]), [], "an abandoned channel is not subscribed")
+      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth"], "once, and not the released one")
+    })))
+
+  it.live("a subscribe fails with ConnectionShutdown once the connection has given up", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      yield* server.refuse()
+      const conn = yield* connect(server.url, recordingSink().sink, { maxAttempts: 2 })
+      yield* conn.states.pipe(Stream.runDrain)
+      const exit = yield* Effect.exit(Effect.scoped(conn.subscribe("depth")))
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "ConnectionShutdown")
+      assert.deepStrictEqual(yield* conn.channels, [])
     })))
 
   it.live("does not swallow a venue's refusal of a subscription: counts it and logs a warning with its message", () =>
