@@ -157,7 +157,11 @@ const makeUnmanaged = <A, R>(
       strategy: overflow === "backpressure" ? "suspend" : overflow
     })
 
-    let accepted = 0
+    // Accepted = taken by processors + still buffered + slid out (sliding) + cleared at close.
+    // Derived rather than counted at offer time: a producer interrupted while waiting has part
+    // of its batch in the queue, and only the queue knows which part.
+    let taken = 0
+    let cleared = 0
     let processed = 0
     let failed = 0
     let dropped = 0
@@ -182,12 +186,10 @@ const makeUnmanaged = <A, R>(
           dropped += overrun
           metrics.dropped(overrun)
         }
-        accepted += batch.length
         metrics.depth(Queue.sizeUnsafe(queue))
         return []
       }
       const rest = Queue.offerAllUnsafe(queue, batch)
-      accepted += batch.length - rest.length
       metrics.depth(Queue.sizeUnsafe(queue))
       if (rest.length === 0 || overflow === "backpressure") return rest
       dropped += rest.length
@@ -197,7 +199,6 @@ const makeUnmanaged = <A, R>(
 
     const waitToOffer = (rest: ReadonlyArray<A>): Effect.Effect<void> =>
       Effect.map(Queue.offerAll(queue, rest), (unaccepted) => {
-        accepted += rest.length - unaccepted.length
         // A queue that ends while we wait leaves the remainder unaccepted.
         refused += unaccepted.length
         metrics.depth(Queue.sizeUnsafe(queue))
@@ -294,6 +295,7 @@ const makeUnmanaged = <A, R>(
 
     const processor = (id: number): Effect.Effect<void, never, R> => {
       const step = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (batch) => {
+        taken += batch.length
         metrics.depth(Queue.sizeUnsafe(queue))
         const slot = { batch, done: 0 }
         inFlight.set(id, slot)
@@ -320,7 +322,8 @@ const makeUnmanaged = <A, R>(
         yield* Queue.end(queue)
         const finished = yield* Fiber.awaitAll(processors).pipe(Effect.timeoutOption(drainBudget))
         if (finished._tag === "None") {
-          let unfinished = Queue.sizeUnsafe(queue)
+          cleared = Queue.sizeUnsafe(queue)
+          let unfinished = cleared
           for (const slot of inFlight.values()) unfinished += slot.batch.length - slot.done
           abandoned = unfinished
           yield* Fiber.interruptAll(processors)
@@ -338,7 +341,7 @@ const makeUnmanaged = <A, R>(
 
     const stats = Effect.sync((): QueueStats => ({
       depth: Queue.sizeUnsafe(queue),
-      accepted,
+      accepted: taken + Queue.sizeUnsafe(queue) + cleared + (overflow === "sliding" ? dropped : 0),
       processed,
       failed,
       dropped,

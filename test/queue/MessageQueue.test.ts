@@ -254,6 +254,38 @@ describe("MessageQueue", () => {
       assert.strictEqual(stats.abandoned, 0)
     })))
 
+  it.live("counts as accepted what a producer got in before it was interrupted while waiting", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // A socket reader blocked on a full queue when its connection closes: part of its batch is
+      // already in the queue (and will be handled), the rest is not.
+      const handled: Array<number> = []
+      const holding = yield* Deferred.make<void>()
+      const release = yield* Latch.make(false)
+      const { close, queue } = yield* open<number, never>({
+        name: "queue:interrupted-producer",
+        capacity: 2,
+        handleBatch: (batch) =>
+          Effect.gen(function*() {
+            if (handled.length === 0) {
+              yield* Deferred.succeed(holding, undefined)
+              yield* release.await
+            }
+            handled.push(...batch)
+          })
+      })
+      const producer = yield* Effect.forkChild(queue.offerAll(range(1, 6)))
+      yield* Deferred.await(holding)
+      // [1, 2] are with the handler, [3, 4] took their room, [5, 6] still wait.
+      while ((yield* queue.stats).depth < 2) yield* Effect.sleep("1 millis")
+      yield* Fiber.interrupt(producer)
+      yield* release.open
+      yield* close
+      const stats = yield* queue.stats
+      assert.deepStrictEqual(handled, [1, 2, 3, 4])
+      assert.strictEqual(stats.processed, 4)
+      assert.strictEqual(stats.accepted, 4, "everything handled was accepted")
+    })))
+
   it.live("hands the batch handler what is buffered, in order, up to maxBatch", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const batches: Array<ReadonlyArray<number>> = []
