@@ -1,6 +1,6 @@
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Latch, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { MessageQueue } from "../../src/queue/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
@@ -74,5 +74,42 @@ describe("MessageQueue fed by a real socket", () => {
         "queue:socket:stopping",
         "queue:socket:stopped"
       ])
+    })))
+  it.live("a full queue pauses socket reads: the peer's data waits in its send buffer, not in our memory", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const release = yield* Latch.make(false)
+      let handled = 0
+      const scope = yield* Scope.make()
+      const connection = yield* Effect.gen(function*() {
+        const queue = yield* MessageQueue.make<Connection.Frame>({
+          name: "queue:paused",
+          capacity: 16,
+          overflow: "backpressure",
+          drainBudget: "2 seconds",
+          handleBatch: (frames) => Effect.andThen(release.await, Effect.sync(() => (handled += frames.length)))
+        })
+        return yield* Connection.make({
+          name: "paused",
+          url: server.url,
+          protocol: Protocol.mexc,
+          sink: queue.offerAll,
+          pingInterval: false,
+          closeTimeout: "200 millis"
+        }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
+      }).pipe(Scope.provide(scope))
+      yield* connection.awaitOpen
+      // 32 MB: far more than the kernel's loopback buffers hold. If we kept reading while the
+      // queue is full, it would all end up in our process and the server's buffer would empty.
+      const total = 2_000
+      const payload = new Uint8Array(16 * 1024)
+      for (let n = 0; n < total; n++) server.broadcast(payload)
+      yield* Effect.sleep("500 millis")
+      const peer = server.clients()[0]!
+      assert.isAbove(peer.bufferedAmount, 0, "the server still holds data we have not read")
+      assert.isBelow((yield* connection.stats).framesDelivered, total / 2, "reads stopped while the queue was full")
+      yield* release.open
+      yield* server.waitFor("every frame handled once reads resume", () => handled === total, 20_000)
+      yield* Scope.close(scope, Exit.void)
     })))
 })
