@@ -273,8 +273,12 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
 
   // The HTTP server lives in a scope of its own, closed after the finalizer below has closed
   // every WebSocket: the server's WebSocketServer (created on the first upgrade) waits for its
-  // clients when it closes, so they must be gone by then.
-  const serverScope = yield* Scope.fork(yield* Effect.scope, "sequential")
+  // clients when it closes, so they must be gone by then. It closes on the live clock: its
+  // graceful window for in-flight requests must end even when a test installed a TestClock.
+  const serverScope = yield* Effect.acquireRelease(
+    Scope.make("sequential"),
+    (scope, exit) => Scope.close(scope, exit).pipe(LiveClock.withLiveClock)
+  )
 
   // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
   yield* Effect.addFinalizer(() =>
