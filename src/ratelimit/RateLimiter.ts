@@ -123,6 +123,12 @@ export const parseRetryAfter = (value: string | null | undefined, nowMs: number)
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - nowMs)))
 }
 
+/**
+ * Now, in whole milliseconds of the monotonic clock: windows and pauses measure elapsed time, which
+ * a wall clock stepped back (NTP, a resumed VM) would stretch by the size of the step.
+ */
+const nowMs = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe() / 1_000_000n)
+
 interface KeyState {
   readonly key: string
   readonly quota: string
@@ -259,7 +265,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
 
     const slowPath = (states: ReadonlyArray<KeyState>, weight: number, clock: Clock.Clock, waiter: Waiter) =>
       Effect.gen(function*() {
-        const startedAt = clock.currentTimeMillisUnsafe()
+        const startedAt = nowMs(clock)
         let waited = false
         for (;;) {
           if (closed) return yield* Effect.fail(new LimiterClosed())
@@ -268,7 +274,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
             yield* awaitTurn(waiter)
             continue
           }
-          const now = clock.currentTimeMillisUnsafe()
+          const now = nowMs(clock)
           const paused = pausedFor(states, now)
           if (paused > 0) {
             waited = true
@@ -282,7 +288,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         }
         recordGrant(states, weight)
         if (waited) {
-          const waitedMs = clock.currentTimeMillisUnsafe() - startedAt
+          const waitedMs = nowMs(clock) - startedAt
           for (const state of states) {
             state.waits.updateUnsafe(1, context)
             state.waitTime.updateUnsafe(waitedMs, context)
@@ -302,7 +308,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         }
         if (closed) return Effect.fail(fail(new LimiterClosed()))
         // Fast path: in-memory quotas, nobody queued, not paused, and it fits: grant synchronously.
-        const now = clock.currentTimeMillisUnsafe()
+        const now = nowMs(clock)
         let fast = true
         for (const state of states) {
           if (state.counter.sliding === undefined || state.queue.size > 0 || state.pausedUntil > now) fast = false
@@ -334,7 +340,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         const states = resolveAll(typeof names === "string" ? [names] : names)
         if (states instanceof RateLimitError) return Effect.fail(states)
         const ms = Duration.toMillis(Duration.fromInputUnsafe(retryAfter))
-        const until = clock.currentTimeMillisUnsafe() + ms
+        const until = nowMs(clock) + ms
         for (const state of states) {
           state.pausedUntil = Math.max(state.pausedUntil, until)
           state.pauses.updateUnsafe(1, context)
@@ -355,7 +361,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         if (states instanceof RateLimitError) return Effect.fail(states)
         const fallback = Duration.millis(Math.max(...states.map((s) => s.windowMs)))
         const retryAfter = Option.getOrElse(
-          parseRetryAfter(response.retryAfter, clock.currentTimeMillisUnsafe()),
+          parseRetryAfter(response.retryAfter, clock.currentTimeMillisUnsafe()), // an HTTP date: wall time
           () => fallback
         )
         return pause(response.keys, retryAfter)
@@ -363,7 +369,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
 
     const stats = Effect.clockWith((clock) =>
       Effect.sync((): RateLimiterStats => {
-        const now = clock.currentTimeMillisUnsafe()
+        const now = nowMs(clock)
         return {
           closed,
           keys: Array.from(keys.values(), (state) => ({

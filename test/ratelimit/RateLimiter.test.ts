@@ -186,6 +186,24 @@ describe("RateLimiter", () => {
       yield* close
     })))
 
+  it.effect("measures windows and pauses on the monotonic clock: a wall clock set back does not stall it", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 1, window: "1 second" } })
+      yield* TestClock.adjust("1 hour")
+      yield* limiter.take({ keys: ["ip"] })
+      yield* limiter.pause("ip", "2 seconds")
+      // NTP steps the system clock back an hour; real (monotonic) time keeps going.
+      yield* TestClock.setTime(0)
+      const next = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(isDone(next), "still paused")
+      assert.strictEqual((yield* limiter.stats).keys[0]!.pausedForMs, 2_000)
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      assert.isTrue(isDone(next), "granted once the pause and the window are over, not an hour later")
+      yield* close
+    })))
+
   it.effect("pauses the quota for every caller after a 429 with Retry-After, and counts it", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 100, window: "1 second" } }, "ratelimit:pause")
