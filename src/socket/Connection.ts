@@ -247,6 +247,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     refusedSubscriptions: 0
   }
 
+  /**
+   * Milliseconds on the monotonic clock, for everything that measures elapsed time (silence,
+   * backoff reset): a wall clock stepped back would hide a dead connection for the size of the
+   * step, and one stepped ahead would drop a live one.
+   */
+  const elapsedMs = (): number => Number(clock.monotonicTimeNanosUnsafe() / 1_000_000n)
+
   const setState = (state: ConnectionState) => SubscriptionRef.set(stateRef, state)
 
   // --- writes ------------------------------------------------------------------------------------
@@ -373,7 +380,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
 
     stats.connects++
     const connectionId = stats.connects
-    const openedAt = clock.currentTimeMillisUnsafe()
+    const openedAt = clock.currentTimeMillisUnsafe() // shown to users: wall time
     live = ws
     // Replay before anyone else can write: subscriptions first, then waiting writers.
     const channels = [...holders.keys()]
@@ -391,7 +398,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
 
     // Staleness is judged only while we are waiting for data: while the sink holds a batch
     // (backpressure), silence is ours, not the peer's.
-    let waitingSince: number | undefined = openedAt
+    let waitingSince: number | undefined = elapsedMs()
 
     // Runs before the reader's own finalizers (which resume a paused socket): stop routing
     // writes to this socket, and note whether data is still streaming in.
@@ -400,7 +407,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         if (live === ws) live = undefined
         openLatch.closeUnsafe()
         const paused = (ws as { readonly isPaused?: boolean }).isPaused === true
-        const busy = waitingSince === undefined || clock.currentTimeMillisUnsafe() - waitingSince < busyWindowMs
+        const busy = waitingSince === undefined || elapsedMs() - waitingSince < busyWindowMs
         if (paused || busy) streaming.add(ws)
       })
     )
@@ -446,7 +453,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
           Effect.annotateLogs({ connection: name, connection_id: connectionId })
         ), { discard: true })
     const markWaiting = Effect.sync(() => {
-      waitingSince = clock.currentTimeMillisUnsafe()
+      waitingSince = elapsedMs()
     })
     const readLoop = Effect.forever(
       Effect.flatMap(Effect.mapError(reader.pull, (error) => toReason(error, url)), onBatch)
@@ -457,7 +464,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         yield* Effect.sleep(tick)
         const since = waitingSince
         if (since === undefined) continue
-        const silentForMs = clock.currentTimeMillisUnsafe() - since
+        const silentForMs = elapsedMs() - since
         if (silentForMs >= staleAfterMs) {
           stats.staleDrops++
           // A half-open peer will not answer a close handshake: the release cuts it instead.
@@ -487,7 +494,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
   const run = Effect.gen(function*() {
     let attempt = 1
     while (true) {
-      const startedAt = clock.currentTimeMillisUnsafe()
+      const startedAt = elapsedMs()
       const connectsBefore = stats.connects
       const exit = yield* Effect.exit(Effect.scoped(session))
       const reason: ConnectionErrorReason = Exit.isFailure(exit)
@@ -498,7 +505,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
         yield* Effect.logError("session died", exit.cause).pipe(Effect.annotateLogs(attributes))
       }
       // A session that stayed open long enough was stable: the backoff starts over.
-      if (stats.connects > connectsBefore && clock.currentTimeMillisUnsafe() - startedAt >= resetAfterMs) attempt = 1
+      if (stats.connects > connectsBefore && elapsedMs() - startedAt >= resetAfterMs) attempt = 1
       if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) {
         shutdown = new ConnectionShutdown({ lastError: reason.message })
         yield* Effect.logWarning(`giving up after ${attempt} attempts`, reason.message).pipe(

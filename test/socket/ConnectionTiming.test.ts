@@ -4,7 +4,7 @@
  * tested against real loopback servers in Connection.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Stream } from "effect"
+import { Clock, Effect, Layer, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { TestClock } from "effect/testing"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
@@ -186,5 +186,44 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual(state._tag === "Reconnecting" ? state.lastError._tag : undefined, "Stale")
       yield* advance(100)
       assert.strictEqual(fake.sockets.length, 2)
+    })))
+  it.effect("judges staleness by elapsed (monotonic) time: a wall clock stepped back or ahead changes nothing", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // The TestClock, with a wall clock that can be stepped (NTP, a resumed VM) while elapsed
+      // time and sleeps go on as before.
+      const base = yield* Clock.Clock
+      let wallOffsetMs = 0
+      const stepped: Clock.Clock = {
+        currentTimeMillisUnsafe: () => base.currentTimeMillisUnsafe() + wallOffsetMs,
+        currentTimeMillis: Effect.sync(() => base.currentTimeMillisUnsafe() + wallOffsetMs),
+        currentTimeNanosUnsafe: () => base.currentTimeNanosUnsafe() + BigInt(wallOffsetMs) * 1_000_000n,
+        currentTimeNanos: Effect.sync(() => base.currentTimeNanosUnsafe() + BigInt(wallOffsetMs) * 1_000_000n),
+        monotonicTimeNanosUnsafe: () => base.monotonicTimeNanosUnsafe(),
+        monotonicTimeNanos: base.monotonicTimeNanos,
+        sleep: (duration) => base.sleep(duration)
+      }
+      const back = fakeConstructor(() => "open")
+      const ahead = fakeConstructor(() => "open")
+      const silent = yield* make(back.layer, { pingInterval: false, staleAfter: "30 seconds" }).pipe(
+        Effect.provideService(Clock.Clock, stepped)
+      )
+      const quiet = yield* make(ahead.layer, { pingInterval: false, staleAfter: "30 seconds" }).pipe(
+        Effect.provideService(Clock.Clock, stepped)
+      )
+      yield* settle
+      yield* advance(1_000)
+      ahead.sockets[0]!.message("{\"n\":0}")
+      wallOffsetMs = -3_600_000 // stepped back an hour
+      yield* advance(29_000)
+      assert.strictEqual(back.sockets[0]!.readyState, 3, "the silent socket was cut after 30 s, not 1 h 30 s")
+      assert.strictEqual((yield* silent.stats).staleDrops, 1)
+      // The other one hears a frame now; then the wall clock jumps an hour ahead.
+      wallOffsetMs = 0
+      ahead.sockets[0]!.message("{\"n\":1}")
+      yield* settle
+      wallOffsetMs = 3_600_000
+      yield* advance(10_000)
+      assert.strictEqual((yield* quiet.stats).staleDrops, 0, "10 s of silence is not stale, whatever the wall clock says")
+      assert.strictEqual(ahead.sockets[0]!.readyState, 1)
     })))
 })
