@@ -266,7 +266,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
   const writeWhenOpen = (frame: Frame): Effect.Effect<void, ConnectionError> =>
     Effect.suspend(() => {
       if (shutdown !== undefined) return Effect.fail(fail(shutdown))
-      if (live !== undefined && sendNow(live, frame)) return Effect.void
+      if (live !== undefined) {
+        if (sendNow(live, frame)) return Effect.void
+        // The live session's socket is closing (the peer's close frame arrived; the TCP close
+        // may take a while): its session is ending, so wait for the next one rather than
+        // retrying against an open latch in a loop.
+        openLatch.closeUnsafe()
+      }
       return openLatch.whenOpen(Effect.suspend(() => writeWhenOpen(frame)))
     })
 

@@ -226,4 +226,33 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual((yield* quiet.stats).staleDrops, 0, "10 s of silence is not stale, whatever the wall clock says")
       assert.strictEqual(ahead.sockets[0]!.readyState, 1)
     })))
+  it.effect("a write made while the socket is closing waits for the next connection instead of spinning", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const conn = yield* make(fake.layer, { pingInterval: false, writeTimeout: "5 seconds" })
+      yield* settle
+      // The peer's close frame has arrived; the TCP close has not (ws waits up to 30 s for it).
+      const ws = fake.sockets[0]!
+      let state = 2
+      let reads = 0
+      Object.defineProperty(ws, "readyState", {
+        configurable: true,
+        get: () => {
+          reads++
+          return state
+        },
+        set: (value: number) => {
+          state = value
+        }
+      })
+      const write = yield* conn.send("{\"method\":\"HELLO\"}").pipe(Effect.forkChild)
+      yield* settle
+      assert.isBelow(reads, 20, "the writer checked the socket a few times, not in a loop")
+      assert.isUndefined(write.pollUnsafe())
+      ws.close()
+      yield* advance(100)
+      yield* settle
+      assert.isDefined(write.pollUnsafe())
+      assert.deepStrictEqual(fake.sockets[1]!.sent, ["{\"method\":\"HELLO\"}"], "sent on the next connection")
+    })))
 })
