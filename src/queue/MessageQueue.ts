@@ -279,8 +279,13 @@ const makeUnmanaged = <A, R>(
             if (closed) drained++
             return attempt
           })
-          return Effect.andThen(attempt, Effect.suspend(flushFailures)).pipe(
-            Effect.ensuring(Effect.sync(() => metrics.processed(ok)))
+          // Also when the drain budget interrupts the batch: failures already seen still count.
+          return Effect.ensuring(
+            attempt,
+            Effect.suspend(() => {
+              metrics.processed(ok)
+              return flushFailures()
+            })
           )
         })(options.handle)
 

@@ -286,6 +286,21 @@ describe("MessageQueue", () => {
       assert.strictEqual(stats.accepted, 4, "everything handled was accepted")
     })))
 
+  it.live("failures seen before the drain budget ran out are still counted", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, queue } = yield* open<number, never>({
+        name: "queue:failed-then-abandoned",
+        drainBudget: "200 millis",
+        handle: (n) => (n === 1 ? Effect.fail("bad message") : Effect.never)
+      })
+      yield* queue.offerAll([1, 2, 3])
+      yield* close
+      const stats = yield* queue.stats
+      assert.strictEqual(stats.failed, 1)
+      assert.strictEqual(stats.abandoned, 2)
+      assert.strictEqual(stats.processed, 0)
+    })))
+
   it.live("hands the batch handler what is buffered, in order, up to maxBatch", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const batches: Array<ReadonlyArray<number>> = []
