@@ -6,7 +6,9 @@
  *
  * - Topics are created on first use, keyed by `topic.key`; the first use fixes their options.
  * - A late subscriber first gets the topic's `replay` latest values (like a BehaviorSubject for
- *   `replay: 1`), atomically with its registration: no gap, no duplicate.
+ *   `replay: 1`), atomically with its registration: no gap, no duplicate. In a hub with upstream
+ *   hooks, only values published while the topic had subscribers are replayed: after everyone
+ *   left, the upstream stopped and what it left behind would be stale.
  * - Per topic, a reference count with hooks for the first subscriber arriving and the last one
  *   leaving, so an exchange can subscribe and unsubscribe upstream channels on demand.
  * - Slow subscribers: on a `"sliding"` topic each subscriber has its own buffer that keeps the
@@ -132,6 +134,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
     const context = yield* Effect.context<never>()
     const topics = new Map<string, TopicState>()
     let closed = false
+    const upstreamHooks = options.onFirstSubscriber !== undefined || options.onLastUnsubscribed !== undefined
 
     const closedError = (key: string) => new HubError({ hub: hubName, reason: new HubClosed({ topic: key }) })
 
@@ -270,6 +273,9 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           const registered = yield* Effect.acquireRelease(
             Effect.sync(() => {
               if (closed) return false
+              // With upstream hooks a topic nobody holds is not fed: its replay is left over from
+              // an earlier subscription (or in flight after it ended), however old. Not replayed.
+              if (state.subscribers.size === 0 && upstreamHooks) state.replay.length = 0
               if (state.replay.length > 0) mailbox.offer(state.replay.slice())
               state.subscribers.add(subscriber)
               state.subscribersMetric.updateUnsafe(state.subscribers.size, context)

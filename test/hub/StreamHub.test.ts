@@ -102,6 +102,40 @@ describe("StreamHub", () => {
       yield* close
     })))
 
+  it.live("with upstream hooks, a subscriber after everyone left gets no value from the old subscription", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // The upstream was unsubscribed meanwhile: the last value it left behind (a quote from an
+      // hour ago, say) must not be handed out as the latest.
+      const { close, hub } = yield* open({
+        onFirstSubscriber: () => Effect.void,
+        onLastUnsubscribed: () => Effect.void
+      })
+      const ticker = prices("SOLUSDT")
+      const first = yield* hub.subscribe(ticker).pipe(Stream.take(1), Stream.runCollect, Effect.forkChild)
+      yield* subscribers(hub, ticker.key, 1)
+      yield* hub.publish(ticker, 100)
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(first)), [100])
+      yield* subscribers(hub, ticker.key, 0)
+      // A frame still in flight after the upstream unsubscribe.
+      yield* hub.publish(ticker, 101)
+      const second = yield* hub.subscribe(ticker).pipe(Stream.take(1), Stream.runCollect, Effect.forkChild)
+      // Registered (or, replaying a stale value, already done).
+      while (second.pollUnsafe() === undefined && (yield* hub.stats).topics[0]!.subscribers.length === 0) {
+        yield* Effect.sleep("1 millis")
+      }
+      yield* hub.publish(ticker, 200)
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(second)), [200])
+      yield* subscribers(hub, ticker.key, 0)
+      // While someone holds the topic, a late subscriber still gets the latest value at once.
+      const holder = yield* hub.subscribe(ticker).pipe(Stream.runDrain, Effect.forkChild)
+      yield* subscribers(hub, ticker.key, 1)
+      yield* hub.publish(ticker, 300)
+      const late = yield* hub.subscribe(ticker).pipe(Stream.take(1), Stream.runCollect)
+      assert.deepStrictEqual(Array.from(late), [300])
+      yield* Fiber.interrupt(holder)
+      yield* close
+    })))
+
   it.live("fails the subscription with UpstreamSubscribeFailed when the first hook fails, and rolls back", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const hooks: Array<string> = []
