@@ -264,6 +264,44 @@ describe("SimExchange WebSocket data", () => {
       })))
 })
 
+describe("SimExchange WebSocket slow clients", () => {
+  it.live("a client that stops reading costs a bounded buffer: later frames are dropped (a depth gap), not queued forever", () =>
+    withSim({ market: false, accounts: [{ apiKey: "whale", secret: "w", balances: { USDT: "1000000000" } }], ws: { outboxCapacity: 4 } }, (sim) =>
+      Effect.gen(function*() {
+        const channel = "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: [channel] })
+        yield* eventually(() => jsonTexts(client).length >= 1)
+        client.ws.pause()
+        // ~16 MB of depth pushes (4,000 levels appear, then vanish, per round): far more than the
+        // kernel's socket buffers hold, so without backpressure the server would buffer the rest.
+        const prices = Array.from({ length: 4_000 }, (_, i) => (10_000 + i / 100).toFixed(2))
+        for (let round = 0; round < 40; round++) {
+          for (const price of prices) {
+            sim.engine.placeOrder("whale", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price }, Date.now())
+          }
+          yield* Effect.sleep("15 millis")
+          sim.engine.cancelOpenOrders("whale", "BTCUSDT", Date.now())
+          yield* Effect.sleep("15 millis")
+        }
+        const stalledAt = sim.engine.depthVersion("BTCUSDT")!
+        client.ws.resume()
+        const versions = () =>
+          client.pushes.flatMap((p) =>
+            p.body?.$case === "publicAggreDepths" ? [{ from: Number(p.body.value.fromVersion), to: Number(p.body.value.toVersion) }] : []
+          )
+        // The book keeps changing until a push made after the stall arrives.
+        for (let i = 0; !versions().some((v) => v.to > stalledAt); i++) {
+          assert.isBelow(i, 400, "no push after the stall")
+          sim.engine.placeOrder("whale", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "9000" }, Date.now())
+          yield* Effect.sleep("50 millis")
+        }
+        const all = versions()
+        const gaps = all.filter((v, i) => i > 0 && v.from !== all[i - 1]!.to + 1)
+        assert.isAtLeast(gaps.length, 1, "frames past the buffer were dropped")
+      })), { timeout: 60_000 })
+})
+
 describe("SimExchange private streams", () => {
   it.live("pushes the listen key's orders, deals and balance changes", () =>
     withSim({ market: false, accounts: [other] }, (sim) =>

@@ -53,6 +53,8 @@ export interface Session {
   readonly raw: { destroy(): void } | undefined
   /** Completed when the server wants the session gone. */
   readonly stop: Deferred.Deferred<void>
+  /** Completed when a close frame was queued: the writer then stops waiting for the client to drain. */
+  readonly closing: Deferred.Deferred<void>
 }
 
 /** What the WebSocket server needs from the rest of the simulator. */
@@ -148,6 +150,8 @@ export class WsRegistry {
   requestClose(session: Session, code: number, reason: string): void {
     if (!Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))) {
       Deferred.doneUnsafe(session.stop, Effect.void)
+    } else {
+      Deferred.doneUnsafe(session.closing, Effect.void)
     }
   }
 
@@ -237,7 +241,8 @@ export const serveSession = (
       channels: new Map(),
       outbox: yield* Queue.dropping<Outgoing>(options.outboxCapacity ?? 4096),
       raw: nodeRequest.socket,
-      stop: yield* Deferred.make<void>()
+      stop: yield* Deferred.make<void>(),
+      closing: yield* Deferred.make<void>()
     }
 
     if (listenKey !== undefined && apiKey === undefined) {
@@ -250,9 +255,36 @@ export const serveSession = (
     registry.add(session)
     yield* Effect.addFinalizer(() => Effect.sync(() => registry.remove(session)))
 
+    // A socket write never waits: a client that stops reading makes Node buffer without bound.
+    // So the writer waits for the TCP socket to drain before taking more, and the bounded outbox
+    // (newest frames dropped when full) is what a stalled client costs the server. A queued close
+    // frame ends the wait: it goes out (and `ws` cuts the connection if no close reply comes).
+    const tcp = nodeRequest.socket
+    const socketDrained = Effect.callback<void>((resume) => {
+      // Checked again here: the drain may have happened before this callback ran.
+      if (!tcp.writableNeedDrain || tcp.destroyed) return resume(Effect.void)
+      const done = () => {
+        tcp.off("drain", done)
+        tcp.off("close", done)
+        resume(Effect.void)
+      }
+      tcp.on("drain", done)
+      tcp.on("close", done)
+      return Effect.sync(() => {
+        tcp.off("drain", done)
+        tcp.off("close", done)
+      })
+    })
+    const drained = Effect.suspend(() =>
+      tcp.writableNeedDrain && !tcp.destroyed
+        ? Effect.raceFirst(socketDrained, Deferred.await(session.closing))
+        : Effect.void
+    )
+
     // Writer: drains the outbox in batches; the WS latency fault delays each batch.
     yield* Effect.forkScoped(Effect.forever(
       Effect.gen(function*() {
+        yield* drained
         const batch = yield* Queue.takeAll(session.outbox)
         if (deps.faults.wsLatencyMs > 0) yield* Effect.sleep(Duration.millis(deps.faults.wsLatencyMs))
         let pending: Array<Uint8Array | string> = []
