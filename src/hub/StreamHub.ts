@@ -239,7 +239,9 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       Semaphore.withPermits(state.hooks, 1)(Effect.suspend(() => {
         state.refCount++
         subscriber.counted = true
-        if (state.refCount > 1) return Effect.void
+        // Closed while this subscription waited for the topic's hooks: its stream just completes;
+        // the upstream is going away (the same reason `leave` skips its hook).
+        if (state.refCount > 1 || closed) return Effect.void
         return runHook(options.onFirstSubscriber, state.topic.key).pipe(
           Effect.catchCause((cause) => {
             // Not subscribed upstream: give the reference back (the stream's release then only

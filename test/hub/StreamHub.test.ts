@@ -163,6 +163,38 @@ describe("StreamHub", () => {
       yield* close
     })))
 
+  it.live("a subscription still setting up when the hub closes completes; its upstream hook does not run", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const release = yield* Latch.make(false)
+      const hooks: Array<string> = []
+      let hubClosed = false
+      const { close, hub } = yield* open({
+        onFirstSubscriber: () =>
+          Effect.gen(function*() {
+            hooks.push(hubClosed ? "first after close" : "first")
+            if (hooks.length === 1) {
+              yield* release.await
+              return yield* Effect.fail("upstream refused")
+            }
+            // The upstream (a connection) is gone once the hub closes.
+            if (hubClosed) return yield* Effect.fail("connection shut down")
+          })
+      })
+      const topic = prices("ADAUSDT")
+      const a = yield* hub.subscribe(topic).pipe(Stream.runDrain, Effect.exit, Effect.forkChild)
+      yield* subscribers(hub, topic.key, 1)
+      // b registers, then waits for a's hook to finish.
+      const b = yield* hub.subscribe(topic).pipe(Stream.runCollect, Effect.exit, Effect.forkChild)
+      yield* subscribers(hub, topic.key, 2)
+      yield* close
+      hubClosed = true
+      yield* release.open
+      assert.strictEqual(failureReason(yield* Fiber.join(a)), "UpstreamSubscribeFailed")
+      const bExit = yield* Fiber.join(b)
+      assert.isTrue(Exit.isSuccess(bExit), `completed, not ${failureReason(bExit)}`)
+      assert.deepStrictEqual(hooks, ["first"])
+    })))
+
   it.live("a slow subscriber of a sliding topic loses old values but never stalls the publisher or others", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, hub } = yield* open()
