@@ -64,7 +64,7 @@ export interface Options {
 export interface TakeOptions {
   /** Quota keys this request counts against (`"ip"`, `"account:42"`). */
   readonly keys: ReadonlyArray<string>
-  /** Default 1. */
+  /** Default 1. A finite number >= 0 (anything else is a defect). */
   readonly weight?: number | undefined
 }
 
@@ -299,6 +299,11 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
     const take = (request: TakeOptions): Effect.Effect<void, RateLimitError> =>
       Effect.clockWith((clock) => {
         const weight = request.weight ?? 1
+        // A caller's bug, not a quota condition: a negative weight would hand out extra quota,
+        // NaN would wait forever.
+        if (!(Number.isFinite(weight) && weight >= 0)) {
+          return Effect.die(new RangeError(`${name}: weight must be a finite number >= 0 (got ${weight})`))
+        }
         const states = resolveAll(request.keys)
         if (states instanceof RateLimitError) return Effect.fail(states)
         for (const state of states) {

@@ -246,6 +246,22 @@ describe("RateLimiter", () => {
       assert.strictEqual(reasonOf(yield* Effect.exit(limiter.take({ keys: ["ip"] }))), "LimiterClosed")
     })))
 
+  it.effect("rejects a weight that is negative or not a number as a defect, instead of corrupting the quota", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second" } })
+      for (const weight of [-5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const exit = yield* Effect.exit(limiter.take({ keys: ["ip"], weight }))
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasDies(exit.cause), `weight ${weight}`)
+      }
+      // The quota is untouched: two fit, the third waits.
+      yield* limiter.take({ keys: ["ip"], weight: 2 })
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 2)
+      const third = yield* limiter.take({ keys: ["ip"] }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(isDone(third))
+      yield* close
+    })))
+
   it.effect("uses Effect's fixed-window algorithm and store when asked", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second", algorithm: "fixed-window" } })
