@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { defaultSymbols, makeSymbol } from "../../src/sim/engine/Symbols.ts"
 import { SimExchange } from "../../src/sim/index.ts"
-import { call, connect, eventually, jsonTexts, signed } from "./support.ts"
+import { call, connect, eventually, jsonTexts, signed, type WsClient } from "./support.ts"
 
 const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
   LeakCheck.scoped(
@@ -200,6 +200,23 @@ describe("SimExchange WebSocket data", () => {
         yield* eventually(() => bids().includes("3000x0.02"), "5 seconds", "the larger best bid")
         yield* Effect.sleep("100 millis")
         assert.deepStrictEqual(bids(), ["0x0", "3000x0.01", "3000x0.02"])
+      })))
+
+  it.live("a client joining a snapshot channel others already stream (a reconnect) gets the current state at once", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const channels = ["spot@public.limit.depth.v3.api.pb@ETHUSDT@5", "spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT"]
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "3000" })
+        const first = yield* connect(sim.wsUrl)
+        first.send({ method: "SUBSCRIPTION", params: channels })
+        const cases = (client: WsClient) => new Set(client.pushes.map((p) => p.body?.$case))
+        yield* eventually(() => cases(first).size === 2, "5 seconds", "the first client's snapshots")
+        // The book does not change from here on: only a push made for the newcomer can reach it.
+        const second = yield* connect(sim.wsUrl)
+        second.send({ method: "SUBSCRIPTION", params: channels })
+        yield* eventually(() => cases(second).size === 2, "5 seconds", "the second client's snapshots")
+        const limit = second.pushes.find((p) => p.body?.$case === "publicLimitDepths")!
+        if (limit.body?.$case === "publicLimitDepths") assert.deepStrictEqual(limit.body.value.bids, [{ price: "3000", quantity: "0.01" }])
       })))
 
   it.live("depth versions are continuous across REST depth.lastUpdateId and WS pushes (MEXC's sync procedure)", () =>

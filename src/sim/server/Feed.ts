@@ -103,8 +103,14 @@ export class Feed {
             this.ensureTradeListener(channel.symbol)
           }
           break
-        case "AggreBookTicker":
-          if (!this.tickers.has(channel.name)) {
+        // Snapshot channels: a newcomer gets the current state in the next window, even when
+        // the channel already streams to others (they get it again; it is a snapshot).
+        case "AggreBookTicker": {
+          const state = this.tickers.get(channel.name)
+          if (state !== undefined) {
+            state.lastVersion = -1
+            state.lastTop = undefined
+          } else {
             this.tickers.set(channel.name, {
               symbol: channel.symbol,
               interval: channel.interval,
@@ -114,8 +120,11 @@ export class Feed {
             })
           }
           break
-        case "LimitDepth":
-          if (!this.limits.has(channel.name)) {
+        }
+        case "LimitDepth": {
+          const state = this.limits.get(channel.name)
+          if (state !== undefined) state.lastVersion = -1
+          else {
             this.limits.set(channel.name, {
               symbol: channel.symbol,
               interval: "100ms",
@@ -125,6 +134,7 @@ export class Feed {
             })
           }
           break
+        }
         default:
           if (session.apiKey !== undefined) this.ensureAccountListener(session.apiKey)
       }
