@@ -5,7 +5,7 @@
  * a level, resting orders fill oldest first. Every fill trades at the resting order's price,
  * charges the maker and taker rates of the symbol, and settles both accounts at once:
  * - fees are charged in the asset received (BUY pays in base, SELL in quote, as MEXC does),
- *   rounded up to the symbol's commission precision;
+ *   rounded up to the symbol's commission precision (never past the amount received);
  * - a resting order spends from what it locked; a taker spends from `free` (the engine checked
  *   beforehand that `free` covers the whole order at its limit price).
  *
@@ -181,7 +181,9 @@ const settle = (
   let fee: bigint
   let feeAsset: string
   if (order.side === "BUY") {
-    fee = Decimal.roundUp(Decimal.mulCeil(qty, rate), spec.baseFeeDecimals)
+    // Capped at what the fill pays out: a commission precision coarser than the lot could
+    // otherwise round a fee up past it and leave the balance negative.
+    fee = Decimal.min(qty, Decimal.roundUp(Decimal.mulCeil(qty, rate), spec.baseFeeDecimals))
     feeAsset = base
     if (isMaker) {
       // A resting BUY locked price * qty at its own price, which is the trade price.
@@ -192,7 +194,7 @@ const settle = (
     }
     env.adjust(account, base, qty - fee, 0n, "DEAL", now)
   } else {
-    fee = Decimal.roundUp(Decimal.mulCeil(notional, rate), spec.quoteFeeDecimals)
+    fee = Decimal.min(notional, Decimal.roundUp(Decimal.mulCeil(notional, rate), spec.quoteFeeDecimals))
     feeAsset = quote
     if (isMaker) {
       order.locked -= qty

@@ -319,3 +319,39 @@ describe("balances and fees", () => {
     assert.deepStrictEqual(bal(engine, "alice", "TEST"), { free: "99.998", locked: "0" })
   })
 })
+
+describe("matching: fees never exceed what a fill pays out", () => {
+  it("a fee rounded up to a coarse commission precision is capped at the amount received", () => {
+    const DUST = makeSymbol({
+      symbol: "DUSTUSDT",
+      baseAsset: "DUST",
+      quoteAsset: "USDT",
+      baseAssetPrecision: 3,
+      quoteAssetPrecision: 2,
+      baseSizePrecision: "0.001",
+      quoteAmountPrecision: "0.001",
+      quoteAmountPrecisionMarket: "0.001",
+      makerCommission: "0.002",
+      takerCommission: "0.002",
+      baseCommissionPrecision: 2,
+      quoteCommissionPrecision: 2
+    })
+    const engine = SimEngine.make({
+      symbols: [DUST],
+      accounts: [
+        { apiKey: "alice", secret: "a", balances: { DUST: "1" } },
+        { apiKey: "bob", secret: "b", balances: { USDT: "1" } }
+      ]
+    })
+    const alice = recordAccount(engine, "alice")
+    const bob = recordAccount(engine, "bob")
+    ok(engine.placeOrder("alice", { symbol: "DUSTUSDT", side: "SELL", type: "LIMIT", price: "1", quantity: "0.001" }, T0))
+    ok(engine.placeOrder("bob", { symbol: "DUSTUSDT", side: "BUY", type: "LIMIT", price: "1", quantity: "0.001" }, T0))
+    // 0.002 * 0.001 rounded up to 2 decimals is 0.01, more than the 0.001 each side receives.
+    assert.deepStrictEqual(bal(engine, "bob", "DUST"), { free: "0", locked: "0" })
+    assert.deepStrictEqual(bal(engine, "alice", "USDT"), { free: "0", locked: "0" })
+    const fees = (events: typeof alice.events) => events.flatMap((e) => e._tag === "Deal" ? [e.deal.feeAmount] : [])
+    assert.deepStrictEqual(fees(alice.events), ["0.001"])
+    assert.deepStrictEqual(fees(bob.events), ["0.001"])
+  })
+})
