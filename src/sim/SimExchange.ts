@@ -174,7 +174,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   feed.now = startedAt
   const stats = new MarketStats(engine)
   yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
-  const table = routes({ engine, listenKeys, stats })
+  const table = routes({ engine, listenKeys, stats, closeStreams: (keys) => registry.expireListenKeys(keys) })
   const secretOf = (key: string) => engine.account(key)?.secret
   const wsDeps = {
     faults,

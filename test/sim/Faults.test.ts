@@ -177,6 +177,20 @@ describe("SimExchange faults", () => {
         assert.include(client.texts, "Invalid listen key")
       })))
 
+  it.live("deleting a listen key ends its stream with `Invalid listen key`", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        yield* eventually(() => client.texts.length > 0)
+        const deleted = yield* signed(sim.restUrl, "DELETE", "/api/v3/userDataStream", { listenKey })
+        assert.deepStrictEqual(deleted.body, { listenKey })
+        const closed = yield* Effect.promise(() => client.closed).pipe(Effect.timeout("3 seconds"), Effect.exit)
+        assert.isTrue(Exit.isSuccess(closed), "the stream of the deleted key stayed open")
+        assert.include(client.texts, "Invalid listen key")
+      })))
+
   it.live("recurring faults from the start: connections are dropped every N seconds", () =>
     withSim({ market: false, faults: { dropConnectionsEverySeconds: 0.2 } }, (sim) =>
       Effect.gen(function*() {

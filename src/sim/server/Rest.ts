@@ -48,6 +48,8 @@ export interface RestDeps {
   readonly engine: SimEngine
   readonly listenKeys: ListenKeys
   readonly stats: MarketStats
+  /** Ends the private streams on listen keys that were deleted (they get `Invalid listen key`). */
+  readonly closeStreams?: ((listenKeys: ReadonlyArray<string>) => void) | undefined
 }
 
 const ok = (body: unknown): RestAnswer => ({ status: 200, body })
@@ -117,7 +119,7 @@ const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unk
 
 /** Every endpoint, keyed `"METHOD /path"`. */
 export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
-  const { engine, listenKeys, stats } = deps
+  const { closeStreams, engine, listenKeys, stats } = deps
   /** One symbol, or every symbol when the request names none; `undefined` for an unknown one. */
   const forSymbols = <A>(context: RestContext, render: (symbol: string) => A): RestAnswer => {
     const symbol = param(context, "symbol")
@@ -333,9 +335,10 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
       handle: (context) => {
         const listenKey = param(context, "listenKey")
         if (listenKey === undefined) return missing("listenKey")
-        return listenKeys.delete(listenKey, context.apiKey, context.now)
-          ? ok({ listenKey })
-          : fail(apiError(730000, "Invalid listenKey"))
+        if (!listenKeys.delete(listenKey, context.apiKey, context.now)) return fail(apiError(730000, "Invalid listenKey"))
+        // Deleting a key closes its stream, as it does on MEXC and Binance.
+        closeStreams?.([listenKey])
+        return ok({ listenKey })
       }
     },
     "GET /api/v3/capital/config/getall": { signed: true, weight: 10, handle: () => ok([]) },
