@@ -226,28 +226,30 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
           "retry-after": String(failure.retryAfterSeconds)
         })
       }
-      if (failure !== undefined && request.method === "GET") {
-        return errorResponse(failure.status, failure.status, "Internal error: the request's outcome is unknown")
-      }
+      const unknownOutcome = () =>
+        errorResponse(failure!.status, failure!.status, "Internal error: the request's outcome is unknown")
+      if (failure !== undefined && request.method === "GET") return unknownOutcome()
+      // From here a 5xx fault answers the call whatever happened: carried out if it passed the
+      // checks (the call took effect, the client cannot know), refused otherwise.
       const headerKey = request.headers["x-mexc-apikey"]
       const identity = route.signed && headerKey ? `key:${headerKey}` : `ip:${Option.getOrElse(request.remoteAddress, () => "?")}`
       const decision = rateLimits.check(`${request.method} ${path}`, identity, now)
       if (decision._tag === "Limited") {
-        return errorResponse(429, 429, "Too many requests", { "retry-after": String(decision.retryAfterSeconds) })
+        return failure !== undefined
+          ? unknownOutcome()
+          : errorResponse(429, 429, "Too many requests", { "retry-after": String(decision.retryAfterSeconds) })
       }
       const params = parseParams(query, body)
       let accountKey = ""
       if (route.signed) {
         const verified = verifySigned(headerKey, params, now, secretOf)
-        if (isApiError(verified)) return errorResponse(verified.status, verified.code, verified.msg)
+        if (isApiError(verified)) {
+          return failure !== undefined ? unknownOutcome() : errorResponse(verified.status, verified.code, verified.msg)
+        }
         accountKey = verified.apiKey
       }
       const answer = route.handle({ request: params, apiKey: accountKey, now })
-      // A 5xx fault on a call that changes state: the call took effect, the client cannot know.
-      if (failure !== undefined) {
-        return errorResponse(failure.status, failure.status, "Internal error: the request's outcome is unknown")
-      }
-      return json(answer)
+      return failure !== undefined ? unknownOutcome() : json(answer)
     })
 
   const app = Effect.gen(function*() {

@@ -137,6 +137,23 @@ describe("SimExchange faults", () => {
         assert.strictEqual(found.body.status, "NEW")
       })))
 
+  it.live("rest-failures with 5xx: a call refused by the signature check or the quota is still answered 5xx", () =>
+    withSim({ market: false, rateLimits: { default: { limit: 1, windowMs: 60_000 } } }, (sim) =>
+      Effect.gen(function*() {
+        const order = { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000" }
+        yield* sim.faults.failNextRest(2, { status: 503 })
+        const badKey = yield* signed(sim.restUrl, "POST", "/api/v3/order", order, { apiKey: "nobody", secret: "wrong" })
+        assert.strictEqual(badKey.status, 503)
+        assert.strictEqual((yield* signed(sim.restUrl, "POST", "/api/v3/order", order)).status, 503) // placed
+        assert.strictEqual((yield* sim.faults.snapshot).restFailuresPending, 0)
+        yield* sim.faults.failNextRest(1, { status: 503 })
+        assert.strictEqual((yield* signed(sim.restUrl, "POST", "/api/v3/order", order)).status, 503) // over quota
+        // Without the fault, the quota (1 per endpoint and key) answers again.
+        assert.strictEqual((yield* signed(sim.restUrl, "POST", "/api/v3/order", order)).status, 429)
+        const open = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", {})
+        assert.strictEqual(open.body.length, 1, "only the call that passed the checks was carried out")
+      })))
+
   it.live("expire-listen-keys ends private streams with `Invalid listen key`, and keep-alive then fails", () =>
     withSim({ market: false }, (sim) =>
       Effect.gen(function*() {
