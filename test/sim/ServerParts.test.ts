@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
+import { PassThrough } from "node:stream"
 import { MexcSigning } from "../../src/venues/mexc/index.ts"
 import { isApiError, parseParams, verifySigned } from "../../src/sim/server/Auth.ts"
 import { parseChannel } from "../../src/sim/server/Channels.ts"
 import { ListenKeys } from "../../src/sim/server/ListenKeys.ts"
 import { RateLimits } from "../../src/sim/server/RateLimits.ts"
+import { FaultState } from "../../src/sim/server/Faults.ts"
+import { WsRegistry } from "../../src/sim/server/Ws.ts"
 
 const secrets: Record<string, string> = { "sim-key": "sim-secret" }
 const lookup = (key: string) => secrets[key]
@@ -111,6 +114,22 @@ describe("ListenKeys", () => {
     for (let i = 0; i < 60; i++) assert.isDefined(keys.create("k", now))
     assert.isUndefined(keys.create("k", now))
     assert.isDefined(keys.create("other", now))
+  })
+})
+
+describe("WsRegistry", () => {
+  it("tracks a WebSocket's TCP socket until it closes, and never one that is already closed", () => {
+    const registry = new WsRegistry(new FaultState())
+    const open = new PassThrough()
+    registry.trackSocket(open)
+    assert.strictEqual(registry.openSockets(), 1)
+    const gone = new PassThrough()
+    gone.destroy()
+    registry.trackSocket(gone) // its "close" already happened: tracking it would keep it forever
+    assert.strictEqual(registry.openSockets(), 1)
+    registry.destroyAll()
+    assert.strictEqual(registry.openSockets(), 0)
+    assert.isTrue(open.destroyed)
   })
 })
 

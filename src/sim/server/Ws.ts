@@ -116,7 +116,9 @@ export class WsRegistry {
   private readonly raw = new Set<{ destroy(): void }>()
 
   /** Tracks the TCP socket under an upgraded connection until it closes. */
-  trackSocket(socket: { destroy(): void; once(event: "close", listener: () => void): unknown }): void {
+  trackSocket(socket: { readonly destroyed: boolean; destroy(): void; once(event: "close", listener: () => void): unknown }): void {
+    // Already gone (the client left right after the upgrade): its "close" will not come again.
+    if (socket.destroyed) return
     this.raw.add(socket)
     socket.once("close", () => this.raw.delete(socket))
   }
