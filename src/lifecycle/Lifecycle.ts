@@ -18,6 +18,7 @@
  */
 import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
 import { dual } from "effect/Function"
+import { withLiveClock } from "./LiveClock.ts"
 
 /** What a component declares about itself. */
 export interface ComponentOptions {
@@ -154,7 +155,9 @@ const manage = <A, E, R>(
         // The release runs in a fiber of its own so that, past the budget, we can walk away
         // from it: an abandoned finalizer must not hold the rest of the shutdown hostage.
         const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
-        const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget))
+        // The budget is real time even under a TestClock: a test that never advances its clock
+        // must still see an over-budget release abandoned rather than hang.
+        const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget), withLiveClock)
         const durationMs = Math.round(performance.now() - stoppingAt)
         let outcome: "ok" | "failed" | "abandoned" = "ok"
         if (result._tag === "None") {

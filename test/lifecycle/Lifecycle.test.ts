@@ -68,6 +68,18 @@ describe("Lifecycle.component", () => {
       assert.strictEqual(failedAfter - failedBefore, 1)
     }))
 
+  it.effect("keeps the stop budget in real time under a TestClock that nobody advances", () =>
+    Effect.gen(function*() {
+      const { events, observe } = record()
+      const stuck = Layer.effectDiscard(Effect.addFinalizer(() => Effect.never)).pipe(
+        Lifecycle.component({ name: "stuck-test-clock", stopBudget: "50 millis" })
+      )
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(stuck, scope).pipe(Effect.provideService(Lifecycle.LifecycleObserver, observe))
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(events.find((e) => e.phase === "stopped")?.outcome, "abandoned")
+    }))
+
   it.live("counts the fibers a component owns while it runs", () =>
     Effect.gen(function*() {
       const gauge = Metric.withAttributes(Lifecycle.fibersAlive, { component: "forker" })
