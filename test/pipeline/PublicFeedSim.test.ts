@@ -10,6 +10,7 @@ import type * as Socket from "effect/socket/Socket"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
+import { waitUntil } from "../support/eventually.ts"
 
 const withSim = <A, E>(
   effect: Effect.Effect<A, E, SimExchange.SimExchange | Scope.Scope | Socket.WebSocketConstructor>
@@ -42,15 +43,6 @@ const countDepth = (feed: PublicFeed.PublicFeedShape, symbol: string) =>
       Effect.forkScoped
     )
     return () => seen
-  })
-
-const waitUntil = (what: string, predicate: () => boolean, timeoutMs = 10_000) =>
-  Effect.gen(function*() {
-    const deadline = performance.now() + timeoutMs
-    while (!predicate()) {
-      if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
-      yield* Effect.sleep(10)
-    }
   })
 
 describe("MEXC public feed against the simulator", () => {

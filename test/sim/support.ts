@@ -2,7 +2,7 @@
  * Test support for the simulator: a real `ws` client that records every frame (text as parsed
  * JSON, binary decoded with the project's protobuf decoder), and signed REST calls with `fetch`.
  */
-import { Duration, Effect } from "effect"
+import { Effect } from "effect"
 import WebSocket from "ws"
 import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
 
@@ -50,17 +50,7 @@ export const connect = (url: string) =>
       })
   )
 
-/** Polls `check` every 10 ms until it returns a value (not undefined), or fails after `timeout`. */
-export const eventually = <A>(check: () => A | undefined, timeout: Duration.Input = "5 seconds", what = "condition") =>
-  Effect.gen(function*() {
-    const deadline = performance.now() + Duration.toMillis(Duration.fromInputUnsafe(timeout))
-    while (true) {
-      const value = check()
-      if (value !== undefined && value !== false) return value
-      if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
-      yield* Effect.sleep("10 millis")
-    }
-  })
+export { eventually } from "../support/eventually.ts"
 
 /** Parsed JSON texts a client received. */
 export const jsonTexts = (client: WsClient): Array<{ id: number; code: number; msg: string }> =>

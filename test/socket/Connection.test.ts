@@ -1,6 +1,6 @@
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Logger, Scope, Stream } from "effect"
+import { type Duration, Effect, Exit, Fiber, Logger, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
@@ -309,23 +309,39 @@ describe("Connection", () => {
       assert.strictEqual((yield* conn.state)._tag, "Closed")
     })))
 
+  /**
+   * Connects to a deaf peer (one that never answers our close frame) inside a scope of its own and
+   * hands back what `check` needs; closing that scope is the caller's. The lifecycle log of the
+   * connection is collected in `events`.
+   */
+  const connectToDeafPeer = (
+    deaf: DeafWsServer.DeafWsServer,
+    sink: Connection.FrameSink,
+    closeTimeout: Duration.Input
+  ) =>
+    Effect.gen(function*() {
+      const events: Array<Lifecycle.LifecycleEvent> = []
+      const scope = yield* Scope.make()
+      const conn = yield* connect(deaf.url, sink, { closeTimeout, stopBudget: "2 seconds", pingInterval: false }).pipe(
+        Scope.provide(scope),
+        Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e))
+      )
+      yield* conn.awaitOpen
+      const close = Effect.gen(function*() {
+        yield* Scope.close(scope, Exit.void)
+        return events.find((e) => e.phase === "stopped")?.outcome
+      })
+      return { conn, close }
+    })
+
   it.live("closes within its budget when the server never answers the close handshake", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* DeafWsServer.make()
-      const events: Array<Lifecycle.LifecycleEvent> = []
-      const scope = yield* Scope.make()
-      const conn = yield* connect(server.url, recordingSink().sink, {
-        closeTimeout: "200 millis",
-        stopBudget: "2 seconds",
-        pingInterval: false
-      }).pipe(Scope.provide(scope), Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e)))
-      yield* conn.awaitOpen
+      const { close } = yield* connectToDeafPeer(server, recordingSink().sink, "200 millis")
       assert.strictEqual(server.sockets.size, 1)
       const tcpSockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
       const whileOpen = tcpSockets()
-      yield* Scope.close(scope, Exit.void)
-      const stopped = events.find((e) => e.phase === "stopped")
-      assert.strictEqual(stopped?.outcome, "ok", "the release finished within its budget")
+      assert.strictEqual(yield* close, "ok", "the release finished within its budget")
       // The deaf server still holds its end; the client's end must be gone already (terminated,
       // not left to ws's own 30 s close timer).
       assert.strictEqual(server.sockets.size, 1)
@@ -338,18 +354,9 @@ describe("Connection", () => {
       // 4 MB arrive at once; the sink never finishes, so reads pause with most of it unread. The
       // peer would only answer a close frame after we read all that: don't wait for it.
       const server = yield* DeafWsServer.make({ burstFrames: 4000 })
-      const events: Array<Lifecycle.LifecycleEvent> = []
-      const scope = yield* Scope.make()
-      const conn = yield* connect(server.url, () => Effect.never, {
-        closeTimeout: "5 seconds",
-        stopBudget: "2 seconds",
-        pingInterval: false
-      }).pipe(Scope.provide(scope), Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e)))
-      yield* conn.awaitOpen
+      const { close } = yield* connectToDeafPeer(server, () => Effect.never, "5 seconds")
       yield* Effect.sleep("200 millis")
-      yield* Scope.close(scope, Exit.void)
-      const stopped = events.find((e) => e.phase === "stopped")
-      assert.strictEqual(stopped?.outcome, "ok", "closed without waiting out the 5 s close timeout")
+      assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 
   it.live("does not wait for a close reply while data is still streaming in", () =>
@@ -357,18 +364,9 @@ describe("Connection", () => {
       // The sink keeps up, but the peer streams a frame every 10 ms: its answer to our close frame
       // would queue behind whatever it has in flight (this one never answers at all).
       const server = yield* DeafWsServer.make({ trickleEveryMs: 10 })
-      const events: Array<Lifecycle.LifecycleEvent> = []
-      const scope = yield* Scope.make()
-      const conn = yield* connect(server.url, recordingSink().sink, {
-        closeTimeout: "5 seconds",
-        stopBudget: "2 seconds",
-        pingInterval: false
-      }).pipe(Scope.provide(scope), Effect.provideService(Lifecycle.LifecycleObserver, (e) => events.push(e)))
-      yield* conn.awaitOpen
+      const { close, conn } = yield* connectToDeafPeer(server, recordingSink().sink, "5 seconds")
       yield* Effect.sleep("200 millis")
       assert.isAbove((yield* conn.stats).framesDelivered, 0)
-      yield* Scope.close(scope, Exit.void)
-      const stopped = events.find((e) => e.phase === "stopped")
-      assert.strictEqual(stopped?.outcome, "ok", "closed without waiting out the 5 s close timeout")
+      assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 })

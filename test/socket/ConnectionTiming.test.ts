@@ -123,9 +123,12 @@ describe("Connection timing (TestClock)", () => {
       assert.deepStrictEqual(delays.slice(0, 6), [100, 200, 400, 800, 1000, 1000])
     })))
 
-  it.effect("starts the backoff over after a connection that stayed open long enough", () =>
-    LeakCheck.scoped(Effect.gen(function*() {
-      // refuse, refuse, open (dropped by the test), then refuse forever
+  /**
+   * Refused, refused, then a connection that stays open for `openForMs` before the peer closes it;
+   * returns the backoff delays seen.
+   */
+  const delaysAroundOneSession = (openForMs: number) =>
+    Effect.gen(function*() {
       const fake = fakeConstructor((attempt) => attempt === 3 ? "open" : "refuse")
       const conn = yield* make(fake.layer, { pingInterval: false, resetBackoffAfter: "10 seconds" })
       const delays = yield* retryDelays(conn)
@@ -133,24 +136,20 @@ describe("Connection timing (TestClock)", () => {
       yield* advance(100)
       yield* advance(200)
       assert.strictEqual((yield* conn.state)._tag, "Open")
-      yield* advance(15_000)
+      yield* advance(openForMs)
       fake.sockets[2]!.close(1001)
       yield* settle
-      assert.deepStrictEqual(delays, [100, 200, 100])
+      return delays
+    })
+
+  it.effect("starts the backoff over after a connection that stayed open long enough", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      assert.deepStrictEqual(yield* delaysAroundOneSession(15_000), [100, 200, 100])
     })))
 
   it.effect("keeps growing the backoff when connections drop right after opening", () =>
     LeakCheck.scoped(Effect.gen(function*() {
-      const fake = fakeConstructor((attempt) => attempt === 3 ? "open" : "refuse")
-      const conn = yield* make(fake.layer, { pingInterval: false, resetBackoffAfter: "10 seconds" })
-      const delays = yield* retryDelays(conn)
-      yield* settle
-      yield* advance(100)
-      yield* advance(200)
-      yield* advance(1_000)
-      fake.sockets[2]!.close(1001)
-      yield* settle
-      assert.deepStrictEqual(delays, [100, 200, 400])
+      assert.deepStrictEqual(yield* delaysAroundOneSession(1_000), [100, 200, 400])
     })))
 
   it.effect("pings on the interval and stays up while pongs come back", () =>

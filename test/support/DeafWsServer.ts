@@ -10,6 +10,12 @@ import { Effect } from "effect"
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
+/** A running deaf peer: its URL and the server-side sockets it still holds. */
+export interface DeafWsServer {
+  readonly url: string
+  readonly sockets: ReadonlySet<net.Socket>
+}
+
 /** An unmasked server-to-client binary frame of `size` bytes (126 < size < 65536). */
 const binaryFrame = (size: number): Buffer => {
   const frame = Buffer.alloc(4 + size, 0x61)

@@ -9,6 +9,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
 import { WebSocket, WebSocketServer } from "ws"
+import { waitUntil } from "./eventually.ts"
 
 export interface LoopbackWsServer {
   readonly url: string
@@ -93,14 +94,7 @@ export const make = Effect.acquireRelease(
         }),
       accept: () => listen(httpServer, port),
       silent: false,
-      waitFor: (what, predicate, timeoutMs = 5_000) =>
-        Effect.gen(function*() {
-          const deadline = performance.now() + timeoutMs
-          while (!predicate()) {
-            if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
-            yield* Effect.sleep(5)
-          }
-        }),
+      waitFor: (what, predicate, timeoutMs = 5_000) => waitUntil(what, predicate, timeoutMs),
       close: () =>
         new Promise<void>((resolve) => {
           for (const ws of open) ws.terminate()
