@@ -153,7 +153,10 @@ const manage = <A, E, R>(
         const stoppingAt = performance.now()
         yield* emit({ component: name, phase: "stopping" })
         // The release runs in a fiber of its own so that, past the budget, we can walk away
-        // from it: an abandoned finalizer must not hold the rest of the shutdown hostage.
+        // from it: an abandoned finalizer must not hold the rest of the shutdown hostage. It is
+        // detached on purpose: the only scope that could own it is the one being released, and an
+        // owner would have to wait for it, which is exactly what the budget forbids. Within the
+        // budget it is awaited here; past it, it is logged and counted as abandoned.
         const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
         // The budget is real time even under a TestClock: a test that never advances its clock
         // must still see an over-budget release abandoned rather than hang.

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
-import { call, connect, eventually, jsonTexts, signed } from "./support.ts"
+import { call, connect, eventually, jsonTexts, openPrivateOrders, signed } from "./support.ts"
 
 const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
   LeakCheck.scoped(
@@ -157,9 +157,7 @@ describe("SimExchange faults", () => {
   it.live("expire-listen-keys ends private streams with `Invalid listen key`, and keep-alive then fails", () =>
     withSim({ market: false }, (sim) =>
       Effect.gen(function*() {
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
-        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
-        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        const { client, listenKey } = yield* openPrivateOrders(sim)
         yield* eventually(() => client.texts.length > 0)
         yield* admin(sim, "expire-listen-keys")
         yield* Effect.promise(() => client.closed)
@@ -171,9 +169,7 @@ describe("SimExchange faults", () => {
   it.live("a listen key not kept alive expires and its stream ends", () =>
     withSim({ market: false, listenKeyValidity: "200 millis" }, (sim) =>
       Effect.gen(function*() {
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
-        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
-        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        const { client } = yield* openPrivateOrders(sim)
         yield* Effect.promise(() => client.closed)
         assert.include(client.texts, "Invalid listen key")
       })))
@@ -181,9 +177,7 @@ describe("SimExchange faults", () => {
   it.live("an expired key's stream ends even when a late keep-alive noticed the expiry before the sweep", () =>
     withSim({ market: false, listenKeyValidity: "200 millis" }, (sim) =>
       Effect.gen(function*() {
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
-        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
-        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        const { client, listenKey } = yield* openPrivateOrders(sim)
         yield* Effect.sleep("300 millis")
         // Expired, but the once-a-second sweep has not run yet: the keep-alive fails...
         const late = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
@@ -197,9 +191,7 @@ describe("SimExchange faults", () => {
   it.live("deleting a listen key ends its stream with `Invalid listen key`", () =>
     withSim({ market: false }, (sim) =>
       Effect.gen(function*() {
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
-        const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
-        client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+        const { client, listenKey } = yield* openPrivateOrders(sim)
         yield* eventually(() => client.texts.length > 0)
         const deleted = yield* signed(sim.restUrl, "DELETE", "/api/v3/userDataStream", { listenKey })
         assert.deepStrictEqual(deleted.body, { listenKey })

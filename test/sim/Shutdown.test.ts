@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
-import { connect, eventually, signed, type WsClient } from "./support.ts"
+import { connect, createListenKey, eventually, signed, type WsClient } from "./support.ts"
 
 describe("SimExchange shutdown", () => {
   it.live("closes within its budget with clients connected, subscribed, mid-request, and one that never answers", () =>
@@ -15,7 +15,7 @@ describe("SimExchange shutdown", () => {
         )
         const sim = context.mapUnsafe.get(SimExchange.SimExchange.key) as SimExchange.SimExchangeShape
 
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const listenKey = yield* createListenKey(sim)
         const clients: Array<WsClient> = []
         for (let i = 0; i < 4; i++) {
           const client = yield* connect(i === 3 ? `${sim.wsUrl}?listenKey=${listenKey}` : sim.wsUrl)

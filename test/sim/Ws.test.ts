@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { defaultSymbols, makeSymbol } from "../../src/sim/engine/Symbols.ts"
 import { SimExchange } from "../../src/sim/index.ts"
-import { call, connect, eventually, jsonTexts, signed, type WsClient } from "./support.ts"
+import { call, connect, createListenKey, eventually, jsonTexts, signed, type WsClient } from "./support.ts"
 
 const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
   LeakCheck.scoped(
@@ -323,7 +323,7 @@ describe("SimExchange private streams", () => {
   it.live("pushes the listen key's orders, deals and balance changes", () =>
     withSim({ market: false, accounts: [other] }, (sim) =>
       Effect.gen(function*() {
-        const listenKey: string = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const listenKey = yield* createListenKey(sim)
         const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
         const channels = ["spot@private.orders.v3.api.pb", "spot@private.deals.v3.api.pb", "spot@private.account.v3.api.pb"]
         client.send({ method: "SUBSCRIPTION", params: channels })

@@ -5,6 +5,7 @@
 import { Effect } from "effect"
 import WebSocket from "ws"
 import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
+import type { SimExchange } from "../../src/sim/index.ts"
 
 export interface WsClient {
   readonly ws: WebSocket
@@ -95,4 +96,17 @@ export const signed = (
 ) =>
   call(method, `${restUrl}${path}?${MexcSigning.signQuery(credentials.secret, params, Date.now())}`, {
     headers: { "X-MEXC-APIKEY": credentials.apiKey, "Content-Type": "application/json" }
+  })
+
+/** Creates a listen key for the demo account. */
+export const createListenKey = (sim: SimExchange.SimExchangeShape) =>
+  Effect.map(signed(sim.restUrl, "POST", "/api/v3/userDataStream", {}), (answer): string => answer.body.listenKey)
+
+/** A private stream on a new listen key, subscribed to the account's orders. */
+export const openPrivateOrders = (sim: SimExchange.SimExchangeShape) =>
+  Effect.gen(function*() {
+    const listenKey = yield* createListenKey(sim)
+    const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
+    client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
+    return { listenKey, client }
   })
