@@ -12,14 +12,19 @@ import { SimExchange } from "../../src/sim/index.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
 import { waitUntil } from "../support/eventually.ts"
 
+/**
+ * Runs `effect` with a fresh simulator built in the same scope, first: the feed the effect makes is
+ * then released before the simulator, as in an app where the client depends on the venue. (With
+ * `Effect.provide` the simulator would stop while the feed was still connected and reconnecting.)
+ */
 const withSim = <A, E>(
   effect: Effect.Effect<A, E, SimExchange.SimExchange | Scope.Scope | Socket.WebSocketConstructor>
 ) =>
   LeakCheck.scoped(
-    effect.pipe(
-      Effect.provide(Layer.fresh(SimExchange.layer({ seed: 7 }))),
-      Effect.provide(NodeWS.layerWebSocketConstructor)
-    )
+    Effect.gen(function*() {
+      const sim = yield* Layer.build(Layer.fresh(SimExchange.layer({ seed: 7 })))
+      return yield* effect.pipe(Effect.provide(sim))
+    }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
   )
 
 const makeFeed = (sim: SimExchange.SimExchangeShape, staleAfter: Duration.Input = "30 seconds") =>
