@@ -1,0 +1,11 @@
+/**
+ * The venue-neutral exchange layer: domain model, exact decimals, errors, and the
+ * `PublicExchange` / `PrivateExchange` services.
+ *
+ * @since 0.1.0
+ */
+export * as Decimal from "./Decimal.ts"
+export * as ExchangeError from "./ExchangeError.ts"
+export * as Model from "./Model.ts"
+export * from "./PrivateExchange.ts"
+export * from "./PublicExchange.ts"
