@@ -90,6 +90,22 @@ export const simFlags = {
     Flag.withDescription("Fault: make a depth push skip versions every N seconds"),
     Flag.optional
   ),
+  staleSnapshotEvery: nonNegative("stale-snapshot-every").pipe(
+    Flag.withDescription("Fault: every N seconds, arm a stale REST depth snapshot (the book as it was then)"),
+    Flag.optional
+  ),
+  depthReorderEvery: nonNegative("depth-reorder-every").pipe(
+    Flag.withDescription("Fault: every N seconds, send a depth push after the one that follows it"),
+    Flag.optional
+  ),
+  depthDuplicateEvery: nonNegative("depth-duplicate-every").pipe(
+    Flag.withDescription("Fault: every N seconds, send a depth push twice"),
+    Flag.optional
+  ),
+  depthSnapshotStart: Flag.Literals("depth-snapshot-start", ["alternate", "straddle", "adjacent"]).pipe(
+    Flag.withDescription("Where the first depth push after a REST snapshot starts (live MEXC does both)"),
+    Flag.withDefault("alternate")
+  ),
   expireListenKeysEvery: nonNegative("expire-listen-keys-every").pipe(
     Flag.withDescription("Fault: expire every listen key every N seconds"),
     Flag.optional
@@ -123,6 +139,10 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
       : undefined,
     dropConnectionsEverySeconds: Option.getOrUndefined(flags.dropEvery),
     depthGapEverySeconds: Option.getOrUndefined(flags.depthGapEvery),
+    staleSnapshotEverySeconds: Option.getOrUndefined(flags.staleSnapshotEvery),
+    depthReorderEverySeconds: Option.getOrUndefined(flags.depthReorderEvery),
+    depthDuplicateEverySeconds: Option.getOrUndefined(flags.depthDuplicateEvery),
+    depthSnapshotStart: flags.depthSnapshotStart,
     expireListenKeysEverySeconds: Option.getOrUndefined(flags.expireListenKeysEvery)
   }
 })

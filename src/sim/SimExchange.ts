@@ -28,11 +28,12 @@ import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
 import type { SymbolConfig } from "./engine/Symbols.ts"
+import type { DepthSnapshot } from "./engine/Types.ts"
 import { SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
 import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
-import { FaultState } from "./server/Faults.ts"
+import { type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
 import { Feed } from "./server/Feed.ts"
 import { ListenKeys } from "./server/ListenKeys.ts"
 import { MarketStats } from "./server/MarketStats.ts"
@@ -62,6 +63,14 @@ export interface InitialFaults {
   readonly dropConnectionsEverySeconds?: number | undefined
   /** Make a depth push skip versions every N seconds (resync rehearsal). */
   readonly depthGapEverySeconds?: number | undefined
+  /** Arm a stale depth snapshot every N seconds (see `FaultControl.staleSnapshot`). */
+  readonly staleSnapshotEverySeconds?: number | undefined
+  /** Reorder two depth pushes every N seconds. */
+  readonly depthReorderEverySeconds?: number | undefined
+  /** Send a depth push twice every N seconds. */
+  readonly depthDuplicateEverySeconds?: number | undefined
+  /** Where the first depth push after a REST snapshot starts (default `alternate`). */
+  readonly depthSnapshotStart?: DepthSnapshotStart | undefined
   /** Expire every listen key every N seconds (user-data stream rehearsal). */
   readonly expireListenKeysEverySeconds?: number | undefined
 }
@@ -157,6 +166,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     faults.malformedFrames = initial.malformedFrames ?? 0
     faults.restLatencyMs = initial.restLatencyMs ?? 0
     faults.wsLatencyMs = initial.wsLatencyMs ?? 0
+    faults.depthSnapshotStart = initial.depthSnapshotStart ?? "alternate"
     if (initial.restFailures !== undefined) {
       faults.restFailures = initial.restFailures.count
       faults.restFailure = {
@@ -174,7 +184,13 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   feed.now = startedAt
   const stats = new MarketStats(engine)
   yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
-  const table = routes({ engine, listenKeys, stats, closeStreams: (keys) => registry.expireListenKeys(keys) })
+  const table = routes({
+    engine,
+    listenKeys,
+    stats,
+    depth: (symbol, limit) => feed.depthSnapshot(symbol, limit),
+    closeStreams: (keys) => registry.expireListenKeys(keys)
+  })
   const secretOf = (key: string) => engine.account(key)?.secret
   const wsDeps = {
     faults,
@@ -193,6 +209,18 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     silence: (on) => Effect.sync(() => void (faults.silent = on)),
     malformedFrames: (count) => Effect.sync(() => void (faults.malformedFrames = count)),
     depthGap: (symbol) => Effect.sync(() => void faults.depthGaps.add(symbol ?? "*")),
+    staleSnapshot: (symbol) =>
+      Effect.sync(() => {
+        const snapshots = new Map<string, DepthSnapshot>()
+        for (const config of engine.symbols()) {
+          if (symbol !== undefined && config.symbol !== symbol) continue
+          snapshots.set(config.symbol, engine.depth(config.symbol, 5000)!)
+        }
+        faults.staleSnapshots.set(symbol ?? "*", snapshots)
+      }),
+    reorderDepth: (symbol) => Effect.sync(() => void faults.depthReorders.add(symbol ?? "*")),
+    duplicateDepth: (symbol) => Effect.sync(() => void faults.depthDuplicates.add(symbol ?? "*")),
+    depthSnapshotStart: (mode) => Effect.sync(() => void (faults.depthSnapshotStart = mode)),
     latency: ({ restMs, wsMs }) =>
       Effect.sync(() => {
         if (restMs !== undefined) faults.restLatencyMs = restMs
@@ -314,9 +342,14 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       : Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(Duration.seconds(seconds)), action)))
   yield* every(initial?.dropConnectionsEverySeconds, control.dropConnections)
   yield* every(initial?.depthGapEverySeconds, control.depthGap())
+  yield* every(initial?.staleSnapshotEverySeconds, control.staleSnapshot())
+  yield* every(initial?.depthReorderEverySeconds, control.reorderDepth())
+  yield* every(initial?.depthDuplicateEverySeconds, control.duplicateDepth())
   yield* every(initial?.expireListenKeysEverySeconds, control.expireListenKeys)
 
-  // The driver: steps the market and flushes the push windows.
+  // The driver: flushes the push windows, then steps the market. Stepping after the flush
+  // leaves the step's changes pending until the next window, on the 10 ms channels as on the
+  // 100 ms ones, so a REST snapshot taken in between can straddle the next push's versions.
   yield* Effect.forkScoped(Effect.gen(function*() {
     let last100 = startedAt
     let lastSweep = startedAt
@@ -324,12 +357,12 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       yield* Effect.sleep(Duration.millis(windowMs))
       const now = yield* Clock.currentTimeMillis
       feed.now = now
-      market?.step(now)
       feed.flush("10ms")
       if (now - last100 >= 100) {
         last100 = now
         feed.flush("100ms")
       }
+      market?.step(now)
       if (now - lastSweep >= 1_000) {
         lastSweep = now
         const expired = listenKeys.expire(now)

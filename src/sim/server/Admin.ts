@@ -11,6 +11,10 @@
  * | POST `/sim/faults/silence` | `on` (`true`/`false`) | no data, no pongs, TCP left open |
  * | POST `/sim/faults/malformed-frames` | `count` | the next N binary frames are garbage |
  * | POST `/sim/faults/depth-gap` | `symbol` (optional) | the next depth push skips a version |
+ * | POST `/sim/faults/stale-snapshot` | `symbol` (optional) | the next REST depth answers the book as it is now, once the stream moved past it |
+ * | POST `/sim/faults/depth-reorder` | `symbol` (optional) | the next depth push is sent after the one after it |
+ * | POST `/sim/faults/depth-duplicate` | `symbol` (optional) | the next depth push is sent twice |
+ * | POST `/sim/faults/depth-snapshot-start` | `mode` (`alternate`, `straddle`, `adjacent`) | where the first push after a REST snapshot starts |
  * | POST `/sim/faults/latency` | `rest`, `ws` (ms) | delay every REST answer / WS write |
  * | POST `/sim/faults/rest-failures` | `count`, `status` (429, 5xx), `retryAfter` (s) | fail the next N REST calls |
  * | POST `/sim/faults/expire-listen-keys` | – | expire every listen key now |
@@ -21,7 +25,7 @@
 import { Effect } from "effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { HttpServerResponse as Response } from "effect/http/HttpServerResponse"
-import type { FaultsSnapshot } from "./Faults.ts"
+import type { DepthSnapshotStart, FaultsSnapshot } from "./Faults.ts"
 
 /** The fault operations the admin endpoint drives (implemented by `SimExchange`). */
 export interface FaultControl {
@@ -35,6 +39,18 @@ export interface FaultControl {
   readonly malformedFrames: (count: number) => Effect.Effect<void>
   /** Makes the next aggregated depth push of `symbol` (default any) skip a version. */
   readonly depthGap: (symbol?: string) => Effect.Effect<void>
+  /**
+   * Arms a stale snapshot for `symbol` (default any: the first symbol whose depth is asked for): the book as it is
+   * now. The next REST depth of the symbol answers it, once the stream has pushed past its
+   * version, so its `lastUpdateId` is older than what the stream already sent.
+   */
+  readonly staleSnapshot: (symbol?: string) => Effect.Effect<void>
+  /** Holds the next aggregated depth push of `symbol` (default any) back until after the next one. */
+  readonly reorderDepth: (symbol?: string) => Effect.Effect<void>
+  /** Sends the next aggregated depth push of `symbol` (default any) twice. */
+  readonly duplicateDepth: (symbol?: string) => Effect.Effect<void>
+  /** Where the first depth push after a REST snapshot starts (default `alternate`). */
+  readonly depthSnapshotStart: (mode: DepthSnapshotStart) => Effect.Effect<void>
   /** Adds latency (ms) to every REST answer and/or WebSocket write. */
   readonly latency: (options: { readonly restMs?: number | undefined; readonly wsMs?: number | undefined }) => Effect.Effect<void>
   /**
@@ -90,6 +106,18 @@ export const handleAdmin = (
     }
     case "/sim/faults/depth-gap":
       return action(control.depthGap(params.get("symbol") ?? undefined))
+    case "/sim/faults/stale-snapshot":
+      return action(control.staleSnapshot(params.get("symbol") ?? undefined))
+    case "/sim/faults/depth-reorder":
+      return action(control.reorderDepth(params.get("symbol") ?? undefined))
+    case "/sim/faults/depth-duplicate":
+      return action(control.duplicateDepth(params.get("symbol") ?? undefined))
+    case "/sim/faults/depth-snapshot-start": {
+      const mode = params.get("mode")
+      return mode === "alternate" || mode === "straddle" || mode === "adjacent"
+        ? action(control.depthSnapshotStart(mode))
+        : Effect.succeed(bad("mode must be alternate, straddle or adjacent"))
+    }
     case "/sim/faults/latency": {
       const restMs = intParam(params, "rest")
       const wsMs = intParam(params, "ws")

@@ -9,6 +9,19 @@
  * @since 0.1.0
  */
 
+import type { DepthSnapshot } from "../engine/Types.ts"
+
+/**
+ * Where the first depth push after a REST snapshot starts (`depthSnapshotStart`). MEXC does both,
+ * so a client must accept both (`mexc-wire.md`, "Live behaviour"):
+ * - `straddle`: the push covers the snapshot's version (`fromVersion <= lastUpdateId < toVersion`),
+ *   the documented overlap; it needs a book that changed since the channel's last push (always
+ *   so while the synthetic market runs);
+ * - `adjacent`: the push starts right after it (`fromVersion = lastUpdateId + 1`);
+ * - `alternate` (default): each symbol's snapshots take turns, the first one straddling.
+ */
+export type DepthSnapshotStart = "alternate" | "straddle" | "adjacent"
+
 /** How the next REST calls fail (`failNextRest`). */
 export interface RestFailure {
   /** 429 (with `Retry-After`) or a 5xx. */
@@ -27,7 +40,14 @@ export interface FaultsSnapshot {
   readonly wsLatencyMs: number
   readonly restFailuresPending: number
   readonly restFailure: RestFailure | null
+  readonly staleSnapshotsPending: ReadonlyArray<string>
+  readonly depthReordersPending: ReadonlyArray<string>
+  readonly depthDuplicatesPending: ReadonlyArray<string>
+  readonly depthSnapshotStart: DepthSnapshotStart
 }
+
+/** Takes the pending entry for `symbol` or, failing that, the wildcard `*`. */
+const takeFor = (set: Set<string>, symbol: string): boolean => set.delete(symbol) || set.delete("*")
 
 /** Mutable fault state shared by the REST and WebSocket servers. */
 export class FaultState {
@@ -39,6 +59,17 @@ export class FaultState {
   malformedFrames = 0
   /** Symbols ("*" = any) whose next aggregated depth push skips a version. */
   readonly depthGaps = new Set<string>()
+  /**
+   * Stale snapshots, by symbol ("*" = any): the book as it was when the fault was armed. The
+   * next REST depth of the symbol answers it once the stream has pushed past its version.
+   */
+  readonly staleSnapshots = new Map<string, ReadonlyMap<string, DepthSnapshot>>()
+  /** Symbols ("*" = any) whose next aggregated depth push is held back and sent after the one after it. */
+  readonly depthReorders = new Set<string>()
+  /** Symbols ("*" = any) whose next aggregated depth push is sent twice. */
+  readonly depthDuplicates = new Set<string>()
+  /** Where the first depth push after a REST snapshot starts. */
+  depthSnapshotStart: DepthSnapshotStart = "alternate"
   /** Added before every REST answer. */
   restLatencyMs = 0
   /** Added before every WebSocket write batch. */
@@ -68,8 +99,33 @@ export class FaultState {
 
   /** Takes the pending depth gap for `symbol` (or the wildcard), if any. */
   takeDepthGap(symbol: string): boolean {
-    if (this.depthGaps.delete(symbol)) return true
-    return this.depthGaps.delete("*")
+    return takeFor(this.depthGaps, symbol)
+  }
+
+  /** Takes the pending depth reorder for `symbol` (or the wildcard), if any. */
+  takeDepthReorder(symbol: string): boolean {
+    return takeFor(this.depthReorders, symbol)
+  }
+
+  /** Takes the pending depth duplicate for `symbol` (or the wildcard), if any. */
+  takeDepthDuplicate(symbol: string): boolean {
+    return takeFor(this.depthDuplicates, symbol)
+  }
+
+  /**
+   * Takes the stale snapshot pending for `symbol` (or the wildcard) if it is older than
+   * `sentVersion`, the last version the stream pushed; otherwise leaves it pending.
+   */
+  takeStaleSnapshot(symbol: string, sentVersion: number): DepthSnapshot | undefined {
+    for (const key of [symbol, "*"]) {
+      const snapshot = this.staleSnapshots.get(key)?.get(symbol)
+      if (snapshot === undefined) continue
+      if (snapshot.lastUpdateId >= sentVersion) return undefined
+      // The wildcard is used up by the first symbol that takes it.
+      this.staleSnapshots.delete(key)
+      return snapshot
+    }
+    return undefined
   }
 
   /** Clears every fault. */
@@ -78,6 +134,10 @@ export class FaultState {
     this.silent = false
     this.malformedFrames = 0
     this.depthGaps.clear()
+    this.staleSnapshots.clear()
+    this.depthReorders.clear()
+    this.depthDuplicates.clear()
+    this.depthSnapshotStart = "alternate"
     this.restLatencyMs = 0
     this.wsLatencyMs = 0
     this.restFailures = 0
@@ -92,7 +152,11 @@ export class FaultState {
       restLatencyMs: this.restLatencyMs,
       wsLatencyMs: this.wsLatencyMs,
       restFailuresPending: this.restFailures,
-      restFailure: this.restFailures > 0 ? this.restFailure : null
+      restFailure: this.restFailures > 0 ? this.restFailure : null,
+      staleSnapshotsPending: [...this.staleSnapshots.keys()],
+      depthReordersPending: [...this.depthReorders],
+      depthDuplicatesPending: [...this.depthDuplicates],
+      depthSnapshotStart: this.depthSnapshotStart
     }
   }
 }

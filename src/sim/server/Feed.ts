@@ -4,7 +4,9 @@
  *
  * - aggregated depth: every window, the levels changed since the channel's last push
  *   (`depthChangesSince`), with `fromVersion`/`toVersion` continuous with REST
- *   `depth.lastUpdateId`; nothing is pushed for a window without changes;
+ *   `depth.lastUpdateId`; nothing is pushed for a window without changes. The first push after a
+ *   REST snapshot either straddles its version or starts right after it, as on MEXC
+ *   (`depthSnapshot`, `DepthSnapshotStart`);
  * - aggregated deals: the trades of the window, in order;
  * - aggregated book ticker: best bid/ask when one of them (price or quantity) changed;
  * - limit depth: the top N levels when the book version moved (100 ms cadence);
@@ -16,7 +18,7 @@
  * @since 0.1.0
  */
 import type { SimEngine } from "../engine/Engine.ts"
-import type { AccountEvent, PublicTrade, Unsubscribe } from "../engine/Types.ts"
+import type { AccountEvent, DepthSnapshot, PublicTrade, Unsubscribe } from "../engine/Types.ts"
 import { MexcProto } from "../../venues/mexc/index.ts"
 import type { Channel, Interval } from "./Channels.ts"
 import { eventType } from "./Channels.ts"
@@ -28,6 +30,8 @@ interface DepthState {
   readonly interval: Interval
   readonly eventType: string
   lastVersion: number
+  /** A push held back by the reorder fault, sent right after the next one. */
+  held: Uint8Array | undefined
 }
 
 interface DealsState {
@@ -54,6 +58,9 @@ interface TickerState {
   lastTop: string | undefined
 }
 
+/** How long depth pushes may wait for the book to move past a straddling snapshot. */
+const straddleHoldMs = 500
+
 const ordersChannel = "spot@private.orders.v3.api.pb"
 const dealsChannel = "spot@private.deals.v3.api.pb"
 const accountChannel = "spot@private.account.v3.api.pb"
@@ -71,6 +78,13 @@ export class Feed {
   private readonly limits = new Map<string, VersionedState>()
   private readonly tradeListeners = new Map<string, Unsubscribe>()
   private readonly accountListeners = new Map<string, Unsubscribe>()
+  /** REST snapshots taken per symbol (drives the `alternate` snapshot start). */
+  private readonly snapshotsTaken = new Map<string, number>()
+  /**
+   * Straddling snapshots, per symbol: depth pushes wait until the book moved past `version`
+   * (or `deadline` passed), so the next push covers versions on both sides of the snapshot.
+   */
+  private readonly straddles = new Map<string, { readonly version: number; readonly deadline: number }>()
 
   constructor(engine: SimEngine, registry: WsRegistry, faults: FaultState) {
     this.engine = engine
@@ -88,7 +102,8 @@ export class Feed {
               symbol: channel.symbol,
               interval: channel.interval,
               eventType: eventType(channel),
-              lastVersion: this.engine.depthVersion(channel.symbol) ?? 0
+              lastVersion: this.engine.depthVersion(channel.symbol) ?? 0,
+              held: undefined
             })
           }
           break
@@ -150,31 +165,7 @@ export class Feed {
         this.depth.delete(name)
         continue
       }
-      const delta = this.engine.depthChangesSince(state.symbol, state.lastVersion)
-      if (delta === undefined || delta._tag === "Unchanged") continue
-      if (delta._tag === "TooOld") {
-        state.lastVersion = delta.version
-        continue
-      }
-      state.lastVersion = delta.toVersion
-      // The depth-gap fault: this window's changes are lost, so the next push skips versions.
-      if (this.faults.takeDepthGap(state.symbol)) continue
-      this.registry.publish(name, MexcProto.encodePush({
-        channel: name,
-        symbol: state.symbol,
-        sendTime: now,
-        body: {
-          $case: "publicAggreDepths",
-          value: {
-            asks: delta.asks.map(([price, quantity]) => ({ price, quantity })),
-            bids: delta.bids.map(([price, quantity]) => ({ price, quantity })),
-            eventType: state.eventType,
-            fromVersion: String(delta.fromVersion),
-            toVersion: String(delta.toVersion),
-            lastOrderCreateTime: now
-          }
-        }
-      }))
+      this.pushDepth(name, state)
     }
     for (const [name, state] of this.deals) {
       if (state.interval !== interval) continue
@@ -270,6 +261,100 @@ export class Feed {
     }
   }
 
+  /**
+   * `GET /api/v3/depth`: the book's top `limit` levels per side, with the live snapshot/stream
+   * alignment (see `DepthSnapshotStart`) and the stale-snapshot fault applied. `undefined` for an
+   * unknown symbol.
+   */
+  depthSnapshot(symbol: string, limit: number): DepthSnapshot | undefined {
+    if (this.engine.depthVersion(symbol) === undefined) return undefined
+    const stale = this.faults.takeStaleSnapshot(symbol, this.sentDepthVersion(symbol))
+    if (stale !== undefined) {
+      return { lastUpdateId: stale.lastUpdateId, bids: stale.bids.slice(0, limit), asks: stale.asks.slice(0, limit) }
+    }
+    const taken = this.snapshotsTaken.get(symbol) ?? 0
+    this.snapshotsTaken.set(symbol, taken + 1)
+    const start = this.faults.depthSnapshotStart
+    if (start === "adjacent" || (start === "alternate" && taken % 2 === 1)) {
+      // Pending changes are pushed before the snapshot is taken: the next push starts right after it.
+      this.straddles.delete(symbol)
+      for (const [name, state] of this.depth) {
+        if (state.symbol === symbol && this.registry.byChannel.has(name)) this.pushDepth(name, state)
+      }
+      return this.engine.depth(symbol, limit)
+    }
+    // Pending changes are both in the snapshot and in the next push, which is held until the book
+    // moves again so that it also covers versions after the snapshot: `from <= lastUpdateId < to`.
+    const snapshot = this.engine.depth(symbol, limit)!
+    for (const state of this.depth.values()) {
+      if (state.symbol === symbol && state.lastVersion < snapshot.lastUpdateId) {
+        this.straddles.set(symbol, { version: snapshot.lastUpdateId, deadline: this.now + straddleHoldMs })
+        break
+      }
+    }
+    return snapshot
+  }
+
+  /** The newest version any aggregated depth channel of `symbol` pushed (the book's, if none streams). */
+  private sentDepthVersion(symbol: string): number {
+    let sent: number | undefined
+    for (const state of this.depth.values()) {
+      if (state.symbol === symbol && (sent === undefined || state.lastVersion > sent)) sent = state.lastVersion
+    }
+    return sent ?? this.engine.depthVersion(symbol) ?? 0
+  }
+
+  /**
+   * Pushes one aggregated depth channel's changes since its last push, applying the depth faults:
+   * a gap drops them (the next push skips versions), a reorder holds the frame back until after
+   * the next one, a duplicate sends it twice.
+   */
+  private pushDepth(name: string, state: DepthState): void {
+    const straddle = this.straddles.get(state.symbol)
+    if (straddle !== undefined) {
+      if ((this.engine.depthVersion(state.symbol) ?? 0) <= straddle.version && this.now < straddle.deadline) return
+      this.straddles.delete(state.symbol)
+    }
+    const delta = this.engine.depthChangesSince(state.symbol, state.lastVersion)
+    if (delta === undefined || delta._tag === "Unchanged") return
+    if (delta._tag === "TooOld") {
+      state.lastVersion = delta.version
+      return
+    }
+    state.lastVersion = delta.toVersion
+    // The depth-gap fault: this window's changes are lost, so the next push skips versions.
+    if (this.faults.takeDepthGap(state.symbol)) return
+    const frame = MexcProto.encodePush({
+      channel: name,
+      symbol: state.symbol,
+      sendTime: this.now,
+      body: {
+        $case: "publicAggreDepths",
+        value: {
+          asks: delta.asks.map(([price, quantity]) => ({ price, quantity })),
+          bids: delta.bids.map(([price, quantity]) => ({ price, quantity })),
+          eventType: state.eventType,
+          fromVersion: String(delta.fromVersion),
+          toVersion: String(delta.toVersion),
+          lastOrderCreateTime: this.now
+        }
+      }
+    })
+    if (state.held !== undefined) {
+      const held = state.held
+      state.held = undefined
+      this.registry.publish(name, frame)
+      this.registry.publish(name, held)
+      return
+    }
+    if (this.faults.takeDepthReorder(state.symbol)) {
+      state.held = frame
+      return
+    }
+    this.registry.publish(name, frame)
+    if (this.faults.takeDepthDuplicate(state.symbol)) this.registry.publish(name, frame)
+  }
+
   /** Removes every engine listener. */
   close(): void {
     for (const unsubscribe of this.tradeListeners.values()) unsubscribe()
@@ -280,6 +365,8 @@ export class Feed {
     this.deals.clear()
     this.tickers.clear()
     this.limits.clear()
+    this.snapshotsTaken.clear()
+    this.straddles.clear()
   }
 
   private ensureTradeListener(symbol: string): void {

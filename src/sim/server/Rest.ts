@@ -13,7 +13,7 @@ import { Result } from "effect"
 import type { SimEngine } from "../engine/Engine.ts"
 import type { SimRejection } from "../engine/Errors.ts"
 import { exchangeInfoSymbol } from "../engine/Symbols.ts"
-import type { OrderRef, OrderView } from "../engine/Types.ts"
+import type { DepthSnapshot, OrderRef, OrderView } from "../engine/Types.ts"
 import type { ApiError, RequestParams } from "./Auth.ts"
 import { apiError } from "./Auth.ts"
 import type { ListenKeys } from "./ListenKeys.ts"
@@ -48,6 +48,8 @@ export interface RestDeps {
   readonly engine: SimEngine
   readonly listenKeys: ListenKeys
   readonly stats: MarketStats
+  /** `GET depth`'s snapshot (the feed's, which aligns it with the stream); default: the engine's book. */
+  readonly depth?: ((symbol: string, limit: number) => DepthSnapshot | undefined) | undefined
   /** Ends the private streams on listen keys that were deleted (they get `Invalid listen key`). */
   readonly closeStreams?: ((listenKeys: ReadonlyArray<string>) => void) | undefined
 }
@@ -120,6 +122,7 @@ const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unk
 /** Every endpoint, keyed `"METHOD /path"`. */
 export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
   const { closeStreams, engine, listenKeys, stats } = deps
+  const depth = deps.depth ?? ((symbol: string, limit: number) => engine.depth(symbol, limit))
   /** One symbol, or every symbol when the request names none; `undefined` for an unknown one. */
   const forSymbols = <A>(context: RestContext, render: (symbol: string) => A): RestAnswer => {
     const symbol = param(context, "symbol")
@@ -179,7 +182,7 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
         const limitText = param(context, "limit")
         const limit = limitText === undefined ? 100 : Number(limitText)
         if (!Number.isInteger(limit) || limit < 1) return fail(apiError(33333, "Parameter error"))
-        const snapshot = engine.depth(symbol, Math.min(limit, 5000))
+        const snapshot = depth(symbol, Math.min(limit, 5000))
         if (snapshot === undefined) return invalidSymbol()
         return ok({ lastUpdateId: snapshot.lastUpdateId, bids: snapshot.bids, asks: snapshot.asks, timestamp: context.now })
       }
