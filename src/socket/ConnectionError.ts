@@ -28,24 +28,62 @@ export class OpenTimeout extends Schema.TaggedError<OpenTimeout>()("OpenTimeout"
   }
 }
 
-/** The peer closed the connection, or the TCP connection was reset (code 1006). Retryable. */
+/**
+ * The connection closed with a WebSocket close code (RFC 6455 section 7.4): the peer sent a close
+ * frame (`by: "peer"`, e.g. 1001 going away, 1008 policy violation such as a message-rate limit),
+ * the TCP connection was reset without one (1006), or the client's WebSocket closed it because
+ * the peer broke the protocol (`by: "client"`, e.g. 1007 invalid UTF-8, 1009 a frame over the
+ * client's size limit). Retryable.
+ */
 export class Closed extends Schema.TaggedError<Closed>()("Closed", {
   closeCode: Schema.Number,
-  closeReason: Schema.optional(Schema.String)
+  closeReason: Schema.optional(Schema.String),
+  by: Schema.optional(Schema.Literals(["peer", "client"]))
 }) {
   readonly retryable = true
   override get message(): string {
-    return `connection closed with code ${this.closeCode}${this.closeReason ? ` (${this.closeReason})` : ""}`
+    const name = closeCodeName(this.closeCode)
+    const by = this.by === "client" ? " by the client" : ""
+    return `connection closed${by} with code ${this.closeCode}${name ? ` ${name}` : ""}${
+      this.closeReason ? `: ${this.closeReason}` : ""
+    }`
   }
 }
 
-/** No frame at all arrived for `silentForMs`: a half-open connection. Dropped and retried. */
+/** The registered name of a WebSocket close code (RFC 6455 section 7.4.1), in parentheses. */
+export const closeCodeName = (code: number): string | undefined => {
+  const name = closeCodeNames[code]
+  return name === undefined ? undefined : `(${name})`
+}
+
+const closeCodeNames: Record<number, string> = {
+  1000: "normal closure",
+  1001: "going away",
+  1002: "protocol error",
+  1003: "unsupported data",
+  1005: "no status received",
+  1006: "abnormal closure, no close frame",
+  1007: "invalid frame payload data",
+  1008: "policy violation",
+  1009: "message too big",
+  1010: "mandatory extension",
+  1011: "internal error",
+  1012: "service restart",
+  1013: "try again later",
+  1014: "bad gateway",
+  1015: "TLS handshake failed"
+}
+
+/**
+ * No frame the venue's protocol recognises (data, acks, pongs) arrived for `silentForMs`: a
+ * half-open connection, or a peer that only sends garbage. Dropped and retried.
+ */
 export class Stale extends Schema.TaggedError<Stale>()("Stale", {
   silentForMs: Schema.Number
 }) {
   readonly retryable = true
   override get message(): string {
-    return `no frame for ${this.silentForMs} ms: connection is stale`
+    return `no recognised frame for ${this.silentForMs} ms: connection is stale`
   }
 }
 
@@ -79,6 +117,18 @@ export class ConnectionShutdown extends Schema.TaggedError<ConnectionShutdown>()
   }
 }
 
+/**
+ * The venue refused a subscription to `channel` (an unknown symbol, one channel too many, a
+ * blocked market); `message` is the venue's own answer. The channel is not sent again, not even
+ * after a reconnect, until every holder has released it. Not retryable as is.
+ */
+export class SubscriptionRefused extends Schema.TaggedError<SubscriptionRefused>()("SubscriptionRefused", {
+  channel: Schema.String,
+  message: Schema.String
+}) {
+  readonly retryable = false
+}
+
 /** Every reason a connection operation can fail. */
 export type ConnectionErrorReason =
   | OpenFailed
@@ -88,11 +138,21 @@ export type ConnectionErrorReason =
   | ReadFailed
   | WriteTimeout
   | ConnectionShutdown
+  | SubscriptionRefused
 
 /** A connection failure, tagged with the connection's name. */
 export class ConnectionError extends Schema.TaggedError<ConnectionError>()("ConnectionError", {
   connection: Schema.String,
-  reason: Schema.Union([OpenFailed, OpenTimeout, Closed, Stale, ReadFailed, WriteTimeout, ConnectionShutdown])
+  reason: Schema.Union([
+    OpenFailed,
+    OpenTimeout,
+    Closed,
+    Stale,
+    ReadFailed,
+    WriteTimeout,
+    ConnectionShutdown,
+    SubscriptionRefused
+  ])
 }) {
   /** Whether trying again (later) can succeed. */
   get retryable(): boolean {

@@ -5,7 +5,7 @@
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Fiber, Layer, Schedule, type Scope, Stream } from "effect"
+import { type Duration, Effect, Fiber, Layer, Logger, type Scope, Stream } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
@@ -98,17 +98,42 @@ describe("MEXC public feed against the simulator", () => {
       yield* waitUntil("data after silence", () => seen() > before + 5)
     })))
 
-  it.live("a channel the venue refuses (unknown symbol) is counted and logged, not silent", () =>
-    withSim(Effect.gen(function*() {
+  it.live("a channel the venue refuses fails its subscribers with the venue's message; others carry on", () => {
+    const warnings: Array<string> = []
+    const collector = Logger.make((options) => {
+      if (options.logLevel === "Warn") warnings.push(JSON.stringify(options.message))
+    })
+    return withSim(Effect.gen(function*() {
       const sim = yield* SimExchange.SimExchange
       const feed = yield* makeFeed(sim)
-      yield* feed.deals("NOSUCHUSDT").pipe(Stream.runDrain, Effect.forkScoped)
-      const stats = yield* feed.connection.stats.pipe(
-        Effect.repeat({ until: (s) => s.refusedSubscriptions > 0, schedule: Schedule.spaced("10 millis") }),
-        Effect.timeout("10 seconds")
-      )
-      assert.strictEqual(stats.refusedSubscriptions, 1)
-    })))
+      const seen = yield* countDepth(feed, "BTCUSDT")
+      yield* waitUntil("first depth pushes", () => seen() > 5)
+      // A second subscriber joins while the first one waits: both learn of the refusal.
+      const first = yield* feed.deals("NOSUCHUSDT").pipe(Stream.runDrain, Effect.flip, Effect.forkScoped)
+      const second = yield* feed.deals("NOSUCHUSDT").pipe(Stream.runDrain, Effect.flip, Effect.forkScoped)
+      const error = yield* Fiber.join(first)
+      const refused = PublicFeed.channels.deals("NOSUCHUSDT", "10ms")
+      assert.strictEqual(error._tag, "ConnectionError")
+      assert.strictEqual(error.reason._tag, "SubscriptionRefused")
+      if (error._tag !== "ConnectionError" || error.reason._tag !== "SubscriptionRefused") return
+      assert.strictEqual(error.reason.channel, refused)
+      assert.include(error.reason.message, "Not Subscribed successfully!")
+      assert.include(error.reason.message, refused)
+      assert.isFalse(error.retryable)
+      const again = yield* Fiber.join(second)
+      assert.strictEqual(again._tag === "ConnectionError" ? again.reason._tag : undefined, "SubscriptionRefused")
+
+      // The refused channel is not replayed after a reconnect, and the good one keeps delivering.
+      assert.deepStrictEqual(yield* feed.connection.channels, [PublicFeed.channels.depth("BTCUSDT", "10ms")])
+      yield* sim.faults.dropConnections
+      const before = seen()
+      yield* waitUntil("data after the reconnect", () => seen() > before + 5)
+      const stats = yield* feed.connection.stats
+      assert.strictEqual(stats.refusedSubscriptions, 1, "refused once: not sent again")
+      assert.isAtLeast(stats.reconnects, 1)
+      assert.isTrue(warnings.some((w) => w.includes("Not Subscribed successfully!")), warnings.join("\n"))
+    })).pipe(Effect.provide(Logger.layer([collector])))
+  })
 
   it.live("waits out refused connections, then resubscribes", () =>
     withSim(Effect.gen(function*() {

@@ -28,6 +28,9 @@ const recordingSink = () => {
   return { frames, sink, garbage: () => garbage }
 }
 
+/** Runs `effect` with its log lines dropped (for tests that cause warnings they do not assert on). */
+const quietly = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, Logger.layer([]))
+
 const fast = {
   protocol: Protocol.mexc,
   backoff: { initial: "20 millis", max: "200 millis", jitter: 0 },
@@ -248,7 +251,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(yield* conn.channels, [])
     })))
 
-  it.live("does not swallow a venue's refusal of a subscription: counts it and logs a warning with its message", () =>
+  it.live("a refused channel fails its holders with the venue's message, is not replayed, and leaves others alone", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const warnings: Array<string> = []
       const collector = Logger.make((options) => {
@@ -256,20 +259,54 @@ describe("Connection", () => {
       })
       yield* Effect.gen(function*() {
         const server = yield* LoopbackWsServer.make
+        server.refuseChannel = (channel) => channel.endsWith("@NOPE")
         const { frames, sink } = recordingSink()
         const conn = yield* connect(server.url, sink)
         yield* conn.awaitOpen
-        // What MEXC answers for an unknown symbol, or a 31st channel on one connection.
-        server.broadcast(
-          JSON.stringify({ id: 0, code: 0, msg: "Not Subscribed successfully! [spot@x@NOPE].  Reason： Blocked!" })
-        )
+        const good = yield* conn.subscribe("spot@x@GOOD")
+        const badScope = yield* Scope.make()
+        const bad = yield* conn.subscribe("spot@x@NOPE").pipe(Scope.provide(badScope))
+        const error = yield* Effect.flip(bad.refused)
+        assert.strictEqual(error.reason._tag, "SubscriptionRefused")
+        if (error.reason._tag !== "SubscriptionRefused") return
+        assert.strictEqual(error.reason.channel, "spot@x@NOPE")
+        assert.strictEqual(error.reason.message, "Not Subscribed successfully! [spot@x@NOPE].  Reason： Blocked! ")
+        assert.isFalse(error.retryable)
+        assert.isUndefined(yield* good.refused.pipe(Effect.timeoutOption("50 millis"), Effect.map(() => undefined)))
+        // A holder arriving while the channel stands refused learns it at once, without a frame.
+        const late = yield* conn.subscribe("spot@x@NOPE")
+        assert.strictEqual((yield* Effect.flip(late.refused)).reason._tag, "SubscriptionRefused")
+        assert.deepStrictEqual(yield* conn.channels, ["spot@x@GOOD"])
+        assert.strictEqual((yield* conn.stats).refusedSubscriptions, 1)
+        assert.strictEqual(frames.length, 0, "the refusal is a control reply, not data")
+
+        server.dropAll()
+        yield* server.waitFor("reconnect", () => server.accepted() === 2)
+        yield* server.waitFor("replay", () => subscribeMessages(server.received[1]).length > 0)
+        assert.deepStrictEqual(subscribeMessages(server.received[1]), ["spot@x@GOOD"], "the refused one is not replayed")
         server.broadcast(JSON.stringify({ n: 1 }))
-        yield* server.waitFor("frame after the refusal", () => dataFrames(frames).length === 1)
-        const stats = yield* conn.stats
-        assert.strictEqual(stats.refusedSubscriptions, 1)
-        assert.strictEqual(frames.length, 1, "the refusal is a control reply, not data")
-      }).pipe(Effect.provide(Logger.layer([collector])))
+        yield* server.waitFor("data after the reconnect", () => dataFrames(frames).length === 1)
+        assert.deepStrictEqual(subscribeMessages(server.received[0]), ["spot@x@GOOD", "spot@x@NOPE"])
+        assert.deepStrictEqual(subscribeMessages(server.received[0], "UNSUBSCRIPTION"), [])
+      }).pipe(Effect.scoped, Effect.provide(Logger.layer([collector])))
       assert.isTrue(warnings.some((w) => w.includes("Not Subscribed successfully! [spot@x@NOPE]")), warnings.join("\n"))
+    })))
+
+  it.live("a refused channel is tried again once every holder has released it", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      let refuse = true
+      server.refuseChannel = () => refuse
+      const conn = yield* connect(server.url, recordingSink().sink)
+      yield* conn.awaitOpen
+      yield* Effect.scoped(Effect.flatMap(conn.subscribe("spot@x@LATER"), (s) => Effect.flip(s.refused))).pipe(
+        quietly
+      )
+      refuse = false
+      const again = yield* conn.subscribe("spot@x@LATER")
+      yield* server.waitFor("second subscribe", () => subscribeMessages(server.received[0]).length === 2)
+      assert.isUndefined(yield* again.refused.pipe(Effect.timeoutOption("50 millis"), Effect.map(() => undefined)))
+      assert.deepStrictEqual(yield* conn.channels, ["spot@x@LATER"])
     })))
 
   it.live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>

@@ -3,7 +3,8 @@
  * throw at a client: drop every connection (TCP reset), close them politely, refuse new
  * connections, go silent (no data, no pongs, TCP left open), push arbitrary frames.
  *
- * It speaks just enough of the MEXC control protocol: `PING` gets a pong, `SUBSCRIPTION` an ack.
+ * It speaks just enough of the MEXC control protocol: `PING` gets a pong, `SUBSCRIPTION` an ack
+ * (or, for channels `refuseChannel` picks, MEXC's refusal), `UNSUBSCRIPTION` an ack.
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -31,6 +32,8 @@ export interface LoopbackWsServer {
   readonly accept: () => Effect.Effect<void>
   /** When true, inbound frames get no reply and nothing is pushed: a half-open peer. */
   silent: boolean
+  /** Channels to refuse as MEXC does (`Not Subscribed successfully! [...]`). Default: none. */
+  refuseChannel: (channel: string) => boolean
   /** Waits until `predicate` holds, polling; fails the test after `timeoutMs`. */
   readonly waitFor: (what: string, predicate: () => boolean, timeoutMs?: number) => Effect.Effect<void>
 }
@@ -62,7 +65,19 @@ export const make = Effect.acquireRelease(
           const msg = JSON.parse(text) as { method?: string; params?: Array<string> }
           const method = msg.method?.toUpperCase()
           if (method === "PING") ws.send(JSON.stringify({ id: 0, code: 0, msg: "PONG" }))
-          else if (method === "SUBSCRIPTION" || method === "UNSUBSCRIPTION") {
+          else if (method === "SUBSCRIPTION") {
+            const params = msg.params ?? []
+            const refused = params.filter((c) => self.refuseChannel(c))
+            const accepted = params.filter((c) => !self.refuseChannel(c))
+            if (accepted.length > 0) ws.send(JSON.stringify({ id: 0, code: 0, msg: accepted.join(",") }))
+            if (refused.length > 0) {
+              ws.send(JSON.stringify({
+                id: 0,
+                code: 0,
+                msg: `Not Subscribed successfully! [${refused.join(",")}].  Reason： Blocked! `
+              }))
+            }
+          } else if (method === "UNSUBSCRIPTION") {
             ws.send(JSON.stringify({ id: 0, code: 0, msg: (msg.params ?? []).join(",") }))
           }
         } catch {
@@ -94,6 +109,7 @@ export const make = Effect.acquireRelease(
         }),
       accept: () => listen(httpServer, port),
       silent: false,
+      refuseChannel: () => false,
       waitFor: (what, predicate, timeoutMs = 5_000) => waitUntil(what, predicate, timeoutMs),
       close: () =>
         new Promise<void>((resolve) => {

@@ -12,16 +12,22 @@
  * leaving unsubscribes it. On close: the connection closes first, the queue hands what it
  * accepted to the router, then the hub completes every subscriber stream.
  *
+ * A channel the venue refuses (an unknown symbol, a 31st channel) fails its subscribers' streams
+ * with a `ConnectionError` whose reason is `SubscriptionRefused`, carrying the venue's message;
+ * other channels are unaffected, and the refused one is not replayed after reconnects.
+ *
  * Frames that fail to decode are counted, logged once per burst with their channel (when it can
  * be told), and skipped.
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Scope, Stream } from "effect"
+import { Clock, Deferred, Effect, Exit, Scope, Stream } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import { HubError, StreamHub, Topic } from "../../hub/index.ts"
+import * as ThrottledLog from "../../internal/ThrottledLog.ts"
 import { MessageQueue } from "../../queue/index.ts"
 import * as Connection from "../../socket/Connection.ts"
+import type { ConnectionError } from "../../socket/ConnectionError.ts"
 import * as Protocol from "../../socket/Protocol.ts"
 import {
   decodePush,
@@ -78,19 +84,25 @@ export interface DecodeStats {
   readonly unrouted: number
 }
 
+/**
+ * Why a feed stream failed: the hub closed under it, or the venue refused its channel
+ * (`ConnectionError` with reason `SubscriptionRefused`: the channel and the venue's message).
+ */
+export type FeedError = HubError.HubError | ConnectionError
+
 export interface PublicFeedShape {
   readonly connection: Connection.ConnectionShape
   /** Aggregated trades; sliding (keeps the newest), no replay. */
-  readonly deals: (symbol: string) => Stream.Stream<Push<PublicAggreDealsV3Api>, HubError.HubError>
+  readonly deals: (symbol: string) => Stream.Stream<Push<PublicAggreDealsV3Api>, FeedError>
   /** Aggregated depth deltas; backpressure: an order book must not miss one. No replay. */
-  readonly depth: (symbol: string) => Stream.Stream<Push<PublicAggreDepthsV3Api>, HubError.HubError>
+  readonly depth: (symbol: string) => Stream.Stream<Push<PublicAggreDepthsV3Api>, FeedError>
   /** Best bid and ask; sliding, the latest replayed to late subscribers. */
-  readonly bookTicker: (symbol: string) => Stream.Stream<Push<PublicAggreBookTickerV3Api>, HubError.HubError>
+  readonly bookTicker: (symbol: string) => Stream.Stream<Push<PublicAggreBookTickerV3Api>, FeedError>
   /** Top-N depth snapshots; sliding, the latest replayed. */
   readonly limitDepth: (
     symbol: string,
     levels: 5 | 10 | 20
-  ) => Stream.Stream<Push<PublicLimitDepthsV3Api>, HubError.HubError>
+  ) => Stream.Stream<Push<PublicLimitDepthsV3Api>, FeedError>
   readonly decodeStats: Effect.Effect<DecodeStats>
 }
 
@@ -105,25 +117,48 @@ export const make = (
     const name = options.name ?? "mexc-public"
     const interval = options.interval ?? "100ms"
     const feedScope = yield* Effect.scope
+    const clock = yield* Clock.Clock
 
     // Upstream subscriptions held on behalf of hub topics, one scope each.
     const upstream = new Map<string, Scope.Closeable>()
     let connection: Connection.ConnectionShape | undefined
+
+    // The fate of each channel's current upstream subscription, for its subscribers' streams:
+    // failed when the venue refuses it, succeeded when it is released (its subscribers then
+    // follow the next one). Created by whichever side asks first, so neither order of "stream
+    // starts watching" and "first-subscriber hook subscribes upstream" loses a refusal.
+    const refusals = new Map<string, Deferred.Deferred<void, ConnectionError>>()
+    const refusalOf = (channel: string): Deferred.Deferred<void, ConnectionError> => {
+      let refusal = refusals.get(channel)
+      if (refusal === undefined) refusals.set(channel, refusal = Deferred.makeUnsafe())
+      return refusal
+    }
+    /** Fails once the channel's upstream subscription is refused; never succeeds. */
+    const watchRefusal = (channel: string): Effect.Effect<never, ConnectionError> =>
+      Effect.flatMap(Effect.suspend(() => Deferred.await(refusalOf(channel))), () => watchRefusal(channel))
     const hub = yield* StreamHub.make({
       name: `hub:${name}`,
       onFirstSubscriber: (channel) =>
         Effect.gen(function*() {
           const scope = yield* Scope.fork(feedScope, "sequential")
           upstream.set(channel, scope)
-          yield* connection!.subscribe(channel).pipe(
+          const subscription = yield* connection!.subscribe(channel).pipe(
             Scope.provide(scope),
             Effect.onError(() => Effect.andThen(Effect.sync(() => upstream.delete(channel)), Scope.close(scope, Exit.void)))
+          )
+          const refusal = refusalOf(channel)
+          yield* subscription.refused.pipe(
+            Effect.catch((error) => Deferred.fail(refusal, error)),
+            Effect.forkIn(scope)
           )
         }),
       onLastUnsubscribed: (channel) =>
         Effect.suspend(() => {
           const scope = upstream.get(channel)
           upstream.delete(channel)
+          const refusal = refusals.get(channel)
+          refusals.delete(channel)
+          if (refusal !== undefined) Deferred.doneUnsafe(refusal, Effect.void)
           return scope ? Scope.close(scope, Exit.void) : Effect.void
         })
     })
@@ -139,17 +174,12 @@ export const make = (
     let routed = 0
     let malformed = 0
     let unrouted = 0
-    let lastMalformedLog = -Infinity
-    let malformedSinceLog = 0
+    const malformedLog = ThrottledLog.make(clock, malformedLogIntervalMs)
 
     const noteMalformed = (frame: Connection.Frame, error: unknown): Effect.Effect<void> => {
       malformed++
-      malformedSinceLog++
-      const now = performance.now()
-      if (now - lastMalformedLog < malformedLogIntervalMs) return Effect.void
-      lastMalformedLog = now
-      const count = malformedSinceLog
-      malformedSinceLog = 0
+      const count = malformedLog.take()
+      if (count === undefined) return Effect.void
       return Effect.logWarning("skipping undecodable frame(s)", error instanceof Error ? error.message : String(error))
         .pipe(Effect.annotateLogs({
           component: `queue:${name}`,
@@ -218,13 +248,17 @@ export const make = (
       sink: queue.offerAll
     })
 
+    /** A topic's subscriber stream, failing if the venue refuses its channel. */
+    const feed = <A>(channel: string, topicOptions: Topic.TopicOptions): Stream.Stream<Push<A>, FeedError> =>
+      hub.subscribe(topic<A>(channel, topicOptions)).pipe(Stream.interruptWhen(watchRefusal(channel)))
+
     const sliding = { replay: 1, strategy: "sliding" } as const
     return {
       connection,
-      deals: (symbol) => hub.subscribe(topic(channels.deals(symbol, interval), { replay: 0, strategy: "sliding" })),
-      depth: (symbol) => hub.subscribe(topic(channels.depth(symbol, interval), { replay: 0, strategy: "backpressure" })),
-      bookTicker: (symbol) => hub.subscribe(topic(channels.bookTicker(symbol, interval), sliding)),
-      limitDepth: (symbol, levels) => hub.subscribe(topic(channels.limitDepth(symbol, levels), sliding)),
+      deals: (symbol) => feed(channels.deals(symbol, interval), { replay: 0, strategy: "sliding" }),
+      depth: (symbol) => feed(channels.depth(symbol, interval), { replay: 0, strategy: "backpressure" }),
+      bookTicker: (symbol) => feed(channels.bookTicker(symbol, interval), sliding),
+      limitDepth: (symbol, levels) => feed(channels.limitDepth(symbol, levels), sliding),
       decodeStats: Effect.sync(() => ({ routed, malformed, unrouted }))
     } satisfies PublicFeedShape
   })

@@ -1,0 +1,400 @@
+/**
+ * One session of a connection: dial, replay the held channels, then read until something ends
+ * it (the peer, the network, the stale watchdog), writing through the session's rate budget. It
+ * runs in a scope of its own: its reader, control writer, heartbeat and watchdog die with it, so
+ * an old session can never deliver into, or write for, the next one.
+ */
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import { type Clock, type Context, Duration, Effect, Latch, type Metric, type Scope } from "effect"
+import * as Socket from "effect/socket/Socket"
+import { monotonicMs } from "../../internal/monotonic.ts"
+import {
+  Closed,
+  ConnectionError,
+  type ConnectionErrorReason,
+  type ConnectionShutdown,
+  OpenFailed,
+  OpenTimeout,
+  ReadFailed,
+  Stale,
+  SubscriptionRefused
+} from "../ConnectionError.ts"
+import type { SubscriptionProtocol, SubscriptionRefusal } from "../Protocol.ts"
+import type { SubscriptionRegistry } from "./SubscriptionRegistry.ts"
+import * as TokenBucket from "./TokenBucket.ts"
+
+/** An inbound or outbound WebSocket message. */
+export type Frame = string | Uint8Array
+
+/** Where inbound frames go, a batch at a time (see `Connection.FrameSink`). */
+export type FrameSink = (frames: NonEmptyReadonlyArray<Frame>) => Effect.Effect<void>
+
+/** The socket as a session sees it: Effect's `WebSocketLike`, plus `terminate` when `ws` backs it. */
+export interface RawSocket extends Socket.WebSocketLike {
+  terminate?: () => void
+}
+
+const OPEN = 1
+const CLOSING = 2
+const CLOSED = 3
+
+/** A session that received a batch this recently is still streaming when it closes. */
+const busyWindowMs = 100
+
+/** The live session, as writers see it. */
+export interface LiveSession {
+  readonly ws: RawSocket
+  readonly bucket: TokenBucket.TokenBucket
+  /** The replay is done: other writers may go. */
+  ready: boolean
+}
+
+/** What sessions share with their connection (mutable: touched only by its fibers). */
+export interface Link {
+  /** The live session, set once its socket is open, cleared when it ends. */
+  live: LiveSession | undefined
+  /** Open while a session is live and replayed; writers wait on it. */
+  readonly openLatch: Latch.Latch
+  /** Set when the connection is shut down or gave up. */
+  shutdown: ConnectionShutdown | undefined
+}
+
+export const makeLink = (): Link => ({ live: undefined, openLatch: Latch.makeUnsafe(false), shutdown: undefined })
+
+/** Counters of a connection (see `Connection.ConnectionStats`). */
+export interface MutableStats {
+  connects: number
+  reconnects: number
+  framesDelivered: number
+  controlFrames: number
+  oversizedFrames: number
+  staleDrops: number
+  refusedSubscriptions: number
+}
+
+/** Everything a session needs from its connection. */
+export interface SessionEnv {
+  readonly name: string
+  readonly url: string | Effect.Effect<string>
+  readonly protocol: SubscriptionProtocol
+  readonly sink: FrameSink
+  readonly registry: SubscriptionRegistry
+  readonly link: Link
+  readonly stats: MutableStats
+  readonly makeWs: (url: string) => Socket.WebSocketLike
+  readonly clock: Clock.Clock
+  readonly services: Context.Context<never>
+  readonly framesCounter: Metric.Metric<number, unknown>
+  readonly oversizedCounter: Metric.Metric<number, unknown>
+  readonly onOpen: (connectionId: number, openedAt: number, replayed: number) => Effect.Effect<void>
+  readonly openTimeout: Duration.Duration
+  readonly pingInterval: Duration.Duration | undefined
+  readonly staleAfterMs: number
+  readonly closeTimeout: Duration.Duration
+  readonly maxFrameBytes: number
+  readonly highWaterMark: number | undefined
+}
+
+/** Sends on `ws` if it is open; false when it is not (its session is ending). */
+export const sendNow = (ws: RawSocket, frame: Frame): boolean => {
+  if (ws.readyState !== OPEN) return false
+  ws.send(frame as string | Uint8Array<ArrayBuffer>)
+  return true
+}
+
+/** Waits for the session's next outbound token. */
+export const takeToken = (env: SessionEnv, session: LiveSession): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const waitMs = session.bucket.reserve(monotonicMs(env.clock))
+    return waitMs === 0 ? Effect.void : Effect.sleep(Duration.millis(waitMs))
+  })
+
+/**
+ * Whether `frame` is over `maxBytes`, counting text as UTF-8 bytes (what the wire carries). A
+ * string of n UTF-16 units takes n to 3n bytes, so only strings in between are measured.
+ */
+export const exceedsBytes = (frame: Frame, maxBytes: number): boolean => {
+  if (typeof frame !== "string") return frame.byteLength > maxBytes
+  if (frame.length > maxBytes) return true
+  if (frame.length * 3 <= maxBytes) return false
+  return utf8Length(frame) > maxBytes
+}
+
+const utf8Length = (text: string): number => {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next < 0xe000) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3 // BMP, or a lone surrogate (encoded as U+FFFD)
+  }
+  return bytes
+}
+
+/** One session, in the caller's scope; fails with why it ended. */
+export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { clock, link, protocol, registry, stats } = env
+    const elapsedMs = () => monotonicMs(clock)
+    const url = typeof env.url === "string" ? env.url : yield* env.url
+    const closeTimeoutMs = Duration.toMillis(env.closeTimeout)
+    let raw: RawSocket | undefined
+    const socket = yield* Socket.fromWebSocket(
+      Effect.tap(acquireRaw(env, url), (ws) => Effect.sync(() => (raw = ws))),
+      { openTimeout: env.openTimeout, ...(env.highWaterMark !== undefined ? { highWaterMark: env.highWaterMark } : {}) }
+    )
+    const reader = yield* socket.reader.pipe(Effect.mapError((error) => toReason(error, url, env.openTimeout)))
+    const ws = raw!
+
+    stats.connects++
+    const connectionId = stats.connects
+    const session: LiveSession = { ws, bucket: TokenBucket.make(protocol.outboundRate, elapsedMs()), ready: false }
+    link.live = session
+    registry.resetWire()
+    yield* env.onOpen(connectionId, clock.currentTimeMillisUnsafe(), registry.held().length)
+
+    // The control writer: replays the held channels first (other writers wait for it), then
+    // keeps the venue in line with holds and releases. It computes each frame only once it has a
+    // token, so whatever changed while it waited goes out together, in as few frames as the
+    // protocol allows.
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      while (true) {
+        registry.changed.closeUnsafe()
+        if (!registry.hasChanges()) {
+          if (!session.ready) {
+            session.ready = true
+            link.openLatch.openUnsafe()
+          }
+          yield* registry.changed.await
+          continue
+        }
+        yield* takeToken(env, session)
+        if (link.live !== session) return
+        const frame = registry.nextFrame()
+        if (frame !== undefined) sendNow(ws, frame)
+      }
+    }))
+
+    if (env.pingInterval !== undefined && protocol.ping !== undefined) {
+      const ping = protocol.ping
+      const interval = env.pingInterval
+      yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
+        yield* Effect.sleep(interval)
+        yield* takeToken(env, session)
+        sendNow(ws, ping)
+      })))
+    }
+
+    // Silence is time spent waiting for data since the last frame the protocol recognised. It
+    // is judged only while we wait: while the sink holds a batch (backpressure), the silence is
+    // ours, not the peer's, and that time does not count.
+    let waitingSince: number | undefined = elapsedMs()
+    /** When the last batch arrived, recognised or not: data still streaming in at close. */
+    let lastBatchAt = -Infinity
+
+    // Runs before the reader's own finalizers (which resume a paused socket): stop routing
+    // writes to this socket, and note whether data is still streaming in.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (link.live === session) link.live = undefined
+        link.openLatch.closeUnsafe()
+        const paused = (ws as { readonly isPaused?: boolean }).isPaused === true
+        const busy = waitingSince === undefined || elapsedMs() - lastBatchAt < busyWindowMs
+        if (paused || busy) streaming.add(ws)
+      })
+    )
+
+    const isData = protocol.isData
+    const onBatch = (batch: NonEmptyReadonlyArray<Frame>): Effect.Effect<void> => {
+      const arrivedAt = elapsedMs()
+      lastBatchAt = arrivedAt
+      const silentBefore = waitingSince === undefined ? 0 : arrivedAt - waitingSince
+      waitingSince = undefined
+      let alive = false
+      let data: Array<Frame> | undefined
+      let refusals: Array<SubscriptionRefusal> | undefined
+      for (let i = 0; i < batch.length; i++) {
+        const frame = batch[i]!
+        let keep = true
+        if (exceedsBytes(frame, env.maxFrameBytes)) {
+          stats.oversizedFrames++
+          env.oversizedCounter.updateUnsafe(1, env.services)
+          keep = false
+        } else if (typeof frame === "string" && protocol.isControl(frame)) {
+          stats.controlFrames++
+          alive = true
+          keep = false
+          const refused = protocol.refusal?.(frame)
+          if (refused !== undefined) (refusals ??= []).push(refused)
+        } else if (!alive && (isData === undefined || isData(frame))) {
+          alive = true
+        }
+        if (keep) {
+          if (data !== undefined) data.push(frame)
+        } else if (data === undefined) {
+          data = batch.slice(0, i)
+        }
+      }
+      const out = data ?? batch
+      const carried = alive ? 0 : silentBefore
+      const delivered = deliver(out, carried)
+      return refusals === undefined ? delivered : Effect.andThen(refuse(refusals), delivered)
+    }
+    const deliver = (out: ReadonlyArray<Frame>, carried: number): Effect.Effect<void> => {
+      if (out.length === 0) return markWaiting(carried)
+      stats.framesDelivered += out.length
+      env.framesCounter.updateUnsafe(out.length, env.services)
+      return Effect.andThen(env.sink(out as NonEmptyReadonlyArray<Frame>), markWaiting(carried))
+    }
+    const markWaiting = (carried: number) =>
+      Effect.sync(() => {
+        waitingSince = elapsedMs() - carried
+      })
+    const refuse = (refusals: ReadonlyArray<SubscriptionRefusal>): Effect.Effect<void> =>
+      Effect.forEach(refusals, (refusal) => {
+        for (const channel of refusal.channels) {
+          registry.refuse(
+            channel,
+            new ConnectionError({
+              connection: env.name,
+              reason: new SubscriptionRefused({ channel, message: refusal.message })
+            })
+          )
+        }
+        stats.refusedSubscriptions += Math.max(1, refusal.channels.length)
+        return Effect.logWarning("subscription refused by the venue", refusal.message).pipe(
+          Effect.annotateLogs({ connection: env.name, connection_id: connectionId, channels: refusal.channels })
+        )
+      }, { discard: true })
+
+    const readLoop = Effect.forever(
+      Effect.flatMap(Effect.mapError(reader.pull, (error) => toReason(error, url, env.openTimeout)), onBatch)
+    )
+    // One tick serves both watches: short enough to see a peer's close within `closeTimeout`.
+    const tick = Duration.millis(Math.max(1, Math.floor(Math.min(env.staleAfterMs / 4, closeTimeoutMs / 2))))
+    const watchdog = Effect.gen(function*() {
+      let closingSeen = false
+      while (true) {
+        yield* Effect.sleep(tick)
+        if (ws.readyState === CLOSING) {
+          // A live session's socket is never closed by us, so the peer's close frame arrived:
+          // the WebSocket answered it and now waits for the peer to close TCP, which a peer that
+          // stopped reading never does (ws would wait 30 s; writes and pings stall meanwhile).
+          // Grant it one more tick, then cut it: the reader then ends with the peer's code.
+          if (!closingSeen) {
+            closingSeen = true
+            continue
+          }
+          terminate(ws)
+          yield* Effect.sleep(env.closeTimeout)
+          return yield* new Closed({ closeCode: 1006, closeReason: "the peer's close did not complete" })
+        }
+        const since = waitingSince
+        if (since === undefined) continue
+        const silentForMs = Math.round(elapsedMs() - since)
+        if (silentForMs >= env.staleAfterMs) {
+          stats.staleDrops++
+          // A half-open peer will not answer a close handshake: the release cuts it instead.
+          unresponsive.add(ws)
+          return yield* new Stale({ silentForMs })
+        }
+      }
+    })
+    return yield* Effect.raceFirst(readLoop, watchdog)
+  })
+
+const acquireRaw = (env: SessionEnv, url: string) =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => env.makeWs(url) as RawSocket,
+      catch: (cause) => new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause }) })
+    }),
+    (ws) => closeRaw(ws, env.closeTimeout)
+  )
+
+/** Sockets judged stale: cut without a close frame. */
+const unresponsive = new WeakSet<RawSocket>()
+/**
+ * Sockets that were still streaming when their session ended: reads paused by a full sink, or a
+ * batch within the last `busyWindowMs`. The peer's answer to our close frame is queued behind
+ * everything it has in flight, which we would have to read through first (hundreds of ms under a
+ * busy feed): send the close frame and cut the connection instead of waiting for the answer.
+ */
+const streaming = new WeakSet<RawSocket>()
+
+/** Normal close, bounded by `closeTimeout`; past it (or for a socket not yet open) terminate. */
+const closeRaw = (ws: RawSocket, closeTimeout: Duration.Duration): Effect.Effect<void> => {
+  if (ws.readyState === CLOSED) return Effect.void
+  if (ws.readyState !== OPEN || unresponsive.has(ws)) return Effect.sync(() => terminate(ws))
+  if (streaming.has(ws)) {
+    return Effect.sync(() => {
+      try {
+        ws.close(1000)
+      } finally {
+        terminate(ws)
+      }
+    })
+  }
+  return Effect.callback<void>((resume) => {
+    const onClose = () => resume(Effect.void)
+    ws.addEventListener("close", onClose, { once: true })
+    try {
+      ws.close(1000)
+    } catch {
+      terminate(ws)
+    }
+    return Effect.sync(() => ws.removeEventListener("close", onClose))
+  }).pipe(
+    Effect.interruptible,
+    Effect.timeoutOrElse({ duration: closeTimeout, orElse: () => Effect.sync(() => terminate(ws)) })
+  )
+}
+
+const terminate = (ws: RawSocket) => {
+  // Late errors from an aborted handshake must not surface as unhandled.
+  ws.addEventListener("error", () => {})
+  if (ws.terminate) ws.terminate()
+  else ws.close()
+}
+
+/** Why a socket operation failed, in the connection's terms. */
+export const toReason = (error: Socket.SocketError, url: string, openTimeout: Duration.Duration): ConnectionErrorReason => {
+  const reason = error.reason
+  switch (reason._tag) {
+    case "SocketOpenError":
+      return reason.kind === "Timeout"
+        ? new OpenTimeout({ url, timeoutMs: Duration.toMillis(openTimeout) })
+        : new OpenFailed({ url, cause: reason.cause })
+    case "SocketCloseError":
+      return new Closed({
+        closeCode: reason.code,
+        by: "peer",
+        ...(reason.closeReason ? { closeReason: reason.closeReason } : {})
+      })
+    default: {
+      // The WebSocket's own error (an error event carries it as `error`), not Effect's wrapper
+      // ("An error occurred during Read"). One that closed the connection with a code (ws:
+      // invalid UTF-8 is 1007, a frame over its size limit 1009; see NodeWebSocket) is a close.
+      const cause = "cause" in reason ? unwrapEvent(reason.cause) : reason
+      const closeCode = (cause as { readonly closeCode?: unknown } | undefined)?.closeCode
+      if (typeof closeCode === "number") {
+        return new Closed({ closeCode, by: "client", closeReason: cause instanceof Error ? cause.message : String(cause) })
+      }
+      return new ReadFailed({ cause })
+    }
+  }
+}
+
+const unwrapEvent = (cause: unknown): unknown => {
+  if (typeof cause === "object" && cause !== null && "error" in cause) {
+    const inner = (cause as { readonly error?: unknown }).error
+    if (inner !== undefined && inner !== null) return inner
+  }
+  return cause
+}

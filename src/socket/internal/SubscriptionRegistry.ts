@@ -1,0 +1,133 @@
+/**
+ * The channels a connection holds on behalf of its subscribers, and what the venue has been told
+ * about them on the current session. Subscribers change what is wanted (hold, release); the
+ * session's control writer brings the venue in line one frame at a time (`nextFrame`), so changes
+ * made while it waits for its rate budget are batched into as few frames as the protocol allows,
+ * and a hold and release of the same channel in between cost no frame at all.
+ */
+import { Deferred, Effect, Latch } from "effect"
+import type { ConnectionError } from "../ConnectionError.ts"
+import type { SubscriptionProtocol } from "../Protocol.ts"
+
+/** One channel. */
+export interface Entry {
+  readonly channel: string
+  /** Scoped holders; the channel is wanted while there is one (and it is not refused). */
+  holders: number
+  /** A subscribe for it went out on the current session, and no unsubscribe since. */
+  onWire: boolean
+  /** Set once the venue refused it: then neither sent nor replayed until every holder left. */
+  refused: ConnectionError | undefined
+  /** Fails with the refusal. */
+  readonly refusal: Deferred.Deferred<never, ConnectionError>
+}
+
+export class SubscriptionRegistry {
+  /** In insertion order: the replay order. */
+  private readonly entries = new Map<string, Entry>()
+  /** Open while the venue is not in line with what is wanted (the control writer waits on it). */
+  readonly changed = Latch.makeUnsafe(false)
+  private readonly protocol: SubscriptionProtocol
+
+  constructor(protocol: SubscriptionProtocol) {
+    this.protocol = protocol
+  }
+
+  /** Adds a holder of `channel`. */
+  hold(channel: string): Entry {
+    let entry = this.entries.get(channel)
+    if (entry === undefined) {
+      entry = { channel, holders: 0, onWire: false, refused: undefined, refusal: Deferred.makeUnsafe() }
+      this.entries.set(channel, entry)
+    }
+    entry.holders++
+    if (entry.holders === 1 && entry.refused === undefined && !entry.onWire) this.changed.openUnsafe()
+    return entry
+  }
+
+  /** Drops a holder of `entry`. */
+  release(entry: Entry): void {
+    if (entry.holders === 0) return
+    entry.holders--
+    if (entry.holders > 0) return
+    if (entry.onWire) this.changed.openUnsafe() // an unsubscribe is due
+    else if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel)
+  }
+
+  /**
+   * Marks `channel` refused by the venue and fails its holders' `refusal`. Returns false when no
+   * one holds it (released meanwhile, or refused already).
+   */
+  refuse(channel: string, error: ConnectionError): boolean {
+    const entry = this.entries.get(channel)
+    if (entry === undefined) return false
+    // The venue did not subscribe it: there is nothing to unsubscribe.
+    entry.onWire = false
+    if (entry.holders === 0) {
+      this.entries.delete(channel)
+      return false
+    }
+    if (entry.refused !== undefined) return false
+    entry.refused = error
+    Deferred.doneUnsafe(entry.refusal, Effect.fail(error))
+    return true
+  }
+
+  /** A new session starts: the venue knows nothing; every wanted channel is due again. */
+  resetWire(): void {
+    for (const entry of this.entries.values()) {
+      entry.onWire = false
+      if (entry.holders === 0) this.entries.delete(entry.channel)
+    }
+    if (this.hasChanges()) this.changed.openUnsafe()
+  }
+
+  /** Whether some frame is due. */
+  hasChanges(): boolean {
+    for (const entry of this.entries.values()) {
+      if (wanted(entry) !== entry.onWire) return true
+    }
+    return false
+  }
+
+  /**
+   * The next control frame that brings the venue in line (subscribes before unsubscribes, in
+   * insertion order, up to `maxChannelsPerFrame` channels), counting it as sent; `undefined`
+   * when nothing is due.
+   */
+  nextFrame(): string | Uint8Array | undefined {
+    const max = Math.max(1, this.protocol.maxChannelsPerFrame)
+    let subscribe: Array<Entry> | undefined
+    let unsubscribe: Array<Entry> | undefined
+    for (const entry of this.entries.values()) {
+      const want = wanted(entry)
+      if (want && !entry.onWire) {
+        if ((subscribe ??= []).length < max) subscribe.push(entry)
+        else break
+      } else if (!want && entry.onWire && (unsubscribe ??= []).length < max) {
+        unsubscribe.push(entry)
+      }
+    }
+    if (subscribe !== undefined) {
+      for (const entry of subscribe) entry.onWire = true
+      return this.protocol.subscribe(subscribe.map((e) => e.channel))
+    }
+    if (unsubscribe !== undefined) {
+      for (const entry of unsubscribe) {
+        entry.onWire = false
+        if (entry.holders === 0) this.entries.delete(entry.channel)
+      }
+      return this.protocol.unsubscribe(unsubscribe.map((e) => e.channel))
+    }
+    return undefined
+  }
+
+  /** The channels held and not refused, in subscription order. */
+  held(): Array<string> {
+    const out: Array<string> = []
+    for (const entry of this.entries.values()) if (wanted(entry)) out.push(entry.channel)
+    return out
+  }
+}
+
+const wanted = (entry: Entry): boolean => entry.holders > 0 && entry.refused === undefined
