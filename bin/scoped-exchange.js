@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `scoped-exchange` command. The CLI is TypeScript that Node 24 runs directly (type
+// stripping). Started by an older Node (a system Node 20 first on PATH), this file re-runs the CLI
+// on the Node 24 that the `node` devDependency installed, passing the arguments, the terminal,
+// the stop signals and the exit code through. Plain JavaScript that Node 20 can load.
+import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const main = new URL("../src/cli/main.ts", import.meta.url)
+const major = Number(process.versions.node.split(".")[0])
+
+if (major >= 24) {
+  await import(main.href)
+} else {
+  const node = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url))
+  if (!existsSync(node)) {
+    process.stderr.write(
+      `scoped-exchange needs Node 24 (this is Node ${process.versions.node}): run \`npm install\` in the checkout first\n`
+    )
+    process.exitCode = 1
+  } else {
+    const child = spawn(node, [fileURLToPath(main), ...process.argv.slice(2)], { stdio: "inherit" })
+    // A signal sent to this process alone (kill, a supervisor) reaches the CLI too. A Ctrl-C in a
+    // terminal reaches both already; the CLI treats the copy as a second signal, which neither
+    // skips its shutdown nor changes its exit code.
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+      process.on(signal, () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      })
+    }
+    child.on("exit", (code, signal) => {
+      process.exitCode = code ?? (signal === "SIGINT" ? 130 : signal === "SIGTERM" ? 143 : 1)
+    })
+  }
+}

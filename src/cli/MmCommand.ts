@@ -1,0 +1,221 @@
+/**
+ * `mm`: runs market-making cycles (buy post-only at the best bid, sell post-only at the best ask)
+ * on the embedded simulator by default, a standalone one, or MEXC; prints each cycle's summary and,
+ * on exit, a report of how each component stopped. What `npm start` runs.
+ *
+ * ```sh
+ * npm start                                          # one cycle, HIFIUSDT, embedded simulator
+ * npx scoped-exchange mm --cycles 0                  # until Ctrl-C
+ * npx scoped-exchange mm --rest-url http://127.0.0.1:8080 --ws-url ws://127.0.0.1:8080/ws
+ * MEXC_API_KEY=... MEXC_API_SECRET=... npx scoped-exchange mm --venue mexc --quote-qty 5
+ * ```
+ *
+ * A user error (unknown symbol, amount below the instrument's minimums, rejected order, missing
+ * credentials, a venue that cannot be reached after a few start-up attempts) is one line on stderr
+ * and exit code 1. Stopped by a signal, the cycle's open order is canceled and confirmed before
+ * the exchanges close (see `Teardown.ts` for the exit codes).
+ *
+ * @since 0.1.0
+ */
+import { Console, Context, Data, Duration, Effect, Exit, Layer, Logger, Option, Runtime, Scope } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Decimal from "../exchange/Decimal.ts"
+import type { ExchangeError } from "../exchange/ExchangeError.ts"
+import { PrivateExchange } from "../exchange/PrivateExchange.ts"
+import { PublicExchange } from "../exchange/PublicExchange.ts"
+import { Lifecycle } from "../lifecycle/index.ts"
+import * as MarketMaker from "../mm/MarketMaker.ts"
+import type { MarketMakerError } from "../mm/MarketMakerError.ts"
+import * as Summary from "../mm/Summary.ts"
+import * as ExitReport from "./ExitReport.ts"
+
+const urlFlag = (name: string, schemes: ReadonlyArray<string>, description: string) =>
+  Flag.String(name).pipe(
+    Flag.filter(
+      (text) => {
+        try {
+          return schemes.includes(new URL(text).protocol)
+        } catch {
+          return false
+        }
+      },
+      (text) => `--${name} must be a ${schemes.join(" or ")}// URL (got "${text}")`
+    ),
+    Flag.withDescription(description),
+    Flag.optional
+  )
+
+/** Flags of the `mm` command. Each description names its default and unit. */
+export const mmFlags = {
+  venue: Flag.Literals("venue", ["sim", "mexc"]).pipe(
+    Flag.withDescription(
+      "Where to trade: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot; needs MEXC_API_KEY and MEXC_API_SECRET). Default: sim"
+    ),
+    Flag.withDefault("sim")
+  ),
+  restUrl: urlFlag(
+    "rest-url",
+    ["http:", "https:"],
+    "REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or https://api.mexc.com"
+  ),
+  wsUrl: urlFlag(
+    "ws-url",
+    ["ws:", "wss:"],
+    "WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, wss://wbs-api.mexc.com/ws for mexc"
+  ),
+  symbol: Flag.String("symbol").pipe(
+    Flag.filter((s) => /^[A-Z0-9]{2,20}$/.test(s), (s) => `--symbol must be an upper-case pair like HIFIUSDT (got "${s}")`),
+    Flag.withDescription("Symbol to quote. Default: HIFIUSDT"),
+    Flag.withDefault("HIFIUSDT")
+  ),
+  quoteQty: Flag.String("quote-qty").pipe(
+    Flag.filterMap(
+      (text) => Option.filter(Decimal.parse(text), (d) => d.value > 0n),
+      (text) => `--quote-qty must be a positive decimal amount (got "${text}")`
+    ),
+    Flag.withDescription("Amount of the quote asset (USDT for HIFIUSDT) each cycle buys with. Default: 2.1"),
+    Flag.withDefault(Decimal.unsafeParse("2.1"))
+  ),
+  cycles: Flag.Int("cycles").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--cycles must be >= 0 (got ${n})`),
+    Flag.withDescription("Buy-then-sell cycles to run; 0 runs until Ctrl-C. Default: 1"),
+    Flag.withDefault(1)
+  ),
+  fillTimeout: Flag.Finite("fill-timeout").pipe(
+    Flag.filter((n) => n > 0, (n) => `--fill-timeout must be > 0 seconds (got ${n})`),
+    Flag.withDescription(
+      "Seconds one leg (the buy, or the sell) may take to fill, re-quotes included, before its order is canceled and the run fails. Default: 60"
+    ),
+    Flag.withDefault(60)
+  ),
+  logFormat: Flag.Literals("log-format", ["pretty", "json"]).pipe(
+    Flag.withDescription("Logs, summaries and the exit report as text (pretty) or one JSON object per line (json). Default: pretty"),
+    Flag.withDefault("pretty")
+  ),
+  seed: Flag.Int("seed").pipe(
+    Flag.withDescription("Seed of the embedded simulator's synthetic market. Default: 1"),
+    Flag.withDefault(1)
+  )
+}
+
+export type MmFlags = Command.Command.Config.Infer<typeof mmFlags>
+
+/** The exchanges a run trades on, as one layer (the venue factory, chosen by the flags). */
+export type ExchangesFor = (
+  flags: MmFlags
+) => Layer.Layer<PublicExchange | PrivateExchange, ExchangeError>
+
+/** How many times start-up tries to reach the venue, and the first wait between tries (doubling). */
+export const startAttempts = 4
+export const startRetryDelay = Duration.millis(500)
+
+/** The run failed with a message already printed as its one line. */
+export class MmFailed extends Data.TaggedError("MmFailed")<{ readonly message: string }> {
+  override readonly [Runtime.errorReported] = false
+}
+
+const isUnreachable = (error: MarketMakerError | ExchangeError): boolean => {
+  const exchange = error._tag === "ExchangeError" ? error : error.reason._tag === "Exchange" ? error.reason.error : undefined
+  return exchange !== undefined && (exchange.reason._tag === "Transport" || exchange.reason._tag === "Unavailable")
+}
+
+/** The default logger, or one JSON object per line. */
+const loggerFor = (format: "pretty" | "json") =>
+  format === "json" ? Logger.layer([Logger.consoleJson]) : Layer.empty
+
+/** `mm` with the exchanges `exchangesFor` builds. */
+export const make = (exchangesFor: ExchangesFor) =>
+  Command.make("mm", mmFlags, (flags) => {
+    const json = flags.logFormat === "json"
+    const stops: Array<ExitReport.ComponentStop> = []
+    let counts: ExitReport.Counts = {}
+    const observer = (event: Lifecycle.LifecycleEvent) => {
+      if (event.phase === "stopped") {
+        stops.push({ name: event.component, stopMs: event.durationMs, outcome: event.outcome ?? "ok" })
+      }
+    }
+    const print = (lines: ReadonlyArray<string>) => Effect.forEach(lines, (line) => Console.log(line), { discard: true })
+    const printSummary = (summary: MarketMaker.CycleSummary) =>
+      json ? Console.log(JSON.stringify({ cycleSummary: Summary.toJson(summary) })) : print(Summary.formatText(summary))
+    const printReport = Effect.suspend(() => {
+      const abandoned = stops.filter((s) => s.outcome === "abandoned").length
+      const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
+      return json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
+    })
+
+    const appLayer = MarketMaker.layer({
+      symbol: flags.symbol,
+      quoteQuantity: flags.quoteQty,
+      fillTimeout: Duration.millis(Math.round(flags.fillTimeout * 1000))
+    }).pipe(Layer.provideMerge(exchangesFor(flags)))
+
+    /** Builds the app in `scope`, retrying a venue that cannot be reached a few times (WARN each). */
+    const startUp = (scope: Scope.Scope) =>
+      Effect.gen(function*() {
+        let delay = startRetryDelay
+        for (let attempt = 1;; attempt++) {
+          const attemptScope = yield* Scope.fork(scope, "sequential")
+          const exit = yield* Effect.exit(Layer.buildWithScope(appLayer, attemptScope))
+          if (Exit.isSuccess(exit)) return exit.value
+          yield* Scope.close(attemptScope, exit)
+          const error = Exit.findErrorOption(exit)
+          if (Option.isNone(error) || !isUnreachable(error.value) || attempt >= startAttempts) {
+            return yield* Effect.failCause(exit.cause)
+          }
+          yield* Effect.logWarning(
+            `cannot reach the venue (attempt ${attempt} of ${startAttempts}): ${error.value.message}; retrying in ${Duration.format(delay)}`
+          )
+          yield* Effect.sleep(delay)
+          delay = Duration.times(delay, 2)
+        }
+      })
+
+    const cycles = Effect.gen(function*() {
+      const mm = yield* MarketMaker.MarketMaker
+      const pub = yield* PublicExchange
+      const priv = yield* PrivateExchange
+      const readCounts = Effect.gen(function*() {
+        const p = yield* pub.stats
+        const q = yield* priv.stats
+        counts = {
+          reconnects: p.reconnects + q.reconnects,
+          resyncs: p.resyncs,
+          malformed: p.malformed,
+          refused: p.refused,
+          reconciliations: q.reconciliations,
+          unknownOutcomes: q.unknownOutcomesResolved
+        }
+      })
+      const loop = Effect.gen(function*() {
+        for (let cycle = 1; flags.cycles === 0 || cycle <= flags.cycles; cycle++) {
+          yield* printSummary(yield* mm.runCycle)
+        }
+      }).pipe(
+        // A cycle that failed (or was stopped) still shows what it did.
+        Effect.onError(() =>
+          Effect.flatMap(mm.lastCycle, (last) => last === undefined || last.completed ? Effect.void : printSummary(last))
+        )
+      )
+      yield* loop.pipe(Effect.ensuring(readCounts))
+    })
+
+    return Effect.scoped(
+      Effect.gen(function*() {
+        const scope = yield* Effect.scope
+        const context = yield* startUp(scope)
+        yield* cycles.pipe(Effect.provideContext(context as Context.Context<MarketMaker.MarketMaker | PublicExchange | PrivateExchange>))
+      })
+    ).pipe(
+      Effect.ensuring(printReport),
+      Effect.catch((error) => {
+        const message = `mm: ${error.message}`
+        return Console.error(message).pipe(Effect.andThen(Effect.fail(new MmFailed({ message }))))
+      }),
+      Effect.provideService(Lifecycle.LifecycleObserver, observer),
+      Effect.provide(loggerFor(flags.logFormat))
+    )
+  }).pipe(
+    Command.withDescription(
+      "Run market-making cycles: buy post-only at the best bid, sell what was bought post-only at the best ask, print a summary; cancels its orders before it exits"
+    )
+  )

@@ -1,0 +1,26 @@
+/**
+ * scoped-exchange: scoped, leak-free exchange connectivity for TypeScript trading systems, on
+ * Effect 4. One root module with namespaced exports:
+ *
+ * ```ts
+ * import { Decimal, MarketMaker, PrivateExchange, PublicExchange, SimExchange } from "scoped-exchange"
+ * ```
+ *
+ * - the exchange contract: `PublicExchange`, `PrivateExchange` (services), `Model` (domain values),
+ *   `Decimal` (exact money), `ExchangeError`;
+ * - the building blocks: `Connection`, `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`;
+ * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
+ * - MEXC wire formats: `MexcProto`, `MexcSchemas`, `MexcSigning`; the simulated exchange: `SimExchange`;
+ * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them.
+ *
+ * @since 0.1.0
+ */
+export * from "./exchange/index.ts"
+export * from "./hub/index.ts"
+export * from "./lifecycle/index.ts"
+export * from "./mm/index.ts"
+export * from "./queue/index.ts"
+export * from "./ratelimit/index.ts"
+export * from "./sim/index.ts"
+export * as Connection from "./socket/Connection.ts"
+export * from "./venues/mexc/index.ts"
