@@ -347,10 +347,10 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       const retryInMs = Backoff.delayMs(backoff, attempt, yield* Random.next)
       stats.reconnects++
       reconnectCounter.updateUnsafe(1, services)
-      yield* setState({ _tag: "Reconnecting", attempt, retryInMs, lastError: reason })
       yield* Effect.logInfo("reconnecting", reason.message).pipe(
         Effect.annotateLogs({ connection: name, attempt, retry_in_ms: retryInMs, reason: reason._tag })
       )
+      yield* setState({ _tag: "Reconnecting", attempt, retryInMs, lastError: reason })
       yield* Effect.sleep(Duration.millis(retryInMs))
       attempt++
       yield* setState({ _tag: "Connecting", attempt })

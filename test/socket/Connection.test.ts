@@ -1,9 +1,9 @@
-import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Exit, Fiber, Logger, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
+import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import * as DeafWsServer from "../support/DeafWsServer.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
@@ -39,10 +39,35 @@ const fast = {
   writeTimeout: "3 seconds"
 } as const
 
-const connect = (url: string, sink: Connection.FrameSink, extra?: Partial<Connection.ConnectionOptions>) =>
+const connect = (
+  url: string,
+  sink: Connection.FrameSink,
+  extra?: Partial<Connection.ConnectionOptions>,
+  constructor?: NodeWebSocket.ConstructorOptions
+) =>
   Connection.make({ name: "test", url, sink, ...fast, ...extra }).pipe(
-    Effect.provide(NodeWS.layerWebSocketConstructor)
+    Effect.provide(NodeWebSocket.layerConstructor(constructor))
   )
+
+/** The `lastError` of the first `Reconnecting` state, once there is one. */
+const firstReconnect = (conn: Connection.ConnectionShape) =>
+  conn.states.pipe(
+    Stream.filter((s) => s._tag === "Reconnecting"),
+    Stream.runHead,
+    Effect.map((s) => s._tag === "Some" && s.value._tag === "Reconnecting" ? s.value.lastError : undefined),
+    Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error("no reconnect within 10 s")) })
+  )
+
+/** Collects log lines at `level` and above, as `message` JSON. */
+const logCollector = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make((options) => {
+    if (options.logLevel !== "Debug" && options.logLevel !== "Trace") {
+      lines.push(`${options.logLevel} ${JSON.stringify(options.message)}`)
+    }
+  })
+  return { lines, layer: Logger.layer([logger]) }
+}
 
 const dataFrames = (frames: ReadonlyArray<Connection.Frame>) =>
   frames.filter((f): f is string => typeof f === "string" && f.startsWith("{\"n\":"))
@@ -405,5 +430,81 @@ describe("Connection", () => {
       yield* Effect.sleep("200 millis")
       assert.isAbove((yield* conn.stats).framesDelivered, 0)
       assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
+    })))
+
+  it.live("a peer's close frame ends the session with its code, though the peer then keeps TCP open", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      // ws on its own would sit in CLOSING for 30 s, with pings and writes stalled; the bound below
+      // (10 s) only detects a hang.
+      const server = yield* DeafWsServer.make({ closeWith: { code: 1001, reason: "going away" } })
+      const log = logCollector()
+      const lastError = yield* Effect.gen(function*() {
+        const conn = yield* connect(server.url, recordingSink().sink, {
+          closeTimeout: "200 millis",
+          staleAfter: "1 minute",
+          backoff: { initial: "1 minute", jitter: 0 }
+        })
+        return yield* firstReconnect(conn)
+      }).pipe(Effect.scoped, Effect.provide(log.layer))
+      assert.strictEqual(lastError?._tag, "Closed")
+      if (lastError?._tag !== "Closed") return
+      assert.strictEqual(lastError.closeCode, 1001)
+      assert.strictEqual(lastError.closeReason, "going away")
+      assert.strictEqual(lastError.by, "peer")
+      assert.isTrue(
+        log.lines.some((l) => l.includes("reconnecting") && l.includes("code 1001 (going away): going away")),
+        log.lines.join("\n")
+      )
+    })))
+
+  it.live("a frame that breaks the protocol (invalid UTF-8) closes with 1007, named as such in state and log", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const log = logCollector()
+      const lastError = yield* Effect.gen(function*() {
+        const conn = yield* connect(server.url, recordingSink().sink, { backoff: { initial: "1 minute", jitter: 0 } })
+        yield* conn.awaitOpen
+        server.clients()[0]!.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })
+        return yield* firstReconnect(conn)
+      }).pipe(Effect.scoped, Effect.provide(log.layer))
+      assert.strictEqual(lastError?._tag, "Closed")
+      if (lastError?._tag !== "Closed") return
+      assert.strictEqual(lastError.closeCode, 1007)
+      assert.strictEqual(lastError.by, "client")
+      assert.include(lastError.message, "code 1007 (invalid frame payload data)")
+      assert.include(lastError.message, "UTF-8")
+      assert.isTrue(log.lines.some((l) => l.includes("code 1007 (invalid frame payload data)")), log.lines.join("\n"))
+    })))
+
+  it.live("a frame over the WebSocket's own size limit closes with 1009, named as such", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const lastError = yield* Effect.gen(function*() {
+        const conn = yield* connect(server.url, recordingSink().sink, {
+          backoff: { initial: "1 minute", jitter: 0 }
+        }, { maxPayloadBytes: 4096 })
+        yield* conn.awaitOpen
+        server.broadcast(new Uint8Array(8192))
+        return yield* firstReconnect(conn)
+      }).pipe(Effect.scoped, quietly)
+      assert.strictEqual(lastError?._tag, "Closed")
+      if (lastError?._tag !== "Closed") return
+      assert.strictEqual(lastError.closeCode, 1009)
+      assert.strictEqual(lastError.by, "client")
+      assert.include(lastError.message, "code 1009 (message too big)")
+    })))
+
+  it.live("measures text frames in UTF-8 bytes against maxFrameBytes", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { frames, sink } = recordingSink()
+      const conn = yield* connect(server.url, sink, { maxFrameBytes: 1024 })
+      yield* conn.awaitOpen
+      server.broadcast("é".repeat(600)) // 600 UTF-16 units, 1200 bytes: over
+      server.broadcast("é".repeat(512)) // 1024 bytes: at the limit
+      server.broadcast(JSON.stringify({ n: 1 }))
+      yield* server.waitFor("the frame after", () => dataFrames(frames).length === 1)
+      assert.strictEqual((yield* conn.stats).oversizedFrames, 1)
+      assert.deepStrictEqual(frames.map((f) => typeof f === "string" ? f.length : -1), [512, 7])
     })))
 })

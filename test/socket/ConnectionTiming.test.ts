@@ -10,6 +10,7 @@ import { TestClock } from "effect/testing"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import { encodePush } from "../../src/venues/mexc/Proto.ts"
 
 type Listener = (event: Socket.WebSocketEvent) => void
 
@@ -47,16 +48,23 @@ class FakeWebSocket implements Socket.WebSocketLike {
     this.sent.push(data)
     this.onSend(this, data)
   }
-  close(code = 1000) {
+  private peerClose: { readonly code: number; readonly reason: string } | undefined
+  close(code = 1000, reason = "") {
     if (this.readyState === 3) return
     this.readyState = 3
-    this.emit("close", { code })
+    this.emit("close", { code, reason })
   }
+  /** Cuts the TCP connection: the close event carries the peer's close code if one arrived. */
   terminate() {
-    this.close(1006)
+    this.close(this.peerClose?.code ?? 1006, this.peerClose?.reason ?? "")
   }
-  message(data: string) {
+  message(data: string | Uint8Array) {
     this.emit("message", { data })
+  }
+  /** The peer's close frame arrives, but not the TCP close: the socket stays CLOSING, no event. */
+  receiveCloseFrame(code: number, reason: string) {
+    this.readyState = 2
+    this.peerClose = { code, reason }
   }
 }
 
@@ -254,5 +262,97 @@ describe("Connection timing (TestClock)", () => {
       yield* settle
       assert.isDefined(write.pollUnsafe())
       assert.deepStrictEqual(fake.sockets[1]!.sent, ["{\"method\":\"HELLO\"}"], "sent on the next connection")
+    })))
+
+  it.effect("a peer's close frame ends the session within closeTimeout, though the peer keeps TCP open", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const conn = yield* make(fake.layer, { pingInterval: false, staleAfter: "30 seconds", closeTimeout: "1 second" })
+      yield* settle
+      fake.sockets[0]!.receiveCloseFrame(1001, "going away")
+      yield* advance(1_000)
+      const state = yield* conn.state
+      assert.strictEqual(state._tag, "Reconnecting")
+      if (state._tag !== "Reconnecting" || state.lastError._tag !== "Closed") {
+        return assert.fail(`expected a Closed reason, got ${JSON.stringify(state)}`)
+      }
+      assert.strictEqual(state.lastError.closeCode, 1001)
+      assert.strictEqual(state.lastError.closeReason, "going away")
+      assert.strictEqual(state.lastError.by, "peer")
+      assert.strictEqual(state.lastError.message, "connection closed with code 1001 (going away): going away")
+      assert.strictEqual(fake.sockets[0]!.readyState, 3, "the lingering socket was cut")
+      yield* advance(100)
+      assert.strictEqual(fake.sockets.length, 2, "and it redials")
+    })))
+
+  it.effect("every frame it writes passes the protocol's rate: sends, subscribes, unsubscribes", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const protocol = Protocol.jsonMethodProtocol({ maxChannelsPerFrame: 1, outboundRate: { perSecond: 10, burst: 5 } })
+      const conn = yield* make(fake.layer, { protocol, pingInterval: false, writeTimeout: "1 minute" })
+      yield* settle
+      const sent = () => fake.sockets[0]!.sent.length
+      yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => `{"n":${i}}`), conn.send, {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(Effect.forkChild)
+      for (let i = 0; i < 10; i++) yield* conn.subscribe(`ch${i}`)
+      yield* settle
+      assert.strictEqual(sent(), 5, "the burst")
+      yield* advance(99)
+      assert.strictEqual(sent(), 5)
+      yield* advance(1)
+      assert.strictEqual(sent(), 6, "then one per 100 ms")
+      yield* advance(900)
+      assert.strictEqual(sent(), 15, "15 in the first second: burst + rate")
+      yield* advance(500)
+      assert.strictEqual(sent(), 20, "all of them, none dropped")
+      const subscribes = fake.sockets[0]!.sent.filter((f) => typeof f === "string" && f.includes("\"SUBSCRIPTION\""))
+      assert.strictEqual(subscribes.length, 10, "one channel per frame, as this protocol allows")
+    })))
+
+  it.effect("subscriptions made together go out in as few frames as the protocol allows", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const conn = yield* make(fake.layer, { protocol: Protocol.mexc, pingInterval: false })
+      yield* settle
+      for (let i = 0; i < 100; i++) yield* conn.subscribe(`ch${i}`)
+      // 60 subscribe/release cycles of one channel: nothing to tell the venue in the end.
+      for (let i = 0; i < 60; i++) yield* Effect.scoped(conn.subscribe("flicker"))
+      yield* settle
+      const frames = fake.sockets[0]!.sent.map((f) => JSON.parse(f as string) as { method: string; params: Array<string> })
+      assert.deepStrictEqual(frames.map((f) => [f.method, f.params.length]), [
+        ["SUBSCRIPTION", 30],
+        ["SUBSCRIPTION", 30],
+        ["SUBSCRIPTION", 30],
+        ["SUBSCRIPTION", 10]
+      ])
+      assert.deepStrictEqual(frames.flatMap((f) => f.params), Array.from({ length: 100 }, (_, i) => `ch${i}`))
+    })))
+
+  it.effect("garbage is not a sign of life: a peer that sends only undecodable frames goes stale", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const garbage = fakeConstructor(() => "open")
+      const data = fakeConstructor(() => "open")
+      const options = { protocol: Protocol.mexc, pingInterval: false, staleAfter: "30 seconds" } as const
+      const dead = yield* make(garbage.layer, options)
+      const alive = yield* make(data.layer, options)
+      yield* settle
+      const frame = encodePush({
+        channel: "spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT",
+        symbol: "BTCUSDT",
+        sendTime: 1,
+        body: { $case: "publicAggreDeals", value: { eventType: "e", deals: [] } }
+      } as Parameters<typeof encodePush>[0])
+      for (let second = 1; second <= 30; second++) {
+        garbage.sockets[0]!.message(new Uint8Array([0xff, 0x00, 0x13, second]))
+        garbage.sockets[0]!.message("{not json")
+        garbage.sockets[0]!.message(frame.subarray(0, frame.length - 1)) // truncated
+        data.sockets[0]!.message(frame)
+        yield* advance(1_000)
+      }
+      assert.strictEqual((yield* dead.stats).staleDrops, 1, "30 s of garbage is 30 s of silence")
+      assert.strictEqual((yield* alive.stats).staleDrops, 0, "well-formed data keeps it alive")
+      assert.strictEqual((yield* dead.stats).framesDelivered, 90, "the garbage still reached the sink, to be counted")
     })))
 })

@@ -25,12 +25,28 @@ const binaryFrame = (size: number): Buffer => {
   return frame
 }
 
+/** An unmasked server-to-client close frame with `code` and a short `reason`. */
+const closeFrame = (code: number, reason: string): Buffer => {
+  const text = Buffer.from(reason, "utf8")
+  const frame = Buffer.alloc(4 + text.length)
+  frame[0] = 0x88
+  frame[1] = 2 + text.length // reasons here stay under 124 bytes
+  frame.writeUInt16BE(code, 2)
+  text.copy(frame, 4)
+  return frame
+}
+
 /**
  * A deaf peer. With `burstFrames`, right after the handshake it also sends that many 1 KB binary
  * frames (a flood the client may stop reading); with `trickleEveryMs` it keeps streaming small
- * frames while never reading.
+ * frames while never reading; with `closeWith`, it sends a close frame right after the handshake
+ * and then keeps the TCP connection open without reading (a peer that says goodbye and hangs).
  */
-export const make = (options?: { readonly burstFrames?: number; readonly trickleEveryMs?: number }) =>
+export const make = (options?: {
+  readonly burstFrames?: number
+  readonly trickleEveryMs?: number
+  readonly closeWith?: { readonly code: number; readonly reason: string }
+}) =>
   Effect.acquireRelease(
   Effect.callback<{ url: string; server: net.Server; sockets: Set<net.Socket> }>((resume) => {
     const sockets = new Set<net.Socket>()
@@ -53,6 +69,7 @@ export const make = (options?: { readonly burstFrames?: number; readonly trickle
           const frame = binaryFrame(1000)
           socket.write(Buffer.concat(Array.from({ length: burst }, () => frame)))
         }
+        if (options?.closeWith !== undefined) socket.write(closeFrame(options.closeWith.code, options.closeWith.reason))
         // From here on: read nothing (so the close frame goes unanswered); write nothing more, or
         // keep streaming small frames with `trickleEveryMs`.
         socket.pause()

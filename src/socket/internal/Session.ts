@@ -38,6 +38,9 @@ const OPEN = 1
 const CLOSING = 2
 const CLOSED = 3
 
+/** At most this many scheduler turns for subscriptions made together to join one frame. */
+const maxCoalesceTurns = 64
+
 /** A session that received a batch this recently is still streaming when it closes. */
 const busyWindowMs = 100
 
@@ -162,7 +165,7 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     // The control writer: replays the held channels first (other writers wait for it), then
     // keeps the venue in line with holds and releases. It computes each frame only once it has a
     // token, so whatever changed while it waited goes out together, in as few frames as the
-    // protocol allows.
+    // protocol allows, and a hold released meanwhile costs no frame.
     yield* Effect.forkScoped(Effect.gen(function*() {
       while (true) {
         registry.changed.closeUnsafe()
@@ -172,6 +175,13 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
             link.openLatch.openUnsafe()
           }
           yield* registry.changed.await
+          // Let the fibers that are subscribing right now (a strategy starting up, a hub
+          // resubscribing its topics) finish first, so their channels share frames: wait until
+          // a scheduler turn passes without a change (bounded, so a flood cannot starve it).
+          for (let turns = 0, seen = -1; turns < maxCoalesceTurns && registry.version !== seen; turns++) {
+            seen = registry.version
+            yield* Effect.yieldNow
+          }
           continue
         }
         yield* takeToken(env, session)

@@ -28,6 +28,8 @@ export class SubscriptionRegistry {
   /** Open while the venue is not in line with what is wanted (the control writer waits on it). */
   readonly changed = Latch.makeUnsafe(false)
   private readonly protocol: SubscriptionProtocol
+  /** Counts holds and releases that change what is due. */
+  version = 0
 
   constructor(protocol: SubscriptionProtocol) {
     this.protocol = protocol
@@ -41,7 +43,10 @@ export class SubscriptionRegistry {
       this.entries.set(channel, entry)
     }
     entry.holders++
-    if (entry.holders === 1 && entry.refused === undefined && !entry.onWire) this.changed.openUnsafe()
+    if (entry.holders === 1 && entry.refused === undefined && !entry.onWire) {
+      this.version++
+      this.changed.openUnsafe()
+    }
     return entry
   }
 
@@ -50,6 +55,7 @@ export class SubscriptionRegistry {
     if (entry.holders === 0) return
     entry.holders--
     if (entry.holders > 0) return
+    this.version++
     if (entry.onWire) this.changed.openUnsafe() // an unsubscribe is due
     else if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel)
   }
