@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import { MexcSchemas, MexcSigning } from "../../src/venues/mexc/index.ts"
@@ -196,14 +196,14 @@ describe("SimExchange REST", () => {
     withSim({ market: false }, (sim) =>
       Effect.gen(function*() {
         const headers = { "X-MEXC-APIKEY": "sim-key", "Content-Type": "application/x-www-form-urlencoded" }
-        const body = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000" }, Date.now())
+        const body = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "60000" }, Date.now())
         const inBody = yield* call("POST", `${sim.restUrl}/api/v3/order`, { body, headers })
         assert.strictEqual(inBody.status, 200, JSON.stringify(inBody.body))
 
-        const query = MexcSigning.signQuery("sim-secret", {}, Date.now())
+        const query = MexcSigning.signQuery(Redacted.make("sim-secret"), {}, Date.now())
         const tampered = yield* call("GET", `${sim.restUrl}/api/v3/account?${query.replace(/signature=[0-9a-f]+/, `signature=${"0".repeat(64)}`)}`, { headers })
         assert.strictEqual(tampered.body.code, 700002)
-        const stale = MexcSigning.signQuery("sim-secret", {}, Date.now() - 10_000)
+        const stale = MexcSigning.signQuery(Redacted.make("sim-secret"), {}, Date.now() - 10_000)
         assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/account?${stale}`, { headers })).body.code, 700003)
         const nobody = yield* call("GET", `${sim.restUrl}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": "who" } })
         assert.strictEqual(nobody.body.code, 700001)

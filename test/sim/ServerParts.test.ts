@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PassThrough } from "node:stream"
+import { Redacted } from "effect"
 import { MexcSigning } from "../../src/venues/mexc/index.ts"
 import { isApiError, parseParams, verifySigned } from "../../src/sim/server/Auth.ts"
 import { parseChannel } from "../../src/sim/server/Channels.ts"
@@ -14,7 +15,7 @@ const now = 1_732_200_000_000
 
 describe("Auth", () => {
   it("accepts parameters in the query string, the body, or split across both", () => {
-    const all = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT", side: "BUY" }, now)
+    const all = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "BTCUSDT", side: "BUY" }, now)
     const inQuery = parseParams(all, "")
     assert.deepStrictEqual(verifySigned("sim-key", inQuery, now, lookup), { apiKey: "sim-key" })
     assert.strictEqual(inQuery.params.get("symbol"), "BTCUSDT")
@@ -25,7 +26,7 @@ describe("Auth", () => {
 
     const query = "symbol=BTCUSDT"
     const body = `&side=BUY&timestamp=${now}`
-    const signature = MexcSigning.sign("sim-secret", query + body)
+    const signature = MexcSigning.sign(Redacted.make("sim-secret"), query + body)
     const split = parseParams(query, `${body}&signature=${signature}`)
     assert.deepStrictEqual(verifySigned("sim-key", split, now, lookup), { apiKey: "sim-key" })
   })
@@ -35,7 +36,7 @@ describe("Auth", () => {
       const result = verifySigned(apiKey, parseParams(query, ""), at, lookup)
       return isApiError(result) ? result.code : 0
     }
-    const good = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT" }, now)
+    const good = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "BTCUSDT" }, now)
     assert.strictEqual(code("sim-key", good), 0)
     assert.strictEqual(code(undefined, good), 700001)
     assert.strictEqual(code("unknown", good), 700001)
@@ -44,9 +45,9 @@ describe("Auth", () => {
     assert.strictEqual(code("sim-key", good, now - 1_000), 700003)
     assert.strictEqual(code("sim-key", "symbol=BTCUSDT&signature=abc"), 700004)
     assert.strictEqual(code("sim-key", `symbol=BTCUSDT&timestamp=${now}`), 700004)
-    const wide = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT" }, now, 60_001)
+    const wide = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "BTCUSDT" }, now, 60_001)
     assert.strictEqual(code("sim-key", wide), 700005)
-    const patient = MexcSigning.signQuery("sim-secret", { symbol: "BTCUSDT" }, now - 50_000, 60_000)
+    const patient = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "BTCUSDT" }, now - 50_000, 60_000)
     assert.strictEqual(code("sim-key", patient), 0)
   })
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import WebSocket from "ws"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
@@ -59,7 +59,7 @@ describe("standalone simulator (child process)", () => {
       const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json() as Promise<{ serverTime: number }>))
       assert.isNumber(time.serverTime)
       for (const [key, secret] of [["k1", "s1"], ["k2", "s2"]] as const) {
-        const query = MexcSigning.signQuery(secret, {}, Date.now())
+        const query = MexcSigning.signQuery(Redacted.make(secret), {}, Date.now())
         const account = yield* Effect.promise(() => fetch(`${rest}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": key } }))
         assert.strictEqual(account.status, 200, `account ${key} signs in`)
         yield* Effect.promise(() => account.text())

@@ -2,7 +2,7 @@
  * Test support for the simulator: a real `ws` client that records every frame (text as parsed
  * JSON, binary decoded with the project's protobuf decoder), and signed REST calls with `fetch`.
  */
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import WebSocket from "ws"
 import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
 import type { SimExchange } from "../../src/sim/index.ts"
@@ -94,7 +94,7 @@ export const signed = (
   params: Record<string, string | number | undefined>,
   credentials: { apiKey: string; secret: string } = { apiKey: "sim-key", secret: "sim-secret" }
 ) =>
-  call(method, `${restUrl}${path}?${MexcSigning.signQuery(credentials.secret, params, Date.now())}`, {
+  call(method, `${restUrl}${path}?${MexcSigning.signQuery(Redacted.make(credentials.secret), params, Date.now())}`, {
     headers: { "X-MEXC-APIKEY": credentials.apiKey, "Content-Type": "application/json" }
   })
 

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { Redacted } from "effect"
 import { MexcSigning } from "../../venues/mexc/index.ts"
 
 /** A MEXC error answer: HTTP status plus the `{code, msg}` body. */
@@ -113,7 +114,7 @@ export const verifySigned = (
     return apiError(700003, "Timestamp for this request is outside of the recvWindow.")
   }
   const payload = MexcSigning.totalParams(request.signedQuery, request.signedBody)
-  if (!MexcSigning.verify(secret, payload, request.signature)) {
+  if (!MexcSigning.verify(Redacted.make(secret), payload, request.signature)) {
     return apiError(700002, "Signature for this request is not valid.")
   }
   return { apiKey }

@@ -23,16 +23,19 @@ export const maxRecvWindow = 60_000
 /** The string MEXC signs: query string, then body, concatenated. */
 export const totalParams = (queryString: string, body: string): string => queryString + body
 
-/** Lowercase hex HMAC-SHA256 of `payload` keyed with `secret`. */
-export const sign = (secret: Redacted.Redacted<string> | string, payload: string): string =>
-  createHmac("sha256", typeof secret === "string" ? secret : Redacted.value(secret)).update(payload).digest("hex")
+/**
+ * Lowercase hex HMAC-SHA256 of `payload` keyed with `secret`. The secret is only ever unwrapped
+ * here, as the HMAC key: it is `Redacted` everywhere else, so no log, error or span can show it.
+ */
+export const sign = (secret: Redacted.Redacted<string>, payload: string): string =>
+  createHmac("sha256", Redacted.value(secret)).update(payload).digest("hex")
 
 /**
  * Checks `signature` against the expected one in constant time. Comparison is case-insensitive on
  * the hex digits, as MEXC's is.
  */
 export const verify = (
-  secret: Redacted.Redacted<string> | string,
+  secret: Redacted.Redacted<string>,
   payload: string,
   signature: string
 ): boolean => {
@@ -53,7 +56,7 @@ export const timestampAccepted = (timestamp: number, serverTime: number, recvWin
  * (the form most MEXC clients send, even for POST and DELETE, with an empty body).
  */
 export const signQuery = (
-  secret: Redacted.Redacted<string> | string,
+  secret: Redacted.Redacted<string>,
   params: Readonly<Record<string, string | number | undefined>>,
   timestamp: number,
   recvWindow: number = defaultRecvWindow

@@ -2,14 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Redacted } from "effect"
 import { MexcSigning } from "../../../src/venues/mexc/index.ts"
 
-const vectorSecret = "45d0b3c26f2644f19bfb98b07741b2f5"
+const vectorSecret = Redacted.make("45d0b3c26f2644f19bfb98b07741b2f5")
 const vectorParams = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=11&recvWindow=5000&timestamp=1644489390087"
 const vectorSignature = "fd3e4e8543c5188531eb7279d68ae7d26a573d0fc5ab0d18eb692451654d837a"
 
 describe("MexcSigning", () => {
   it("signs the reference test vector", () => {
     assert.strictEqual(MexcSigning.sign(vectorSecret, vectorParams), vectorSignature)
-    assert.strictEqual(MexcSigning.sign(Redacted.make(vectorSecret), vectorParams), vectorSignature)
   })
 
   it("signs query string and body concatenated, with nothing between them", () => {
@@ -21,7 +20,7 @@ describe("MexcSigning", () => {
   it("verifies case-insensitively and rejects a wrong or truncated signature", () => {
     assert.isTrue(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature))
     assert.isTrue(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.toUpperCase()))
-    assert.isFalse(MexcSigning.verify("other-secret", vectorParams, vectorSignature))
+    assert.isFalse(MexcSigning.verify(Redacted.make("other-secret"), vectorParams, vectorSignature))
     assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams + "&x=1", vectorSignature))
     assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.slice(0, 10)))
   })

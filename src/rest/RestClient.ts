@@ -1,0 +1,309 @@
+/**
+ * A venue-neutral REST client on `effect/http`'s `HttpClient`: one typed call per request, with the
+ * venue's base URL, signing, a server-time offset, rate limiting and typed errors.
+ *
+ * A {@link Request} names its method, path, parameters, whether it is signed, whether it is safe
+ * (changes nothing at the venue), its rate-limit cost and the schema of its answer. A {@link Venue}
+ * supplies the signer and the table that turns error answers into {@link ExchangeError} reasons.
+ *
+ * What every call goes through, in order:
+ * 1. the {@link RateLimiter} (each `cost` entry is taken before the request is sent; a 429 or 418
+ *    answer pauses those keys for `Retry-After`, for every caller);
+ * 2. for a signed request, the venue's signer with the venue time (`local clock + offset`); the
+ *    offset is measured at start (`serverTime` request, corrected by half the round trip) and
+ *    measured again when the venue answers `TimestampOutsideWindow`, after which the request is
+ *    sent once more (the venue refused it unseen, so resending cannot act twice);
+ * 3. the HTTP exchange under a per-request timeout (`Unavailable` past it: the outcome is unknown);
+ * 4. the answer: 2xx decoded with the request's schema (`Decode`, keeping the body, when it does not
+ *    fit); 429 `RateLimited`, 418 `Banned`, 5xx `Unavailable`; any other the venue's error table.
+ *
+ * Only safe requests retry on their own, on `Unavailable`, `Transport` and `RateLimited`, under a
+ * bounded `Schedule`; a state-changing request is sent at most once (plus the one resend after a
+ * refused timestamp) and its `Unavailable` reaches the caller, who must reconcile.
+ *
+ * Spans: each call is a `RestClient.request` span with the method, path, status and attempt count.
+ * Parameters, headers and URLs are never put in a span or an error (they can carry a listen key or
+ * an API key); the HTTP client's own span, which records the full URL, is switched off.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Clock, Duration, Effect, Option, Ref, Schedule, Schema } from "effect"
+import type { Scope } from "effect"
+import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import type { HttpMethod } from "effect/http/HttpMethod"
+import { Closed, ExchangeError, InvalidConfig, Transport, Unavailable } from "../exchange/ExchangeError.ts"
+import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
+import { Lifecycle } from "../lifecycle/index.ts"
+import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
+import { RateLimiter } from "../ratelimit/RateLimiter.ts"
+import { answerReason, decodeAnswer, httpFailureReason, limiterReason } from "./internal/answer.ts"
+
+/** Request parameters. `undefined` values are left out; the rest are sent in insertion order. */
+export type Params = Readonly<Record<string, string | number | boolean | undefined>>
+
+/** One REST request and how to read its answer. */
+export interface Request<A> {
+  readonly method: HttpMethod
+  /** Path below the base URL, e.g. `/api/v3/depth`. */
+  readonly path: string
+  readonly params?: Params | undefined
+  /** Signed with the venue's credentials (and the venue time). Default `false`. */
+  readonly signed?: boolean | undefined
+  /**
+   * Changes nothing at the venue, so it may be sent again after an unknown outcome.
+   * Default: `true` for GET, `false` otherwise.
+   */
+  readonly safe?: boolean | undefined
+  /** Rate-limit quotas this request counts against, taken in order before each attempt. */
+  readonly cost: ReadonlyArray<TakeOptions>
+  /** Schema of the answer's JSON body. */
+  readonly response: Schema.Decoder<A>
+  /** Timeout of one attempt (send and read the answer). Default: the client's `timeout`. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/** What a venue's signer adds to a signed request. */
+export interface Signed {
+  /** The query string to send (the given one plus timestamp, signature, ...). */
+  readonly query: string
+  /** Headers to add (the API key). */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** An error answer as the venue's error table sees it. */
+export interface ErrorAnswer {
+  readonly status: number
+  /** The body as text (maybe not JSON). */
+  readonly body: string
+  /** The request's path and parameters (to name the symbol or order the error is about). */
+  readonly path: string
+  readonly params: Params
+}
+
+/** What a venue supplies to the client. */
+export interface Venue {
+  /** Venue name in errors and logs (`"mexc"`). */
+  readonly name: string
+  /** Base URL without a trailing slash, e.g. `https://api.mexc.com`. */
+  readonly baseUrl: string
+  /**
+   * Signs `query` (the encoded parameters) at venue time `timestamp` (ms). Fails, e.g. with
+   * `InvalidConfig`, when the venue has no credentials.
+   */
+  readonly sign: (query: string, timestamp: number) => Effect.Effect<Signed, ExchangeErrorReason>
+  /** The venue's error table: a non-2xx answer other than 429, 418 and 5xx to a reason. */
+  readonly errorReason: (answer: ErrorAnswer) => ExchangeErrorReason
+  /** The venue's server-time request (answering epoch ms), used to measure the offset. */
+  readonly serverTime: Request<number>
+}
+
+/** Options of {@link make}. */
+export interface Options {
+  readonly venue: Venue
+  /** Timeout of one attempt of a request. Default 10 s. */
+  readonly timeout?: Duration.Input | undefined
+  /**
+   * Retries of a safe request after `Unavailable`, `Transport` or `RateLimited`: at most this
+   * many, exponential backoff from `retryBase`. Default 3, from 200 ms.
+   */
+  readonly retries?: number | undefined
+  readonly retryBase?: Duration.Input | undefined
+  /** Lifecycle component name. Default `rest:<venue>`. */
+  readonly name?: string | undefined
+  /** Stop budget of the component. Default 1 s. */
+  readonly stopBudget?: Duration.Input | undefined
+}
+
+/** A running REST client. */
+export interface RestClient {
+  readonly venue: string
+  /** Sends `request` (rate-limited, signed if asked, retried if safe) and decodes its answer. */
+  readonly request: <A>(request: Request<A>) => Effect.Effect<A, ExchangeError>
+  /** The venue's time now (ms): local wall clock plus the measured offset. */
+  readonly serverTime: Effect.Effect<number>
+  /** The measured offset (venue time minus local time, ms); 0 before the first measurement. */
+  readonly offset: Effect.Effect<number>
+  /** Measures the offset again; answers the new offset. */
+  readonly syncTime: Effect.Effect<number, ExchangeError>
+}
+
+/** Encodes parameters as a query string (`undefined` values left out). */
+export const encodeParams = (params: Params | undefined): string => {
+  if (params === undefined) return ""
+  const search = new URLSearchParams()
+  for (const key in params) {
+    const value = params[key]
+    if (value !== undefined) search.append(key, String(value))
+  }
+  return search.toString()
+}
+
+const isRetryableOnItsOwn = (error: ExchangeError): boolean => {
+  const tag = error.reason._tag
+  return tag === "Unavailable" || tag === "Transport" || tag === "RateLimited"
+}
+
+/** A rate limiter failure that is the caller's bug (unknown quota, weight over the limit). */
+class QuotaMisconfigured extends Error {}
+
+/**
+ * Starts a client in the caller's scope, as a lifecycle component (`rest:<venue>`): released before
+ * the rate limiter and the HTTP client it uses. After release every call fails with `Closed`.
+ * Measures the server-time offset at start; if the venue does not answer, the first signed request
+ * measures it.
+ */
+export const make = (options: Options): Effect.Effect<RestClient, never, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
+  makeUnmanaged(options).pipe(
+    Lifecycle.scoped({ name: options.name ?? `rest:${options.venue.name}`, stopBudget: options.stopBudget ?? "1 second" })
+  )
+
+const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
+  const venue = options.venue
+  const limiter: RateLimiterShape = yield* RateLimiter
+  const http = yield* HttpClient.HttpClient
+  const defaultTimeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
+  const retrySchedule = Schedule.max([
+    Schedule.jittered(Schedule.exponential(Duration.fromInputUnsafe(options.retryBase ?? Duration.millis(200)))),
+    Schedule.recurs(options.retries ?? 3)
+  ])
+  /** Venue time minus local time (ms); `undefined` until measured. */
+  const offsetRef = yield* Ref.make<number | undefined>(undefined)
+  let closed = false
+  yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
+
+  const fail = (operation: string, reason: ExchangeErrorReason) => new ExchangeError({ venue: venue.name, operation, reason })
+
+  /** One attempt: take the quota, sign, send, read, classify. */
+  const attempt = <A>(request: Request<A>, operation: string, query: string, timeout: Duration.Duration) =>
+    Effect.gen(function*() {
+      if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
+      for (const cost of request.cost) {
+        yield* limiter.take(cost).pipe(Effect.catch((error) => {
+          const reason = limiterReason(error)
+          return reason === undefined ? Effect.die(new QuotaMisconfigured(error.message)) : Effect.fail(reason)
+        }))
+      }
+      let sent = query
+      let headers: Readonly<Record<string, string>> = {}
+      if (request.signed === true) {
+        const timestamp = yield* venueNow
+        const signed = yield* venue.sign(query, timestamp)
+        sent = signed.query
+        headers = signed.headers
+      }
+      const url = sent.length > 0 ? `${venue.baseUrl}${request.path}?${sent}` : `${venue.baseUrl}${request.path}`
+      const exchange = Effect.gen(function*() {
+        const response = yield* http.execute(HttpClientRequest.make(request.method)(url, { headers, acceptJson: true }))
+        const body = yield* response.text
+        return { status: response.status, headers: response.headers, body }
+      }).pipe(
+        Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
+        Effect.mapError((error) => httpFailureReason(error, request.safe ?? request.method === "GET"))
+      )
+      const answer = yield* Effect.timeoutOrElse(exchange, {
+        duration: timeout,
+        orElse: () => Effect.fail(new Unavailable({ detail: `no answer within ${Duration.format(timeout)}` }))
+      })
+      yield* Effect.annotateCurrentSpan("http.response.status_code", answer.status)
+      if (answer.status === 429 || answer.status === 418) {
+        yield* limiter.onResponse({
+          keys: request.cost.flatMap((cost) => cost.keys),
+          status: answer.status,
+          retryAfter: answer.headers["retry-after"]
+        }).pipe(Effect.ignore)
+      }
+      if (answer.status >= 200 && answer.status < 300) {
+        return yield* decodeAnswer(request.response, answer.body, operation)
+      }
+      return yield* Effect.clockWith((clock) =>
+        Effect.fail(answerReason(venue, answer, request, clock.currentTimeMillisUnsafe()))
+      )
+    }).pipe(Effect.mapError((reason) => fail(operation, reason)))
+
+  /** The venue time now, measuring the offset first if it never was. */
+  const venueNow: Effect.Effect<number, ExchangeErrorReason> = Effect.gen(function*() {
+    let offset = yield* Ref.get(offsetRef)
+    if (offset === undefined) {
+      offset = yield* Effect.mapError(measure, (error) => error.reason)
+    }
+    const now = yield* Clock.currentTimeMillis
+    return Math.round(now + offset)
+  })
+
+  /** GET the venue's time; offset = venue time - local time at the middle of the round trip. */
+  const measure: Effect.Effect<number, ExchangeError> = Effect.gen(function*() {
+    const sentAt = yield* Clock.currentTimeMillis
+    const sentMono = yield* Clock.monotonicTimeNanos
+    const serverTime = yield* send(venue.serverTime)
+    const rtt = Number((yield* Clock.monotonicTimeNanos) - sentMono) / 1e6
+    const offset = serverTime - (sentAt + rtt / 2)
+    yield* Ref.set(offsetRef, offset)
+    yield* Effect.logDebug("server time offset measured").pipe(
+      Effect.annotateLogs({ component: `rest:${venue.name}`, offset_ms: Math.round(offset), rtt_ms: Math.round(rtt) })
+    )
+    return offset
+  }).pipe(Effect.withSpan("RestClient.syncTime"))
+
+  const send = <A>(request: Request<A>): Effect.Effect<A, ExchangeError> => {
+    const operation = `${request.method} ${request.path}`
+    const query = encodeParams(request.params)
+    const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
+    let attempts = 0
+    const once = Effect.suspend(() => {
+      attempts++
+      return attempt(request, operation, query, timeout)
+    })
+    // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
+    const timed = request.signed === true
+      ? Effect.catchIf(
+        once,
+        (error) => error.reason._tag === "TimestampOutsideWindow",
+        (error) =>
+          Effect.logWarning("timestamp outside the venue's window; measuring the server time again").pipe(
+            Effect.annotateLogs({ component: `rest:${venue.name}`, operation }),
+            Effect.andThen(Effect.catch(measure, () => Effect.fail(error))),
+            Effect.andThen(once)
+          )
+      )
+      : once
+    const safe = request.safe ?? request.method === "GET"
+    const retried = safe ? Effect.retry(timed, { schedule: retrySchedule, while: isRetryableOnItsOwn }) : timed
+    return retried.pipe(
+      Effect.tap(() => Effect.annotateCurrentSpan("rest.attempts", attempts)),
+      Effect.tapError((error) =>
+        Effect.annotateCurrentSpan({ "rest.attempts": attempts, "rest.error": error.reason._tag })
+      )
+    )
+  }
+
+  const request = Effect.fn("RestClient.request")(function*<A>(request: Request<A>) {
+    yield* Effect.annotateCurrentSpan({
+      "rest.venue": venue.name,
+      "http.request.method": request.method,
+      "url.path": request.path,
+      "rest.signed": request.signed === true
+    })
+    return yield* send(request)
+  })
+
+  // Measured at start; a venue that does not answer yet leaves it to the first signed request.
+  yield* measure.pipe(
+    Effect.catch((error) =>
+      Effect.logWarning("could not measure the server time at start; the first signed request will").pipe(
+        Effect.annotateLogs({ component: `rest:${venue.name}`, error: error.message })
+      )
+    )
+  )
+
+  return {
+    venue: venue.name,
+    request,
+    serverTime: Effect.gen(function*() {
+      const offset = (yield* Ref.get(offsetRef)) ?? 0
+      return Math.round((yield* Clock.currentTimeMillis) + offset)
+    }),
+    offset: Effect.map(Ref.get(offsetRef), (offset) => offset ?? 0),
+    syncTime: measure
+  } satisfies RestClient
+})
+

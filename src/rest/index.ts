@@ -1,0 +1,6 @@
+/**
+ * The venue-neutral REST client.
+ *
+ * @since 0.1.0
+ */
+export * as RestClient from "./RestClient.ts"
