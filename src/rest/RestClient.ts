@@ -95,6 +95,11 @@ export interface Venue {
   readonly errorReason: (answer: ErrorAnswer) => ExchangeErrorReason
   /** The venue's server-time request (answering epoch ms), used to measure the offset. */
   readonly serverTime: Request<number>
+  /**
+   * Whether a 2xx body is in fact an error (some venues answer some errors with HTTP 200 and an
+   * error body): then it goes to {@link errorReason} instead of failing to decode. Default: never.
+   */
+  readonly isErrorBody?: ((body: string) => boolean) | undefined
 }
 
 /** Options of {@link make}. */
@@ -213,7 +218,9 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
         }).pipe(Effect.ignore)
       }
       if (answer.status >= 200 && answer.status < 300) {
-        return yield* decodeAnswer(request.response, answer.body, operation)
+        const decoded = yield* Effect.result(decodeAnswer(request.response, answer.body, operation))
+        if (decoded._tag === "Success") return decoded.success
+        if (venue.isErrorBody?.(answer.body) !== true) return yield* Effect.fail(decoded.failure)
       }
       return yield* Effect.clockWith((clock) =>
         Effect.fail(answerReason(venue, answer, request, clock.currentTimeMillisUnsafe()))
@@ -230,11 +237,15 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     return Math.round(now + offset)
   })
 
-  /** GET the venue's time; offset = venue time - local time at the middle of the round trip. */
-  const measure: Effect.Effect<number, ExchangeError> = Effect.gen(function*() {
+  /**
+   * GET the venue's time; offset = venue time - local time at the middle of the round trip.
+   * `once`: a single attempt (at start, so that a venue that does not answer cannot hold up
+   * startup through every retry).
+   */
+  const measureWith = (once: boolean): Effect.Effect<number, ExchangeError> => Effect.gen(function*() {
     const sentAt = yield* Clock.currentTimeMillis
     const sentMono = yield* Clock.monotonicTimeNanos
-    const serverTime = yield* send(venue.serverTime)
+    const serverTime = yield* (once ? send({ ...venue.serverTime, safe: false }) : send(venue.serverTime))
     const rtt = Number((yield* Clock.monotonicTimeNanos) - sentMono) / 1e6
     const offset = serverTime - (sentAt + rtt / 2)
     yield* Ref.set(offsetRef, offset)
@@ -243,6 +254,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     )
     return offset
   }).pipe(Effect.withSpan("RestClient.syncTime"))
+  const measure = measureWith(false)
 
   const send = <A>(request: Request<A>): Effect.Effect<A, ExchangeError> => {
     const operation = `${request.method} ${request.path}`
@@ -287,7 +299,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   })
 
   // Measured at start; a venue that does not answer yet leaves it to the first signed request.
-  yield* measure.pipe(
+  yield* measureWith(true).pipe(
     Effect.catch((error) =>
       Effect.logWarning("could not measure the server time at start; the first signed request will").pipe(
         Effect.annotateLogs({ component: `rest:${venue.name}`, error: error.message })

@@ -48,6 +48,7 @@ export const codes: ReadonlyMap<number, Kind> = new Map<number, Kind>([
   [10007, "symbol"], // bad symbol
   [30014, "symbol"], // invalid symbol
   [30021, "symbol"], // invalid symbol
+  [-1121, "symbol"], // invalid symbol (the Binance-family code, on market-data endpoints)
   [30002, { filter: "venue" }], // below the minimum (quantity or notional; the message says which)
   [30003, { filter: "venue" }], // above the maximum
   [30016, { filter: "status" }], // trading disabled
@@ -74,6 +75,16 @@ export const readErrorBody = (body: string): { readonly code: number | undefined
 
 const str = (value: string | number | boolean | undefined): string | undefined =>
   value === undefined ? undefined : String(value)
+
+/**
+ * Whether a 2xx body is an error body: a `code` other than 0 or 200, and a `msg`. MEXC answers a
+ * few errors with HTTP 200.
+ */
+export const isErrorBody = (body: string): boolean => {
+  if (!body.includes("\"code\"") || !body.includes("\"msg\"")) return false
+  const { code } = readErrorBody(body)
+  return code !== undefined && code !== 0 && code !== 200
+}
 
 /** The table: an error answer (not 429/418/5xx) to its reason. */
 export const reasonFor = (answer: ErrorAnswer): ExchangeErrorReason => {

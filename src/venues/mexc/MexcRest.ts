@@ -186,6 +186,7 @@ export const make = (
         baseUrl: (options.baseUrl ?? productionUrl).replace(/\/+$/, ""),
         sign: signer(options.credentials, options.recvWindow ?? Signing.defaultRecvWindow),
         errorReason: ErrorCodes.reasonFor,
+        isErrorBody: ErrorCodes.isErrorBody,
         serverTime: serverTimeRequest
       },
       timeout: options.timeout,
