@@ -31,7 +31,7 @@ import { Cause, Clock, Duration, Effect, Option, Ref, Schedule, Schema } from "e
 import type { Scope } from "effect"
 import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import type { HttpMethod } from "effect/http/HttpMethod"
-import { Closed, ExchangeError, InvalidConfig, Transport, Unavailable } from "../exchange/ExchangeError.ts"
+import { Closed, ExchangeError, RateLimited, Unavailable } from "../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
@@ -113,6 +113,11 @@ export interface Options {
    */
   readonly retries?: number | undefined
   readonly retryBase?: Duration.Input | undefined
+  /**
+   * Longest wait for the rate limiter's quota (a 418 ban pauses it for minutes to days); past it
+   * the request fails `RateLimited` with the time left. Default 30 s.
+   */
+  readonly quotaWait?: Duration.Input | undefined
   /** Lifecycle component name. Default `rest:<venue>`. */
   readonly name?: string | undefined
   /** Stop budget of the component. Default 1 s. */
@@ -143,11 +148,6 @@ export const encodeParams = (params: Params | undefined): string => {
   return search.toString()
 }
 
-const isRetryableOnItsOwn = (error: ExchangeError): boolean => {
-  const tag = error.reason._tag
-  return tag === "Unavailable" || tag === "Transport" || tag === "RateLimited"
-}
-
 /** A rate limiter failure that is the caller's bug (unknown quota, weight over the limit). */
 class QuotaMisconfigured extends Error {}
 
@@ -171,6 +171,22 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     Schedule.jittered(Schedule.exponential(Duration.fromInputUnsafe(options.retryBase ?? Duration.millis(200)))),
     Schedule.recurs(options.retries ?? 3)
   ])
+  const quotaWait = Duration.fromInputUnsafe(options.quotaWait ?? Duration.seconds(30))
+  /** `RateLimited` until the keys' pause ends (or, not paused, for one more `quotaWait`). */
+  const quotaExhausted = (keys: ReadonlyArray<string>) =>
+    Effect.flatMap(limiter.stats, (stats) => {
+      let pausedMs = 0
+      for (const key of stats.keys) if (keys.includes(key.key)) pausedMs = Math.max(pausedMs, key.pausedForMs)
+      const reason = new RateLimited({ retryAfter: pausedMs > 0 ? Duration.millis(pausedMs) : quotaWait })
+      waitedOut.add(reason)
+      return Effect.fail(reason)
+    })
+  /** Reasons from a quota wait that ran out: already waited for, so not retried on their own. */
+  const waitedOut = new WeakSet<object>()
+  const isRetryableOnItsOwn = (error: ExchangeError): boolean => {
+    const tag = error.reason._tag
+    return tag === "Unavailable" || tag === "Transport" || (tag === "RateLimited" && !waitedOut.has(error.reason))
+  }
   /** Venue time minus local time (ms); `undefined` until measured. */
   const offsetRef = yield* Ref.make<number | undefined>(undefined)
   let closed = false
@@ -183,10 +199,14 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     Effect.gen(function*() {
       if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
       for (const cost of request.cost) {
-        yield* limiter.take(cost).pipe(Effect.catch((error) => {
-          const reason = limiterReason(error)
-          return reason === undefined ? Effect.die(new QuotaMisconfigured(error.message)) : Effect.fail(reason)
-        }))
+        yield* limiter.take(cost).pipe(
+          Effect.catch((error) => {
+            const reason = limiterReason(error)
+            return reason === undefined ? Effect.die(new QuotaMisconfigured(error.message)) : Effect.fail(reason)
+          }),
+          // A venue's ban can last days: past `quotaWait` the caller is told, rather than left waiting.
+          Effect.timeoutOrElse({ duration: quotaWait, orElse: () => quotaExhausted(cost.keys) })
+        )
       }
       let sent = query
       let headers: Readonly<Record<string, string>> = {}

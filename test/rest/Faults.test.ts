@@ -123,6 +123,22 @@ describe("MexcRest under faults", () => {
         assert.strictEqual(logs.filter((l) => l.startsWith("quota paused by the venue")).length, 3)
       })))
 
+  it.live("a ban longer than the quota wait fails RateLimited with the time left instead of hanging", () =>
+    withHarness({}, ({ client, sim }) =>
+      Effect.gen(function*() {
+        const rest = yield* client({ quotaWait: "200 millis", retryBase: "10 millis" })
+        yield* sim.faults.failNextRest(1, { status: 418, retryAfterSeconds: 120 })
+        assert.strictEqual((yield* reasonOf(rest.depth("BTCUSDT"))).tag, "Banned")
+        const waited = yield* reasonOf(rest.depth("BTCUSDT"))
+        assert.strictEqual(waited.tag, "RateLimited")
+        const left = Duration.toMillis((waited.error!.reason as { retryAfter: Duration.Duration }).retryAfter)
+        assert.isAbove(left, 100_000, "the ban's remaining time")
+        const signed = yield* reasonOf(rest.newOrder(buy("during-ban")))
+        assert.strictEqual(signed.tag, "RateLimited")
+        const open = sim.engine.openOrders("sim-key", "BTCUSDT")
+        assert.isTrue(open._tag === "Success" && open.success.length === 0, "nothing was sent during the ban")
+      })))
+
   it.live("a timestamp outside the venue's window measures the server time again and resends once", () =>
     capturing((capture) =>
       withHarness({}, ({ client, logs }) =>

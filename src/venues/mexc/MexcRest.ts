@@ -126,6 +126,8 @@ export interface Options {
   /** Retries of a safe request (see `RestClient.Options`). Default 3, from 200 ms. */
   readonly retries?: number | undefined
   readonly retryBase?: Duration.Input | undefined
+  /** Longest wait for the rate limiter (see `RestClient.Options.quotaWait`). Default 30 s. */
+  readonly quotaWait?: Duration.Input | undefined
 }
 
 const venueName = "mexc"
@@ -191,7 +193,8 @@ export const make = (
       },
       timeout: options.timeout,
       retries: options.retries,
-      retryBase: options.retryBase
+      retryBase: options.retryBase,
+      quotaWait: options.quotaWait
     })
 
     const call = <A>(
