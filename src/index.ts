@@ -8,9 +8,10 @@
  *
  * - the exchange contract: `PublicExchange`, `PrivateExchange` (services), `Model` (domain values),
  *   `Decimal` (exact money), `ExchangeError`;
- * - the building blocks: `Connection`, `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`;
+ * - the building blocks: `Connection`, `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
  * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
- * - MEXC wire formats: `MexcProto`, `MexcSchemas`, `MexcSigning`; the simulated exchange: `SimExchange`;
+ * - MEXC: wire formats `MexcProto`, `MexcSchemas`, `MexcSigning`; REST `MexcRest` with `MexcQuotas`,
+ *   `MexcErrorCodes`, `MexcParse`; the simulated exchange: `SimExchange`;
  * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them.
  *
  * @since 0.1.0
@@ -21,6 +22,7 @@ export * from "./lifecycle/index.ts"
 export * from "./mm/index.ts"
 export * from "./queue/index.ts"
 export * from "./ratelimit/index.ts"
+export * from "./rest/index.ts"
 export * from "./sim/index.ts"
 export * as Connection from "./socket/Connection.ts"
 export * from "./venues/mexc/index.ts"

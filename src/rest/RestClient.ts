@@ -27,9 +27,9 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Option, Ref, Schedule, Schema } from "effect"
-import type { Scope } from "effect"
-import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import { Clock, Duration, Effect, Ref, Schedule, Semaphore } from "effect"
+import type { Schema, Scope } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import type { HttpMethod } from "effect/http/HttpMethod"
 import { Closed, ExchangeError, RateLimited, Unavailable } from "../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
@@ -251,11 +251,22 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   const venueNow: Effect.Effect<number, ExchangeErrorReason> = Effect.gen(function*() {
     let offset = yield* Ref.get(offsetRef)
     if (offset === undefined) {
-      offset = yield* Effect.mapError(measure, (error) => error.reason)
+      yield* Effect.mapError(remeasure(0), (error) => error.reason)
+      offset = (yield* Ref.get(offsetRef)) ?? 0
     }
     const now = yield* Clock.currentTimeMillis
     return Math.round(now + offset)
   })
+
+  /** Successful measurements so far; a caller that saw generation `n` measures only if still `n`. */
+  let generation = 0
+  const measuring = yield* Semaphore.make(1)
+  /**
+   * Measures again unless another caller did since generation `seen`: a burst of refused
+   * timestamps costs one `serverTime` request, not one each.
+   */
+  const remeasure = (seen: number): Effect.Effect<void, ExchangeError> =>
+    measuring.withPermits(1)(Effect.suspend(() => (generation !== seen ? Effect.void : Effect.asVoid(measure))))
 
   /**
    * GET the venue's time; offset = venue time - local time at the middle of the round trip.
@@ -269,6 +280,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     const rtt = Number((yield* Clock.monotonicTimeNanos) - sentMono) / 1e6
     const offset = serverTime - (sentAt + rtt / 2)
     yield* Ref.set(offsetRef, offset)
+    generation++
     yield* Effect.logDebug("server time offset measured").pipe(
       Effect.annotateLogs({ component: `rest:${venue.name}`, offset_ms: Math.round(offset), rtt_ms: Math.round(rtt) })
     )
@@ -276,37 +288,41 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   }).pipe(Effect.withSpan("RestClient.syncTime"))
   const measure = measureWith(false)
 
-  const send = <A>(request: Request<A>): Effect.Effect<A, ExchangeError> => {
-    const operation = `${request.method} ${request.path}`
-    const query = encodeParams(request.params)
-    const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
-    let attempts = 0
-    const once = Effect.suspend(() => {
-      attempts++
-      return attempt(request, operation, query, timeout)
-    })
-    // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
-    const timed = request.signed === true
-      ? Effect.catchIf(
-        once,
-        (error) => error.reason._tag === "TimestampOutsideWindow",
-        (error) =>
-          Effect.logWarning("timestamp outside the venue's window; measuring the server time again").pipe(
-            Effect.annotateLogs({ component: `rest:${venue.name}`, operation }),
-            Effect.andThen(Effect.catch(measure, () => Effect.fail(error))),
-            Effect.andThen(once)
+  const send = <A>(request: Request<A>): Effect.Effect<A, ExchangeError> =>
+    Effect.suspend((): Effect.Effect<A, ExchangeError> => {
+      const operation = `${request.method} ${request.path}`
+      const query = encodeParams(request.params)
+      const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
+      let attempts = 0
+      const once = Effect.suspend(() => {
+        attempts++
+        return attempt(request, operation, query, timeout)
+      })
+      // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
+      const timed = request.signed === true
+        ? Effect.suspend(() => {
+          const seen = generation
+          return Effect.catchIf(
+            once,
+            (error) => error.reason._tag === "TimestampOutsideWindow",
+            (error) =>
+              Effect.logWarning("timestamp outside the venue's window; measuring the server time again").pipe(
+                Effect.annotateLogs({ component: `rest:${venue.name}`, operation }),
+                Effect.andThen(Effect.catch(remeasure(seen), () => Effect.fail(error))),
+                Effect.andThen(once)
+              )
           )
+        })
+        : once
+      const safe = request.safe ?? request.method === "GET"
+      const retried = safe ? Effect.retry(timed, { schedule: retrySchedule, while: isRetryableOnItsOwn }) : timed
+      return retried.pipe(
+        Effect.tap(() => Effect.annotateCurrentSpan("rest.attempts", attempts)),
+        Effect.tapError((error) =>
+          Effect.annotateCurrentSpan({ "rest.attempts": attempts, "rest.error": error.reason._tag })
+        )
       )
-      : once
-    const safe = request.safe ?? request.method === "GET"
-    const retried = safe ? Effect.retry(timed, { schedule: retrySchedule, while: isRetryableOnItsOwn }) : timed
-    return retried.pipe(
-      Effect.tap(() => Effect.annotateCurrentSpan("rest.attempts", attempts)),
-      Effect.tapError((error) =>
-        Effect.annotateCurrentSpan({ "rest.attempts": attempts, "rest.error": error.reason._tag })
-      )
-    )
-  }
+    })
 
   const request = Effect.fn("RestClient.request")(function*<A>(request: Request<A>) {
     yield* Effect.annotateCurrentSpan({

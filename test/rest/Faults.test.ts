@@ -155,6 +155,15 @@ describe("MexcRest under faults", () => {
             assert.isBelow(Math.abs((yield* rest.serverTime) - real.currentTimeMillisUnsafe()), 2_000, "offset measured again")
             assert.strictEqual(logs.filter((l) => l.startsWith("timestamp outside the venue's window")).length, 1)
 
+            // A burst of refused timestamps measures once, not once per request.
+            const measuredBefore = capture.spans.filter((s) => s.name === "RestClient.syncTime").length
+            skew = -40_000
+            const burst = yield* Effect.all([rest.account, rest.openOrders(), rest.account, rest.openOrders("BTCUSDT")], {
+              concurrency: "unbounded"
+            })
+            assert.strictEqual(burst.length, 4)
+            assert.strictEqual(capture.spans.filter((s) => s.name === "RestClient.syncTime").length - measuredBefore, 1)
+
             // A clock that keeps falling back: the one resend fails too, and that is the end of it.
             let reads = 0
             skew = 0
