@@ -4,10 +4,14 @@
  * lifecycle component released before the rate limiter.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, Effect, Exit } from "effect"
+import { NodeHttpClient } from "@effect/platform-node"
+import { BigDecimal, Effect, Exit, Layer, Logger, Redacted } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
 import type { ExchangeError } from "../../src/exchange/ExchangeError.ts"
-import { withHarness, capturing } from "./support.ts"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import * as MexcQuotas from "../../src/venues/mexc/Quotas.ts"
+import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
+import { capturing, type Handler, serve, withHarness } from "./support.ts"
 
 const d = Decimal.unsafeParse
 
@@ -182,4 +186,62 @@ describe("MexcRest over the simulator", () => {
         assert.isAbove(limiterAt, restAt, `release order: ${stopped.join(", ")}`)
         assert.strictEqual((yield* reasonOf(leftover)).tag, "Closed")
       })))
+})
+
+describe("MexcRest against a scripted server", () => {
+  it.live("myTrades: a signed GET with the filters given, live answer parsed to fills", () => {
+    const seen: Array<{ readonly query: URLSearchParams; readonly apiKey: string | undefined }> = []
+    const myTrades: Handler = (request, response) => {
+      seen.push({
+        query: new URL(request.url ?? "", "http://x").searchParams,
+        apiKey: request.headers["x-mexc-apikey"] as string | undefined
+      })
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify([{
+        symbol: "BTCUSDT",
+        id: "a1",
+        orderId: "C02__9",
+        orderListId: -1,
+        price: "60000",
+        qty: "0.002",
+        quoteQty: "120",
+        commission: "0.06",
+        commissionAsset: "USDT",
+        time: 1732200000000,
+        isBuyer: true,
+        isMaker: false,
+        isBestMatch: true,
+        isSelfTrade: false,
+        clientOrderId: "mine-9"
+      }]))
+    }
+    const time: Handler = (_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ serverTime: Date.now() }))
+    }
+    return LeakCheck.scoped(
+      Effect.gen(function*() {
+        const server = yield* serve({ "/api/v3/time": time, "/api/v3/myTrades": myTrades })
+        const rest = yield* MexcRest.make({
+          baseUrl: server.url,
+          credentials: { apiKey: Redacted.make("k-1"), apiSecret: Redacted.make("s-1") }
+        })
+        const fills = yield* rest.myTrades("BTCUSDT", { orderId: "C02__9", limit: 10 })
+        assert.strictEqual(fills.length, 1)
+        assert.deepStrictEqual(
+          [fills[0]!.side, fills[0]!.clientOrderId, fills[0]!.tradeId, Decimal.format(fills[0]!.quantity), fills[0]!.isMaker],
+          ["BUY", "mine-9", "a1", "0.002", false]
+        )
+        const [call] = seen
+        assert.strictEqual(call!.apiKey, "k-1")
+        assert.strictEqual(call!.query.get("symbol"), "BTCUSDT")
+        assert.strictEqual(call!.query.get("orderId"), "C02__9")
+        assert.strictEqual(call!.query.get("limit"), "10")
+        assert.isFalse(call!.query.has("startTime"), "an option not given is not sent")
+        assert.strictEqual(call!.query.get("recvWindow"), "5000")
+        assert.match(call!.query.get("signature") ?? "", /^[0-9a-f]{64}$/)
+      }).pipe(
+        Effect.provide(Layer.mergeAll(MexcQuotas.layer, NodeHttpClient.layerUndici)),
+        Effect.provide(Logger.layer([]))
+      )
+    )
+  })
 })

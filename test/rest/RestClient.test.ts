@@ -5,8 +5,6 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { Effect, Exit, Layer, Logger, Schema, SchemaTransformation } from "effect"
 import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
@@ -15,35 +13,7 @@ import type { ExchangeError } from "../../src/exchange/ExchangeError.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as RateLimiter from "../../src/ratelimit/RateLimiter.ts"
 import * as RestClient from "../../src/rest/RestClient.ts"
-
-type Handler = (request: Http.IncomingMessage, response: Http.ServerResponse) => void
-
-/** A loopback server whose answer per path is scripted; closed (every connection cut) with the scope. */
-const serve = (routes: Record<string, Handler>) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly url: string; readonly hits: Map<string, number>; readonly server: Http.Server }>((resume) => {
-      const hits = new Map<string, number>()
-      const server = Http.createServer((request, response) => {
-        const path = (request.url ?? "").split("?")[0]!
-        hits.set(path, (hits.get(path) ?? 0) + 1)
-        const handler = routes[path]
-        if (handler === undefined) {
-          response.writeHead(404).end()
-          return
-        }
-        handler(request, response)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, hits, server }))
-      })
-    }),
-    ({ server }) =>
-      Effect.callback<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
+import { type Handler, serve } from "./support.ts"
 
 const json = (status: number, body: unknown): Handler => (_request, response) => {
   response.writeHead(status, { "content-type": "application/json" }).end(typeof body === "string" ? body : JSON.stringify(body))

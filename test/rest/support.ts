@@ -3,6 +3,8 @@
  * HTTP (Node's client, the MEXC quota preset), run under the leak check, plus log and span capture.
  */
 import { NodeHttpClient } from "@effect/platform-node"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Layer, Logger, Redacted, References, Tracer } from "effect"
 import type { Clock, Scope } from "effect"
 import { HttpClient } from "effect/http"
@@ -107,3 +109,33 @@ export const skewedClock = (real: Clock.Clock, skewMs: () => number): Clock.Cloc
   monotonicTimeNanos: real.monotonicTimeNanos,
   sleep: (duration) => real.sleep(duration)
 })
+
+export type Handler = (request: Http.IncomingMessage, response: Http.ServerResponse) => void
+
+/** A loopback server whose answer per path is scripted; closed (every connection cut) with the scope. */
+export const serve = (routes: Record<string, Handler>) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly url: string; readonly hits: Map<string, number>; readonly server: Http.Server }>((resume) => {
+      const hits = new Map<string, number>()
+      const server = Http.createServer((request, response) => {
+        const path = (request.url ?? "").split("?")[0]!
+        hits.set(path, (hits.get(path) ?? 0) + 1)
+        const handler = routes[path]
+        if (handler === undefined) {
+          response.writeHead(404).end()
+          return
+        }
+        handler(request, response)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, hits, server }))
+      })
+    }),
+    ({ server }) =>
+      Effect.callback<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+

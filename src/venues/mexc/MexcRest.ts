@@ -78,7 +78,10 @@ export interface MexcRestShape {
    * unknown; this call never retries (the private exchange reconciles).
    */
   readonly newOrder: (order: NewOrder) => Effect.Effect<OrderAck, ExchangeError>
-  /** `DELETE order`; `UnknownOrder` (-2011) when it does not exist. Never retried. */
+  /**
+   * `DELETE order`; `UnknownOrder` (-2011) when it does not exist. Never retried. MEXC's answer
+   * carries no times: the order's `time` is the venue time of the answer.
+   */
   readonly cancelOrder: (ref: OrderRef) => Effect.Effect<Order, ExchangeError>
   /** `GET order`; `UnknownOrder` (-2013) when it does not exist or is not yet visible. */
   readonly queryOrder: (ref: OrderRef) => Effect.Effect<Order, ExchangeError>
