@@ -70,7 +70,12 @@ describe("MEXC public feed pipeline", () => {
         }
       }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
       const received = yield* feed.deals("BTCUSDT").pipe(Stream.take(3), Stream.runCollect, Effect.forkScoped)
-      yield* Effect.sleep("600 millis")
+      // Several refused attempts, longer than the write timeout, before the venue is back.
+      yield* feed.connection.states.pipe(
+        Stream.filter((s) => s._tag === "Reconnecting" && s.attempt >= 5),
+        Stream.runHead,
+        Effect.timeout("10 seconds")
+      )
       yield* server.accept()
       yield* server.waitFor("upstream subscribe", () => subscriptions(server, "SUBSCRIPTION").includes(dealsChannel))
       for (let i = 0; i < 3; i++) server.broadcast(dealFrame(i))

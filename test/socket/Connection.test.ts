@@ -6,6 +6,7 @@ import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import * as DeafWsServer from "../support/DeafWsServer.ts"
+import { waitUntil } from "../support/eventually.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
 
 /** A sink that records every frame and counts the ones that are not valid JSON. */
@@ -47,6 +48,33 @@ const connect = (
 ) =>
   Connection.make({ name: "test", url, sink, ...fast, ...extra }).pipe(
     Effect.provide(NodeWebSocket.layerConstructor(constructor))
+  )
+
+/**
+ * Waits until the connection's control writer has sent everything due on connection `index`:
+ * subscribes a fresh channel and waits for its frame, then for a ping sent after it. A due frame
+ * (an unsubscribe, a replay) goes out with or right after the probe's, so it has arrived too.
+ */
+let markers = 0
+const writerCaughtUp = (server: LoopbackWsServer.LoopbackWsServer, conn: Connection.ConnectionShape, index: number) =>
+  Effect.gen(function*() {
+    yield* conn.subscribe("probe")
+    yield* server.waitFor("the probe's subscribe", () => subscribeMessages(server.received[index]).includes("probe"))
+    const marker = `{"method":"PING","id":${++markers}}`
+    yield* conn.send(marker)
+    yield* server.waitFor("a ping after it", () => server.received[index]!.includes(marker))
+  })
+
+/** Polls the state until `done` holds (a hang-detector bound, not a timing). */
+const awaitState = (
+  conn: Connection.ConnectionShape,
+  what: string,
+  done: (state: Connection.ConnectionState) => boolean
+) =>
+  conn.states.pipe(
+    Stream.filter(done),
+    Stream.runHead,
+    Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error(`timed out waiting for ${what}`)) })
   )
 
 /** The `lastError` of the first `Reconnecting` state, once there is one. */
@@ -141,7 +169,7 @@ describe("Connection", () => {
         Stream.runForEach((s) => Effect.sync(() => s._tag === "Reconnecting" && attempts.push(s.attempt))),
         Effect.forkScoped
       )
-      yield* Effect.sleep("300 millis")
+      yield* server.waitFor("two refused attempts", () => attempts.length >= 2)
       assert.strictEqual(server.accepted(), 0)
       yield* server.accept()
       yield* conn.awaitOpen
@@ -163,19 +191,6 @@ describe("Connection", () => {
       const stats = yield* conn.stats
       assert.isAtLeast(stats.staleDrops, 1)
       assert.isAbove(server.received[0]!.filter((m) => m.includes("PING")).length, 0, "it pinged")
-    })))
-
-  it.live("does not call a connection stale while a slow sink holds back reads", () =>
-    LeakCheck.scoped(Effect.gen(function*() {
-      const server = yield* LoopbackWsServer.make
-      let held = 0
-      const sink: Connection.FrameSink = (batch) =>
-        Effect.sleep("600 millis").pipe(Effect.andThen(Effect.sync(() => (held += batch.length))))
-      const conn = yield* connect(server.url, sink, { pingInterval: false, staleAfter: "200 millis" })
-      yield* conn.awaitOpen
-      server.broadcast("x")
-      yield* server.waitFor("slow sink done", () => held === 1, 5_000)
-      assert.strictEqual((yield* conn.stats).staleDrops, 0)
     })))
 
   it.live("survives garbage and oversized frames: skips and counts them, keeps delivering", () =>
@@ -210,18 +225,18 @@ describe("Connection", () => {
       assert.deepStrictEqual(yield* conn.channels, ["depth"])
 
       yield* Scope.close(first, Exit.void)
-      yield* Effect.sleep("50 millis")
+      yield* writerCaughtUp(server, conn, 0)
       assert.deepStrictEqual(subscribeMessages(server.received[0], "UNSUBSCRIPTION"), [])
       yield* Scope.close(second, Exit.void)
       yield* server.waitFor("unsubscribe", () => subscribeMessages(server.received[0], "UNSUBSCRIPTION").length === 1)
-      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth"], "one subscribe for two holders")
-      assert.deepStrictEqual(yield* conn.channels, [])
+      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth", "probe"], "one subscribe for two holders")
+      assert.deepStrictEqual(yield* conn.channels, ["probe"])
 
       server.dropAll()
       yield* server.waitFor("reconnect", () => server.accepted() === 2)
       yield* conn.awaitOpen
-      yield* Effect.sleep("50 millis")
-      assert.deepStrictEqual(subscribeMessages(server.received[1]), [], "released channels are not replayed")
+      yield* writerCaughtUp(server, conn, 1)
+      assert.deepStrictEqual(subscribeMessages(server.received[1]), ["probe"], "released channels are not replayed")
     })))
 
   it.live("holds writes made while disconnected until the next connection; fails them past the timeout", () =>
@@ -231,7 +246,8 @@ describe("Connection", () => {
       yield* server.refuse()
       const conn = yield* connect(server.url, sink, { writeTimeout: "5 seconds" })
       const pending = yield* Effect.forkChild(conn.send("{\"method\":\"HELLO\"}"))
-      yield* Effect.sleep("100 millis")
+      yield* awaitState(conn, "a refused attempt", (s) => s._tag === "Reconnecting")
+      assert.isUndefined(pending.pollUnsafe(), "the write waits")
       yield* server.accept()
       yield* Fiber.join(pending)
       yield* server.waitFor("held write", () => server.received[0]?.includes("{\"method\":\"HELLO\"}") === true)
@@ -250,8 +266,8 @@ describe("Connection", () => {
       const server = yield* LoopbackWsServer.make
       yield* server.refuse()
       const conn = yield* connect(server.url, recordingSink().sink, { writeTimeout: "100 millis" })
-      // Past the write timeout while refused: neither waits for, nor fails on, the outage.
-      yield* Effect.sleep("300 millis")
+      // Well into an outage (longer than the write timeout): neither waits for, nor fails on, it.
+      yield* awaitState(conn, "three refused attempts", (s) => s._tag === "Reconnecting" && s.attempt >= 3)
       yield* conn.subscribe("depth")
       const gone = yield* Scope.make()
       yield* conn.subscribe("trades").pipe(Scope.provide(gone))
@@ -260,8 +276,8 @@ describe("Connection", () => {
       yield* server.accept()
       yield* conn.awaitOpen
       yield* server.waitFor("subscribe on connect", () => subscribeMessages(server.received[0]).length > 0)
-      yield* Effect.sleep("50 millis")
-      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth"], "once, and not the released one")
+      yield* writerCaughtUp(server, conn, 0)
+      assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth", "probe"], "once, and not the released one")
     })))
 
   it.live("a subscribe fails with ConnectionShutdown once the connection has given up", () =>
@@ -407,8 +423,7 @@ describe("Connection", () => {
       // The deaf server still holds its end; the client's end must be gone already (terminated,
       // not left to ws's own 30 s close timer).
       assert.strictEqual(server.sockets.size, 1)
-      yield* Effect.sleep("50 millis")
-      assert.strictEqual(tcpSockets(), whileOpen - 1)
+      yield* waitUntil("the client's TCP socket gone", () => tcpSockets() === whileOpen - 1, 1_000)
     })))
 
   it.live("does not wait for a close reply queued behind a flood it has stopped reading", () =>
@@ -416,8 +431,10 @@ describe("Connection", () => {
       // 4 MB arrive at once; the sink never finishes, so reads pause with most of it unread. The
       // peer would only answer a close frame after we read all that: don't wait for it.
       const server = yield* DeafWsServer.make({ burstFrames: 4000 })
-      const { close } = yield* connectToDeafPeer(server, () => Effect.never, "5 seconds")
-      yield* Effect.sleep("200 millis")
+      let holding = false
+      const stuck: Connection.FrameSink = () => Effect.andThen(Effect.sync(() => (holding = true)), Effect.never)
+      const { close } = yield* connectToDeafPeer(server, stuck, "5 seconds")
+      yield* waitUntil("the sink holding a batch", () => holding)
       assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 
@@ -426,9 +443,9 @@ describe("Connection", () => {
       // The sink keeps up, but the peer streams a frame every 10 ms: its answer to our close frame
       // would queue behind whatever it has in flight (this one never answers at all).
       const server = yield* DeafWsServer.make({ trickleEveryMs: 10 })
-      const { close, conn } = yield* connectToDeafPeer(server, recordingSink().sink, "5 seconds")
-      yield* Effect.sleep("200 millis")
-      assert.isAbove((yield* conn.stats).framesDelivered, 0)
+      const { frames, sink } = recordingSink()
+      const { close } = yield* connectToDeafPeer(server, sink, "5 seconds")
+      yield* waitUntil("data streaming in", () => frames.length > 3)
       assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 

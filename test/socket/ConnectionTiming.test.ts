@@ -4,7 +4,7 @@
  * tested against real loopback servers in Connection.test.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Layer, Stream } from "effect"
+import { Clock, Effect, Latch, Layer, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { TestClock } from "effect/testing"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
@@ -354,5 +354,29 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual((yield* dead.stats).staleDrops, 1, "30 s of garbage is 30 s of silence")
       assert.strictEqual((yield* alive.stats).staleDrops, 0, "well-formed data keeps it alive")
       assert.strictEqual((yield* dead.stats).framesDelivered, 90, "the garbage still reached the sink, to be counted")
+    })))
+
+  it.effect("does not call a connection stale while a slow sink holds back reads", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const fake = fakeConstructor(() => "open")
+      const release = Latch.makeUnsafe(false)
+      let held = 0
+      const conn = yield* make(fake.layer, {
+        pingInterval: false,
+        staleAfter: "30 seconds",
+        sink: (batch) => release.whenOpen(Effect.sync(() => (held += batch.length)))
+      })
+      yield* settle
+      yield* advance(20_000)
+      fake.sockets[0]!.message("{\"n\":1}")
+      yield* advance(60_000) // the sink holds the batch for a minute: our silence, not the peer's
+      assert.strictEqual((yield* conn.stats).staleDrops, 0)
+      release.openUnsafe()
+      yield* settle
+      assert.strictEqual(held, 1)
+      yield* advance(29_000)
+      assert.strictEqual((yield* conn.stats).staleDrops, 0, "silence counts from when the sink let go")
+      yield* advance(1_000)
+      assert.strictEqual((yield* conn.stats).staleDrops, 1)
     })))
 })
