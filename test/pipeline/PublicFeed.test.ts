@@ -4,12 +4,13 @@
  * and its shutdown order, proved from the lifecycle log.
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Exit, Fiber, Scope, Stream } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
+import { live } from "../support/quiet.ts"
 
 const dealsChannel = PublicFeed.channels.deals("BTCUSDT")
 
@@ -40,7 +41,7 @@ const makeFeed = (url: string) =>
   }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
 
 describe("MEXC public feed pipeline", () => {
-  it.live("subscribes upstream on first use, decodes and delivers every frame in order", () =>
+  live("subscribes upstream on first use, decodes and delivers every frame in order", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const feed = yield* makeFeed(server.url)
@@ -55,7 +56,7 @@ describe("MEXC public feed pipeline", () => {
         subscriptions(server, "UNSUBSCRIPTION").includes(dealsChannel))
     })))
 
-  it.live("a subscriber that arrives while the venue is unreachable gets data once it is back", () =>
+  live("a subscriber that arrives while the venue is unreachable gets data once it is back", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // A bot started during an outage (or a long backoff) longer than the write timeout: its
       // streams must not fail; the connection subscribes them when it connects.
@@ -84,7 +85,7 @@ describe("MEXC public feed pipeline", () => {
       assert.deepStrictEqual(subscriptions(server, "SUBSCRIPTION"), [dealsChannel], "subscribed exactly once")
     })))
 
-  it.live("counts and skips malformed frames; the stream carries on", () =>
+  live("counts and skips malformed frames; the stream carries on", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const feed = yield* makeFeed(server.url)
@@ -101,7 +102,7 @@ describe("MEXC public feed pipeline", () => {
       assert.strictEqual(stats.routed, 2)
     })))
 
-  it.live("shuts down connection, then queue, then hub; subscribers complete rather than hang", () =>
+  live("shuts down connection, then queue, then hub; subscribers complete rather than hang", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const events: Array<string> = []

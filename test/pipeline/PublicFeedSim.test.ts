@@ -4,13 +4,14 @@
  * refused reconnects, and keep delivering.
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { type Duration, Effect, Fiber, Layer, Logger, type Scope, Stream } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
 import { waitUntil } from "../support/eventually.ts"
+import { live } from "../support/quiet.ts"
 
 /**
  * Runs `effect` with a fresh simulator built in the same scope, first: the feed the effect makes is
@@ -51,7 +52,7 @@ const countDepth = (feed: PublicFeed.PublicFeedShape, symbol: string) =>
   })
 
 describe("MEXC public feed against the simulator", () => {
-  it.live("keeps delivering across dropped connections: reconnects and resubscribes", () =>
+  live("keeps delivering across dropped connections: reconnects and resubscribes", () =>
     withSim(Effect.gen(function*() {
       const sim = yield* SimExchange.SimExchange
       const feed = yield* makeFeed(sim)
@@ -67,7 +68,7 @@ describe("MEXC public feed against the simulator", () => {
       assert.isAtLeast(stats.connects, 4)
     })))
 
-  it.live("counts and skips malformed frames from the server, and carries on", () =>
+  live("counts and skips malformed frames from the server, and carries on", () =>
     withSim(Effect.gen(function*() {
       const sim = yield* SimExchange.SimExchange
       const feed = yield* makeFeed(sim)
@@ -81,7 +82,7 @@ describe("MEXC public feed against the simulator", () => {
       assert.strictEqual((yield* feed.connection.stats).reconnects, 0, "bad frames are no reason to reconnect")
     })))
 
-  it.live("drops a silent server's connection as stale and recovers when it speaks again", () =>
+  live("drops a silent server's connection as stale and recovers when it speaks again", () =>
     withSim(Effect.gen(function*() {
       const sim = yield* SimExchange.SimExchange
       const feed = yield* makeFeed(sim, "500 millis")
@@ -98,7 +99,7 @@ describe("MEXC public feed against the simulator", () => {
       yield* waitUntil("data after silence", () => seen() > before + 5)
     })))
 
-  it.live("a channel the venue refuses fails its subscribers with the venue's message; others carry on", () => {
+  live("a channel the venue refuses fails its subscribers with the venue's message; others carry on", () => {
     const warnings: Array<string> = []
     const collector = Logger.make((options) => {
       if (options.logLevel === "Warn") warnings.push(JSON.stringify(options.message))
@@ -135,7 +136,7 @@ describe("MEXC public feed against the simulator", () => {
     })).pipe(Effect.provide(Logger.layer([collector])))
   })
 
-  it.live("waits out refused connections, then resubscribes", () =>
+  live("waits out refused connections, then resubscribes", () =>
     withSim(Effect.gen(function*() {
       const sim = yield* SimExchange.SimExchange
       const feed = yield* makeFeed(sim)

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { type Duration, Effect, Exit, Fiber, Logger, Scope, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
@@ -8,6 +8,7 @@ import * as Protocol from "../../src/socket/Protocol.ts"
 import * as DeafWsServer from "../support/DeafWsServer.ts"
 import { waitUntil } from "../support/eventually.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
+import { live } from "../support/quiet.ts"
 
 /** A sink that records every frame and counts the ones that are not valid JSON. */
 const recordingSink = () => {
@@ -28,9 +29,6 @@ const recordingSink = () => {
     })
   return { frames, sink, garbage: () => garbage }
 }
-
-/** Runs `effect` with its log lines dropped (for tests that cause warnings they do not assert on). */
-const quietly = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, Logger.layer([]))
 
 const fast = {
   protocol: Protocol.mexc,
@@ -107,7 +105,7 @@ const subscribeMessages = (log: ReadonlyArray<string> | undefined, method = "SUB
   })
 
 describe("Connection", () => {
-  it.live("delivers frames in order, keeps acks and pongs off the data path, and sends", () =>
+  live("delivers frames in order, keeps acks and pongs off the data path, and sends", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { frames, sink } = recordingSink()
@@ -129,7 +127,7 @@ describe("Connection", () => {
       assert.isAtLeast(stats.controlFrames, 1, "the subscribe ack is consumed by the connection")
     })))
 
-  it.live("reconnects after the server drops it and replays every held subscription", () =>
+  live("reconnects after the server drops it and replays every held subscription", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { frames, sink } = recordingSink()
@@ -158,7 +156,7 @@ describe("Connection", () => {
       assert.includeMembers(states, ["Open", "Reconnecting", "Connecting"])
     })))
 
-  it.live("keeps retrying while connections are refused, then connects", () =>
+  live("keeps retrying while connections are refused, then connects", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { sink } = recordingSink()
@@ -178,7 +176,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(attempts, attempts.map((_, i) => i + 1), "attempts count up while refused")
     })))
 
-  it.live("drops a half-open connection that goes silent and reconnects", () =>
+  live("drops a half-open connection that goes silent and reconnects", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { sink } = recordingSink()
@@ -193,7 +191,7 @@ describe("Connection", () => {
       assert.isAbove(server.received[0]!.filter((m) => m.includes("PING")).length, 0, "it pinged")
     })))
 
-  it.live("survives garbage and oversized frames: skips and counts them, keeps delivering", () =>
+  live("survives garbage and oversized frames: skips and counts them, keeps delivering", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { frames, garbage, sink } = recordingSink()
@@ -211,7 +209,7 @@ describe("Connection", () => {
       assert.strictEqual(stats.connects, 1, "no reconnect was needed")
     })))
 
-  it.live("reference-counts subscriptions and unsubscribes when the last holder's scope closes", () =>
+  live("reference-counts subscriptions and unsubscribes when the last holder's scope closes", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { sink } = recordingSink()
@@ -239,7 +237,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(subscribeMessages(server.received[1]), ["probe"], "released channels are not replayed")
     })))
 
-  it.live("holds writes made while disconnected until the next connection; fails them past the timeout", () =>
+  live("holds writes made while disconnected until the next connection; fails them past the timeout", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { sink } = recordingSink()
@@ -261,7 +259,7 @@ describe("Connection", () => {
       assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "WriteTimeout")
     })))
 
-  it.live("a subscribe made while disconnected returns at once and is sent when the connection opens", () =>
+  live("a subscribe made while disconnected returns at once and is sent when the connection opens", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       yield* server.refuse()
@@ -280,7 +278,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(subscribeMessages(server.received[0]), ["depth", "probe"], "once, and not the released one")
     })))
 
-  it.live("a subscribe fails with ConnectionShutdown once the connection has given up", () =>
+  live("a subscribe fails with ConnectionShutdown once the connection has given up", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       yield* server.refuse()
@@ -292,7 +290,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(yield* conn.channels, [])
     })))
 
-  it.live("a refused channel fails its holders with the venue's message, is not replayed, and leaves others alone", () =>
+  live("a refused channel fails its holders with the venue's message, is not replayed, and leaves others alone", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const warnings: Array<string> = []
       const collector = Logger.make((options) => {
@@ -333,16 +331,14 @@ describe("Connection", () => {
       assert.isTrue(warnings.some((w) => w.includes("Not Subscribed successfully! [spot@x@NOPE]")), warnings.join("\n"))
     })))
 
-  it.live("a refused channel is tried again once every holder has released it", () =>
+  live("a refused channel is tried again once every holder has released it", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       let refuse = true
       server.refuseChannel = () => refuse
       const conn = yield* connect(server.url, recordingSink().sink)
       yield* conn.awaitOpen
-      yield* Effect.scoped(Effect.flatMap(conn.subscribe("spot@x@LATER"), (s) => Effect.flip(s.refused))).pipe(
-        quietly
-      )
+      yield* Effect.scoped(Effect.flatMap(conn.subscribe("spot@x@LATER"), (s) => Effect.flip(s.refused)))
       refuse = false
       const again = yield* conn.subscribe("spot@x@LATER")
       yield* server.waitFor("second subscribe", () => subscribeMessages(server.received[0]).length === 2)
@@ -350,7 +346,7 @@ describe("Connection", () => {
       assert.deepStrictEqual(yield* conn.channels, ["spot@x@LATER"])
     })))
 
-  it.live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>
+  live("gives up after maxAttempts and fails writes with ConnectionShutdown", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       yield* server.refuse()
@@ -363,7 +359,7 @@ describe("Connection", () => {
       assert.isFalse(error?._tag === "Fail" && error.error.retryable)
     })))
 
-  it.live("closes with a normal close frame and shows up in the lifecycle log", () =>
+  live("closes with a normal close frame and shows up in the lifecycle log", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const events: Array<string> = []
@@ -412,7 +408,7 @@ describe("Connection", () => {
       return { conn, close }
     })
 
-  it.live("closes within its budget when the server never answers the close handshake", () =>
+  live("closes within its budget when the server never answers the close handshake", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* DeafWsServer.make()
       const { close } = yield* connectToDeafPeer(server, recordingSink().sink, "200 millis")
@@ -426,7 +422,7 @@ describe("Connection", () => {
       yield* waitUntil("the client's TCP socket gone", () => tcpSockets() === whileOpen - 1, 1_000)
     })))
 
-  it.live("does not wait for a close reply queued behind a flood it has stopped reading", () =>
+  live("does not wait for a close reply queued behind a flood it has stopped reading", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // 4 MB arrive at once; the sink never finishes, so reads pause with most of it unread. The
       // peer would only answer a close frame after we read all that: don't wait for it.
@@ -438,7 +434,7 @@ describe("Connection", () => {
       assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 
-  it.live("does not wait for a close reply while data is still streaming in", () =>
+  live("does not wait for a close reply while data is still streaming in", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // The sink keeps up, but the peer streams a frame every 10 ms: its answer to our close frame
       // would queue behind whatever it has in flight (this one never answers at all).
@@ -449,7 +445,7 @@ describe("Connection", () => {
       assert.strictEqual(yield* close, "ok", "closed without waiting out the 5 s close timeout")
     })))
 
-  it.live("a peer's close frame ends the session with its code, though the peer then keeps TCP open", () =>
+  live("a peer's close frame ends the session with its code, though the peer then keeps TCP open", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // ws on its own would sit in CLOSING for 30 s, with pings and writes stalled; the bound below
       // (10 s) only detects a hang.
@@ -474,7 +470,7 @@ describe("Connection", () => {
       )
     })))
 
-  it.live("a frame that breaks the protocol (invalid UTF-8) closes with 1007, named as such in state and log", () =>
+  live("a frame that breaks the protocol (invalid UTF-8) closes with 1007, named as such in state and log", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const log = logCollector()
@@ -493,7 +489,7 @@ describe("Connection", () => {
       assert.isTrue(log.lines.some((l) => l.includes("code 1007 (invalid frame payload data)")), log.lines.join("\n"))
     })))
 
-  it.live("a frame over the WebSocket's own size limit closes with 1009, named as such", () =>
+  live("a frame over the WebSocket's own size limit closes with 1009, named as such", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const lastError = yield* Effect.gen(function*() {
@@ -503,7 +499,7 @@ describe("Connection", () => {
         yield* conn.awaitOpen
         server.broadcast(new Uint8Array(8192))
         return yield* firstReconnect(conn)
-      }).pipe(Effect.scoped, quietly)
+      }).pipe(Effect.scoped)
       assert.strictEqual(lastError?._tag, "Closed")
       if (lastError?._tag !== "Closed") return
       assert.strictEqual(lastError.closeCode, 1009)
@@ -511,7 +507,7 @@ describe("Connection", () => {
       assert.include(lastError.message, "code 1009 (message too big)")
     })))
 
-  it.live("measures text frames in UTF-8 bytes against maxFrameBytes", () =>
+  live("measures text frames in UTF-8 bytes against maxFrameBytes", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
       const { frames, sink } = recordingSink()

@@ -2,7 +2,7 @@
  * The outbound rate against the simulator's own limit (MEXC's: a connection that sends over 100
  * messages in a second is closed with 1008): whatever a bot does, the connection stays under it.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Effect, Layer, Schedule, type Scope } from "effect"
 import type * as Socket from "effect/socket/Socket"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
@@ -12,6 +12,7 @@ import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
+import { live } from "../support/quiet.ts"
 
 /** A simulator without a market (no data frames: control replies are all there is to count). */
 const withSim = <A, E>(
@@ -46,7 +47,7 @@ const connect = (url: string, protocol: Protocol.SubscriptionProtocol) =>
   })
 
 describe("Connection outbound rate, against the simulator's limit", () => {
-  it.live("150 writes in a row stay under the venue's 100 messages/s: the connection is never closed", () =>
+  live("150 writes in a row stay under the venue's 100 messages/s: the connection is never closed", () =>
     withSim({}, (sim) =>
       Effect.gen(function*() {
         const conn = yield* connect(sim.wsUrl, Protocol.mexc)
@@ -60,7 +61,7 @@ describe("Connection outbound rate, against the simulator's limit", () => {
       }).pipe(Effect.scoped)
     ))
 
-  it.live("a replay of 126 channels, one per frame, never trips the limit", () =>
+  live("a replay of 126 channels, one per frame, never trips the limit", () =>
     withSim({
       symbols: Array.from({ length: 14 }, (_, i) =>
         makeSymbol({

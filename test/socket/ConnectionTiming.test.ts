@@ -3,7 +3,7 @@
  * in-memory WebSocket whose behaviour each test scripts. The socket-level faults themselves are
  * tested against real loopback servers in Connection.test.ts.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe } from "@effect/vitest"
 import { Clock, Effect, Latch, Layer, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { TestClock } from "effect/testing"
@@ -11,6 +11,7 @@ import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
+import { effect } from "../support/quiet.ts"
 
 type Listener = (event: Socket.WebSocketEvent) => void
 
@@ -115,7 +116,7 @@ const retryDelays = (conn: Connection.ConnectionShape) => {
 }
 
 describe("Connection timing (TestClock)", () => {
-  it.effect("backs off exponentially up to the cap, and dials exactly when each delay is up", () =>
+  effect("backs off exponentially up to the cap, and dials exactly when each delay is up", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "refuse")
       const conn = yield* make(fake.layer, { pingInterval: false })
@@ -151,17 +152,17 @@ describe("Connection timing (TestClock)", () => {
       return delays
     })
 
-  it.effect("starts the backoff over after a connection that stayed open long enough", () =>
+  effect("starts the backoff over after a connection that stayed open long enough", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       assert.deepStrictEqual(yield* delaysAroundOneSession(15_000), [100, 200, 100])
     })))
 
-  it.effect("keeps growing the backoff when connections drop right after opening", () =>
+  effect("keeps growing the backoff when connections drop right after opening", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       assert.deepStrictEqual(yield* delaysAroundOneSession(1_000), [100, 200, 400])
     })))
 
-  it.effect("pings on the interval and stays up while pongs come back", () =>
+  effect("pings on the interval and stays up while pongs come back", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
       const fake = fakeConstructor(() => "open", (ws, data) => {
@@ -180,7 +181,7 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual((yield* conn.stats).controlFrames, 6, "pongs are consumed, not delivered")
     })))
 
-  it.effect("drops a connection after staleAfter without any frame, then redials", () =>
+  effect("drops a connection after staleAfter without any frame, then redials", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds" })
@@ -195,7 +196,7 @@ describe("Connection timing (TestClock)", () => {
       yield* advance(100)
       assert.strictEqual(fake.sockets.length, 2)
     })))
-  it.effect("judges staleness by elapsed (monotonic) time: a wall clock stepped back or ahead changes nothing", () =>
+  effect("judges staleness by elapsed (monotonic) time: a wall clock stepped back or ahead changes nothing", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // The TestClock, with a wall clock that can be stepped (NTP, a resumed VM) while elapsed
       // time and sleeps go on as before.
@@ -234,7 +235,7 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual((yield* quiet.stats).staleDrops, 0, "10 s of silence is not stale, whatever the wall clock says")
       assert.strictEqual(ahead.sockets[0]!.readyState, 1)
     })))
-  it.effect("a write made while the socket is closing waits for the next connection instead of spinning", () =>
+  effect("a write made while the socket is closing waits for the next connection instead of spinning", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const conn = yield* make(fake.layer, { pingInterval: false, writeTimeout: "5 seconds" })
@@ -264,7 +265,7 @@ describe("Connection timing (TestClock)", () => {
       assert.deepStrictEqual(fake.sockets[1]!.sent, ["{\"method\":\"HELLO\"}"], "sent on the next connection")
     })))
 
-  it.effect("a peer's close frame ends the session within closeTimeout, though the peer keeps TCP open", () =>
+  effect("a peer's close frame ends the session within closeTimeout, though the peer keeps TCP open", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const conn = yield* make(fake.layer, { pingInterval: false, staleAfter: "30 seconds", closeTimeout: "1 second" })
@@ -285,7 +286,7 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual(fake.sockets.length, 2, "and it redials")
     })))
 
-  it.effect("every frame it writes passes the protocol's rate: sends, subscribes, unsubscribes", () =>
+  effect("every frame it writes passes the protocol's rate: sends, subscribes, unsubscribes", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const protocol = Protocol.jsonMethodProtocol({ maxChannelsPerFrame: 1, outboundRate: { perSecond: 10, burst: 5 } })
@@ -311,7 +312,7 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual(subscribes.length, 10, "one channel per frame, as this protocol allows")
     })))
 
-  it.effect("subscriptions made together go out in as few frames as the protocol allows", () =>
+  effect("subscriptions made together go out in as few frames as the protocol allows", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const conn = yield* make(fake.layer, { protocol: Protocol.mexc, pingInterval: false })
@@ -330,7 +331,7 @@ describe("Connection timing (TestClock)", () => {
       assert.deepStrictEqual(frames.flatMap((f) => f.params), Array.from({ length: 100 }, (_, i) => `ch${i}`))
     })))
 
-  it.effect("garbage is not a sign of life: a peer that sends only undecodable frames goes stale", () =>
+  effect("garbage is not a sign of life: a peer that sends only undecodable frames goes stale", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const garbage = fakeConstructor(() => "open")
       const data = fakeConstructor(() => "open")
@@ -356,7 +357,7 @@ describe("Connection timing (TestClock)", () => {
       assert.strictEqual((yield* dead.stats).framesDelivered, 90, "the garbage still reached the sink, to be counted")
     })))
 
-  it.effect("does not call a connection stale while a slow sink holds back reads", () =>
+  effect("does not call a connection stale while a slow sink holds back reads", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
       const release = Latch.makeUnsafe(false)
