@@ -8,7 +8,8 @@
  *
  * - the exchange contract: `PublicExchange`, `PrivateExchange` (services), `Model` (domain values),
  *   `Decimal` (exact money), `ExchangeError`;
- * - the building blocks: `Connection`, `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
+ * - the building blocks: `Connection` (with `ConnectionError`, `Protocol`, `Backoff`,
+ *   `NodeWebSocket`), `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
  * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
  * - MEXC: wire formats `MexcProto`, `MexcSchemas`, `MexcSigning`; REST `MexcRest` with `MexcQuotas`,
  *   `MexcErrorCodes`, `MexcParse`; the simulated exchange: `SimExchange`;
@@ -24,5 +25,5 @@ export * from "./queue/index.ts"
 export * from "./ratelimit/index.ts"
 export * from "./rest/index.ts"
 export * from "./sim/index.ts"
-export * as Connection from "./socket/Connection.ts"
+export * from "./socket/index.ts"
 export * from "./venues/mexc/index.ts"

@@ -8,5 +8,5 @@
  */
 import type { Clock } from "effect"
 
-/** Now, in milliseconds of `clock`'s monotonic time (fractional). Only differences mean anything. */
-export const monotonicMs = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe()) / 1_000_000
+/** Now, in whole milliseconds of `clock`'s monotonic time. Only differences mean anything. */
+export const monotonicMs = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe() / 1_000_000n)

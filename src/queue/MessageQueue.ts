@@ -25,10 +25,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Duration, Effect, Exit, Fiber, Layer, Queue } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Queue } from "effect"
 import type { Context, Scope } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import * as QueueMetrics from "./QueueMetrics.ts"
+import * as ThrottledLog from "../internal/ThrottledLog.ts"
 
 /** What to do with a batch that does not fit. */
 export type Overflow = "backpressure" | "sliding" | "dropping"
@@ -214,20 +215,14 @@ const makeUnmanaged = <A, R>(
 
     // --- processors ------------------------------------------------------------------------
 
-    let lastFailureLog = -Infinity
-    let unloggedFailures = 0
+    const failureLog = ThrottledLog.make(yield* Clock.Clock, failureLogIntervalMs)
 
     const reportFailure = (count: number, context: string, cause: Cause.Cause<unknown>): Effect.Effect<void> => {
       failed += count
       metrics.failed(count)
-      const now = performance.now()
-      if (now - lastFailureLog < failureLogIntervalMs) {
-        unloggedFailures += count
-        return Effect.void
-      }
-      lastFailureLog = now
-      const skipped = unloggedFailures
-      unloggedFailures = 0
+      const occurrences = failureLog.take(count)
+      if (occurrences === undefined) return Effect.void
+      const skipped = occurrences - count
       const annotations: Record<string, unknown> = { component: name, message: context }
       if (skipped > 0) annotations.failures_not_logged = skipped
       return Effect.logWarning("handler failed; continuing with the next message", Cause.pretty(cause)).pipe(

@@ -43,6 +43,7 @@ import * as Counter from "./Counter.ts"
 import { LimiterClosed, RateLimitError, UnknownQuota, WeightExceedsLimit } from "./RateLimitError.ts"
 import type { RateLimitErrorReason } from "./RateLimitError.ts"
 import * as RateLimitMetrics from "./RateLimitMetrics.ts"
+import { monotonicMs } from "../internal/monotonic.ts"
 
 /** One quota: at most `limit` weight per `window`. */
 export interface Quota {
@@ -127,7 +128,7 @@ export const parseRetryAfter = (value: string | null | undefined, nowMs: number)
  * Now, in whole milliseconds of the monotonic clock: windows and pauses measure elapsed time, which
  * a wall clock stepped back (NTP, a resumed VM) would stretch by the size of the step.
  */
-const nowMs = (clock: Clock.Clock): number => Number(clock.monotonicTimeNanosUnsafe() / 1_000_000n)
+const nowMs = monotonicMs
 
 interface KeyState {
   readonly key: string
