@@ -1,7 +1,7 @@
 /**
  * Shutdown latency: SIGINT to process exit for an app with 2 connections, 100 subscriptions and
- * full queues (see `support/shutdown-app.ts`), over several runs, with the exit codes seen (0: a
- * clean stop, as the CLI reports it).
+ * full queues (see `support/shutdown-app.ts`), over several runs, with the exit codes seen (130: a
+ * clean stop on SIGINT, as the CLI reports it).
  *
  * Run alone with `node bench/shutdown.ts`, or as part of `npm run bench`.
  */

@@ -3,12 +3,12 @@
  * 100 subscriptions between them, the server blasting depth frames at both while one subscriber
  * per feed is deliberately slow, so that queues are full and socket reads paused. Prints `ready`
  * once the queues are full; the benchmark then sends SIGINT and times the exit. It ends runs the way
- * the CLI does (exit 0 after a clean stop on a signal).
+ * the CLI does (exit 130 after a clean stop on SIGINT, see `src/cli/Teardown.ts`).
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, References, Stream } from "effect"
-import { teardown } from "../../src/cli/Teardown.ts"
+import { catchSignals } from "../../src/cli/Signals.ts"
+import { runMain } from "../../src/cli/Teardown.ts"
 import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
 
 const port = Number(process.argv[2])
@@ -44,4 +44,4 @@ const program = Effect.gen(function*() {
   Effect.provideService(References.MinimumLogLevel, "Warn")
 )
 
-NodeRuntime.runMain(program, { teardown })
+runMain(program, { signals: catchSignals() })

@@ -1,10 +1,134 @@
 /**
- * How a CLI run's end becomes an exit code. A run stopped by SIGINT/SIGTERM shut down in order and
- * did what it was asked: exit 0. A failure keeps Effect's default (non-zero, error reported).
+ * How a CLI run ends: its exit code, and when (only) the process is forced out. One rule for
+ * every command (`watch`, `sim`, and whatever is added) at every moment of a run:
+ *
+ * | exit code | when |
+ * |---|---|
+ * | `0` | the command finished, no signal came, every component stopped within its budget. The process ends because nothing is left running: it is never forced out, so a leak shows up as a hang. |
+ * | `130` / `143` | a SIGINT / SIGTERM came before the command ended, and everything stopped within budget. The first signal decides. The command is interrupted, its scopes close in order (orders cancelled, connections closed, queues drained), then the process ends on its own. |
+ * | `70` | a component was abandoned: its release overran its stop budget (it may hold a timer or a socket for good). The only case in which the process is forced out, right after the command's scope closed, with a line naming each abandoned component. |
+ * | `1` (or the error's `Runtime.errorExitCode`) | the command failed: a user error, an unreachable venue. The error is printed. |
+ *
+ * When several apply, the first row in this order wins: failure, abandoned, signal, success.
+ *
+ * Signals, whenever they come:
+ * - before the command starts (while the entry loads its modules, about a second): the command is
+ *   interrupted as soon as it starts, and the run ends with 130 / 143;
+ * - while it runs or while it shuts down: the first interrupts it; any further signal is noted on
+ *   stderr and otherwise ignored, so it neither skips the shutdown nor changes the code;
+ * - after the command ended, while the process is still alive (something outside any scope holds
+ *   the event loop): the process exits at once with the code already decided, or 130 / 143 if
+ *   that was 0. This is the way out of a hang.
+ * A signal before the entry's first line (Node's own start-up, some tens of ms) gets Node's
+ * default action: death by that signal, which shells report as 130 / 143 as well.
  *
  * @since 0.1.0
  */
-import { Cause, Exit, Runtime } from "effect"
+import { NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Runtime } from "effect"
+import { ComponentRegistry } from "../lifecycle/index.ts"
+import type { SignalLog, StopSignal } from "./Signals.ts"
 
-export const teardown: Runtime.Teardown = (exit, onExit) =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
+/** The exit codes of every command (see the table above). */
+export const ExitCode = {
+  success: 0,
+  failure: 1,
+  /** sysexits' EX_SOFTWARE: the program could not shut itself down. */
+  abandoned: 70,
+  sigint: 130,
+  sigterm: 143
+} as const
+
+/** The exit code a stop signal maps to: 128 + the signal's number, as shells report it. */
+export const signalExitCode = (signal: StopSignal): number => signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm
+
+/** What decides a run's exit code besides the command's own result. */
+export interface RunEnd {
+  /** The first stop signal received before the command ended. */
+  readonly signal: StopSignal | undefined
+  /** Whether any component was abandoned at shutdown. */
+  readonly abandoned: boolean
+}
+
+/** The rule of the table above, as a pure function of how the command ended. */
+export const exitCode = (exit: Exit.Exit<unknown, unknown>, end: RunEnd): number => {
+  if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+    return Runtime.getErrorExitCode(Cause.squash(exit.cause))
+  }
+  if (end.abandoned) return ExitCode.abandoned
+  if (end.signal !== undefined) return signalExitCode(end.signal)
+  // Interrupted although no signal came: nothing a user asked for, so not a success.
+  return Exit.isSuccess(exit) ? ExitCode.success : ExitCode.failure
+}
+
+const describeAbandoned = (registry: ComponentRegistry.Registry): string =>
+  registry.abandoned().map((c) =>
+    `${c.name} (stop budget ${Math.round(c.stopBudgetMs)} ms, ` +
+    `${c.running ? "still releasing after" : "released late, after"} ${Math.round(c.elapsedMs)} ms)`
+  ).join(", ")
+
+/**
+ * Once the process has begun to end on its own (the `exit` event fires only when nothing is left
+ * running, or on a forced exit), ends it at once with the decided code. Node's own teardown after
+ * the `exit` event takes tens of milliseconds and runs with the signal handlers already removed:
+ * a Ctrl-C then would kill the process by SIGINT and replace the decided code (seen with a second
+ * SIGINT 50 ms after the first). Listeners registered after this one still run first.
+ */
+const exitWithoutNodeTeardown = (code: number): void => {
+  const listeners = process.listeners("exit")
+  for (const listener of listeners.slice(listeners.indexOf(exitWithoutNodeTeardown) + 1)) listener.call(process, code)
+  process.exit(code)
+}
+
+/**
+ * Runs a CLI program as the process's main fiber with the exit rule above. `signals` must have
+ * been caught by the entry's first line ({@link SignalLog}). The program (and every component in
+ * it) records into `registry`, which the exit rule reads; an exit report inside the program reads
+ * the same registry through `ComponentRegistry.abandoned` / `ComponentRegistry.components`.
+ */
+export const runMain = <A, E>(
+  program: Effect.Effect<A, E>,
+  options: { readonly signals: SignalLog; readonly registry?: ComponentRegistry.Registry | undefined }
+): void => {
+  const { signals } = options
+  const registry = options.registry ?? ComponentRegistry.make()
+  // Set once the main fiber ended: from then on a signal means "exit now".
+  let ended: { readonly code: number; readonly onExit: (code: number) => void } | undefined
+  let interrupted = signals.first() !== undefined
+
+  signals.listen((signal) => {
+    if (ended !== undefined) {
+      ended.onExit(ended.code !== ExitCode.success ? ended.code : signalExitCode(signal))
+    } else if (interrupted) {
+      process.stderr.write(`${signal} received again while shutting down; the shutdown continues\n`)
+    } else {
+      // NodeRuntime's own handler interrupts the main fiber; here the signal is only recorded.
+      interrupted = true
+    }
+  })
+
+  // A signal that came while the entry loaded its modules: stop before anything starts.
+  const main = Effect.suspend(() => signals.first() !== undefined ? Effect.interrupt : program).pipe(
+    Effect.provideService(ComponentRegistry.ComponentRegistry, registry)
+  )
+
+  NodeRuntime.runMain(main, {
+    // NodeRuntime calls `process.exit(code)` from `onExit` when a signal came or the code is
+    // non-zero. It is called only to force the exit: when a component was abandoned, or on a
+    // signal after the end. Otherwise the code is set and the process ends on its own.
+    teardown: (exit, onExit) => {
+      const abandoned = registry.abandoned().length > 0
+      const code = exitCode(exit, { signal: signals.first(), abandoned })
+      process.exitCode = code
+      ended = { code, onExit }
+      if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && signals.first() === undefined) {
+        process.stderr.write("interrupted without a signal\n")
+      }
+      process.on("exit", exitWithoutNodeTeardown)
+      if (abandoned) {
+        process.stderr.write(`exiting with ${code}: abandoned at shutdown: ${describeAbandoned(registry)}\n`)
+        onExit(code)
+      }
+    }
+  })
+}

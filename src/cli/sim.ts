@@ -1,19 +1,21 @@
 /**
  * Standalone entry of the simulated exchange: `npm run sim -- --port 8080`.
  *
- * Exit codes: 0 when stopped by SIGINT/SIGTERM (stopping is how a server run ends, so it is a
- * success), 1 on a startup error (port taken, bad flags).
+ * Exit codes are the CLI's (see `Teardown.ts`): 130 after SIGINT and 143 after SIGTERM once the
+ * server shut down in order (at any moment, also while the modules load), 1 on a startup error
+ * (port taken, bad flags).
  *
  * @since 0.1.0
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
-import { Command } from "effect/cli"
-import { command } from "./SimCommand.ts"
-import { teardown } from "./Teardown.ts"
+import { catchSignals } from "./Signals.ts"
 
-command.pipe(
-  Command.run({ version: "0.1.0" }),
-  Effect.provide(NodeServices.layer),
-  NodeRuntime.runMain({ teardown })
-)
+const signals = catchSignals()
+const [{ NodeServices }, { Effect }, { Command }, { command }, { runMain }] = await Promise.all([
+  import("@effect/platform-node"),
+  import("effect"),
+  import("effect/cli"),
+  import("./SimCommand.ts"),
+  import("./Teardown.ts")
+])
+
+runMain(command.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer)), { signals })

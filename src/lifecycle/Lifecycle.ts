@@ -18,7 +18,10 @@
  */
 import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
 import { dual } from "effect/Function"
+import { ComponentRegistry, type Outcome, type Phase } from "./ComponentRegistry.ts"
 import { withLiveClock } from "./LiveClock.ts"
+
+export type { Outcome, Phase } from "./ComponentRegistry.ts"
 
 /** What a component declares about itself. */
 export interface ComponentOptions {
@@ -31,9 +34,6 @@ export interface ComponentOptions {
   readonly stopBudget?: Duration.Input | undefined
 }
 
-/** The four phases of a component's life, in order. */
-export type Phase = "starting" | "started" | "stopping" | "stopped"
-
 /** One entry of the lifecycle log. */
 export interface LifecycleEvent {
   readonly component: string
@@ -41,7 +41,7 @@ export interface LifecycleEvent {
   /** For `started` and `stopped`: time since `starting` / `stopping`. */
   readonly durationMs?: number | undefined
   /** For `stopped`: `"ok"`, `"failed"` (the release failed) or `"abandoned"` (over budget). */
-  readonly outcome?: "ok" | "failed" | "abandoned" | undefined
+  readonly outcome?: Outcome | undefined
 }
 
 /**
@@ -125,6 +125,7 @@ const manage = <A, E, R>(
   Effect.gen(function*() {
     const { budget, name } = m
     const observer = yield* LifecycleObserver
+    const entry = (yield* ComponentRegistry).register(name, Duration.toMillis(budget))
     const emit = (event: LifecycleEvent) =>
       Effect.suspend(() => {
         observer?.(event)
@@ -143,14 +144,17 @@ const manage = <A, E, R>(
     const outerTracker = yield* Metric.FiberRuntimeMetrics
     const value = yield* build(own).pipe(
       Effect.provideService(Metric.FiberRuntimeMetrics, trackFibers(m.gauge, outerTracker)),
-      Effect.onError((cause) => Scope.close(own, Exit.failCause(cause)))
+      Effect.onError((cause) => Effect.andThen(Effect.sync(entry.startFailed), Scope.close(own, Exit.failCause(cause))))
     )
-    yield* emit({ component: name, phase: "started", durationMs: Math.round(performance.now() - startedAt) })
+    const startMs = Math.round(performance.now() - startedAt)
+    entry.started(startMs)
+    yield* emit({ component: name, phase: "started", durationMs: startMs })
 
     // Registered after `own` was forked, so it runs before the parent would close `own`.
     yield* Scope.addFinalizerExit(parent, (exit) =>
       Effect.gen(function*() {
         const stoppingAt = performance.now()
+        entry.stopping()
         yield* emit({ component: name, phase: "stopping" })
         // The release runs in a fiber of its own so that, past the budget, we can walk away
         // from it: an abandoned finalizer must not hold the rest of the shutdown hostage. It is
@@ -158,11 +162,12 @@ const manage = <A, E, R>(
         // owner would have to wait for it, which is exactly what the budget forbids. Within the
         // budget it is awaited here; past it, it is logged and counted as abandoned.
         const release = yield* Effect.forkDetach(Scope.close(own, exit), { startImmediately: true })
+        release.addObserver(entry.releaseEnded)
         // The budget is real time even under a TestClock: a test that never advances its clock
         // must still see an over-budget release abandoned rather than hang.
         const result = yield* Fiber.await(release).pipe(Effect.timeoutOption(budget), withLiveClock)
         const durationMs = Math.round(performance.now() - stoppingAt)
-        let outcome: "ok" | "failed" | "abandoned" = "ok"
+        let outcome: Outcome = "ok"
         if (result._tag === "None") {
           outcome = "abandoned"
           yield* Effect.logWarning(`release overran its stop budget of ${Duration.format(budget)}; abandoned`).pipe(
@@ -174,6 +179,7 @@ const manage = <A, E, R>(
             Effect.annotateLogs({ component: name })
           )
         }
+        entry.stopped(outcome, durationMs)
         if (outcome !== "ok") yield* Metric.update(m.failures, 1)
         yield* Metric.update(m.histogram, durationMs)
         yield* emit({ component: name, phase: "stopped", durationMs, outcome })
