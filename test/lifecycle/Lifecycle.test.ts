@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
-import { Cause, Context, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
-import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
+import { ComponentRegistry, LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+import { waitUntil } from "../support/eventually.ts"
 
 class Inner extends Context.Service<Inner, { readonly id: string }>()("test/Inner") {}
 class Outer extends Context.Service<Outer, { readonly id: string }>()("test/Outer") {}
@@ -91,6 +92,73 @@ describe("Lifecycle.component", () => {
       assert.strictEqual((yield* Metric.value(gauge)).value, 2)
       yield* Scope.close(scope, Exit.void)
       assert.strictEqual((yield* Metric.value(gauge)).value, 0)
+    }))
+})
+
+describe("ComponentRegistry", () => {
+  it.live("records each component's life, and lists the abandoned with budget and elapsed time", () =>
+    Effect.gen(function*() {
+      const registry = ComponentRegistry.make()
+      // A release that waits for the test to let it go: over its 50 ms budget until then.
+      const letGo = yield* Deferred.make<void>()
+      const quick = Layer.succeed(Inner, { id: "quick" }).pipe(
+        Lifecycle.component({ name: "quick", stopBudget: "1 second" })
+      )
+      const stuck = Layer.effectDiscard(
+        Effect.addFinalizer(() => Deferred.await(letGo))
+      ).pipe(Lifecycle.component({ name: "stuck", stopBudget: "50 millis" }))
+
+      const scope = yield* Scope.make()
+      yield* Layer.buildWithScope(Layer.merge(quick, stuck), scope).pipe(
+        Effect.provideService(ComponentRegistry.ComponentRegistry, registry)
+      )
+      assert.deepStrictEqual(registry.components().map((c) => [c.name, c.phase, c.stopBudgetMs]), [
+        ["quick", "started", 1000],
+        ["stuck", "started", 50]
+      ])
+      assert.deepStrictEqual(registry.abandoned(), [])
+      yield* Scope.close(scope, Exit.void)
+
+      const [abandoned] = registry.abandoned()
+      assert.strictEqual(registry.abandoned().length, 1)
+      assert.strictEqual(abandoned!.name, "stuck")
+      assert.strictEqual(abandoned!.stopBudgetMs, 50)
+      assert.isTrue(abandoned!.running, "its release is still running")
+      assert.isAtLeast(abandoned!.elapsedMs, 50)
+      const byName = Object.fromEntries(registry.components().map((c) => [c.name, c]))
+      assert.strictEqual(byName.quick!.outcome, "ok")
+      assert.isFalse(byName.quick!.releasing)
+      assert.isNumber(byName.quick!.stopMs)
+      assert.strictEqual(byName.stuck!.outcome, "abandoned")
+      assert.isTrue(byName.stuck!.releasing)
+      assert.isUndefined(byName.stuck!.stopMs)
+
+      // The abandoned release ends late: it is still listed, no longer running, its time final.
+      yield* Deferred.succeed(letGo, undefined)
+      yield* waitUntil("the abandoned release to end", () => registry.abandoned()[0]?.running === false)
+      const late = registry.abandoned()[0]!
+      assert.isAtLeast(late.elapsedMs, 50)
+      assert.strictEqual(registry.abandoned()[0]!.elapsedMs, late.elapsedMs, "the elapsed time no longer grows")
+      assert.strictEqual(registry.components().find((c) => c.name === "stuck")!.stopMs, late.elapsedMs)
+    }))
+
+  it.live("records a component whose build failed as failed, and the abandoned through the effect API", () =>
+    Effect.gen(function*() {
+      const registry = ComponentRegistry.make()
+      const broken = Layer.effectDiscard(Effect.fail("no venue")).pipe(Lifecycle.component({ name: "broken" }))
+      const exit = yield* Layer.build(broken).pipe(
+        Effect.scoped,
+        Effect.provideService(ComponentRegistry.ComponentRegistry, registry),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      assert.deepStrictEqual(registry.components().map((c) => [c.name, c.phase, c.outcome]), [
+        ["broken", "stopped", "failed"]
+      ])
+      const listed = yield* ComponentRegistry.abandoned.pipe(
+        Effect.provideService(ComponentRegistry.ComponentRegistry, registry)
+      )
+      assert.deepStrictEqual(listed, [])
     }))
 })
 

@@ -47,7 +47,7 @@ const parseLine = (line: string) => {
 }
 
 describe("standalone simulator (child process)", () => {
-  it.live("prints one line, serves REST and WS, and exits 0 within 1 s of SIGINT with a client connected", () =>
+  it.live("prints one line, serves REST and WS, and exits 130 (the CLI exit rule) within 1 s of SIGINT with a client connected", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const sim = yield* start(["--port", "0", "--api-key", "k1", "--api-secret", "s1", "--account", "k2:s2"])
       const { rest, ws: wsUrl, apiKey, apiSecret } = parseLine(sim.line)
@@ -81,14 +81,14 @@ describe("standalone simulator (child process)", () => {
       const signaledAt = performance.now()
       sim.kill("SIGINT")
       const exit = yield* Effect.promise(() => sim.exit)
-      assert.strictEqual(exit.code, 0, sim.stderr())
+      assert.strictEqual(exit.code, 130, sim.stderr())
       // A correctness bound on shutdown (generous for a loaded machine), not a benchmark.
       assert.isBelow(exit.at - signaledAt, 3_000)
       assert.strictEqual(yield* Effect.promise(() => closed), 1001)
       assert.notInclude(sim.stderr(), "abandoned")
     })))
 
-  it.live("takes its flags, and also stops on SIGTERM with exit code 0", () =>
+  it.live("takes its flags, and also stops on SIGTERM with exit code 143", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const sim = yield* start(["--port", "0", "--no-market", "--rate-limit", "1"])
       const { rest } = parseLine(sim.line)
@@ -100,7 +100,7 @@ describe("standalone simulator (child process)", () => {
       assert.deepStrictEqual(statuses, [200, 429], "--rate-limit reaches the server")
       sim.kill("SIGTERM")
       const exit = yield* Effect.promise(() => sim.exit)
-      assert.strictEqual(exit.code, 0)
+      assert.strictEqual(exit.code, 143)
     })))
 
   it.live("a port in use is one clear line on stderr and exit code 1", () =>
