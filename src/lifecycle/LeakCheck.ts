@@ -1,7 +1,22 @@
 /**
  * A test helper that proves a piece of code cleans up after itself: it runs an effect in a fresh
- * scope and, once that scope has closed, checks that no fiber the effect forked is still alive and
- * that Node holds no more handles (sockets, servers, timers) than before it started.
+ * scope and, once that scope has closed, checks that nothing the effect started is still alive:
+ * no fiber (forked, detached, or started with `Effect.runFork`), no timer, no socket or server,
+ * whether ref'd or `unref()`'d.
+ *
+ * What the effect created is known by identity (Node's `async_hooks`, scoped to the effect's
+ * async context), so what the test runner, other tests or servers made outside do is never
+ * counted, and a resource released inside never offsets one created inside.
+ *
+ * The verdict, at the moment the scope has closed:
+ * - a fiber still alive is a leak, at once (no grace period);
+ * - a timer still scheduled, a socket or server still open, is a leak at once, unless some
+ *   socket is still closing: then the check waits (up to `settle`) for the closing ones to be
+ *   released, and a timer that *fires* during that wait, rather than being cleared as its socket
+ *   closes, is a leak too;
+ * - a socket still closing after `settle` is a leak.
+ * The check runs whether the effect succeeded or failed; a leak is reported alongside the effect's
+ * own failure. The verdict is the same under vitest and plain Node.
  *
  * Framework-agnostic: on a leak it fails with {@link LeakDetected}, which fails the test.
  *
@@ -11,54 +26,54 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration, Effect, Metric } from "effect"
+import { Cause, Data, Duration, Effect, Exit, Fiber } from "effect"
 import type { Scope } from "effect"
+import * as ResourceTracker from "./internal/ResourceTracker.ts"
 import { withLiveClock } from "./LiveClock.ts"
 
 /** What was still alive after the scope closed. */
 export class LeakDetected extends Data.TaggedError("LeakDetected")<{
-  /** Fibers forked inside the checked effect that had not ended. */
+  /** Fibers started inside the checked effect that had not ended when its scope closed. */
   readonly fibers: number
-  /** Node resource kinds whose count grew, with how many more there were than before. */
+  /**
+   * Timers and handles created inside that were left open, by Node async resource type
+   * (`Timeout`, `TCPWRAP`, `TCPSERVERWRAP`, ...), with how many of each. A timer that fired after
+   * the scope closed counts here.
+   */
   readonly handles: Readonly<Record<string, number>>
+  /** Handles created inside that were closing but not released within `settle`, by type. */
+  readonly unreleased: Readonly<Record<string, number>>
 }> {
   override get message(): string {
-    const handles = Object.entries(this.handles).map(([kind, n]) => `${kind} +${n}`).join(", ")
-    return `leak after scope close: ${this.fibers} fiber(s) alive; handles: ${handles || "none"}`
+    const list = (r: Readonly<Record<string, number>>) =>
+      Object.entries(r).map(([kind, n]) => `${kind} x${n}`).join(", ") || "none"
+    return `leak after scope close: ${this.fibers} fiber(s) alive; open handles: ${list(this.handles)}; ` +
+      `not released within the settle time: ${list(this.unreleased)}`
   }
 }
 
 export interface LeakCheckOptions {
   /**
-   * How long to wait for sockets and timers to be released by Node after the scope closed
-   * (closing a socket completes on a later tick). Default 2 s.
+   * How long sockets and servers that are closing when the scope closes may take to be released
+   * by Node (a close completes on a later tick). Applies only to those. Default 2 s.
    */
   readonly settle?: Duration.Input | undefined
-  /** Resource kinds to ignore (e.g. `"TTYWrap"`). */
+  /** Node async resource types to ignore (e.g. `"TTYWRAP"`). */
   readonly ignore?: ReadonlyArray<string> | undefined
 }
 
-const countResources = (ignore: ReadonlySet<string>): Map<string, number> => {
-  const counts = new Map<string, number>()
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (ignore.has(kind)) continue
-    counts.set(kind, (counts.get(kind) ?? 0) + 1)
-  }
+const countByKind = (resources: ReadonlyArray<{ readonly kind: string }>): Record<string, number> => {
+  const counts: Record<string, number> = {}
+  for (const { kind } of resources) counts[kind] = (counts[kind] ?? 0) + 1
   return counts
 }
 
-const growth = (before: Map<string, number>, after: Map<string, number>): Record<string, number> => {
-  const grown: Record<string, number> = {}
-  for (const [kind, n] of after) {
-    const extra = n - (before.get(kind) ?? 0)
-    if (extra > 0) grown[kind] = extra
-  }
-  return grown
-}
+/** Resolves on the next microtask: lets the stack that ended the effect unwind first. */
+const afterCurrentStack = () => new Promise<void>((resolve) => queueMicrotask(resolve))
 
 /**
- * Runs `effect` in a fresh scope, closes it, then fails with {@link LeakDetected} if a fiber the
- * effect forked is still alive or Node holds more handles than it did before.
+ * Runs `effect` in a fresh scope, closes it, then fails with {@link LeakDetected} if anything the
+ * effect started is still alive (see the module doc for the exact rule).
  */
 export const scoped = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
@@ -66,33 +81,45 @@ export const scoped = <A, E, R>(
 ): Effect.Effect<A, E | LeakDetected, Exclude<R, Scope.Scope>> =>
   Effect.gen(function*() {
     const ignore = new Set(options?.ignore ?? [])
-    const settleMs = Duration.toMillis(options?.settle ?? Duration.seconds(2))
-    const before = countResources(ignore)
-    const outer = yield* Metric.FiberRuntimeMetrics
-    let alive = 0
-    const tracker: Metric.FiberRuntimeMetricsService = {
-      recordFiberStart(context) {
-        alive++
-        outer?.recordFiberStart(context)
-      },
-      recordFiberEnd(context, exit) {
-        alive--
-        outer?.recordFiberEnd(context, exit)
+    const settleMs = Duration.toMillis(Duration.fromInputUnsafe(options?.settle ?? Duration.seconds(2)))
+    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    const tracker = ResourceTracker.start()
+    const live = () => tracker.live().filter((r) => !ignore.has(r.kind))
+
+    return yield* Effect.gen(function*() {
+      // The effect runs in a fiber started inside the tracker's async context, with the caller's
+      // services (TestClock included), so that everything it starts is tracked.
+      const inner = tracker.run(() => Effect.runForkWith(context)(Effect.scoped(effect)))
+      const exit = yield* Fiber.await(inner).pipe(Effect.onInterrupt(() => Fiber.interrupt(inner)))
+
+      // At close: the fiber that ran the effect has ended; once its stack has unwound, whatever
+      // is still alive was left behind.
+      yield* Effect.promise(afterCurrentStack)
+      const atClose = live()
+      const fibers = atClose.filter((r) => r.kind === "fiber").length
+      const handlesAtClose = atClose.filter((r) => r.kind !== "fiber")
+      const openTimers = handlesAtClose.filter((r) => r.kind === "Timeout" && r.state === "open")
+
+      // Only while something is closing is there anything to wait for.
+      let now = handlesAtClose
+      const deadline = performance.now() + settleMs
+      while (now.some((r) => r.state === "closing") && performance.now() < deadline) {
+        yield* withLiveClock(Effect.sleep(Duration.millis(10)))
+        now = live().filter((r) => r.kind !== "fiber")
       }
-    }
-    const result = yield* Effect.scoped(effect).pipe(
-      Effect.provideService(Metric.FiberRuntimeMetrics, tracker)
-    )
-    // Node releases closed sockets and cleared timers on later ticks: poll until the counts are
-    // back to where they started, or the settle time is up.
-    const deadline = performance.now() + settleMs
-    let grown = growth(before, countResources(ignore))
-    while ((alive > 0 || Object.keys(grown).length > 0) && performance.now() < deadline) {
-      yield* withLiveClock(Effect.sleep(Duration.millis(10)))
-      grown = growth(before, countResources(ignore))
-    }
-    if (alive > 0 || Object.keys(grown).length > 0) {
-      return yield* new LeakDetected({ fibers: alive, handles: grown })
-    }
-    return result
+      const open = now.filter((r) => r.state === "open")
+      const fired = openTimers.filter((t) => ResourceTracker.timerFired(t.resource))
+      const unreleased = now.filter((r) => r.state === "closing")
+
+      if (fibers > 0 || open.length > 0 || fired.length > 0 || unreleased.length > 0) {
+        const leak = new LeakDetected({
+          fibers,
+          handles: countByKind([...open, ...fired]),
+          unreleased: countByKind(unreleased)
+        })
+        const cause = Exit.isFailure(exit) ? Cause.combine(Cause.fail(leak), exit.cause) : Cause.fail(leak)
+        return yield* Effect.failCause(cause)
+      }
+      return yield* exit
+    }).pipe(Effect.ensuring(Effect.sync(tracker.stop)))
   })

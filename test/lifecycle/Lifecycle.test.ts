@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as net from "node:net"
 import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Metric, Scope } from "effect"
-import { ComponentRegistry, LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
+import { ComponentRegistry, Lifecycle } from "../../src/lifecycle/index.ts"
 import { waitUntil } from "../support/eventually.ts"
 
 class Inner extends Context.Service<Inner, { readonly id: string }>()("test/Inner") {}
@@ -161,47 +160,6 @@ describe("ComponentRegistry", () => {
       assert.deepStrictEqual(listed, [])
     }))
 })
-
-describe("LeakCheck.scoped", () => {
-  it.live("passes when everything forked is owned by the scope", () =>
-    LeakCheck.scoped(Effect.forkScoped(Effect.never).pipe(Effect.as("ok"))).pipe(
-      Effect.map((result) => assert.strictEqual(result, "ok"))
-    ))
-
-  it.live("reports a fiber that outlives the scope", () =>
-    Effect.gen(function*() {
-      let leaked: Fiber.Fiber<never> | undefined
-      const exit = yield* LeakCheck.scoped(
-        Effect.forkDetach(Effect.never).pipe(Effect.tap((f) => Effect.sync(() => (leaked = f)))),
-        { settle: "50 millis" }
-      ).pipe(Effect.exit)
-      if (leaked) yield* Fiber.interrupt(leaked)
-      // Effect.never keeps the event loop alive with a timer, so the leaked fiber shows up twice.
-      assert.deepStrictEqual(failureOf(exit), { fibers: 1, handles: { Timeout: 1 } })
-    }))
-
-  it.live("reports a server socket that outlives the scope", () =>
-    Effect.gen(function*() {
-      const server = net.createServer()
-      const exit = yield* LeakCheck.scoped(
-        Effect.callback<void>((resume) => {
-          server.listen(0, "127.0.0.1", () => resume(Effect.void))
-        }),
-        { settle: "50 millis" }
-      ).pipe(Effect.exit)
-      yield* Effect.callback<void>((resume) => {
-        server.close(() => resume(Effect.void))
-      })
-      assert.deepStrictEqual(failureOf(exit), { fibers: 0, handles: { TCPServerWrap: 1 } })
-    }))
-})
-
-const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
-  if (Exit.isSuccess(exit)) return "succeeded"
-  const error = Cause.findErrorOption(exit.cause)
-  if (error._tag === "None" || !(error.value instanceof LeakCheck.LeakDetected)) return "other failure"
-  return { fibers: error.value.fibers, handles: error.value.handles }
-}
 
 describe("Lifecycle.scoped", () => {
   it.live("manages a scoped constructor like a layer, once per instance", () =>
