@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Latch, Logger, Metric, References, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { MessageQueue, QueueMetrics } from "../../src/queue/index.ts"
+import { waitUntilEffect } from "../support/eventually.ts"
 
 const range = (from: number, to: number): Array<number> => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -153,8 +154,14 @@ describe("MessageQueue", () => {
         yield* queue.offer(1)
         yield* Deferred.await(holding)
         const producer = yield* Effect.forkChild(queue.offerAll(range(2, 13)))
-        // Let the producer run as far as it can.
-        yield* Effect.sleep("50 millis")
+        // Let the producer run as far as it can: until the queue is full (backpressure, where it
+        // then waits), or until it is done (the other policies never wait).
+        yield* waitUntilEffect(
+          "the producer to fill the queue",
+          overflow === "backpressure"
+            ? Effect.map(queue.stats, (s) => s.depth === 5)
+            : Effect.sync(() => producer.pollUnsafe() !== undefined)
+        )
         const whileHeld = yield* queue.stats
         const producerDoneWhileHeld = producer.pollUnsafe() !== undefined
         yield* release.open
@@ -244,7 +251,7 @@ describe("MessageQueue", () => {
           Effect.suspend(() => (++calls === 1 ? Effect.interrupt : Effect.sync(() => handled.push(...batch))))
       })
       yield* queue.offerAll([1, 2, 3])
-      yield* Effect.sleep("20 millis")
+      yield* waitUntilEffect("the first batch to fail", Effect.map(queue.stats, (s) => s.failed === 3))
       yield* queue.offerAll([4, 5])
       yield* close
       const stats = yield* queue.stats
@@ -276,7 +283,7 @@ describe("MessageQueue", () => {
       const producer = yield* Effect.forkChild(queue.offerAll(range(1, 6)))
       yield* Deferred.await(holding)
       // [1, 2] are with the handler, [3, 4] took their room, [5, 6] still wait.
-      while ((yield* queue.stats).depth < 2) yield* Effect.sleep("1 millis")
+      yield* waitUntilEffect("[3, 4] in the queue", Effect.map(queue.stats, (s) => s.depth === 2))
       yield* Fiber.interrupt(producer)
       yield* release.open
       yield* close
@@ -335,7 +342,7 @@ describe("MessageQueue", () => {
         handleBatch: () => Effect.suspend(() => (++calls === 1 ? Effect.fail("boom") : Effect.void))
       })
       yield* queue.offerAll([1, 2, 3])
-      yield* Effect.sleep("20 millis")
+      yield* waitUntilEffect("the first batch to fail", Effect.map(queue.stats, (s) => s.failed === 3))
       yield* queue.offerAll([4, 5])
       yield* close
       const stats = yield* queue.stats
@@ -347,15 +354,20 @@ describe("MessageQueue", () => {
     LeakCheck.scoped(Effect.gen(function*() {
       let running = 0
       let peak = 0
+      // Each handler holds until four run at once: a queue running fewer in parallel never gets
+      // there (its handlers are then abandoned at close and the counts below fail).
+      const fourRunning = yield* Latch.make(false)
       const { close, queue } = yield* open<number, never>({
         name: "queue:concurrent",
         concurrency: 4,
         maxBatch: 1,
+        drainBudget: "2 seconds",
         handle: () =>
           Effect.gen(function*() {
             running++
             peak = Math.max(peak, running)
-            yield* Effect.sleep("20 millis")
+            if (running === 4) yield* fourRunning.open
+            yield* fourRunning.await
             running--
           })
       })

@@ -23,3 +23,17 @@ export const eventually = <A>(
 /** Waits until `predicate` holds, or dies after `timeoutMs`. */
 export const waitUntil = (what: string, predicate: () => boolean, timeoutMs = 10_000): Effect.Effect<void> =>
   Effect.asVoid(eventually(() => predicate() || undefined, Duration.millis(timeoutMs), what))
+
+/** Waits until the effect `check` gives true (polled every 10 ms), or dies after `timeoutMs`. */
+export const waitUntilEffect = <E, R>(
+  what: string,
+  check: Effect.Effect<boolean, E, R>,
+  timeoutMs = 10_000
+): Effect.Effect<void, E, R> =>
+  Effect.gen(function*() {
+    const deadline = performance.now() + timeoutMs
+    while (!(yield* check)) {
+      if (performance.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep("10 millis")
+    }
+  })
