@@ -6,6 +6,9 @@ export default defineConfig({
     // Networked tests use real loopback servers; keep parallelism modest on 2-core machines.
     maxWorkers: 2,
     testTimeout: 30_000,
+    // A passing run is quiet: the console output of a test (Effect's log lines included) is shown
+    // only if that test fails, so a failure stands out. Tests that assert on logs capture them.
+    silent: "passed-only",
     hookTimeout: 30_000
   }
 })
