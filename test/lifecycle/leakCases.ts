@@ -122,13 +122,18 @@ export const leakCases: ReadonlyArray<LeakCase> = [
       // The server is made inside too, so its accepted socket is the effect's as well: two open TCP handles.
       const server = net.createServer()
       const sockets: Array<net.Socket> = []
-      server.on("connection", (socket) => sockets.push(socket))
       return {
         effect: Effect.acquireRelease(listen(server), () => Effect.sync(() => server.close())).pipe(
           Effect.flatMap((port) =>
+            // Resumes once both ends exist: the client connected and the server accepted.
             Effect.callback<void>((resume) => {
-              const client = net.connect(port, "127.0.0.1", () => resume(Effect.void))
-              sockets.push(client)
+              let ends = 0
+              const oneEnd = () => ++ends === 2 && resume(Effect.void)
+              server.once("connection", (socket) => {
+                sockets.push(socket)
+                oneEnd()
+              })
+              sockets.push(net.connect(port, "127.0.0.1", oneEnd))
             })
           )
         ),
