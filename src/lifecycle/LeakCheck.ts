@@ -6,7 +6,10 @@
  *
  * What the effect created is known by identity (Node's `async_hooks`, scoped to the effect's
  * async context), so what the test runner, other tests or servers made outside do is never
- * counted, and a resource released inside never offsets one created inside.
+ * counted, and a resource released inside never offsets one created inside. What Node owns itself
+ * is not counted either: timers its own modules set (a socket's idle timeout goes with the socket,
+ * which is counted; the HTTP `Date` header cache is process-wide), and the `fetch` pool's
+ * keep-alive sockets and timers (process-wide, unref'd, closed when idle).
  *
  * The verdict, at the moment the scope has closed:
  * - a fiber still alive is a leak, at once (no grace period);
@@ -43,12 +46,15 @@ export class LeakDetected extends Data.TaggedError("LeakDetected")<{
   readonly handles: Readonly<Record<string, number>>
   /** Handles created inside that were closing but not released within `settle`, by type. */
   readonly unreleased: Readonly<Record<string, number>>
+  /** Where each leaked timer or handle was created (`kind at file:line:column`), when known. */
+  readonly createdAt: ReadonlyArray<string>
 }> {
   override get message(): string {
     const list = (r: Readonly<Record<string, number>>) =>
       Object.entries(r).map(([kind, n]) => `${kind} x${n}`).join(", ") || "none"
+    const sites = this.createdAt.length > 0 ? `; created at: ${this.createdAt.join("; ")}` : ""
     return `leak after scope close: ${this.fibers} fiber(s) alive; open handles: ${list(this.handles)}; ` +
-      `not released within the settle time: ${list(this.unreleased)}`
+      `not released within the settle time: ${list(this.unreleased)}${sites}`
   }
 }
 
@@ -112,10 +118,12 @@ export const scoped = <A, E, R>(
       const unreleased = now.filter((r) => r.state === "closing")
 
       if (fibers > 0 || open.length > 0 || fired.length > 0 || unreleased.length > 0) {
+        const leaked = [...open, ...fired, ...unreleased]
         const leak = new LeakDetected({
           fibers,
           handles: countByKind([...open, ...fired]),
-          unreleased: countByKind(unreleased)
+          unreleased: countByKind(unreleased),
+          createdAt: leaked.flatMap((r) => r.createdAt === undefined ? [] : [`${r.kind} at ${r.createdAt}`])
         })
         const cause = Exit.isFailure(exit) ? Cause.combine(Cause.fail(leak), exit.cause) : Cause.fail(leak)
         return yield* Effect.failCause(cause)

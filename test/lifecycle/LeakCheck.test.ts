@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { leakCases, runCase } from "./leakCases.ts"
 
 const node = new URL("../../node_modules/.bin/node", import.meta.url).pathname
@@ -16,6 +17,22 @@ describe("LeakCheck.scoped", () => {
     it.live(c.expected === "pass" ? `passes: ${c.name}` : `reports: ${c.name}`, () =>
       runCase(c).pipe(Effect.map((verdict) => assert.deepStrictEqual(verdict, c.expected))))
   }
+
+  it.live("says where each leaked timer or handle was created", () =>
+    Effect.gen(function*() {
+      const timers: Array<NodeJS.Timeout> = []
+      const exit = yield* LeakCheck.scoped(Effect.sync(() => timers.push(setTimeout(() => {}, 10_000).unref()))).pipe(
+        Effect.exit
+      )
+      timers.forEach(clearTimeout)
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.instanceOf(error, LeakCheck.LeakDetected)
+      const leak = error as LeakCheck.LeakDetected
+      assert.strictEqual(leak.createdAt.length, 1)
+      assert.match(leak.createdAt[0]!, /^Timeout at .*LeakCheck\.test\.ts:\d+:\d+/)
+      assert.include(leak.message, leak.createdAt[0]!)
+    }))
 
   it.live("gives the same verdicts under plain Node", () =>
     Effect.gen(function*() {

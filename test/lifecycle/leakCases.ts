@@ -6,6 +6,7 @@
  * A case builds fresh state each time (`make`) and cleans up what it leaked afterwards
  * (`cleanup`), so that a run leaves nothing behind for the next test.
  */
+import * as http from "node:http"
 import * as net from "node:net"
 import { Cause, Effect, Exit, Fiber } from "effect"
 import type { Scope } from "effect"
@@ -31,12 +32,12 @@ export type Verdict =
     readonly alsoFailed?: string
   }
 
-const listen = (server: net.Server) =>
+const listen = (server: net.Server | http.Server) =>
   Effect.callback<number>((resume) => {
     server.listen(0, "127.0.0.1", () => resume(Effect.succeed((server.address() as net.AddressInfo).port)))
   })
 
-const closeServer = (server: net.Server) =>
+const closeServer = (server: net.Server | http.Server) =>
   Effect.callback<void>((resume) => {
     if (!server.listening) return resume(Effect.void)
     server.close(() => resume(Effect.void))
@@ -189,6 +190,21 @@ export const leakCases: ReadonlyArray<LeakCase> = [
             (client) => Effect.sync(() => client.destroy())
           )
         )
+      ),
+      cleanup: Effect.void
+    })
+  },
+  {
+    name: "an HTTP server and a fetch through Node's process-wide connection pool",
+    expected: "pass",
+    make: () => ({
+      effect: Effect.acquireRelease(
+        Effect.sync(() => http.createServer((_, response) => response.end("ok"))).pipe(
+          Effect.flatMap((server) => listen(server).pipe(Effect.map((port) => ({ server, port }))))
+        ),
+        ({ server }) => Effect.sync(() => server.closeAllConnections()).pipe(Effect.andThen(closeServer(server)))
+      ).pipe(
+        Effect.flatMap(({ port }) => Effect.promise(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())))
       ),
       cleanup: Effect.void
     })

@@ -21,7 +21,11 @@
  * - other handles (child processes, signal watchers, fs watchers): open while the object that owns
  *   them still holds them, closing after that until destroyed.
  * Requests (writes, connects, DNS lookups, fs calls) and promises are not tracked: they belong to
- * a handle that is, or complete on their own.
+ * a handle that is, or complete on their own. Neither is what Node owns itself: the timers its
+ * own modules set (a socket's idle timeout, which goes with its tracked socket; the HTTP `Date`
+ * header cache, process-wide), and what Node's built-in `fetch` (its bundled undici) creates for
+ * its process-wide connection pool: pooled keep-alive sockets and their timers outlive any request
+ * by design (unref'd, closed when idle).
  *
  * @internal
  */
@@ -37,6 +41,8 @@ export interface LiveResource {
   readonly state: "open" | "closing"
   /** The resource itself (a Timeout, a handle, an AsyncResource), for identity. */
   readonly resource: object
+  /** Where it was created: the first stack frame outside Node and Effect (not for fibers). */
+  readonly createdAt: string | undefined
 }
 
 export interface ResourceTracker {
@@ -100,28 +106,72 @@ const ownerOf = (resource: object): Record<string, unknown> | undefined => {
 const judgeHandle: Judge = (resource) => {
   const fd = (resource as { readonly fd?: unknown }).fd
   if (typeof fd === "number") return fd >= 0 ? "open" : "closing"
+  // The owner let go of it (a socket destroyed, a server closed), or is ending it (a child
+  // process that was sent a signal): it is closing.
   const owner = ownerOf(resource)
-  return owner !== undefined && owner._handle === resource && owner.destroyed !== true ? "open" : "closing"
+  return owner !== undefined && owner._handle === resource && owner.destroyed !== true && owner.killed !== true
+    ? "open"
+    : "closing"
 }
 
 const isHandle = (resource: object): boolean =>
   typeof (resource as { readonly hasRef?: unknown }).hasRef === "function" ||
   typeof (resource as { readonly fd?: unknown }).fd === "number"
 
+/** Frames that say nothing about who created a resource: Node's own, Effect's, this file's. */
+const internalFrame = /\(node:|^\s*at node:|[/\\]node_modules[/\\]effect[/\\]|ResourceTracker\.ts/
+/** Frames of the timer machinery and of the hook itself, above whoever asked for a timer. */
+const timerFrame = /\(node:(internal\/)?timers|\(node:internal\/async_hooks|at new Timeout|ResourceTracker\.ts/
+const nodeFrame = /\(node:|^\s*at node:/
+
+interface CreationSite {
+  /** Whether Node itself owns it (see {@link start}): then it is not tracked. */
+  readonly nodeOwned: boolean
+  /** The first stack frame outside Node and Effect. */
+  readonly at: string | undefined
+}
+
+/**
+ * Where a timer or a handle is being created, and whether Node itself owns it: a timer whose
+ * caller is Node's own code (not `node:timers` called by someone) serves a handle that is tracked
+ * on its own (a socket's idle timeout) or a process-wide cache (the HTTP `Date` header, refreshed
+ * each second); a handle or timer of Node's bundled undici belongs to the `fetch` pool.
+ */
+const creationSite = (kind: "timer" | "handle"): CreationSite => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 40
+  const stack = new Error().stack ?? ""
+  Error.stackTraceLimit = limit
+  const frames = stack.split("\n").slice(1)
+  const at = frames.find((line) => !internalFrame.test(line))?.trim().replace(/^at /, "")
+  if (stack.includes("node:internal/deps/undici")) return { nodeOwned: true, at }
+  if (kind === "handle") return { nodeOwned: false, at }
+  const caller = frames.find((line) => !timerFrame.test(line))
+  return { nodeOwned: caller !== undefined && nodeFrame.test(caller), at }
+}
+
 /** Starts tracking. Call `stop` when done, also on failure. */
 export const start = (): ResourceTracker => {
   const token = {}
-  const tracked = new Map<number, { readonly kind: string; readonly resource: object; readonly judge: Judge }>()
+  const tracked = new Map<
+    number,
+    { readonly kind: string; readonly resource: object; readonly judge: Judge; readonly createdAt: string | undefined }
+  >()
+  const track = (asyncId: number, kind: string, resource: object, judge: Judge) => {
+    const site = creationSite(kind === "Timeout" ? "timer" : "handle")
+    if (!site.nodeOwned) tracked.set(asyncId, { kind, resource, judge, createdAt: site.at })
+  }
   const hook = createHook({
     init(asyncId, type, triggerAsyncId, resource) {
       if (type === "PROMISE") return
       // A connection a tracked server accepts is created by native code outside any async
       // context; it is the server's (its trigger), so it is tracked too.
       if (store.getStore()?.has(token) !== true && !tracked.has(triggerAsyncId)) return
-      if (type === "effect/Fiber") tracked.set(asyncId, { kind: "fiber", resource, judge: judgeFiber })
-      else if (type === "Timeout") tracked.set(asyncId, { kind: type, resource, judge: judgeTimeout })
-      else if (type === "Immediate") tracked.set(asyncId, { kind: type, resource, judge: judgeImmediate })
-      else if (isHandle(resource)) tracked.set(asyncId, { kind: type, resource, judge: judgeHandle })
+      // Fibers suspend at every async step: no stack is taken for them.
+      if (type === "effect/Fiber") tracked.set(asyncId, { kind: "fiber", resource, judge: judgeFiber, createdAt: undefined })
+      else if (type === "Timeout") track(asyncId, type, resource, judgeTimeout)
+      else if (type === "Immediate") tracked.set(asyncId, { kind: type, resource, judge: judgeImmediate, createdAt: undefined })
+      else if (isHandle(resource)) track(asyncId, type, resource, judgeHandle)
     },
     destroy(asyncId) {
       tracked.delete(asyncId)
@@ -132,13 +182,13 @@ export const start = (): ResourceTracker => {
     run: (f) => store.run(new Set([...(store.getStore() ?? []), token]), f),
     live: () => {
       const out: Array<LiveResource> = []
-      for (const [asyncId, { judge, kind, resource }] of tracked) {
+      for (const [asyncId, { createdAt, judge, kind, resource }] of tracked) {
         const state = judge(resource)
         if (state === "gone") {
           tracked.delete(asyncId)
           continue
         }
-        out.push({ kind, state, resource })
+        out.push({ kind, state, resource, createdAt })
       }
       return out
     },
