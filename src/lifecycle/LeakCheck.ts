@@ -66,6 +66,11 @@ export interface LeakCheckOptions {
   readonly settle?: Duration.Input | undefined
   /** Node async resource types to ignore (e.g. `"TTYWRAP"`). */
   readonly ignore?: ReadonlyArray<string> | undefined
+  /**
+   * Paths (matched in the creation stack) of third-party code whose leftover timers and handles
+   * are known and not the checked code's fault, e.g. `["node_modules/ccxt/"]`. Say why where used.
+   */
+  readonly ignoreFrom?: ReadonlyArray<string> | undefined
 }
 
 const countByKind = (resources: ReadonlyArray<{ readonly kind: string }>): Record<string, number> => {
@@ -89,7 +94,7 @@ export const scoped = <A, E, R>(
     const ignore = new Set(options?.ignore ?? [])
     const settleMs = Duration.toMillis(Duration.fromInputUnsafe(options?.settle ?? Duration.seconds(2)))
     const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
-    const tracker = ResourceTracker.start()
+    const tracker = ResourceTracker.start(options?.ignoreFrom)
     const live = () => tracker.live().filter((r) => !ignore.has(r.kind))
 
     return yield* Effect.gen(function*() {

@@ -123,6 +123,7 @@ const internalFrame = /\(node:|^\s*at node:|[/\\]node_modules[/\\]effect[/\\]|Re
 /** Frames of the timer machinery and of the hook itself, above whoever asked for a timer. */
 const timerFrame = /\(node:(internal\/)?timers|\(node:internal\/async_hooks|at new Timeout|ResourceTracker\.ts/
 const nodeFrame = /\(node:|^\s*at node:/
+const undiciFastTimer = /[/\\]undici[/\\]lib[/\\]util[/\\]timers\.js/
 
 interface CreationSite {
   /** Whether Node itself owns it (see {@link start}): then it is not tracked. */
@@ -137,7 +138,7 @@ interface CreationSite {
  * on its own (a socket's idle timeout) or a process-wide cache (the HTTP `Date` header, refreshed
  * each second); a handle or timer of Node's bundled undici belongs to the `fetch` pool.
  */
-const creationSite = (kind: "timer" | "handle"): CreationSite => {
+const creationSite = (kind: "timer" | "handle", ignoreFrom: ReadonlyArray<string>): CreationSite => {
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 40
   const stack = new Error().stack ?? ""
@@ -145,20 +146,26 @@ const creationSite = (kind: "timer" | "handle"): CreationSite => {
   const frames = stack.split("\n").slice(1)
   const at = frames.find((line) => !internalFrame.test(line))?.trim().replace(/^at /, "")
   if (stack.includes("node:internal/deps/undici")) return { nodeOwned: true, at }
+  if (ignoreFrom.some((path) => stack.includes(path))) return { nodeOwned: true, at }
+  // undici's (the npm package's) one fast timer is process-wide too: it serves every pool.
+  if (kind === "timer" && undiciFastTimer.test(stack)) return { nodeOwned: true, at }
   if (kind === "handle") return { nodeOwned: false, at }
   const caller = frames.find((line) => !timerFrame.test(line))
   return { nodeOwned: caller !== undefined && nodeFrame.test(caller), at }
 }
 
-/** Starts tracking. Call `stop` when done, also on failure. */
-export const start = (): ResourceTracker => {
+/**
+ * Starts tracking. Call `stop` when done, also on failure. Timers and handles whose creation stack
+ * contains one of `ignoreFrom` (paths) are not tracked.
+ */
+export const start = (ignoreFrom: ReadonlyArray<string> = []): ResourceTracker => {
   const token = {}
   const tracked = new Map<
     number,
     { readonly kind: string; readonly resource: object; readonly judge: Judge; readonly createdAt: string | undefined }
   >()
   const track = (asyncId: number, kind: string, resource: object, judge: Judge) => {
-    const site = creationSite(kind === "Timeout" ? "timer" : "handle")
+    const site = creationSite(kind === "Timeout" ? "timer" : "handle", ignoreFrom)
     if (!site.nodeOwned) tracked.set(asyncId, { kind, resource, judge, createdAt: site.at })
   }
   const hook = createHook({
