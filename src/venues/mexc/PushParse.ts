@@ -1,0 +1,187 @@
+/**
+ * MEXC public pushes, wire to domain: pure functions from a decoded `PushDataV3ApiWrapper` to
+ * depth deltas (for the book sync), `Trade`s and `Quote`s. Nothing here has effects.
+ *
+ * Each push is checked against the channel it arrived on: a body of another kind (a book ticker
+ * on a deals channel), a symbol other than the channel's, a missing or non-numeric version or
+ * price is {@link Malformed}: the router counts and skips it, a subscriber never sees it
+ * (issue 11, fault 9).
+ *
+ * Channel names and body kinds: /work/shared/reference/mexc-wire.md "Channels".
+ *
+ * @since 0.1.0
+ */
+import { BigDecimal, Option } from "effect"
+import * as Decimal from "../../exchange/Decimal.ts"
+import { Quote, type Side, Trade } from "../../exchange/Model.ts"
+import type { PublicAggreBookTickerV3Api, PublicAggreDealsV3Api, PublicAggreDepthsV3Api, PushDataV3ApiWrapper } from "./Proto.ts"
+
+/** Push interval of the aggregated channels. */
+export type Interval = "100ms" | "10ms"
+
+/** The public channels the exchange routes. */
+export type ChannelKind = "depth" | "deals" | "bookTicker"
+
+/** The `$case` of the wrapper's body that each channel kind carries. */
+export const bodyCaseOf = {
+  depth: "publicAggreDepths",
+  deals: "publicAggreDeals",
+  bookTicker: "publicAggreBookTicker"
+} as const satisfies Record<ChannelKind, NonNullable<PushDataV3ApiWrapper["body"]>["$case"]>
+
+/** A channel name, exactly as MEXC spells it. */
+export const channelName = (kind: ChannelKind, symbol: string, interval: Interval): string =>
+  `spot@public.aggre.${kind}.v3.api.pb@${interval}@${symbol}`
+
+const aggregated = /^spot@public\.aggre\.(depth|deals|bookTicker)\.v3\.api\.pb@(100ms|10ms)@(\S+)$/
+
+/** A channel name's parts; `undefined` for a name that is not an aggregated public channel. */
+export const parseChannelName = (
+  name: string
+): { readonly kind: ChannelKind; readonly interval: Interval; readonly symbol: string } | undefined => {
+  const m = aggregated.exec(name)
+  return m === null ? undefined : { kind: m[1] as ChannelKind, interval: m[2] as Interval, symbol: m[3]! }
+}
+
+/** One aggregated depth push: absolute quantities at `fromVersion..toVersion` (0 removes). */
+export interface DepthDelta {
+  readonly _tag: "DepthDelta"
+  readonly symbol: string
+  readonly fromVersion: bigint
+  readonly toVersion: bigint
+  /** Wire levels (decimal strings), read exactly by `OrderBook.applyLevels`. */
+  readonly bids: ReadonlyArray<{ readonly price: string; readonly quantity: string }>
+  readonly asks: ReadonlyArray<{ readonly price: string; readonly quantity: string }>
+  /** Venue send time (ms). */
+  readonly time: number
+}
+
+/** The trades of one aggregated deals push, in venue order. */
+export interface Trades {
+  readonly _tag: "Trades"
+  readonly symbol: string
+  readonly trades: ReadonlyArray<Trade>
+}
+
+/** A best bid/ask push. An empty side is a zero price and quantity. */
+export interface QuoteUpdate {
+  readonly _tag: "QuoteUpdate"
+  readonly symbol: string
+  readonly quote: Quote
+  /** The book version the venue says the quote is at, when given. */
+  readonly version: bigint | undefined
+}
+
+/** A push that does not belong on its channel or does not parse: counted and skipped. */
+export interface Malformed {
+  readonly _tag: "Malformed"
+  readonly channel: string
+  readonly detail: string
+}
+
+export type Parsed = DepthDelta | Trades | QuoteUpdate | Malformed
+
+const malformed = (channel: string, detail: string): Malformed => ({ _tag: "Malformed", channel, detail })
+
+const versionText = /^\d+$/
+
+const decimal = (text: string): BigDecimal.BigDecimal | undefined => {
+  const parsed = Decimal.parse(text)
+  return Option.isSome(parsed) && parsed.value.value >= 0n ? parsed.value : undefined
+}
+
+/**
+ * Parses a push that arrived on a channel of `kind` for `symbol`. A body of another kind, or a
+ * wrapper naming another symbol, is {@link Malformed}.
+ */
+export const parsePush = (kind: ChannelKind, symbol: string, wrapper: PushDataV3ApiWrapper): Parsed => {
+  const body = wrapper.body
+  if (body === undefined) return malformed(wrapper.channel, "no body")
+  if (body.$case !== bodyCaseOf[kind]) {
+    return malformed(wrapper.channel, `a ${body.$case} body on a ${kind} channel`)
+  }
+  if (wrapper.symbol !== undefined && wrapper.symbol !== "" && wrapper.symbol !== symbol) {
+    return malformed(wrapper.channel, `symbol ${wrapper.symbol} on a ${symbol} channel`)
+  }
+  const time = wrapper.sendTime ?? 0
+  switch (body.$case) {
+    case "publicAggreDepths":
+      return parseDepth(wrapper.channel, symbol, body.value, time)
+    case "publicAggreDeals":
+      return parseDeals(wrapper.channel, symbol, body.value)
+    case "publicAggreBookTicker":
+      return parseBookTicker(wrapper.channel, symbol, body.value, time)
+  }
+  // Unreachable: the case was checked against the channel's kind above.
+  return malformed(wrapper.channel, "unexpected body")
+}
+
+/** Versions are checked here; the levels' numbers are read (and checked) by the order book. */
+export const parseDepth = (channel: string, symbol: string, value: PublicAggreDepthsV3Api, time: number): Parsed => {
+  if (!versionText.test(value.fromVersion) || !versionText.test(value.toVersion)) {
+    return malformed(channel, `depth versions ${JSON.stringify(value.fromVersion)}..${JSON.stringify(value.toVersion)}`)
+  }
+  const fromVersion = BigInt(value.fromVersion)
+  const toVersion = BigInt(value.toVersion)
+  if (toVersion < fromVersion) return malformed(channel, `depth versions ${fromVersion}..${toVersion} run backwards`)
+  return {
+    _tag: "DepthDelta",
+    symbol,
+    fromVersion,
+    toVersion,
+    bids: value.bids,
+    asks: value.asks,
+    time: time !== 0 ? time : value.lastOrderCreateTime
+  }
+}
+
+export const parseDeals = (channel: string, symbol: string, value: PublicAggreDealsV3Api): Parsed => {
+  const trades: Array<Trade> = []
+  for (const deal of value.deals) {
+    const price = decimal(deal.price)
+    const quantity = decimal(deal.quantity)
+    if (price === undefined || quantity === undefined) {
+      return malformed(channel, `deal price/quantity ${JSON.stringify(deal.price)}/${JSON.stringify(deal.quantity)}`)
+    }
+    const side: Side | undefined = deal.tradeType === 1 ? "BUY" : deal.tradeType === 2 ? "SELL" : undefined
+    if (side === undefined) return malformed(channel, `deal tradeType ${deal.tradeType}`)
+    trades.push(
+      new Trade({
+        symbol,
+        price,
+        quantity,
+        side,
+        time: deal.time,
+        ...(deal.tradeId !== "" ? { tradeId: deal.tradeId } : {})
+      }, { disableChecks: true })
+    )
+  }
+  return { _tag: "Trades", symbol, trades }
+}
+
+const zero = Decimal.zero
+
+export const parseBookTicker = (channel: string, symbol: string, value: PublicAggreBookTickerV3Api, time: number): Parsed => {
+  const read = (text: string) => text === "" ? zero : decimal(text)
+  const bidPrice = read(value.bidPrice)
+  const bidQuantity = read(value.bidQuantity)
+  const askPrice = read(value.askPrice)
+  const askQuantity = read(value.askQuantity)
+  if (bidPrice === undefined || bidQuantity === undefined || askPrice === undefined || askQuantity === undefined) {
+    return malformed(channel, `book ticker ${value.bidPrice}/${value.bidQuantity} ${value.askPrice}/${value.askQuantity}`)
+  }
+  const quoteTime = time !== 0 ? time : value.lastOrderCreateTime
+  return {
+    _tag: "QuoteUpdate",
+    symbol,
+    quote: new Quote({
+      symbol,
+      bidPrice,
+      bidQuantity,
+      askPrice,
+      askQuantity,
+      ...(quoteTime !== 0 ? { time: quoteTime } : {})
+    }, { disableChecks: true }),
+    version: versionText.test(value.version) ? BigInt(value.version) : undefined
+  }
+}
