@@ -47,6 +47,13 @@ export interface SnapshotRequest {
 /** Why a sync started over. */
 export type ResyncReason = "gap" | "reconnect" | "invalid"
 
+/** Why the book was last cleared and a snapshot asked for. */
+export interface Restart {
+  /** `stale`: the snapshot was older than the stream (another one, same sync). */
+  readonly reason: ResyncReason | "stale"
+  readonly detail: string
+}
+
 export type SyncState = "Idle" | "Buffering" | "Live" | "Failed"
 
 /** What {@link BookSync.onDelta} did with a push. */
@@ -85,6 +92,8 @@ export interface BookSyncStats {
   readonly dropped: number
   /** Pushes applied to the book. */
   readonly applied: number
+  /** Resyncs that reached a synced book. */
+  readonly resyncsCompleted: number
   /** Time from the start of the last completed resync to its synced book (ms). */
   readonly lastResyncMs: number | undefined
 }
@@ -99,6 +108,8 @@ export class BookSync {
   failure: { readonly attempts: number; readonly detail: string } | undefined = undefined
   /** Why the last resync started. */
   lastResyncReason: ResyncReason | undefined = undefined
+  /** Why the book was last cleared (a resync, or a stale snapshot taken again). */
+  lastRestart: Restart | undefined = undefined
   /** Whether the book has been live since the last (re)start: its version is continuous. */
   private continuous = false
   private buffer: Array<DepthDelta> = []
@@ -106,7 +117,15 @@ export class BookSync {
   private attempt = 0
   /** When the running resync started (ms), if one is running. */
   private resyncStartedAt: number | undefined = undefined
-  private stats_ = { resyncs: 0, gaps: 0, staleSnapshots: 0, dropped: 0, applied: 0, lastResyncMs: undefined as number | undefined }
+  private stats_ = {
+    resyncs: 0,
+    gaps: 0,
+    staleSnapshots: 0,
+    dropped: 0,
+    applied: 0,
+    resyncsCompleted: 0,
+    lastResyncMs: undefined as number | undefined
+  }
   private readonly maxAttempts: number
   private readonly retryDelayMs: number
   private readonly maxRetryDelayMs: number
@@ -230,6 +249,7 @@ export class BookSync {
     }
     if (this.resyncStartedAt !== undefined) {
       this.stats_.lastResyncMs = Math.max(0, now - this.resyncStartedAt)
+      this.stats_.resyncsCompleted++
       this.resyncStartedAt = undefined
     }
     return "synced"
@@ -268,6 +288,7 @@ export class BookSync {
   private beginResync(reason: ResyncReason, now: number): void {
     this.stats_.resyncs++
     this.lastResyncReason = reason
+    this.lastRestart = { reason, detail: reason }
     this.reset()
     this.resyncStartedAt = now
     this.requestSnapshot(1)
@@ -275,6 +296,7 @@ export class BookSync {
 
   private retry(_now: number, detail: string, stale = true): SnapshotOutcome {
     if (stale) this.stats_.staleSnapshots++
+    this.lastRestart = { reason: "stale", detail }
     if (this.attempt >= this.maxAttempts) {
       this.state = "Failed"
       this.request = undefined

@@ -85,7 +85,7 @@ describe("BookSync", () => {
     assert.strictEqual(sync.onSnapshot(request.id, snap(14, [bid("1", "4")]), 1042), "synced")
     assert.strictEqual(top(book), "bids 3 1; 2 1; 1 4 | asks ")
     assert.strictEqual(book.version, 17n)
-    assert.deepStrictEqual({ ...sync.stats }, { resyncs: 1, gaps: 1, staleSnapshots: 0, dropped: 0, applied: 3, lastResyncMs: 42 })
+    assert.deepStrictEqual({ ...sync.stats }, { resyncs: 1, gaps: 1, staleSnapshots: 0, dropped: 0, applied: 3, resyncsCompleted: 1, lastResyncMs: 42 })
   })
 
   it("reordered pushes resync rather than leave a wrong book", () => {
