@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Option, Scope, Stream } from "effect"
+import * as Decimal from "../../../src/exchange/Decimal.ts"
 import { ExchangeError } from "../../../src/exchange/ExchangeError.ts"
 import type { BookView } from "../../../src/exchange/Model.ts"
 import { describe as describeBook, OrderBook } from "../../../src/exchange/OrderBook.ts"
@@ -262,6 +263,74 @@ describe("MexcPublic against the simulator", () => {
       assert.isBelow(at("hub:mexc-public"), at("rest:mexc"))
       assert.isBelow(at("rest:mexc"), at("ratelimit:mexc"))
     }))
+
+  it.live("trades: every venue trade, in venue order, as domain Trades", () =>
+    withSim({ market: { params: { BTCUSDT: { initialMid: "65000", levelQty: "0.05", takersPerSecond: 50 } } } }, ({ exchange, sim }) =>
+      Effect.gen(function*() {
+        const venue: Array<string> = []
+        const unsubscribe = sim.engine.subscribeTrades("BTCUSDT", (t) =>
+          void venue.push(`${t.tradeId} ${t.price} ${t.quantity} ${t.tradeType === 1 ? "BUY" : "SELL"}`))
+        yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
+        const ex = yield* exchange({ interval: "10ms" })
+        const ours: Array<string> = []
+        yield* ex.trades("BTCUSDT").pipe(
+          Stream.runForEach((t) =>
+            Effect.sync(() => void ours.push(`${t.tradeId} ${Decimal.format(t.price)} ${Decimal.format(t.quantity)} ${t.side}`))
+          ),
+          Effect.forkScoped
+        )
+        yield* waitUntil("100 trades", () => ours.length >= 100)
+        const start = venue.indexOf(ours[0]!)
+        assert.isAtLeast(start, 0)
+        assert.deepStrictEqual(ours.slice(0, 100), venue.slice(start, start + 100))
+      })
+    ))
+
+  it.live("malformed frames are counted and skipped; the book stays right and the connection stays up", () =>
+    withSim({}, ({ exchange, sim }) =>
+      Effect.gen(function*() {
+        const recorder = yield* recordBook(sim, "BTCUSDT")
+        const ex = yield* exchange({ interval: "10ms" })
+        const watched = yield* watchBook(ex, recorder, "BTCUSDT")
+        yield* waitUntil("first views", () => watched.views.length >= 5)
+        yield* sim.faults.malformedFrames(3)
+        yield* waitUntil("three malformed frames", () => Effect.runSync(ex.stats).malformed === 3)
+        const seen = watched.views.length
+        yield* waitUntil("more views", () => watched.views.length > seen + 10)
+        assert.deepStrictEqual(watched.mismatches, [])
+        assert.strictEqual((yield* ex.stats).reconnects, 0, "bad frames are no reason to reconnect")
+      })
+    ))
+
+  it.live("a silent venue is dropped as stale; after it speaks again the book is resynced and right", () =>
+    withSim({}, ({ exchange, sim }) =>
+      Effect.gen(function*() {
+        const recorder = yield* recordBook(sim, "BTCUSDT")
+        const ex = yield* exchange({ interval: "10ms", connection: { staleAfter: "500 millis", pingInterval: "100 millis" } })
+        const watched = yield* watchBook(ex, recorder, "BTCUSDT")
+        yield* waitUntil("first views", () => watched.views.length >= 5)
+        yield* sim.faults.silence(true)
+        yield* waitUntil("a reconnect", () => Effect.runSync(ex.stats).reconnects > 0)
+        yield* sim.faults.silence(false)
+        const seen = watched.views.length
+        yield* waitUntil("views after the silence", () => watched.views.length > seen + 10)
+        assert.deepStrictEqual(watched.mismatches, [])
+        assert.isAtLeast((yield* ex.stats).resyncs, 1)
+      })
+    ))
+
+  it.live("a book asked for while the venue refuses connections arrives once it accepts them", () =>
+    withSim({}, ({ exchange, sim }) =>
+      Effect.gen(function*() {
+        const recorder = yield* recordBook(sim, "ETHUSDT")
+        const ex = yield* exchange({ interval: "10ms", connection: { writeTimeout: "200 millis" } })
+        yield* sim.faults.refuseConnections(1)
+        const watched = yield* watchBook(ex, recorder, "ETHUSDT")
+        yield* waitUntil("views after the refusals", () => watched.views.length >= 5)
+        assert.deepStrictEqual(watched.mismatches, [])
+        assert.isAtLeast((yield* ex.stats).reconnects, 1, "at least one refused attempt")
+      })
+    ))
 
   it.live("an unknown symbol fails with InvalidSymbol before anything is subscribed", () =>
     withSim({ market: false }, ({ exchange }) =>
