@@ -31,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, Clock, Effect, Exit, Layer, Result, Scope, Semaphore, Stream } from "effect"
+import { Clock, Effect, Exit, Layer, Result, Scope, Semaphore, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import type * as Socket from "effect/socket/Socket"
 import {
@@ -318,6 +318,14 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         unrouted++
         continue
       }
+      // MEXC's 10 ms book-ticker channel mostly repeats itself: a repeat is dropped before parsing.
+      const body = wrapper.body
+      if (body?.$case === "publicAggreBookTicker" && route.kind === "bookTicker") {
+        const v = body.value
+        const text = `${v.bidPrice} ${v.bidQuantity} ${v.askPrice} ${v.askQuantity}`
+        if (text === route.lastTicker) continue
+        route.lastTicker = text
+      }
       const parsed = parsePush(route.kind, route.symbol, wrapper)
       switch (parsed._tag) {
         case "Malformed": {
@@ -350,11 +358,6 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
         }
         case "QuoteUpdate": {
           const q = parsed.quote
-          const text = `${BigDecimal.format(q.bidPrice)} ${BigDecimal.format(q.bidQuantity)} ${BigDecimal.format(q.askPrice)} ${
-            BigDecimal.format(q.askQuantity)
-          }`
-          if (text === route.lastTicker) break
-          route.lastTicker = text
           const group = (groups ??= new Map()).get(route)
           if (group === undefined) groups.set(route, [q])
           else group.push(q)

@@ -158,6 +158,11 @@ describe("MexcPublic against the simulator", () => {
           assert.strictEqual(describeBook(latest!), describeBook(book.view()), `round ${round}`)
         }
         assert.isAbove(market.tickCount, 5000)
+        // snapshot(): the live book while subscribed, a REST snapshot otherwise.
+        assert.strictEqual(describeBook(yield* ex.snapshot("BTCUSDT")), describeBook(latest!))
+        const eth = yield* ex.snapshot("ETHUSDT")
+        assert.strictEqual(eth.version, BigInt(sim.engine.depthVersion("ETHUSDT")!))
+        assert.isAbove(eth.bids(100).length, 0)
       })
     ))
 
@@ -329,6 +334,19 @@ describe("MexcPublic against the simulator", () => {
         yield* waitUntil("views after the refusals", () => watched.views.length >= 5)
         assert.deepStrictEqual(watched.mismatches, [])
         assert.isAtLeast((yield* ex.stats).reconnects, 1, "at least one refused attempt")
+      })
+    ))
+
+  it.live("a book whose snapshots cannot be had fails with BookSyncFailed after its attempts", () =>
+    withSim({}, ({ exchange, sim }) =>
+      Effect.gen(function*() {
+        const ex = yield* exchange({ interval: "10ms", bookSync: { maxSnapshotAttempts: 2, retryDelayMs: 10 } })
+        yield* ex.instrument("BTCUSDT")
+        yield* sim.faults.failNextRest(1000, { status: 503 })
+        const exit = yield* ex.orderBook("BTCUSDT").pipe(Stream.runDrain, Effect.exit)
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+        assert.isTrue(Option.isSome(error) && error.value.reason._tag === "BookSyncFailed", String(exit))
+        yield* sim.faults.reset
       })
     ))
 
