@@ -27,7 +27,8 @@ export interface Harness {
   readonly events: Array<Lifecycle.LifecycleEvent>
 }
 
-const collectInto = (logs: Array<string>) =>
+/** A logger that keeps every line (message, annotations, cause) in `logs`. */
+export const collectInto = (logs: Array<string>) =>
   Logger.make((options) => {
     const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
     const cause = options.cause.reasons.length > 0 ? Cause.pretty(options.cause) : ""

@@ -1,0 +1,91 @@
+/**
+ * The router of the MEXC public exchange, against a loopback WebSocket server that sends frames
+ * a venue should not (issue 11, fault 9): a body of another kind on a known channel is counted as
+ * malformed and skipped, never delivered. REST is a small in-test fake (instruments only).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { BigDecimal, Effect, Fiber, Logger, Stream } from "effect"
+import * as Decimal from "../../../src/exchange/Decimal.ts"
+import { Instrument } from "../../../src/exchange/Model.ts"
+import { LeakCheck } from "../../../src/lifecycle/index.ts"
+import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
+import { MexcRest, type MexcRestShape } from "../../../src/venues/mexc/MexcRest.ts"
+import * as MexcPublic from "../../../src/venues/mexc/MexcPublic.ts"
+import { encodePush } from "../../../src/venues/mexc/Proto.ts"
+import { channelName } from "../../../src/venues/mexc/PushParse.ts"
+import * as LoopbackWsServer from "../../support/LoopbackWsServer.ts"
+import { collectInto } from "./publicSupport.ts"
+
+const btc = new Instrument({
+  symbol: "BTCUSDT",
+  baseAsset: "BTC",
+  quoteAsset: "USDT",
+  status: "TRADING",
+  tickSize: Decimal.unsafeParse("0.01"),
+  lotSize: Decimal.unsafeParse("0.000001"),
+  minQuantity: Decimal.unsafeParse("0.000001"),
+  minNotional: Decimal.unsafeParse("1"),
+  orderTypes: ["LIMIT", "MARKET"],
+  makerFeeRate: Decimal.zero,
+  takerFeeRate: Decimal.zero
+})
+
+/** Only `exchangeInfo` is used by trades and quotes. */
+const fakeRest = { exchangeInfo: () => Effect.succeed([btc]) } as unknown as MexcRestShape
+
+const deals = channelName("deals", "BTCUSDT", "100ms")
+const ticker = channelName("bookTicker", "BTCUSDT", "100ms")
+type Body = Parameters<typeof encodePush>[0]["body"]
+const dealsBody = (tradeId: string): Body => ({
+  $case: "publicAggreDeals",
+  value: { eventType: "", deals: [{ price: "65000.1", quantity: "0.5", tradeType: 2, time: 1, tradeId }] }
+})
+const tickerBody = (bid: string): Body => ({
+  $case: "publicAggreBookTicker",
+  value: { bidPrice: bid, bidQuantity: "1", askPrice: "65001", askQuantity: "2", version: "", lastOrderCreateTime: 0 }
+})
+const frame = (channel: string, body: Body) => encodePush({ channel, symbol: "BTCUSDT", sendTime: 5, body })
+
+describe("MexcPublic routing", () => {
+  it.live("a body of another kind than its channel carries is counted as malformed, skipped, never delivered", () =>
+  {
+    const logs: Array<string> = []
+    return LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const ex = yield* MexcPublic.make({ url: server.url, connection: { closeTimeout: "200 millis" } }).pipe(
+        Effect.provideService(MexcRest, fakeRest),
+        Effect.provide(NodeWebSocket.layerConstructor())
+      )
+      const trades = yield* ex.trades("BTCUSDT").pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
+      // Quotes are latest-only (a batch of two hands out the newest): read until the last one.
+      const quotes = yield* ex.quotes("BTCUSDT").pipe(
+        Stream.takeUntil((q) => Decimal.format(q.bidPrice) === "65000"),
+        Stream.runCollect,
+        Effect.forkScoped
+      )
+      yield* server.waitFor("both channels subscribed", () => {
+        const sent = server.received.flat().join(" ")
+        return sent.includes(deals) && sent.includes(ticker)
+      })
+      server.broadcast(frame(deals, tickerBody("1")))
+      server.broadcast(frame(deals, dealsBody("a")))
+      server.broadcast(frame(ticker, dealsBody("x")))
+      server.broadcast(frame(ticker, tickerBody("64999")))
+      server.broadcast(frame(ticker, tickerBody("64999"))) // a repeat: dropped
+      server.broadcast(frame(deals, dealsBody("b")))
+      server.broadcast(frame(ticker, tickerBody("65000")))
+      const gotTrades = yield* Fiber.join(trades)
+      const gotQuotes = yield* Fiber.join(quotes)
+      assert.deepStrictEqual(gotTrades.map((t) => `${t.tradeId} ${t.side} ${Decimal.format(t.price)}`), [
+        "a SELL 65000.1",
+        "b SELL 65000.1"
+      ])
+      const bids = gotQuotes.map((q) => Decimal.format(q.bidPrice))
+      assert.strictEqual(bids[bids.length - 1], "65000")
+      assert.isTrue(bids.every((bid) => bid === "64999" || bid === "65000"), bids.join(", "))
+      assert.isTrue(BigDecimal.equals(gotQuotes[0]!.askQuantity, Decimal.unsafeParse("2")))
+      assert.strictEqual((yield* ex.stats).malformed, 2)
+      assert.isTrue(logs.some((l) => l.includes("a publicAggreBookTicker body on a deals channel") && l.includes(deals)), logs.join("\n"))
+    })).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
+  })
+})
