@@ -4,13 +4,14 @@
  * closes with its last (its lifecycle log says so), holders of one channel share it.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Scope } from "effect"
+import { Effect, Exit, Layer, Logger, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import * as ConnectionPool from "../../src/socket/ConnectionPool.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import { waitUntil } from "../support/eventually.ts"
+import { collectInto } from "../venues/mexc/publicSupport.ts"
 
 const symbols = ["BTCUSDT", "ETHUSDT", "HIFIUSDT"]
 /** 18 distinct channels. */
@@ -20,6 +21,7 @@ const channel = (i: number) =>
 describe("ConnectionPool", () => {
   it.live("fills connections up to the limit, opens one when needed and closes it with its last channel", () => {
     const events: Array<Lifecycle.LifecycleEvent> = []
+    const logs: Array<string> = []
     return LeakCheck.scoped(
       Effect.gen(function*() {
         const sim = yield* Layer.build(Layer.fresh(SimExchange.layer({ market: false })))
@@ -67,6 +69,6 @@ describe("ConnectionPool", () => {
         assert.deepStrictEqual(yield* pool.stats, { connections: 3, opened: 4, channels: 7 })
         yield* waitUntil("data on the pooled connections", () => frames > 0)
       }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))
-    )
+    ).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
   })
 })
