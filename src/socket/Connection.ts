@@ -50,6 +50,7 @@ import {
   ConnectionError,
   type ConnectionErrorReason,
   ConnectionShutdown,
+  Ended,
   ReadFailed,
   WriteTimeout
 } from "./ConnectionError.ts"
@@ -184,6 +185,13 @@ export interface ConnectionShape {
   readonly send: (frame: Frame) => Effect.Effect<void, ConnectionError>
   /** Counters since the connection was made. */
   readonly stats: Effect.Effect<ConnectionStats>
+  /**
+   * Ends the live session (reason `Ended`, by the client) so that the connection dials again,
+   * evaluating `url` afresh and replaying its subscriptions: for a session that is open but no
+   * longer useful (a private stream found silent, a listen key the venue says is dead). Does
+   * nothing while no session is open (the next dial evaluates `url` anyway).
+   */
+  readonly restart: (why: string) => Effect.Effect<void>
 }
 
 /** The connection service, for apps with a single connection (use `make` for several). */
@@ -387,7 +395,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     subscribe,
     channels: Effect.sync(() => registry.held()),
     send,
-    stats: Effect.sync(() => ({ ...stats }))
+    stats: Effect.sync(() => ({ ...stats })),
+    restart: (why) => Effect.sync(() => link.end?.(new Ended({ why, by: "client" })))
   } satisfies ConnectionShape
 })
 

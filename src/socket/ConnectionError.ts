@@ -97,6 +97,22 @@ export class ReadFailed extends Schema.TaggedError<ReadFailed>()("ReadFailed", {
   }
 }
 
+/**
+ * The session was ended on purpose, and the connection dials again (evaluating its `url` afresh):
+ * by the venue, with a text frame its protocol names as the end of the session (`by: "peer"`,
+ * e.g. MEXC's `Invalid listen key`: the key in the URL is dead), or by `restart` (`by: "client"`,
+ * e.g. a private stream found silent). Retryable.
+ */
+export class Ended extends Schema.TaggedError<Ended>()("Ended", {
+  why: Schema.String,
+  by: Schema.Literals(["peer", "client"])
+}) {
+  readonly retryable = true
+  override get message(): string {
+    return `session ended by the ${this.by === "peer" ? "venue" : "client"}: ${this.why}`
+  }
+}
+
 /** An outbound frame found no open connection within `writeTimeout`. Retryable by the caller. */
 export class WriteTimeout extends Schema.TaggedError<WriteTimeout>()("WriteTimeout", {
   timeoutMs: Schema.Number
@@ -136,6 +152,7 @@ export type ConnectionErrorReason =
   | Closed
   | Stale
   | ReadFailed
+  | Ended
   | WriteTimeout
   | ConnectionShutdown
   | SubscriptionRefused
@@ -149,6 +166,7 @@ export class ConnectionError extends Schema.TaggedError<ConnectionError>()("Conn
     Closed,
     Stale,
     ReadFailed,
+    Ended,
     WriteTimeout,
     ConnectionShutdown,
     SubscriptionRefused

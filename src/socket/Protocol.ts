@@ -57,6 +57,13 @@ export interface SubscriptionProtocol {
   readonly isData?: ((frame: string | Uint8Array) => boolean) | undefined
   /** The outbound frame budget of one connection; `undefined`: unlimited. */
   readonly outboundRate?: OutboundRate | undefined
+  /**
+   * For a text frame (not a control reply) that means the session is over, why; `undefined` for
+   * any other frame. The connection does not deliver it: it ends the session at once (reason
+   * `Ended`, by the peer) and dials again, evaluating its `url` afresh. MEXC: `Invalid listen
+   * key`, after which a private stream carries nothing more.
+   */
+  readonly sessionEnd?: ((frame: string) => string | undefined) | undefined
 }
 
 /**
@@ -72,6 +79,7 @@ export const jsonMethodProtocol = (options?: {
   readonly maxChannelsPerFrame?: number | undefined
   readonly isData?: ((frame: string | Uint8Array) => boolean) | undefined
   readonly outboundRate?: OutboundRate | undefined
+  readonly sessionEnd?: ((frame: string) => string | undefined) | undefined
 }): SubscriptionProtocol => {
   const subscribe = options?.subscribe ?? "SUBSCRIPTION"
   const unsubscribe = options?.unsubscribe ?? "UNSUBSCRIPTION"
@@ -84,7 +92,8 @@ export const jsonMethodProtocol = (options?: {
     isControl: (frame) => frame.startsWith("{\"id\":"),
     refusal: mexcRefusal,
     isData: options?.isData,
-    outboundRate: options?.outboundRate
+    outboundRate: options?.outboundRate,
+    sessionEnd: options?.sessionEnd
   }
 }
 
@@ -128,6 +137,19 @@ export const mexc: SubscriptionProtocol = jsonMethodProtocol({
   isData: isMexcDataFrame,
   outboundRate: { perSecond: 50, burst: 20 }
 })
+
+/**
+ * MEXC ends a private stream whose listen key expired, was deleted or is unknown with the plain
+ * text frame `Invalid listen key` (mexc-wire.md, "WebSocket"): nothing more comes on that URL.
+ */
+export const mexcSessionEnd = (frame: string): string | undefined =>
+  frame.startsWith("Invalid listen key") ? frame : undefined
+
+/**
+ * MEXC Spot v3 for a private (user-data) stream: {@link mexc}, plus `Invalid listen key` ending
+ * the session, so that the next dial gets a URL with a live key.
+ */
+export const mexcPrivate: SubscriptionProtocol = { ...mexc, sessionEnd: mexcSessionEnd }
 
 /** Splits `channels` into subscribe frames of at most `maxChannelsPerFrame` channels each. */
 export const subscribeFrames = (

@@ -5,7 +5,7 @@
  * an old session can never deliver into, or write for, the next one.
  */
 import type { NonEmptyReadonlyArray } from "effect/Array"
-import { type Clock, type Context, Duration, Effect, Latch, type Metric, type Scope } from "effect"
+import { type Clock, type Context, Deferred, Duration, Effect, Latch, type Metric, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { monotonicMs } from "../../internal/monotonic.ts"
 import {
@@ -13,6 +13,7 @@ import {
   ConnectionError,
   type ConnectionErrorReason,
   type ConnectionShutdown,
+  Ended,
   OpenFailed,
   OpenTimeout,
   ReadFailed,
@@ -60,9 +61,16 @@ export interface Link {
   readonly openLatch: Latch.Latch
   /** Set when the connection is shut down or gave up. */
   shutdown: ConnectionShutdown | undefined
+  /** Ends the live session with the given reason (`restart`); unset between sessions. */
+  end: ((reason: Ended) => void) | undefined
 }
 
-export const makeLink = (): Link => ({ live: undefined, openLatch: Latch.makeUnsafe(false), shutdown: undefined })
+export const makeLink = (): Link => ({
+  live: undefined,
+  openLatch: Latch.makeUnsafe(false),
+  shutdown: undefined,
+  end: undefined
+})
 
 /** Counters of a connection (see `Connection.ConnectionStats`). */
 export interface MutableStats {
@@ -159,6 +167,9 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     const connectionId = stats.connects
     const session: LiveSession = { ws, bucket: TokenBucket.make(protocol.outboundRate, elapsedMs()), ready: false }
     link.live = session
+    const ended = Deferred.makeUnsafe<never, Ended>()
+    const end = (reason: Ended) => Deferred.doneUnsafe(ended, Effect.fail(reason))
+    link.end = end
     registry.resetWire()
     yield* env.onOpen(connectionId, clock.currentTimeMillisUnsafe(), registry.held().length)
 
@@ -213,6 +224,7 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         if (link.live === session) link.live = undefined
+        if (link.end === end) link.end = undefined
         link.openLatch.closeUnsafe()
         const paused = (ws as { readonly isPaused?: boolean }).isPaused === true
         const busy = waitingSince === undefined || elapsedMs() - lastBatchAt < busyWindowMs
@@ -221,7 +233,8 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     )
 
     const isData = protocol.isData
-    const onBatch = (batch: NonEmptyReadonlyArray<Frame>): Effect.Effect<void> => {
+    const sessionEnd = protocol.sessionEnd
+    const onBatch = (batch: NonEmptyReadonlyArray<Frame>): Effect.Effect<void, Ended> => {
       const arrivedAt = elapsedMs()
       lastBatchAt = arrivedAt
       const silentBefore = waitingSince === undefined ? 0 : arrivedAt - waitingSince
@@ -229,9 +242,18 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       let alive = false
       let data: Array<Frame> | undefined
       let refusals: Array<SubscriptionRefusal> | undefined
+      let endedBy: string | undefined
       for (let i = 0; i < batch.length; i++) {
         const frame = batch[i]!
         let keep = true
+        if (typeof frame === "string" && sessionEnd !== undefined && !protocol.isControl(frame)) {
+          endedBy = sessionEnd(frame)
+          if (endedBy !== undefined) {
+            // What came before it is delivered; nothing after it belongs to a live session.
+            if (data === undefined) data = batch.slice(0, i)
+            break
+          }
+        }
         if (exceedsBytes(frame, env.maxFrameBytes)) {
           stats.oversizedFrames++
           env.oversizedCounter.updateUnsafe(1, env.services)
@@ -254,7 +276,8 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       const out = data ?? batch
       const carried = alive ? 0 : silentBefore
       const delivered = deliver(out, carried)
-      return refusals === undefined ? delivered : Effect.andThen(refuse(refusals), delivered)
+      const handled = refusals === undefined ? delivered : Effect.andThen(refuse(refusals), delivered)
+      return endedBy === undefined ? handled : Effect.andThen(handled, Effect.fail(new Ended({ why: endedBy, by: "peer" })))
     }
     const deliver = (out: ReadonlyArray<Frame>, carried: number): Effect.Effect<void> => {
       if (out.length === 0) return markWaiting(carried)
@@ -316,7 +339,7 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
         }
       }
     })
-    return yield* Effect.raceFirst(readLoop, watchdog)
+    return yield* Effect.raceFirst(readLoop, Effect.raceFirst(watchdog, Deferred.await(ended)))
   })
 
 const acquireRaw = (env: SessionEnv, url: string) =>
