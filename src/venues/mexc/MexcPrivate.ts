@@ -631,8 +631,11 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
   }
 
   const cancelOwnOrders: Effect.Effect<void> = Effect.gen(function*() {
-    const live = view.live()
     const annotations = { component: `private:${name}` }
+    // A place still in flight settles first (its own resolution knows whether it placed), so
+    // that nothing it places is left behind. New places are refused from here on (`closing`).
+    for (let waited = 0; inFlight.size > 0 && waited < deadlineMs; waited += 20) yield* Effect.sleep("20 millis")
+    const live = view.live()
     if (live.length === 0) {
       yield* Effect.logDebug("cancel on close: no open order").pipe(Effect.annotateLogs(annotations))
       return

@@ -36,6 +36,33 @@ export const fastPrivate: MexcPrivate.Options = {
   }
 }
 
+/** A fresh simulator (no synthetic market unless asked, a counterparty account) in the current scope. */
+export const buildSim = (simOptions: SimOptions = {}) =>
+  Effect.map(
+    Layer.build(Layer.fresh(SimExchange.layer({ market: false, accounts: [counterparty], ...simOptions }))),
+    (context) => Context.get(context, SimExchange.SimExchange)
+  )
+
+/** The rate limiter, MEXC REST and the private exchange on `sim`, in the current scope. */
+export const buildPrivate = (
+  sim: SimExchange.SimExchangeShape,
+  privateOptions: MexcPrivate.Options = {},
+  restOptions: Partial<MexcRest.Options> = {}
+) =>
+  Effect.gen(function*() {
+    const restContext = yield* Layer.build(Layer.fresh(
+      MexcRest.layerNode({
+        baseUrl: sim.restUrl,
+        credentials: { apiKey: Redacted.make(sim.credentials.apiKey), apiSecret: sim.credentials.apiSecret },
+        ...restOptions
+      }).pipe(Layer.provideMerge(Quotas.layer))
+    ))
+    return yield* MexcPrivate.make({ ...fastPrivate, wsUrl: sim.wsUrl, ...privateOptions }).pipe(
+      Effect.provide(restContext),
+      Effect.provide(NodeWebSocket.layerConstructor())
+    )
+  })
+
 /** Builds the simulator and, on it, the private exchange, in the current scope. */
 export const build = (
   simOptions: SimOptions = {},
@@ -43,20 +70,8 @@ export const build = (
   restOptions: Partial<MexcRest.Options> = {}
 ): Effect.Effect<Harness, unknown, Scope.Scope> =>
   Effect.gen(function*() {
-    const simContext = yield* Layer.build(Layer.fresh(SimExchange.layer({
-      market: false,
-      accounts: [counterparty],
-      ...simOptions
-    })))
-    const sim = Context.get(simContext, SimExchange.SimExchange)
-    const restContext = yield* Layer.build(Layer.fresh(
-      MexcRest.layerNode({ baseUrl: sim.restUrl, credentials: { apiKey: Redacted.make(sim.credentials.apiKey), apiSecret: sim.credentials.apiSecret }, ...restOptions })
-        .pipe(Layer.provideMerge(Quotas.layer))
-    ))
-    const exchange = yield* MexcPrivate.make({ ...fastPrivate, wsUrl: sim.wsUrl, ...privateOptions }).pipe(
-      Effect.provide(restContext),
-      Effect.provide(NodeWebSocket.layerConstructor())
-    )
+    const sim = yield* buildSim(simOptions)
+    const exchange = yield* buildPrivate(sim, privateOptions, restOptions)
     return { sim, exchange }
   })
 
@@ -65,10 +80,14 @@ export const withPrivate = <A, E>(
   body: (harness: Harness) => Effect.Effect<A, E, Scope.Scope>,
   options: { readonly sim?: SimOptions; readonly private?: MexcPrivate.Options; readonly logs?: Array<string> } = {}
 ) =>
-  LeakCheck.scoped(Effect.gen(function*() {
+  quiet(LeakCheck.scoped(Effect.gen(function*() {
     const harness = yield* build(options.sim, options.private)
     return yield* body(harness)
-  })).pipe(Effect.provide(Logger.layer(options.logs === undefined ? [] : [collectLogs(options.logs)])))
+  })), options.logs)
+
+/** Drops log lines, or collects them into `logs`. */
+export const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>, logs?: Array<string>) =>
+  Effect.provide(effect, Logger.layer(logs === undefined ? [] : [collectLogs(logs)]))
 
 /** A logger that keeps each line as `LEVEL message {annotations}`. */
 export const collectLogs = (lines: Array<string>) =>
