@@ -17,7 +17,9 @@
  *
  * The signals are caught on the first line, before anything heavy loads: the commands and Effect
  * are imported afterwards (about a second), so a Ctrl-C during that second is not Node's default
- * death by signal but an orderly exit with 130.
+ * death by signal but an orderly exit with 130. Only a signal before this first line runs (Node's
+ * start-up and the type stripping of this file) still gets Node's default, death by SIGINT, which
+ * a shell reports as 130 too.
  *
  * @since 0.1.0
  */
