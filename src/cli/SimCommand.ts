@@ -106,6 +106,26 @@ export const simFlags = {
     Flag.withDescription("Where the first depth push after a REST snapshot starts (live MEXC does both)"),
     Flag.withDefault("alternate")
   ),
+  loseAnswers: nonNegative("lose-answers").pipe(
+    Flag.withDescription("Fault: the first N POST/PUT/DELETE calls are carried out, then their connection is cut"),
+    Flag.optional
+  ),
+  loseAnswersDelay: nonNegative("lose-answers-delay").pipe(
+    Flag.withDescription("With --lose-answers: hold the answers N ms instead of cutting the connection"),
+    Flag.optional
+  ),
+  notYetVisible: nonNegative("not-yet-visible").pipe(
+    Flag.withDescription("Fault: GET order answers -2013 for orders placed less than N ms ago"),
+    Flag.optional
+  ),
+  silentPrivate: Flag.Boolean("silent-private").pipe(
+    Flag.withDescription("Fault: private streams get no pushes (pongs and TCP stay alive)"),
+    Flag.withDefault(false)
+  ),
+  failKeepAlives: nonNegative("fail-keep-alives").pipe(
+    Flag.withDescription("Fault: the first N listen-key keep-alives answer 730000"),
+    Flag.optional
+  ),
   expireListenKeysEvery: nonNegative("expire-listen-keys-every").pipe(
     Flag.withDescription("Fault: expire every listen key every N seconds"),
     Flag.optional
@@ -143,6 +163,15 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
     depthReorderEverySeconds: Option.getOrUndefined(flags.depthReorderEvery),
     depthDuplicateEverySeconds: Option.getOrUndefined(flags.depthDuplicateEvery),
     depthSnapshotStart: flags.depthSnapshotStart,
+    loseAnswers: Option.isSome(flags.loseAnswers)
+      ? {
+        count: flags.loseAnswers.value,
+        loss: Option.isSome(flags.loseAnswersDelay) ? { mode: "delay", delayMs: flags.loseAnswersDelay.value } : { mode: "cut" }
+      }
+      : undefined,
+    notYetVisibleMs: Option.getOrUndefined(flags.notYetVisible),
+    silentPrivate: flags.silentPrivate,
+    keepAliveFailures: Option.getOrUndefined(flags.failKeepAlives),
     expireListenKeysEverySeconds: Option.getOrUndefined(flags.expireListenKeysEvery)
   }
 })

@@ -33,7 +33,7 @@ import { SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticM
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
 import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
-import { type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
+import { type AnswerLoss, type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
 import { Feed } from "./server/Feed.ts"
 import { ListenKeys } from "./server/ListenKeys.ts"
 import { MarketStats } from "./server/MarketStats.ts"
@@ -71,6 +71,14 @@ export interface InitialFaults {
   readonly depthDuplicateEverySeconds?: number | undefined
   /** Where the first depth push after a REST snapshot starts (default `alternate`). */
   readonly depthSnapshotStart?: DepthSnapshotStart | undefined
+  /** The first N state-changing calls lose their answer (see `FaultControl.loseAnswers`). */
+  readonly loseAnswers?: { readonly count: number; readonly loss?: AnswerLoss | undefined } | undefined
+  /** `GET order` answers -2013 for orders younger than this many ms. */
+  readonly notYetVisibleMs?: number | undefined
+  /** Every private stream is silent (pongs and TCP stay). */
+  readonly silentPrivate?: boolean | undefined
+  /** The first N listen-key keep-alives answer 730000. */
+  readonly keepAliveFailures?: number | undefined
   /** Expire every listen key every N seconds (user-data stream rehearsal). */
   readonly expireListenKeysEverySeconds?: number | undefined
 }
@@ -167,6 +175,13 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     faults.restLatencyMs = initial.restLatencyMs ?? 0
     faults.wsLatencyMs = initial.wsLatencyMs ?? 0
     faults.depthSnapshotStart = initial.depthSnapshotStart ?? "alternate"
+    if (initial.loseAnswers !== undefined) {
+      faults.answersLost = initial.loseAnswers.count
+      faults.answerLoss = initial.loseAnswers.loss ?? { mode: "cut" }
+    }
+    faults.notYetVisibleMs = initial.notYetVisibleMs ?? 0
+    if (initial.silentPrivate) faults.privateSilenced.add("*")
+    faults.keepAliveFailures = initial.keepAliveFailures ?? 0
     if (initial.restFailures !== undefined) {
       faults.restFailures = initial.restFailures.count
       faults.restFailure = {
@@ -189,6 +204,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     listenKeys,
     stats,
     depth: (symbol, limit) => feed.depthSnapshot(symbol, limit),
+    faults,
     closeStreams: (keys) => registry.expireListenKeys(keys)
   })
   const secretOf = (key: string) => engine.account(key)?.secret
@@ -231,6 +247,26 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
         faults.restFailures = count
         faults.restFailure = { status: failure?.status ?? 503, retryAfterSeconds: failure?.retryAfterSeconds ?? 1 }
       }),
+    loseAnswers: (count, loss) =>
+      Effect.sync(() => {
+        faults.answersLost = count
+        faults.answerLoss = loss ?? { mode: "cut" }
+      }),
+    notYetVisible: (ms) => Effect.sync(() => void (faults.notYetVisibleMs = ms)),
+    silencePrivate: (on, listenKey) =>
+      Effect.sync(() => {
+        const key = listenKey ?? "*"
+        if (on) faults.privateSilenced.add(key)
+        else if (key === "*") faults.privateSilenced.clear()
+        else faults.privateSilenced.delete(key)
+      }),
+    invalidateListenKey: (listenKey) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (!listenKeys.expireOne(listenKey, now)) return false
+        registry.expireListenKeys([listenKey])
+        return true
+      }),
+    failKeepAlives: (count) => Effect.sync(() => void (faults.keepAliveFailures = count)),
     expireListenKeys: Effect.sync(() => {
       const expired = listenKeys.expireAll()
       registry.expireListenKeys(expired)
@@ -277,7 +313,15 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
         accountKey = verified.apiKey
       }
       const answer = route.handle({ request: params, apiKey: accountKey, now })
-      return failure !== undefined ? unknownOutcome() : json(answer)
+      if (failure !== undefined) return unknownOutcome()
+      // The answer-lost fault: the call was carried out; the client never learns how it went.
+      const loss = request.method === "GET" ? undefined : faults.takeAnswerLoss()
+      if (loss?.mode === "cut") {
+        ;(request.source as Http.IncomingMessage).socket.destroy()
+        return HttpServerResponse.empty()
+      }
+      if (loss?.mode === "delay") yield* Effect.sleep(Duration.millis(loss.delayMs))
+      return json(answer)
     })
 
   const app = Effect.gen(function*() {

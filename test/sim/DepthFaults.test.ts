@@ -5,17 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import type { WsClient } from "./support.ts"
-import { call, connect, eventually, signed } from "./support.ts"
-
-const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
-  LeakCheck.scoped(
-    Effect.gen(function*() {
-      return yield* f(yield* SimExchange.SimExchange)
-    }).pipe(Effect.provide(SimExchange.layer(options)))
-  )
+import { call, connect, eventually, signed, withSim } from "./support.ts"
 
 const depthChannel = (interval: "10ms" | "100ms", symbol = "BTCUSDT") => `spot@public.aggre.depth.v3.api.pb@${interval}@${symbol}`
 

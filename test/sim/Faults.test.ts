@@ -1,15 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
-import { call, connect, eventually, jsonTexts, openPrivateOrders, signed } from "./support.ts"
-
-const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
-  LeakCheck.scoped(
-    Effect.gen(function*() {
-      return yield* f(yield* SimExchange.SimExchange)
-    }).pipe(Effect.provide(SimExchange.layer(options)))
-  )
+import { call, connect, eventually, jsonTexts, openPrivateOrders, signed, withSim } from "./support.ts"
 
 const depth10 = "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"
 const admin = (sim: SimExchange.SimExchangeShape, action: string, query = "") =>

@@ -1,10 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Schema } from "effect"
-import { LeakCheck } from "../../src/lifecycle/index.ts"
-import { SimExchange } from "../../src/sim/index.ts"
 import { MexcSchemas, MexcSigning } from "../../src/venues/mexc/index.ts"
 import { fixture } from "../venues/mexc/fixtures.ts"
-import { call, signed } from "./support.ts"
+import { call, signed, withSim } from "./support.ts"
 
 /** Decodes `value` with `schema` and checks it has exactly the fields of the saved MEXC payload. */
 const assertWire = (
@@ -21,13 +19,6 @@ const assertWire = (
     assert.deepStrictEqual(Object.keys(sample(value)).sort(), Object.keys(sample(saved)).sort(), fixtureName)
   }
 }
-
-const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
-  LeakCheck.scoped(
-    Effect.gen(function*() {
-      return yield* f(yield* SimExchange.SimExchange)
-    }).pipe(Effect.provide(SimExchange.layer(options)))
-  )
 
 const other = { apiKey: "maker", secret: "maker-secret" }
 
@@ -189,7 +180,7 @@ describe("SimExchange REST", () => {
         const badSymbol = yield* place({ symbol: "NOPEUSDT", side: "BUY", type: "LIMIT", quantity: "1", price: "1" })
         assert.strictEqual(badSymbol.body.code, 30014)
         const unknown = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", orderId: "123" })
-        assert.strictEqual(unknown.body.code, -2011)
+        assert.deepStrictEqual(unknown.body, { code: -2013, msg: "Order does not exist." })
       })))
 
   it.live("signing: parameters in the body, bad signatures, stale timestamps, unknown keys", () =>

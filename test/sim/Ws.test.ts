@@ -1,16 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { defaultSymbols, makeSymbol } from "../../src/sim/engine/Symbols.ts"
-import { SimExchange } from "../../src/sim/index.ts"
-import { call, connect, createListenKey, eventually, jsonTexts, signed, type WsClient } from "./support.ts"
-
-const withSim = <A, E, R>(options: SimExchange.SimOptions, f: (sim: SimExchange.SimExchangeShape) => Effect.Effect<A, E, R>) =>
-  LeakCheck.scoped(
-    Effect.gen(function*() {
-      return yield* f(yield* SimExchange.SimExchange)
-    }).pipe(Effect.provide(SimExchange.layer(options)))
-  )
+import { call, connect, createListenKey, eventually, jsonTexts, signed, type WsClient, withSim } from "./support.ts"
 
 const depth100 = (symbol: string) => `spot@public.aggre.depth.v3.api.pb@100ms@${symbol}`
 const other = { apiKey: "maker", secret: "maker-secret" }

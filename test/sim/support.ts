@@ -2,10 +2,11 @@
  * Test support for the simulator: a real `ws` client that records every frame (text as parsed
  * JSON, binary decoded with the project's protobuf decoder), and signed REST calls with `fetch`.
  */
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, References } from "effect"
 import WebSocket from "ws"
+import { LeakCheck } from "../../src/lifecycle/index.ts"
+import { SimExchange as Sim } from "../../src/sim/index.ts"
 import { MexcProto, MexcSigning } from "../../src/venues/mexc/index.ts"
-import type { SimExchange } from "../../src/sim/index.ts"
 
 export interface WsClient {
   readonly ws: WebSocket
@@ -99,14 +100,25 @@ export const signed = (
   })
 
 /** Creates a listen key for the demo account. */
-export const createListenKey = (sim: SimExchange.SimExchangeShape) =>
+export const createListenKey = (sim: Sim.SimExchangeShape) =>
   Effect.map(signed(sim.restUrl, "POST", "/api/v3/userDataStream", {}), (answer): string => answer.body.listenKey)
 
 /** A private stream on a new listen key, subscribed to the account's orders. */
-export const openPrivateOrders = (sim: SimExchange.SimExchangeShape) =>
+export const openPrivateOrders = (sim: Sim.SimExchangeShape) =>
   Effect.gen(function*() {
     const listenKey = yield* createListenKey(sim)
     const client = yield* connect(`${sim.wsUrl}?listenKey=${listenKey}`)
     client.send({ method: "SUBSCRIPTION", params: ["spot@private.orders.v3.api.pb"] })
     return { listenKey, client }
   })
+
+/**
+ * Runs `f` against a simulator built with `options`, under `LeakCheck`. The simulator's lifecycle
+ * logs (starting, stopped) are kept out of the test output; warnings still show.
+ */
+export const withSim = <A, E, R>(options: Sim.SimOptions, f: (sim: Sim.SimExchangeShape) => Effect.Effect<A, E, R>) =>
+  LeakCheck.scoped(
+    Effect.gen(function*() {
+      return yield* f(yield* Sim.SimExchange)
+    }).pipe(Effect.provide(Sim.layer(options)), Effect.provideService(References.MinimumLogLevel, "Warn"))
+  )

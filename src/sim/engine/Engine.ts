@@ -198,9 +198,14 @@ export class SimEngine {
     })
   }
 
-  /** One order, open or recently closed (`GET /api/v3/order`). */
+  /**
+   * One order, open or recently closed (`GET /api/v3/order`). An unknown order is -2013 "Order
+   * does not exist." (live MEXC; cancel answers -2011).
+   */
   queryOrder(apiKey: string, ref: OrderRef): Result.Result<OrderView, SimRejection> {
-    return Result.map(this.find(apiKey, ref), OrderRecord.view)
+    const found = this.find(apiKey, ref)
+    if (Result.isFailure(found) && found.failure.code === -2011) return Result.fail(reject.orderDoesNotExist())
+    return Result.map(found, OrderRecord.view)
   }
 
   /** Open orders of the account, on one symbol or all, oldest first (`GET /api/v3/openOrders`). */

@@ -23,7 +23,8 @@
  * | NoOpposingOrders | 30025 | no exist opponent order (MARKET into an empty side) |
  * | WouldTakeLiquidity | -2010 | Order would immediately match and take. |
  * | DuplicateClientOrderId | 33333 | Parameter error: duplicate newClientOrderId |
- * | UnknownOrder | -2011 | Unknown order sent. |
+ * | UnknownOrder | -2011 | Unknown order sent. (cancel) |
+ * | UnknownOrder | -2013 | Order does not exist. (query; live MEXC, `mexc-wire.md` "Live behaviour") |
  * | UnknownAccount | 10072 | Api key info invalid (the server normally refuses such keys first) |
  *
  * LIMIT_MAKER that would cross: MEXC documents only that it is "rejected"; we answer -2010
@@ -131,6 +132,8 @@ export const reject = {
       msg: "Parameter error: duplicate newClientOrderId"
     }),
   unknownOrder: () => new SimRejection({ reason: "UnknownOrder", code: -2011, msg: "Unknown order sent." }),
+  /** A query (`GET order`) for an order that does not exist, or is not yet visible: -2013. */
+  orderDoesNotExist: () => new SimRejection({ reason: "UnknownOrder", code: -2013, msg: "Order does not exist." }),
   missingOrderRef: () =>
     new SimRejection({
       reason: "MissingParameter",

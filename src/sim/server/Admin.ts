@@ -17,6 +17,11 @@
  * | POST `/sim/faults/depth-snapshot-start` | `mode` (`alternate`, `straddle`, `adjacent`) | where the first push after a REST snapshot starts |
  * | POST `/sim/faults/latency` | `rest`, `ws` (ms) | delay every REST answer / WS write |
  * | POST `/sim/faults/rest-failures` | `count`, `status` (429, 5xx), `retryAfter` (s) | fail the next N REST calls |
+ * | POST `/sim/faults/lose-answers` | `count`, `mode` (`cut`/`delay`), `delayMs` | the next N POST/PUT/DELETE calls are carried out, then their answer is lost |
+ * | POST `/sim/faults/not-yet-visible` | `ms` | `GET order` answers -2013 for orders younger than `ms` |
+ * | POST `/sim/faults/silence-private` | `on`, `listenKey` (optional) | private pushes stop; pongs and TCP stay |
+ * | POST `/sim/faults/invalidate-listen-key` | `listenKey` | that key only dies now |
+ * | POST `/sim/faults/fail-keep-alives` | `count` | the next N keep-alives answer 730000 |
  * | POST `/sim/faults/expire-listen-keys` | – | expire every listen key now |
  * | POST `/sim/faults/reset` | – | clear every fault |
  *
@@ -25,7 +30,7 @@
 import { Effect } from "effect"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { HttpServerResponse as Response } from "effect/http/HttpServerResponse"
-import type { DepthSnapshotStart, FaultsSnapshot } from "./Faults.ts"
+import type { AnswerLoss, DepthSnapshotStart, FaultsSnapshot } from "./Faults.ts"
 
 /** The fault operations the admin endpoint drives (implemented by `SimExchange`). */
 export interface FaultControl {
@@ -61,6 +66,26 @@ export interface FaultControl {
     count: number,
     options?: { readonly status?: number | undefined; readonly retryAfterSeconds?: number | undefined }
   ) => Effect.Effect<void>
+  /**
+   * The next `count` state-changing calls (POST, PUT, DELETE) that pass the signature and quota
+   * checks are carried out (an order is placed), then their answer is lost: the connection is cut
+   * (`cut`, the default) or the answer waits `delayMs` (`delay`, past the client's timeout).
+   */
+  readonly loseAnswers: (count: number, loss?: AnswerLoss) => Effect.Effect<void>
+  /** `GET order` answers -2013 "Order does not exist." for orders placed less than `ms` ago (0: off). */
+  readonly notYetVisible: (ms: number) => Effect.Effect<void>
+  /**
+   * Silences the private streams of `listenKey` (default every key): no order, deal or account
+   * pushes (events meanwhile are lost), while pongs and the TCP connection stay alive.
+   */
+  readonly silencePrivate: (on: boolean, listenKey?: string) => Effect.Effect<void>
+  /**
+   * Kills one listen key now: its private streams get `Invalid listen key` and close, its
+   * keep-alive and delete answer 730000. Other keys are untouched. Answers whether it was live.
+   */
+  readonly invalidateListenKey: (listenKey: string) => Effect.Effect<boolean>
+  /** The next `count` listen-key keep-alives answer 730000 "Invalid listenKey" (keys are untouched). */
+  readonly failKeepAlives: (count: number) => Effect.Effect<void>
   /** Expires every listen key now (their private connections get `Invalid listen key`). */
   readonly expireListenKeys: Effect.Effect<number>
   /** Clears every fault. */
@@ -137,6 +162,32 @@ export const handleAdmin = (
         return Effect.succeed(bad("status must be 429, 418 or 5xx"))
       }
       return action(control.failNextRest(count, { status, retryAfterSeconds }))
+    }
+    case "/sim/faults/lose-answers": {
+      const count = intParam(params, "count", 1)
+      const mode = params.get("mode") ?? (params.has("delayMs") ? "delay" : "cut")
+      const delayMs = intParam(params, "delayMs", 10_000)
+      if (count === undefined || delayMs === undefined) return Effect.succeed(bad("count and delayMs must be numbers >= 0"))
+      if (mode !== "cut" && mode !== "delay") return Effect.succeed(bad("mode must be cut or delay"))
+      return action(control.loseAnswers(count, mode === "cut" ? { mode } : { mode, delayMs }))
+    }
+    case "/sim/faults/not-yet-visible": {
+      const ms = intParam(params, "ms", 1_000)
+      return ms === undefined ? Effect.succeed(bad("ms must be a number >= 0")) : action(control.notYetVisible(ms))
+    }
+    case "/sim/faults/silence-private": {
+      const on = params.get("on")
+      return action(control.silencePrivate(on === null || on === "" || on === "true" || on === "1", params.get("listenKey") ?? undefined))
+    }
+    case "/sim/faults/invalidate-listen-key": {
+      const listenKey = params.get("listenKey")
+      if (listenKey === null || listenKey === "") return Effect.succeed(bad("listenKey is required"))
+      return Effect.flatMap(control.invalidateListenKey(listenKey), (live) =>
+        live ? state : Effect.succeed(HttpServerResponse.jsonUnsafe({ code: 730000, msg: "Invalid listenKey" }, { status: 400 })))
+    }
+    case "/sim/faults/fail-keep-alives": {
+      const count = intParam(params, "count", 1)
+      return count === undefined ? Effect.succeed(bad("count must be a number >= 0")) : action(control.failKeepAlives(count))
     }
     case "/sim/faults/expire-listen-keys":
       return action(control.expireListenKeys)

@@ -30,6 +30,13 @@ export interface RestFailure {
   readonly retryAfterSeconds: number
 }
 
+/**
+ * What happens to the answer of a state-changing call under `loseAnswers`: the call is carried
+ * out, then its connection is cut (`cut`) or its answer waits `delayMs` (`delay`, past the
+ * client's timeout).
+ */
+export type AnswerLoss = { readonly mode: "cut" } | { readonly mode: "delay"; readonly delayMs: number }
+
 /** A point-in-time view of the switchboard, as `GET /sim/faults` reports it. */
 export interface FaultsSnapshot {
   readonly refusingConnectionsUntil: number | null
@@ -40,6 +47,11 @@ export interface FaultsSnapshot {
   readonly wsLatencyMs: number
   readonly restFailuresPending: number
   readonly restFailure: RestFailure | null
+  readonly answersLostPending: number
+  readonly answerLoss: AnswerLoss | null
+  readonly notYetVisibleMs: number
+  readonly privateSilenced: ReadonlyArray<string>
+  readonly keepAliveFailuresPending: number
   readonly staleSnapshotsPending: ReadonlyArray<string>
   readonly depthReordersPending: ReadonlyArray<string>
   readonly depthDuplicatesPending: ReadonlyArray<string>
@@ -77,6 +89,15 @@ export class FaultState {
   /** The next N REST calls (outside `/sim/`) fail as `restFailure` says. */
   restFailures = 0
   restFailure: RestFailure = { status: 503, retryAfterSeconds: 1 }
+  /** The next N state-changing REST calls (POST/PUT/DELETE) are carried out, then lose their answer. */
+  answersLost = 0
+  answerLoss: AnswerLoss = { mode: "cut" }
+  /** `GET order` answers -2013 for an order placed less than this many ms ago (0: off). */
+  notYetVisibleMs = 0
+  /** Listen keys ("*" = every key) whose private streams get no pushes; pongs and TCP stay. */
+  readonly privateSilenced = new Set<string>()
+  /** The next N listen-key keep-alives answer 730000 (the key is left as it is). */
+  keepAliveFailures = 0
 
   /** Whether a new WebSocket connection is refused at `now`. */
   refusing(now: number): boolean {
@@ -88,6 +109,25 @@ export class FaultState {
     if (this.restFailures <= 0) return undefined
     this.restFailures--
     return this.restFailure
+  }
+
+  /** Takes one pending answer loss, if any. */
+  takeAnswerLoss(): AnswerLoss | undefined {
+    if (this.answersLost <= 0) return undefined
+    this.answersLost--
+    return this.answerLoss
+  }
+
+  /** Takes one pending keep-alive failure, if any. */
+  takeKeepAliveFailure(): boolean {
+    if (this.keepAliveFailures <= 0) return false
+    this.keepAliveFailures--
+    return true
+  }
+
+  /** Whether the private streams of `listenKey` are silenced. */
+  privateSilent(listenKey: string | undefined): boolean {
+    return this.privateSilenced.size > 0 && (this.privateSilenced.has("*") || (listenKey !== undefined && this.privateSilenced.has(listenKey)))
   }
 
   /** Takes one pending malformed frame, if any. */
@@ -141,6 +181,10 @@ export class FaultState {
     this.restLatencyMs = 0
     this.wsLatencyMs = 0
     this.restFailures = 0
+    this.answersLost = 0
+    this.notYetVisibleMs = 0
+    this.privateSilenced.clear()
+    this.keepAliveFailures = 0
   }
 
   snapshot(now: number): FaultsSnapshot {
@@ -153,6 +197,11 @@ export class FaultState {
       wsLatencyMs: this.wsLatencyMs,
       restFailuresPending: this.restFailures,
       restFailure: this.restFailures > 0 ? this.restFailure : null,
+      answersLostPending: this.answersLost,
+      answerLoss: this.answersLost > 0 ? this.answerLoss : null,
+      notYetVisibleMs: this.notYetVisibleMs,
+      privateSilenced: [...this.privateSilenced],
+      keepAliveFailuresPending: this.keepAliveFailures,
       staleSnapshotsPending: [...this.staleSnapshots.keys()],
       depthReordersPending: [...this.depthReorders],
       depthDuplicatesPending: [...this.depthDuplicates],

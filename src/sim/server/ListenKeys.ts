@@ -73,6 +73,13 @@ export class ListenKeys {
     return expired
   }
 
+  /** Expires one key now (the `invalidateListenKey` fault); false if it was not live. */
+  expireOne(listenKey: string, now: number): boolean {
+    if (this.live(listenKey, now) === undefined) return false
+    this.keys.delete(listenKey)
+    return true
+  }
+
   /** Expires every key now (the `expireListenKeys` fault); returns them. */
   expireAll(): Array<string> {
     const all = [...this.keys.keys()]

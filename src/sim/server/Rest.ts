@@ -11,11 +11,12 @@
  */
 import { Result } from "effect"
 import type { SimEngine } from "../engine/Engine.ts"
-import type { SimRejection } from "../engine/Errors.ts"
+import { reject, type SimRejection } from "../engine/Errors.ts"
 import { exchangeInfoSymbol } from "../engine/Symbols.ts"
 import type { DepthSnapshot, OrderRef, OrderView } from "../engine/Types.ts"
 import type { ApiError, RequestParams } from "./Auth.ts"
 import { apiError } from "./Auth.ts"
+import type { FaultState } from "./Faults.ts"
 import type { ListenKeys } from "./ListenKeys.ts"
 import type { MarketStats } from "./MarketStats.ts"
 import { changeFraction } from "./MarketStats.ts"
@@ -50,6 +51,8 @@ export interface RestDeps {
   readonly stats: MarketStats
   /** `GET depth`'s snapshot (the feed's, which aligns it with the stream); default: the engine's book. */
   readonly depth?: ((symbol: string, limit: number) => DepthSnapshot | undefined) | undefined
+  /** The fault switchboard (not-yet-visible orders, keep-alive failures); none by default. */
+  readonly faults?: FaultState | undefined
   /** Ends the private streams on listen keys that were deleted (they get `Invalid listen key`). */
   readonly closeStreams?: ((listenKeys: ReadonlyArray<string>) => void) | undefined
 }
@@ -121,7 +124,7 @@ const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unk
 
 /** Every endpoint, keyed `"METHOD /path"`. */
 export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
-  const { closeStreams, engine, listenKeys, stats } = deps
+  const { closeStreams, engine, faults, listenKeys, stats } = deps
   const depth = deps.depth ?? ((symbol: string, limit: number) => engine.depth(symbol, limit))
   /** One symbol, or every symbol when the request names none; `undefined` for an unknown one. */
   const forSymbols = <A>(context: RestContext, render: (symbol: string) => A): RestAnswer => {
@@ -265,7 +268,13 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
       weight: 2,
       handle: (context) => {
         const ref = orderRef(context)
-        return isAnswer(ref) ? ref : answer(engine.queryOrder(context.apiKey, ref), orderView)
+        if (isAnswer(ref)) return ref
+        const found = engine.queryOrder(context.apiKey, ref)
+        // The not-yet-visible fault: a new order is unknown to queries for a moment, as on MEXC.
+        if (Result.isSuccess(found) && faults !== undefined && context.now - found.success.time < faults.notYetVisibleMs) {
+          return rejected(reject.orderDoesNotExist())
+        }
+        return answer(found, orderView)
       }
     },
     "GET /api/v3/openOrders": {
@@ -327,6 +336,7 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
       handle: (context) => {
         const listenKey = param(context, "listenKey")
         if (listenKey === undefined) return missing("listenKey")
+        if (faults?.takeKeepAliveFailure()) return fail(apiError(730000, "Invalid listenKey"))
         return listenKeys.keepAlive(listenKey, context.apiKey, context.now)
           ? ok({ listenKey })
           : fail(apiError(730000, "Invalid listenKey"))

@@ -101,7 +101,9 @@ export class WsRegistry {
   publishPrivate(apiKey: string, name: string, frame: Uint8Array): void {
     const sessions = this.byAccount.get(apiKey)
     if (sessions === undefined) return
-    for (const session of sessions) if (session.channels.has(name)) this.send(session, frame)
+    for (const session of sessions) {
+      if (session.channels.has(name) && !this.faults.privateSilent(session.listenKey)) this.send(session, frame)
+    }
   }
 
   /** Whether any session of `apiKey` is subscribed to `name` (skip encoding when not). */
