@@ -88,7 +88,14 @@ describe("ccxt against the simulator", () => {
           return { placed, seen: await updates }
         })
         assert.include(orders.seen.map((o) => o.id), orders.placed.id)
-      }).pipe(Effect.provide(SimExchange.layer({ seed: 6 }))),
+      }).pipe(
+        // ccxt pro's MEXC book sync skips a push whose fromVersion is below the snapshot's
+        // lastUpdateId (getCacheIndex / handleDelta in ccxt/js/src/pro/mexc.js), so a push that
+        // straddles the snapshot, which live MEXC sends, loses the changes after the snapshot and
+        // its book can cross. Here every snapshot is followed by a push that starts right after it,
+        // the case ccxt handles.
+        Effect.provide(SimExchange.layer({ seed: 6, faults: { depthSnapshotStart: "adjacent" } }))
+      ),
       ccxtLeftovers
     ))
 })
