@@ -104,6 +104,8 @@ export interface SimOptions {
    * or per-symbol parameters. Default: on, with the engine's defaults.
    */
   readonly market?: false | { readonly params?: Readonly<Record<string, SyntheticSymbolParams>> } | undefined
+  /** Open orders a client account may hold before new orders are refused (30029). Default 500. */
+  readonly maxOpenOrders?: number | undefined
   /** Request quotas. Default: 500 per 10 s per endpoint and key/IP. */
   readonly rateLimits?: RateLimitOptions | undefined
   /** WebSocket limits (subscriptions, idle timeouts). Default: MEXC's. */
@@ -160,6 +162,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     : Redacted.value(options.apiSecret)
   const engine = SimEngine.make({
     symbols: options.symbols,
+    maxOpenOrders: options.maxOpenOrders,
     accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
   })
   const market = options.market === false

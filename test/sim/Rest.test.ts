@@ -34,6 +34,9 @@ describe("SimExchange REST", () => {
         assertWire(info, MexcSchemas.ExchangeInfo, "exchangeInfo")
         assertWire(info.symbols, Schema.Array(MexcSchemas.SymbolInfo), "exchangeInfo", (saved) => saved.symbols)
         assert.deepStrictEqual(info.symbols.map((s: { symbol: string }) => s.symbol), ["BTCUSDT", "ETHUSDT", "HIFIUSDT"])
+        // As live: a numeric tradeSideType, and only the three order types MEXC lists.
+        assert.strictEqual(info.symbols[0].tradeSideType, 1)
+        assert.deepStrictEqual(info.symbols[0].orderTypes, ["LIMIT", "MARKET", "LIMIT_MAKER"])
         const two = (yield* call("GET", `${base}/exchangeInfo?symbols=ETHUSDT,HIFIUSDT`)).body
         assert.deepStrictEqual(two.symbols.map((s: { symbol: string }) => s.symbol), ["ETHUSDT", "HIFIUSDT"])
         const bad = yield* call("GET", `${base}/exchangeInfo?symbol=NOPEUSDT`)
@@ -102,6 +105,12 @@ describe("SimExchange REST", () => {
         assertWire(queried.body, MexcSchemas.Order, "queryOrder")
         assert.strictEqual(queried.body.status, "NEW")
         assert.strictEqual(queried.body.clientOrderId, "bot-1")
+        // The live shape: nulls where MEXC sends null, no origClientOrderId.
+        assert.deepStrictEqual(
+          [queried.body.timeInForce, queried.body.stopPrice, queried.body.icebergQty, queried.body.stpMode, queried.body.isWorking],
+          [null, null, null, "", true]
+        )
+        assert.notProperty(queried.body, "origClientOrderId")
         const byClientId = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: "bot-1" })
         assert.strictEqual(byClientId.body.orderId, orderId)
 
@@ -119,6 +128,12 @@ describe("SimExchange REST", () => {
         const canceled = yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId })
         assertWire(canceled.body, MexcSchemas.CanceledOrder, "cancelOrder")
         assert.strictEqual(canceled.body.status, "CANCELED")
+        const closed = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", orderId })
+        assert.deepStrictEqual([closed.body.status, closed.body.isWorking], ["CANCELED", true], "isWorking stays true, as live")
+        const anonymous = yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "40000" })
+        const noClientId = yield* signed(sim.restUrl, "GET", "/api/v3/order", { symbol: "BTCUSDT", orderId: anonymous.body.orderId })
+        assert.strictEqual(noClientId.body.clientOrderId, null, "null when none was given")
+        yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId: anonymous.body.orderId })
         const again = yield* signed(sim.restUrl, "DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId })
         assert.strictEqual(again.status, 400)
         assert.strictEqual(again.body.code, -2011)
@@ -128,8 +143,9 @@ describe("SimExchange REST", () => {
         }
         yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "SELL", type: "LIMIT", quantity: "0.01", price: "9000" })
         const all = yield* signed(sim.restUrl, "DELETE", "/api/v3/openOrders", { symbol: "BTCUSDT,ETHUSDT" })
-        assertWire(all.body, Schema.Array(MexcSchemas.CanceledOrder), "cancelOpenOrders")
+        assertWire(all.body, Schema.Array(MexcSchemas.CanceledOpenOrder), "cancelOpenOrders")
         assert.strictEqual(all.body.length, 3)
+        assert.deepStrictEqual(all.body.map((o: { status: string }) => o.status), ["NEW", "NEW", "NEW"], "the state before the cancel, as live")
         const none = yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", {})
         assert.deepStrictEqual(none.body, [])
       })))

@@ -171,10 +171,10 @@ describe("SimExchange WebSocket data", () => {
         assert.deepStrictEqual(client.undecodable, [])
       })))
 
-  it.live("book ticker pushes only when the best bid or ask changed", () =>
+  it.live("the 100 ms book ticker pushes only when the best bid or ask changed", () =>
     withSim({ market: false }, (sim) =>
       Effect.gen(function*() {
-        const channel = "spot@public.aggre.bookTicker.v3.api.pb@10ms@ETHUSDT"
+        const channel = "spot@public.aggre.bookTicker.v3.api.pb@100ms@ETHUSDT"
         const client = yield* connect(sim.wsUrl)
         client.send({ method: "SUBSCRIPTION", params: [channel] })
         yield* eventually(() => jsonTexts(client).length >= 1)
@@ -191,6 +191,20 @@ describe("SimExchange WebSocket data", () => {
         yield* eventually(() => bids().includes("3000x0.02"), "5 seconds", "the larger best bid")
         yield* Effect.sleep("100 millis")
         assert.deepStrictEqual(bids(), ["0x0", "3000x0.01", "3000x0.02"])
+      })))
+
+  it.live("the 10 ms book ticker republishes an unchanged best bid/ask every window, as live MEXC does", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const client = yield* connect(sim.wsUrl)
+        client.send({ method: "SUBSCRIPTION", params: ["spot@public.aggre.bookTicker.v3.api.pb@10ms@ETHUSDT"] })
+        yield* eventually(() => jsonTexts(client).length >= 1)
+        const tops = () =>
+          client.pushes.flatMap((p) => p.body?.$case === "publicAggreBookTicker" ? [`${p.body.value.bidPrice}x${p.body.value.bidQuantity}`] : [])
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "3000" })
+        // The book does not change after the order: every frame from here repeats the same top.
+        yield* eventually(() => tops().filter((t) => t === "3000x0.01").length >= 20, "5 seconds", "20 frames of one unchanged top")
+        assert.deepStrictEqual([...new Set(tops())].filter((t) => t !== "0x0"), ["3000x0.01"])
       })))
 
   it.live("a client joining a snapshot channel others already stream (a reconnect) gets the current state at once", () =>
@@ -274,7 +288,7 @@ describe("SimExchange WebSocket data", () => {
 
 describe("SimExchange WebSocket slow clients", () => {
   it.live("a client that stops reading costs a bounded buffer: later frames are dropped (a depth gap), not queued forever", () =>
-    withSim({ market: false, accounts: [{ apiKey: "whale", secret: "w", balances: { USDT: "1000000000" } }], ws: { outboxCapacity: 4 } }, (sim) =>
+    withSim({ market: false, maxOpenOrders: 10_000, accounts: [{ apiKey: "whale", secret: "w", balances: { USDT: "1000000000" } }], ws: { outboxCapacity: 4 } }, (sim) =>
       Effect.gen(function*() {
         const channel = "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"
         const client = yield* connect(sim.wsUrl)
@@ -346,8 +360,15 @@ describe("SimExchange private streams", () => {
           assert.strictEqual(deal.body.value.price, "60000")
           assert.isTrue(deal.body.value.isMaker)
         }
-        assert.isAtLeast(of(channels[2]!).length, 1)
-        assert.strictEqual(of(channels[2]!)[0]!.body?.$case, "privateAccount")
+        yield* eventually(() => of(channels[2]!).length >= 1, "5 seconds", "an account push")
+        const changes = of(channels[2]!).flatMap((p) => (p.body?.$case === "privateAccount" ? [p] : []))
+        // As live: the change types MEXC uses, and the wrapper carries the change's time.
+        assert.strictEqual(changes[0]!.body?.$case === "privateAccount" && changes[0]!.body.value.type, "ENTRUST_PLACE")
+        for (const change of changes) {
+          if (change.body?.$case !== "privateAccount") continue
+          assert.include(["ENTRUST_PLACE", "ENTRUST", "TRADE_FEE", "ENTRUST_CANCEL"], change.body.value.type)
+          assert.strictEqual(change.createTime, change.body.value.time)
+        }
       })))
 
   it.live("answers `Invalid listen key` on a dead key", () =>

@@ -57,6 +57,8 @@ export interface SimEngineOptions {
   readonly accounts?: ReadonlyArray<AccountSpec> | undefined
   /** Closed orders kept per account for queries (oldest evicted first). Default 10,000. */
   readonly closedOrderRetention?: number | undefined
+  /** Open orders a client account may hold; past it a new order is refused with 30029. Default 500. */
+  readonly maxOpenOrders?: number | undefined
   /** Level changes remembered per symbol for `depthChangesSince`. Default 65,536. */
   readonly depthLogCapacity?: number | undefined
 }
@@ -77,6 +79,7 @@ export class SimEngine {
   private readonly accountsByKey = new Map<string, Account>()
   private readonly funding: Readonly<Record<string, string>>
   private readonly retention: number
+  private readonly maxOpenOrders: number
   private orderSeq = 0n
   private tradeSeq = 0n
   private readonly bus = new EventBus()
@@ -92,6 +95,7 @@ export class SimEngine {
     }
     this.funding = fundingFor(symbols)
     this.retention = options.closedOrderRetention ?? 10_000
+    this.maxOpenOrders = options.maxOpenOrders ?? 500
     for (const spec of options.accounts ?? [demoAccount]) this.addAccount(spec)
     this.env = this.makeEnv()
   }
@@ -319,6 +323,7 @@ export class SimEngine {
       const previous = account.byClientId.get(p.clientOrderId)
       if (previous !== undefined && OrderRecord.isOpen(previous)) return Result.fail(reject.duplicateClientOrderId())
     }
+    if (!account.internal && account.open.size >= this.maxOpenOrders) return Result.fail(reject.tooManyOpenOrders())
     const refusal = preTradeCheck(book, account, p)
     if (refusal !== undefined) return Result.fail(refusal)
     const isMarket = p.type === "MARKET"
@@ -381,10 +386,10 @@ export class SimEngine {
     order.remaining = order.origQty - order.executedQty
     if (order.side === "BUY") {
       order.locked = Decimal.mul(order.price, order.remaining)
-      this.adjust(account, order.spec.config.quoteAsset, -order.locked, order.locked, "ENTRUST", now)
+      this.adjust(account, order.spec.config.quoteAsset, -order.locked, order.locked, "ENTRUST_PLACE", now)
     } else {
       order.locked = order.remaining
-      this.adjust(account, order.spec.config.baseAsset, -order.locked, order.locked, "ENTRUST", now)
+      this.adjust(account, order.spec.config.baseAsset, -order.locked, order.locked, "ENTRUST_PLACE", now)
     }
     book.add(order)
   }

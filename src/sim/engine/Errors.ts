@@ -19,12 +19,13 @@
  * | BelowMinimum | 30002 | The minimum transaction volume cannot be less than:<min> (quantity or notional) |
  * | AboveMaximum | 30003 | The maximum transaction volume cannot be greater than:<max> |
  * | InsufficientBalance | 10101 | Insufficient balance (BUY: quote asset) |
- * | InsufficientPosition | 30004 | Insufficient position (SELL: base asset) |
+ * | InsufficientPosition | 30005 | Oversold (SELL more than the base asset held; live MEXC, `mexc-wire.md` "Live behaviour") |
  * | NoOpposingOrders | 30025 | no exist opponent order (MARKET into an empty side) |
  * | WouldTakeLiquidity | -2010 | Order would immediately match and take. |
  * | DuplicateClientOrderId | 33333 | Parameter error: duplicate newClientOrderId |
  * | UnknownOrder | -2011 | Unknown order sent. (cancel) |
  * | UnknownOrder | -2013 | Order does not exist. (query; live MEXC, `mexc-wire.md` "Live behaviour") |
+ * | TooManyOpenOrders | 30029 | Cannot exceed the maximum order limit (500 open orders per account) |
  * | UnknownAccount | 10072 | Api key info invalid (the server normally refuses such keys first) |
  *
  * LIMIT_MAKER that would cross: MEXC documents only that it is "rejected"; we answer -2010
@@ -52,6 +53,7 @@ export const RejectionReason = Schema.Literals([
   "WouldTakeLiquidity",
   "DuplicateClientOrderId",
   "UnknownOrder",
+  "TooManyOpenOrders",
   "UnknownAccount"
 ])
 
@@ -116,7 +118,7 @@ export const reject = {
   insufficientBalance: () =>
     new SimRejection({ reason: "InsufficientBalance", code: 10101, msg: "Insufficient balance" }),
   insufficientPosition: () =>
-    new SimRejection({ reason: "InsufficientPosition", code: 30004, msg: "Insufficient position" }),
+    new SimRejection({ reason: "InsufficientPosition", code: 30005, msg: "Oversold" }),
   noOpposingOrders: () =>
     new SimRejection({ reason: "NoOpposingOrders", code: 30025, msg: "no exist opponent order" }),
   wouldTakeLiquidity: () =>
@@ -140,5 +142,7 @@ export const reject = {
       code: 700004,
       msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"
     }),
+  tooManyOpenOrders: () =>
+    new SimRejection({ reason: "TooManyOpenOrders", code: 30029, msg: "Cannot exceed the maximum order limit" }),
   unknownAccount: () => new SimRejection({ reason: "UnknownAccount", code: 10072, msg: "Api key info invalid" })
 } as const

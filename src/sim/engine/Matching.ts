@@ -188,21 +188,23 @@ const settle = (
     if (isMaker) {
       // A resting BUY locked price * qty at its own price, which is the trade price.
       order.locked -= notional
-      env.adjust(account, quote, 0n, -notional, "DEAL", now)
+      env.adjust(account, quote, 0n, -notional, "ENTRUST", now)
     } else {
-      env.adjust(account, quote, -notional, 0n, "DEAL", now)
+      env.adjust(account, quote, -notional, 0n, "ENTRUST", now)
     }
-    env.adjust(account, base, qty - fee, 0n, "DEAL", now)
+    env.adjust(account, base, qty, 0n, "ENTRUST", now)
+    env.adjust(account, base, -fee, 0n, "TRADE_FEE", now)
   } else {
     fee = Decimal.min(notional, Decimal.roundUp(Decimal.mulCeil(notional, rate), spec.quoteFeeDecimals))
     feeAsset = quote
     if (isMaker) {
       order.locked -= qty
-      env.adjust(account, base, 0n, -qty, "DEAL", now)
+      env.adjust(account, base, 0n, -qty, "ENTRUST", now)
     } else {
-      env.adjust(account, base, -qty, 0n, "DEAL", now)
+      env.adjust(account, base, -qty, 0n, "ENTRUST", now)
     }
-    env.adjust(account, quote, notional - fee, 0n, "DEAL", now)
+    env.adjust(account, quote, notional, 0n, "ENTRUST", now)
+    env.adjust(account, quote, -fee, 0n, "TRADE_FEE", now)
   }
   env.deal(order, price, qty, notional, isMaker, selfTrade, fee, feeAsset, tradeId, now)
   env.orderUpdate(order, qty)

@@ -151,7 +151,8 @@ export const exchangeInfoSymbol = (config: SymbolConfig) => ({
   quoteAssetPrecision: config.quoteAssetPrecision,
   baseCommissionPrecision: config.baseCommissionPrecision,
   quoteCommissionPrecision: config.quoteCommissionPrecision,
-  orderTypes: [...config.orderTypes],
+  // Live MEXC lists only these, and still accepts IMMEDIATE_OR_CANCEL and FILL_OR_KILL.
+  orderTypes: config.orderTypes.filter((type) => type !== "IMMEDIATE_OR_CANCEL" && type !== "FILL_OR_KILL"),
   quoteOrderQtyMarketAllowed: config.quoteOrderQtyMarketAllowed,
   isSpotTradingAllowed: config.isSpotTradingAllowed,
   isMarginTradingAllowed: config.isMarginTradingAllowed,
@@ -165,7 +166,8 @@ export const exchangeInfoSymbol = (config: SymbolConfig) => ({
   quoteAmountPrecisionMarket: config.quoteAmountPrecisionMarket,
   maxQuoteAmountMarket: config.maxQuoteAmountMarket,
   fullName: config.fullName,
-  tradeSideType: config.tradeSideType
+  // A number on the wire (live MEXC): 1 all, 2 buy only, 3 sell only, 4 close.
+  tradeSideType: Number(config.tradeSideType)
 })
 
 /** A symbol compiled to scaled integers (see `Decimal`), as the engine uses it. @internal */

@@ -222,7 +222,11 @@ export interface PrivateAccountUpdate {
   /** Locked amount after the change. */
   readonly frozenAmount: string
   readonly frozenAmountChange: string
-  /** What caused it: "ENTRUST" (order placed), "ENTRUST_CANCEL", "DEAL", "DEPOSIT" (set by admin). */
+  /**
+   * What caused it, in MEXC's terms (`mexc-wire.md`, "Live behaviour"): "ENTRUST_PLACE" (an order
+   * placed locks funds), "ENTRUST" (a trade moves them), "TRADE_FEE" (its fee), "ENTRUST_CANCEL"
+   * (a cancel unlocks them), "DEPOSIT" (set by the simulator's admin).
+   */
   readonly type: string
   readonly time: number
 }

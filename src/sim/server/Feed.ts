@@ -8,7 +8,8 @@
  *   REST snapshot either straddles its version or starts right after it, as on MEXC
  *   (`depthSnapshot`, `DepthSnapshotStart`);
  * - aggregated deals: the trades of the window, in order;
- * - aggregated book ticker: best bid/ask when one of them (price or quantity) changed;
+ * - aggregated book ticker: best bid/ask when one of them (price or quantity) changed; the 10 ms
+ *   channel also republishes it unchanged every window, as live MEXC does;
  * - limit depth: the top N levels when the book version moved (100 ms cadence);
  * - private orders / deals / account: pushed as the engine reports them, to the listen key's account.
  *
@@ -18,7 +19,7 @@
  * @since 0.1.0
  */
 import type { SimEngine } from "../engine/Engine.ts"
-import type { AccountEvent, DepthSnapshot, PublicTrade, Unsubscribe } from "../engine/Types.ts"
+import type { AccountEvent, BookTicker, DepthSnapshot, PublicTrade, Unsubscribe } from "../engine/Types.ts"
 import { MexcProto } from "../../venues/mexc/index.ts"
 import type { Channel, Interval } from "./Channels.ts"
 import { eventType } from "./Channels.ts"
@@ -56,6 +57,7 @@ interface TickerState {
   /** The book version last looked at, and the best bid/ask last pushed (`undefined`: none yet). */
   lastVersion: number
   lastTop: string | undefined
+  top: BookTicker | undefined
 }
 
 /** How long depth pushes may wait for the book to move past a straddling snapshot. */
@@ -125,13 +127,15 @@ export class Feed {
           if (state !== undefined) {
             state.lastVersion = -1
             state.lastTop = undefined
+            state.top = undefined
           } else {
             this.tickers.set(channel.name, {
               symbol: channel.symbol,
               interval: channel.interval,
               eventType: eventType(channel),
               lastVersion: -1,
-              lastTop: undefined
+              lastTop: undefined,
+              top: undefined
             })
           }
           break
@@ -202,14 +206,23 @@ export class Feed {
         this.tickers.delete(name)
         continue
       }
-      if (this.engine.depthVersion(state.symbol) === state.lastVersion) continue
-      const ticker = this.engine.bookTicker(state.symbol)
-      if (ticker === undefined) continue
-      state.lastVersion = ticker.version
-      // The book moved; push only if its top did (a change deeper in the book is not a ticker).
-      const top = `${ticker.bidPrice} ${ticker.bidQty} ${ticker.askPrice} ${ticker.askQty}`
-      if (top === state.lastTop) continue
-      state.lastTop = top
+      let changed = false
+      if (this.engine.depthVersion(state.symbol) !== state.lastVersion) {
+        const ticker = this.engine.bookTicker(state.symbol)
+        if (ticker === undefined) continue
+        state.lastVersion = ticker.version
+        // The book moved; the ticker changed only if its top did (a deeper change is not a ticker).
+        const top = `${ticker.bidPrice} ${ticker.bidQty} ${ticker.askPrice} ${ticker.askQty}`
+        if (top !== state.lastTop) {
+          changed = true
+          state.lastTop = top
+          state.top = ticker
+        }
+      }
+      // The 10 ms channel republishes an unchanged best bid/ask every window, as live MEXC does
+      // (about 100 frames/s, most identical); the 100 ms one pushes changes only.
+      const top = state.top
+      if (top === undefined || !(changed || (interval === "10ms" && (top.bidQty !== "0" || top.askQty !== "0")))) continue
       this.registry.publish(name, MexcProto.encodePush({
         channel: name,
         symbol: state.symbol,
@@ -217,11 +230,11 @@ export class Feed {
         body: {
           $case: "publicAggreBookTicker",
           value: {
-            bidPrice: ticker.bidPrice,
-            bidQuantity: ticker.bidQty,
-            askPrice: ticker.askPrice,
-            askQuantity: ticker.askQty,
-            version: String(ticker.version),
+            bidPrice: top.bidPrice,
+            bidQuantity: top.bidQty,
+            askPrice: top.askPrice,
+            askQuantity: top.askQty,
+            version: String(top.version),
             lastOrderCreateTime: now
           }
         }
@@ -419,6 +432,8 @@ export class Feed {
         if (!registry.hasPrivateSubscriber(event.apiKey, accountChannel)) return
         registry.publishPrivate(event.apiKey, accountChannel, MexcProto.encodePush({
           channel: accountChannel,
+          // Live account pushes carry the change's time in the wrapper as well.
+          createTime: event.balance.time,
           sendTime: this.now,
           body: { $case: "privateAccount", value: event.balance }
         }))

@@ -69,7 +69,7 @@ const param = (context: RestContext, name: string): string | undefined => {
   return value === undefined || value === "" ? undefined : value
 }
 
-/** `DELETE order` / `DELETE openOrders` element. */
+/** `DELETE order`. */
 export const cancelView = (order: OrderView) => ({
   symbol: order.symbol,
   origClientOrderId: order.clientOrderId ?? "",
@@ -85,15 +85,47 @@ export const cancelView = (order: OrderView) => ({
   side: order.side
 })
 
-/** `GET order` / `GET openOrders` element. */
+/**
+ * One element of `DELETE openOrders`, as live MEXC sends it: the short shape, and `status` is the
+ * order's state *before* the cancel (`NEW`, or `PARTIALLY_FILLED` when it had fills).
+ */
+export const canceledOpenOrderView = (order: OrderView) => ({
+  symbol: order.symbol,
+  orderId: order.orderId,
+  price: order.price,
+  origQty: order.origQty,
+  type: order.type,
+  side: order.side,
+  executedQty: order.executedQty,
+  cummulativeQuoteQty: order.cummulativeQuoteQty,
+  status: order.status === "PARTIALLY_CANCELED" ? "PARTIALLY_FILLED" : "NEW"
+})
+
+/**
+ * `GET order` / `GET openOrders` / `GET allOrders` element, as live MEXC sends it: `null` time in
+ * force, stop price and iceberg quantity, `clientOrderId` `null` when none was given, `stpMode`
+ * `""`, no `origClientOrderId`, and `isWorking` `true` even on a closed order.
+ */
 export const orderView = (order: OrderView) => ({
-  ...cancelView(order),
-  stopPrice: order.stopPrice,
+  symbol: order.symbol,
+  orderId: order.orderId,
+  orderListId: -1,
+  clientOrderId: order.clientOrderId,
+  price: order.price,
+  origQty: order.origQty,
+  executedQty: order.executedQty,
+  cummulativeQuoteQty: order.cummulativeQuoteQty,
+  status: order.status,
+  timeInForce: null,
+  type: order.type,
+  side: order.side,
+  stopPrice: null,
+  icebergQty: null,
   time: order.time,
   updateTime: order.updateTime,
-  isWorking: order.isWorking,
-  origQuoteOrderQty: order.origQuoteOrderQty,
-  orderListId: -1
+  isWorking: true,
+  stpMode: "",
+  origQuoteOrderQty: order.origQuoteOrderQty
 })
 
 /** `POST order`. */
@@ -293,11 +325,11 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
         if (names.length > 5) return fail(apiError(33333, "Parameter error: at most 5 symbols"))
         // Every symbol is checked before any order is canceled: an error answer changes nothing.
         if (names.some((name) => engine.symbol(name) === undefined)) return invalidSymbol()
-        const canceled: Array<ReturnType<typeof cancelView>> = []
+        const canceled: Array<ReturnType<typeof canceledOpenOrderView>> = []
         for (const name of names) {
           const result = engine.cancelOpenOrders(context.apiKey, name, context.now)
           if (Result.isFailure(result)) return rejected(result.failure)
-          for (const order of result.success) canceled.push(cancelView(order))
+          for (const order of result.success) canceled.push(canceledOpenOrderView(order))
         }
         return ok(canceled)
       }

@@ -13,8 +13,17 @@ import { Schema } from "effect"
 /** A decimal number as MEXC sends it: a string such as `"65000.12"`, never exponent notation. */
 export const Decimal = Schema.String.pipe(Schema.check(Schema.isPattern(/^-?\d+(\.\d+)?$/)))
 
-/** `{"code": -2011, "msg": "Unknown order sent."}`: every 4xx error body. */
-export const ErrorBody = Schema.Struct({ code: Schema.Number, msg: Schema.String })
+/**
+ * An error `code`: a number, which live MEXC sometimes sends as a string (`"730002"`); decoded
+ * to the number either way.
+ */
+export const ErrorCode = Schema.Union([Schema.Number, Schema.NumberFromString])
+
+/**
+ * `{"code": -2011, "msg": "Unknown order sent."}`: every 4xx error body. Some live bodies carry
+ * more fields (`_extend`); extra fields are allowed.
+ */
+export const ErrorBody = Schema.Struct({ code: ErrorCode, msg: Schema.String })
 export type ErrorBody = typeof ErrorBody.Type
 
 /** `GET /api/v3/ping`: `{}`. */
@@ -48,7 +57,8 @@ export const SymbolInfo = Schema.Struct({
   takerCommission: Decimal,
   quoteAmountPrecisionMarket: Decimal,
   maxQuoteAmountMarket: Decimal,
-  tradeSideType: Schema.String
+  /** 1 all, 2 buy only, 3 sell only, 4 close: a number on the wire (live). */
+  tradeSideType: Schema.Number
 })
 export type SymbolInfo = typeof SymbolInfo.Type
 
@@ -145,7 +155,7 @@ export const NewOrder = Schema.Struct({
 })
 export type NewOrder = typeof NewOrder.Type
 
-/** `DELETE /api/v3/order`, and each element of `DELETE /api/v3/openOrders`. */
+/** `DELETE /api/v3/order`. */
 export const CanceledOrder = Schema.Struct({
   symbol: Schema.String,
   origClientOrderId: Schema.String,
@@ -162,14 +172,48 @@ export const CanceledOrder = Schema.Struct({
 })
 export type CanceledOrder = typeof CanceledOrder.Type
 
-/** `GET /api/v3/order`, and each element of `GET /api/v3/openOrders`. */
+/**
+ * Each element of `DELETE /api/v3/openOrders`, as live MEXC sends it: no client order ids, time
+ * in force or order list id, and `status` is the state before the cancel (`NEW`).
+ */
+export const CanceledOpenOrder = Schema.Struct({
+  symbol: Schema.String,
+  orderId: Schema.String,
+  price: Decimal,
+  origQty: Decimal,
+  type: OrderType,
+  side: Side,
+  executedQty: Decimal,
+  cummulativeQuoteQty: Decimal,
+  status: OrderStatus
+})
+export type CanceledOpenOrder = typeof CanceledOpenOrder.Type
+
+/**
+ * `GET /api/v3/order`, and each element of `GET /api/v3/openOrders` and `GET /api/v3/allOrders`,
+ * as live MEXC sends it: `timeInForce`, `stopPrice` and `icebergQty` are `null`, `clientOrderId`
+ * is `null` when none was given, `updateTime` may be `null`, `stpMode` is `""`, there is no
+ * `origClientOrderId`, and `isWorking` stays `true` on closed orders.
+ */
 export const Order = Schema.Struct({
-  ...CanceledOrder.fields,
+  symbol: Schema.String,
+  orderId: Schema.String,
   orderListId: Schema.Number,
-  stopPrice: Schema.String,
+  clientOrderId: Schema.NullOr(Schema.String),
+  price: Decimal,
+  origQty: Decimal,
+  executedQty: Decimal,
+  cummulativeQuoteQty: Decimal,
+  status: OrderStatus,
+  timeInForce: Schema.NullOr(Schema.String),
+  type: OrderType,
+  side: Side,
+  stopPrice: Schema.NullOr(Schema.String),
+  icebergQty: Schema.optionalKey(Schema.NullOr(Schema.String)),
   time: Schema.Number,
-  updateTime: Schema.Number,
+  updateTime: Schema.NullOr(Schema.Number),
   isWorking: Schema.Boolean,
+  stpMode: Schema.optionalKey(Schema.String),
   origQuoteOrderQty: Decimal
 })
 export type Order = typeof Order.Type
@@ -200,6 +244,78 @@ export const ContractDetail = Schema.Struct({
   code: Schema.Number,
   data: Schema.Array(Schema.Unknown)
 })
+
+/** `GET /api/v3/userDataStream`: the account's valid listen keys. */
+export const ListenKeys = Schema.Struct({ listenKey: Schema.Array(Schema.String) })
+export type ListenKeys = typeof ListenKeys.Type
+
+/**
+ * One element of `GET /api/v3/aggTrades`: `p` price, `q` quantity, `T` time (ms), `m` buyer was
+ * the maker, `M` best match; `a`, `f`, `l` (trade ids) are `null` on MEXC.
+ */
+export const AggTrade = Schema.Struct({
+  a: Schema.NullOr(Schema.Unknown),
+  f: Schema.NullOr(Schema.Unknown),
+  l: Schema.NullOr(Schema.Unknown),
+  p: Decimal,
+  q: Decimal,
+  T: Schema.Number,
+  m: Schema.Boolean,
+  M: Schema.Boolean
+})
+export type AggTrade = typeof AggTrade.Type
+
+/** One element of `GET /api/v3/klines`: `[openTime, open, high, low, close, volume, closeTime, quoteVolume]`. */
+export const Kline = Schema.Tuple([Schema.Number, Decimal, Decimal, Decimal, Decimal, Decimal, Schema.Number, Decimal])
+export type Kline = typeof Kline.Type
+
+/** One element of `GET /api/v3/myTrades`: one fill of one of the account's orders. */
+export const MyTrade = Schema.Struct({
+  symbol: Schema.String,
+  id: Schema.String,
+  orderId: Schema.String,
+  orderListId: Schema.Number,
+  price: Decimal,
+  qty: Decimal,
+  quoteQty: Decimal,
+  commission: Decimal,
+  commissionAsset: Schema.String,
+  time: Schema.Number,
+  isBuyer: Schema.Boolean,
+  isMaker: Schema.Boolean,
+  isBestMatch: Schema.Boolean,
+  isSelfTrade: Schema.Boolean,
+  clientOrderId: Schema.NullOr(Schema.String)
+})
+export type MyTrade = typeof MyTrade.Type
+
+/** `GET /api/v3/tradeFee`: the account's rates as numbers (fractions: 0.0005 = 0.05%). */
+export const TradeFee = Schema.Struct({
+  data: Schema.Struct({ makerCommission: Schema.Number, takerCommission: Schema.Number }),
+  code: ErrorCode,
+  msg: Schema.String,
+  timestamp: Schema.Number
+})
+export type TradeFee = typeof TradeFee.Type
+
+/** `DELETE /api/v3/order/all` (every open order of every symbol): `{"code":200,"msg":"success","timestamp":...}`. */
+export const CancelAll = Schema.Struct({ code: ErrorCode, msg: Schema.String, timestamp: Schema.Number })
+export type CancelAll = typeof CancelAll.Type
+
+/**
+ * One element of `POST /api/v3/batchOrders`, in the order sent: an acknowledgement, or the error
+ * of that order alone (`{newClientOrderId, code, msg}`).
+ */
+export const BatchOrderResult = Schema.Union([
+  Schema.Struct({
+    symbol: Schema.String,
+    orderId: Schema.String,
+    orderListId: Schema.Number,
+    newClientOrderId: Schema.optionalKey(Schema.String)
+  }),
+  Schema.Struct({ newClientOrderId: Schema.optionalKey(Schema.String), code: ErrorCode, msg: Schema.String })
+])
+export type BatchOrderResult = typeof BatchOrderResult.Type
 
 /** WebSocket control answers: acks `{"id":0,"code":0,"msg":"<channels>"}` and pongs (`msg: "PONG"`). */
 export const WsControlReply = Schema.Struct({ id: Schema.Number, code: Schema.Number, msg: Schema.String })

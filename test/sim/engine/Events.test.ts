@@ -60,7 +60,7 @@ describe("account events", () => {
     assert.deepStrictEqual(market.map((u) => [u.status, u.price, u.cumulativeQuantity]), [[1, "0", "0"], [2, "0", "1"]])
   })
 
-  it("balance updates say what moved and why: ENTRUST on placement, DEAL on fills, ENTRUST_CANCEL on cancel", () => {
+  it("balance updates say what moved and why, in MEXC's terms: ENTRUST_PLACE, ENTRUST (trade), TRADE_FEE, ENTRUST_CANCEL", () => {
     const engine = makeTestEngine()
     const bob = recordAccount(engine, "bob")
     const order = ok(engine.placeOrder("bob", limit("BUY", "10", "2"), T0))
@@ -77,10 +77,11 @@ describe("account events", () => {
       b.time
     ]
     assert.deepStrictEqual(balances.map(pick), [
-      ["ENTRUST", "USDT", "9980", "-20", "20", "20", T0],
-      ["DEAL", "USDT", "9980", "0", "10", "-10", T0 + 1],
-      // 1 TEST bought as maker at 0.1%: 0.999 received.
-      ["DEAL", "TEST", "100.999", "0.999", "0", "0", T0 + 1],
+      ["ENTRUST_PLACE", "USDT", "9980", "-20", "20", "20", T0],
+      ["ENTRUST", "USDT", "9980", "0", "10", "-10", T0 + 1],
+      // 1 TEST bought as maker, then its 0.1% fee: 0.999 received in all.
+      ["ENTRUST", "TEST", "101", "1", "0", "0", T0 + 1],
+      ["TRADE_FEE", "TEST", "100.999", "-0.001", "0", "0", T0 + 1],
       ["ENTRUST_CANCEL", "USDT", "9990", "10", "0", "-10", T0 + 2]
     ])
     assert.match(balances[0]!.coinId, /^[0-9a-f]{32}$/)

@@ -69,11 +69,11 @@ describe("order checks answer with MEXC's codes", () => {
     assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "50001" }), 30003)
   })
 
-  it("insufficient funds: 10101 for a BUY, 30004 for a SELL, with nothing changed", () => {
+  it("insufficient funds: 10101 for a BUY, 30005 Oversold for a SELL (as live), with nothing changed", () => {
     const engine = makeTestEngine()
     const version = engine.depthVersion("TESTUSDT")
     assert.strictEqual(codeOf(engine, limit("BUY", "100.01", "100")), 10101)
-    assert.strictEqual(codeOf(engine, limit("SELL", "10", "100.001")), 30004)
+    assert.strictEqual(codeOf(engine, limit("SELL", "10", "100.001")), 30005)
     // Exactly the whole balance is fine.
     ok(engine.placeOrder("bob", limit("BUY", "100", "100"), T0))
     // ... and then nothing is free any more: locked funds are not spendable.
@@ -89,8 +89,8 @@ describe("order checks answer with MEXC's codes", () => {
     assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "10000.001" }), 33333)
     assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "BUY", type: "MARKET", quoteOrderQty: "10001" }), 10101)
     ok(engine.placeOrder("alice", limit("BUY", "1", "200"), T0))
-    assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "SELL", type: "MARKET", quantity: "101" }), 30004)
-    assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "SELL", type: "MARKET", quoteOrderQty: "101" }), 30004)
+    assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "SELL", type: "MARKET", quantity: "101" }), 30005)
+    assert.strictEqual(codeOf(engine, { symbol: "TESTUSDT", side: "SELL", type: "MARKET", quoteOrderQty: "101" }), 30005)
   })
 
   it("a symbol that is not online refuses orders with 30016; a side it does not allow with 30001; a type it does not list with 30041", () => {
@@ -126,5 +126,15 @@ describe("order checks answer with MEXC's codes", () => {
   it("an unknown API key is refused with 10072", () => {
     const engine = makeTestEngine()
     assert.strictEqual(codeOf(engine, limit("BUY", "9", "1"), "mallory"), 10072)
+  })
+
+  it("a client account holds at most maxOpenOrders open orders: the next is refused with 30029, a cancel frees a slot", () => {
+    const engine = makeTestEngine({ maxOpenOrders: 2 })
+    const first = engine.placeOrder("bob", limit("BUY", "1", "1"), 0)
+    assert.strictEqual(first._tag, "Success")
+    assert.strictEqual(engine.placeOrder("bob", limit("BUY", "1", "1"), 0)._tag, "Success")
+    assert.strictEqual(codeOf(engine, limit("BUY", "1", "1")), 30029)
+    if (first._tag === "Success") engine.cancelOrder("bob", { symbol: "TESTUSDT", orderId: first.success.orderId }, 0)
+    assert.strictEqual(engine.placeOrder("bob", limit("BUY", "1", "1"), 0)._tag, "Success")
   })
 })

@@ -16,10 +16,18 @@ const cases: ReadonlyArray<readonly [string, Schema.Top & Schema.ConstraintDecod
   ["cancelOrder", MexcSchemas.CanceledOrder],
   ["queryOrder", MexcSchemas.Order],
   ["openOrders", Schema.Array(MexcSchemas.Order)],
-  ["cancelOpenOrders", Schema.Array(MexcSchemas.CanceledOrder)],
+  ["cancelOpenOrders", Schema.Array(MexcSchemas.CanceledOpenOrder)],
   ["account", MexcSchemas.Account],
   ["listenKey", MexcSchemas.ListenKey],
   ["error", MexcSchemas.ErrorBody],
+  ["errorStringCode", MexcSchemas.ErrorBody],
+  ["aggTrades", Schema.Array(MexcSchemas.AggTrade)],
+  ["klines", Schema.Array(MexcSchemas.Kline)],
+  ["myTrades", Schema.Array(MexcSchemas.MyTrade)],
+  ["tradeFee", MexcSchemas.TradeFee],
+  ["cancelAll", MexcSchemas.CancelAll],
+  ["batchOrders", Schema.Array(MexcSchemas.BatchOrderResult)],
+  ["listenKeys", MexcSchemas.ListenKeys],
   ["contractDetail", MexcSchemas.ContractDetail],
   ["wsAck", MexcSchemas.WsControlReply]
 ]
@@ -38,6 +46,11 @@ describe("MexcSchemas", () => {
     assert.strictEqual(Schema.decodeUnknownExit(MexcSchemas.Depth)(numeric)._tag, "Failure")
     const exponent = { ...depth, bids: [["1e-7", "1"]] }
     assert.strictEqual(Schema.decodeUnknownExit(MexcSchemas.Depth)(exponent)._tag, "Failure")
+  })
+
+  it("decodes an error code sent as a string to the number", () => {
+    const decoded = Schema.decodeUnknownSync(MexcSchemas.ErrorBody)(fixture("errorStringCode"))
+    assert.strictEqual(decoded.code, 730002)
   })
 
   it("rejects a numeric order id", () => {
