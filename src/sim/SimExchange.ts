@@ -33,6 +33,7 @@ import { SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticM
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
 import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
+import { AccountTrades } from "./server/AccountTrades.ts"
 import { type AnswerLoss, type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
 import { Feed } from "./server/Feed.ts"
 import { ListenKeys } from "./server/ListenKeys.ts"
@@ -202,12 +203,15 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   feed.now = startedAt
   const stats = new MarketStats(engine)
   yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
+  const trades = new AccountTrades(engine)
+  yield* Effect.addFinalizer(() => Effect.sync(() => trades.close()))
   const table = routes({
     engine,
     listenKeys,
     stats,
     depth: (symbol, limit) => feed.depthSnapshot(symbol, limit),
     faults,
+    trades,
     closeStreams: (keys) => registry.expireListenKeys(keys)
   })
   const secretOf = (key: string) => engine.account(key)?.secret

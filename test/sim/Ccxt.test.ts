@@ -63,6 +63,46 @@ describe("ccxt against the simulator", () => {
       ccxtLeftovers
     ))
 
+  it.live("REST: trades, candles, my trades, order history, trading fee, batch orders, cancel all without a symbol", () =>
+    LeakCheck.scoped(
+      Effect.gen(function*() {
+        const sim = yield* SimExchange.SimExchange
+        const mexc = yield* mexcAt(sim)
+        yield* Effect.promise(() => mexc.loadMarkets())
+
+        // A market buy fills against the synthetic market: a trade of ours, and a candle.
+        const bought = yield* Effect.promise(() => mexc.createOrder("BTC/USDT", "market", "buy", 0.001))
+        const trades = yield* Effect.promise(() => mexc.fetchTrades("BTC/USDT", undefined, 50))
+        assert.isAbove(trades.length, 0)
+        assert.isTrue(trades.every((t) => t.price! > 0 && t.amount! > 0 && (t.side === "buy" || t.side === "sell")))
+        const candles = yield* Effect.promise(() => mexc.fetchOHLCV("BTC/USDT", "1m"))
+        assert.isAbove(candles.length, 0)
+        const [, open, high, low, close, volume] = candles[candles.length - 1]!
+        assert.isTrue(high! >= Math.max(open!, close!) && low! <= Math.min(open!, close!) && volume! > 0)
+
+        const mine = yield* Effect.promise(() => mexc.fetchMyTrades("BTC/USDT"))
+        assert.include(mine.map((t) => t.order), bought.id)
+        assert.strictEqual(mine.find((t) => t.order === bought.id)!.side, "buy")
+        const fee = yield* Effect.promise(() => mexc.fetchTradingFee("BTC/USDT"))
+        assert.deepStrictEqual([fee.maker, fee.taker], [0, 0.0005])
+
+        const batch = yield* Effect.promise(() =>
+          mexc.createOrders([
+            { symbol: "BTC/USDT", type: "limit", side: "buy", amount: 0.001, price: 50000 },
+            { symbol: "BTC/USDT", type: "limit", side: "buy", amount: 0.001, price: 51000 }
+          ])
+        )
+        assert.strictEqual(batch.filter((o) => o.id !== undefined).length, 2)
+        yield* Effect.promise(() => mexc.createOrder("ETH/USDT", "limit", "sell", 0.01, 9000))
+        const history = yield* Effect.promise(() => mexc.fetchOrders("BTC/USDT"))
+        assert.includeMembers(history.map((o) => o.id), [bought.id, ...batch.map((o) => o.id)])
+        assert.strictEqual((yield* Effect.promise(() => mexc.fetchOpenOrders())).length, 3)
+
+        yield* Effect.promise(() => mexc.cancelAllOrders())
+        assert.deepStrictEqual(yield* Effect.promise(() => mexc.fetchOpenOrders()), [])
+      }).pipe(Effect.provide(SimExchange.layer({ seed: 7 })))
+    ))
+
   it.live("WebSocket: order book sync, trades, ticker, private orders", () =>
     LeakCheck.scoped(
       Effect.gen(function*() {
@@ -80,14 +120,18 @@ describe("ccxt against the simulator", () => {
         const ticker = yield* Effect.promise(() => mexc.watchTicker("ETH/USDT"))
         assert.isAbove(ticker.ask!, ticker.bid!)
 
-        const orders = yield* Effect.promise(async () => {
-          const updates = mexc.watchOrders("BTC/USDT")
-          // Place once the private subscription is up (ccxt subscribes inside watchOrders).
-          await new Promise((resolve) => setTimeout(resolve, 300))
-          const placed = await mexc.createOrder("BTC/USDT", "limit", "buy", 0.001, 60000)
-          return { placed, seen: await updates }
-        })
-        assert.include(orders.seen.map((o) => o.id), orders.placed.id)
+        // ccxt subscribes inside watchOrders, so an order placed right away may come before the
+        // subscription: place one every 100 ms (bounded) until the watcher sees one of them.
+        let seen: ReadonlyArray<{ readonly id?: string | undefined }> | undefined
+        const updates = mexc.watchOrders("BTC/USDT").then((orders) => (seen = orders))
+        const placed: Array<string> = []
+        for (let i = 0; seen === undefined; i++) {
+          assert.isBelow(i, 100, "watchOrders saw none of the orders placed")
+          placed.push(String((yield* Effect.promise(() => mexc.createOrder("BTC/USDT", "limit", "buy", 0.001, 60000))).id))
+          yield* Effect.sleep("100 millis")
+        }
+        yield* Effect.promise(() => updates)
+        assert.isTrue(seen!.some((o) => placed.includes(String(o.id))))
       }).pipe(
         // ccxt pro's MEXC book sync skips a push whose fromVersion is below the snapshot's
         // lastUpdateId (getCacheIndex / handleDelta in ccxt/js/src/pro/mexc.js), so a push that

@@ -249,4 +249,70 @@ describe("SimExchange REST", () => {
         assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/ping`)).status, 200)
         assert.strictEqual((yield* signed(sim.restUrl, "GET", "/api/v3/account", {})).status, 200)
       })))
+
+  it.live("the endpoints clients call besides: aggTrades, klines, myTrades, allOrders, tradeFee, batchOrders, order/all, GET userDataStream, openOrders for several symbols", () =>
+    withSim({ market: false, accounts: [other] }, (sim) =>
+      Effect.gen(function*() {
+        const base = `${sim.restUrl}/api/v3`
+        const ask = yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "SELL", type: "LIMIT", quantity: "0.5", price: "3000" }, other)
+        assert.strictEqual(ask.status, 200)
+        const bid = yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.2", price: "3000", newClientOrderId: "taker-1" })
+        assert.strictEqual(bid.status, 200)
+
+        const agg = (yield* call("GET", `${base}/aggTrades?symbol=ETHUSDT`)).body
+        assertWire(agg, Schema.Array(MexcSchemas.AggTrade), "aggTrades")
+        assert.deepStrictEqual(agg.map((t: any) => [t.p, t.q, t.m]), [["3000", "0.2", false]])
+        const candles = (yield* call("GET", `${base}/klines?symbol=ETHUSDT&interval=1m`)).body
+        assertWire(candles, Schema.Array(MexcSchemas.Kline), "klines")
+        assert.deepStrictEqual(candles.map((c: Array<unknown>) => c.slice(1, 6).concat([c[7]])), [["3000", "3000", "3000", "3000", "0.2", "600"]])
+        assert.strictEqual(candles[0][6] - candles[0][0], 60_000)
+        const hourly = (yield* call("GET", `${base}/klines?symbol=ETHUSDT&interval=60m`)).body
+        assert.strictEqual(hourly[0][6] - hourly[0][0], 3_600_000)
+        assert.strictEqual((yield* call("GET", `${base}/klines?symbol=ETHUSDT&interval=7m`)).body.code, 33333)
+
+        const mine = (yield* signed(sim.restUrl, "GET", "/api/v3/myTrades", { symbol: "ETHUSDT" })).body
+        assertWire(mine, Schema.Array(MexcSchemas.MyTrade), "myTrades")
+        assert.deepStrictEqual(
+          mine.map((t: any) => [t.orderId, t.price, t.qty, t.quoteQty, t.isBuyer, t.isMaker, t.clientOrderId, t.commissionAsset]),
+          [[bid.body.orderId, "3000", "0.2", "600", true, false, "taker-1", "ETH"]]
+        )
+        const theirs = (yield* signed(sim.restUrl, "GET", "/api/v3/myTrades", { symbol: "ETHUSDT" }, other)).body
+        assert.deepStrictEqual(theirs.map((t: any) => [t.orderId, t.isBuyer, t.isMaker, t.clientOrderId]), [[ask.body.orderId, false, true, null]])
+
+        const history = (yield* signed(sim.restUrl, "GET", "/api/v3/allOrders", { symbol: "ETHUSDT" })).body
+        assertWire(history, Schema.Array(MexcSchemas.Order), "openOrders")
+        assert.deepStrictEqual(history.map((o: any) => [o.orderId, o.status]), [[bid.body.orderId, "FILLED"]])
+
+        const fee = (yield* signed(sim.restUrl, "GET", "/api/v3/tradeFee", { symbol: "ETHUSDT" })).body
+        assertWire(fee, MexcSchemas.TradeFee, "tradeFee")
+        assert.deepStrictEqual(fee.data, { makerCommission: 0, takerCommission: 0.0005 })
+
+        const batch = yield* signed(sim.restUrl, "POST", "/api/v3/batchOrders", {
+          batchOrders: JSON.stringify([
+            { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "50000", newClientOrderId: "b-1" },
+            { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.000001", price: "50000", newClientOrderId: "b-2" }
+          ])
+        })
+        assertWire(batch.body, Schema.Array(MexcSchemas.BatchOrderResult), "batchOrders")
+        assert.deepStrictEqual(batch.body[1], { newClientOrderId: "b-2", code: 30002, msg: batch.body[1].msg }, "each order answers on its own")
+        assert.strictEqual(batch.body[0].newClientOrderId, "b-1")
+        const mixed = yield* signed(sim.restUrl, "POST", "/api/v3/batchOrders", {
+          batchOrders: JSON.stringify([{ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "1" }, { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "1" }])
+        })
+        assert.deepStrictEqual([mixed.status, mixed.body.code], [400, 33333])
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "ETHUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "2000" })
+        yield* signed(sim.restUrl, "POST", "/api/v3/order", { symbol: "HIFIUSDT", side: "BUY", type: "LIMIT", quantity: "10", price: "0.5" })
+
+        const two = (yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", { symbol: "BTCUSDT,ETHUSDT" })).body
+        assert.deepStrictEqual(two.map((o: any) => o.symbol).sort(), ["BTCUSDT", "ETHUSDT"])
+        const all = yield* signed(sim.restUrl, "DELETE", "/api/v3/order/all", {})
+        assertWire(all.body, MexcSchemas.CancelAll, "cancelAll")
+        assert.deepStrictEqual([all.body.code, all.body.msg], [200, "success"])
+        assert.deepStrictEqual((yield* signed(sim.restUrl, "GET", "/api/v3/openOrders", {})).body, [])
+
+        const key = (yield* signed(sim.restUrl, "POST", "/api/v3/userDataStream", {})).body.listenKey
+        const keys = (yield* signed(sim.restUrl, "GET", "/api/v3/userDataStream", {})).body
+        assertWire(keys, MexcSchemas.ListenKeys, "listenKeys")
+        assert.deepStrictEqual(keys, { listenKey: [key] })
+      })))
 })

@@ -224,6 +224,20 @@ export class SimEngine {
     return Result.succeed(out)
   }
 
+  /**
+   * The account's orders on `symbol`, open and retained closed ones, oldest first
+   * (`GET /api/v3/allOrders`).
+   */
+  allOrders(apiKey: string, symbol: string): Result.Result<ReadonlyArray<OrderView>, SimRejection> {
+    const account = this.clientAccount(apiKey)
+    if (account === undefined) return Result.fail(reject.unknownAccount())
+    if (!this.specs.has(symbol)) return Result.fail(reject.invalidSymbol())
+    const orders: Array<Order> = []
+    for (const order of account.closed.values()) if (order.spec.name === symbol) orders.push(order)
+    for (const order of account.open.values()) if (order.spec.name === symbol) orders.push(order)
+    return Result.succeed(orders.sort((a, b) => a.time - b.time).map(OrderRecord.view))
+  }
+
   /** True while the order can still fill. Cheap (no view is built). */
   isOrderOpen(apiKey: string, orderId: string): boolean {
     return this.accountsByKey.get(apiKey)?.open.has(orderId) ?? false

@@ -53,6 +53,13 @@ export class ListenKeys {
     return true
   }
 
+  /** The live keys of an account (`GET userDataStream`), oldest first. */
+  keysOf(apiKey: string, now: number): Array<string> {
+    const out: Array<string> = []
+    for (const [key, entry] of this.keys) if (entry.apiKey === apiKey && entry.expiresAt > now) out.push(key)
+    return out
+  }
+
   /** The account a live key belongs to, or `undefined`. */
   owner(listenKey: string, now: number): string | undefined {
     return this.live(listenKey, now)?.apiKey

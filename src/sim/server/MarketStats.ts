@@ -91,6 +91,37 @@ export class MarketStats {
     return { open: open ?? 0n, high, low, close, volume, quoteVolume, count, openTime }
   }
 
+  /**
+   * Candles (`GET /api/v3/klines`) of `interval` from the minute buckets of the last 24 hours,
+   * oldest first, at most `limit` (the most recent ones); only periods with trades. `undefined`
+   * for an unknown symbol or interval.
+   */
+  klines(symbol: string, interval: string, options: { readonly startTime?: number | undefined; readonly endTime?: number | undefined; readonly limit: number }) {
+    const stats = this.stats.get(symbol)
+    const period = klinePeriod(interval)
+    if (stats === undefined || period === undefined) return undefined
+    const candles: Array<[number, bigint, bigint, bigint, bigint, bigint, number, bigint]> = []
+    for (const bucket of stats.buckets) {
+      const at = bucket.minute * minuteMs
+      if (options.startTime !== undefined && at < options.startTime) continue
+      if (options.endTime !== undefined && at >= options.endTime) continue
+      const [open, close] = period(at)
+      const last = candles[candles.length - 1]
+      if (last === undefined || last[0] !== open) {
+        candles.push([open, bucket.open, bucket.high, bucket.low, bucket.close, bucket.volume, close, bucket.quoteVolume])
+        continue
+      }
+      if (bucket.high > last[2]) last[2] = bucket.high
+      if (bucket.low < last[3]) last[3] = bucket.low
+      last[4] = bucket.close
+      last[5] += bucket.volume
+      last[7] += bucket.quoteVolume
+    }
+    return candles.slice(-options.limit).map(([open, o, h, l, c, v, close, q]) =>
+      [open, Decimal.format(o), Decimal.format(h), Decimal.format(l), Decimal.format(c), Decimal.format(v), close, Decimal.format(q)] as const
+    )
+  }
+
   /** Removes the engine listeners. */
   close(): void {
     for (const unsubscribe of this.unsubscribes) unsubscribe()
@@ -118,6 +149,33 @@ const record = (stats: SymbolStats, trade: PublicTrade): void => {
   bucket.quoteVolume += Decimal.mul(price, quantity)
   bucket.count++
 }
+
+const dayMs = 24 * 60 * minuteMs
+/** Monday 1970-01-05 00:00 UTC: weeks start on Mondays. */
+const firstMonday = 4 * dayMs
+
+const fixedPeriod = (ms: number, offset = 0) => (at: number): readonly [number, number] => {
+  const open = Math.floor((at - offset) / ms) * ms + offset
+  return [open, open + ms]
+}
+
+/** MEXC's kline intervals: the period (open time, next open time) a time falls in. */
+const klinePeriods: Readonly<Record<string, (at: number) => readonly [number, number]>> = {
+  "1m": fixedPeriod(minuteMs),
+  "5m": fixedPeriod(5 * minuteMs),
+  "15m": fixedPeriod(15 * minuteMs),
+  "30m": fixedPeriod(30 * minuteMs),
+  "60m": fixedPeriod(60 * minuteMs),
+  "4h": fixedPeriod(240 * minuteMs),
+  "1d": fixedPeriod(dayMs),
+  "1W": fixedPeriod(7 * dayMs, firstMonday),
+  "1M": (at) => {
+    const date = new Date(at)
+    return [Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1), Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)]
+  }
+}
+
+const klinePeriod = (interval: string) => Object.hasOwn(klinePeriods, interval) ? klinePeriods[interval] : undefined
 
 /** `(last - open) / open` as a decimal string with 8 decimals ("0" when there is no open). */
 export const changeFraction = (open: bigint, last: bigint): string =>

@@ -16,6 +16,7 @@ import { exchangeInfoSymbol } from "../engine/Symbols.ts"
 import type { DepthSnapshot, OrderRef, OrderView } from "../engine/Types.ts"
 import type { ApiError, RequestParams } from "./Auth.ts"
 import { apiError } from "./Auth.ts"
+import type { AccountTrades } from "./AccountTrades.ts"
 import type { FaultState } from "./Faults.ts"
 import type { ListenKeys } from "./ListenKeys.ts"
 import type { MarketStats } from "./MarketStats.ts"
@@ -51,6 +52,8 @@ export interface RestDeps {
   readonly stats: MarketStats
   /** `GET depth`'s snapshot (the feed's, which aligns it with the stream); default: the engine's book. */
   readonly depth?: ((symbol: string, limit: number) => DepthSnapshot | undefined) | undefined
+  /** The accounts' fills (`myTrades`); without it, `myTrades` answers `[]`. */
+  readonly trades?: AccountTrades | undefined
   /** The fault switchboard (not-yet-visible orders, keep-alive failures); none by default. */
   readonly faults?: FaultState | undefined
   /** Ends the private streams on listen keys that were deleted (they get `Invalid listen key`). */
@@ -149,6 +152,33 @@ const orderRef = (context: RestContext): OrderRef | RestAnswer => {
   return { symbol, orderId, origClientOrderId }
 }
 
+/**
+ * An optional whole-number parameter: `fallback` when absent, `undefined` when it is not an
+ * integer within `min..max` (the caller answers 33333).
+ */
+const intParam = (context: RestContext, name: string, fallback: number | undefined, min: number, max: number): number | undefined | "bad" => {
+  const text = param(context, name)
+  if (text === undefined) return fallback
+  const n = Number(text)
+  return Number.isInteger(n) && n >= min && n <= max ? n : "bad"
+}
+
+const badParameter = (name: string) => fail(apiError(33333, `Parameter error: ${name}`))
+
+/** `startTime`, `endTime` (epoch ms) and `limit` (default, max) of a history query. */
+const historyRange = (context: RestContext, defaultLimit: number, maxLimit: number) => {
+  const startTime = intParam(context, "startTime", undefined, 0, Number.MAX_SAFE_INTEGER)
+  const endTime = intParam(context, "endTime", undefined, 0, Number.MAX_SAFE_INTEGER)
+  const limit = intParam(context, "limit", defaultLimit, 1, maxLimit)
+  if (startTime === "bad") return badParameter("startTime")
+  if (endTime === "bad") return badParameter("endTime")
+  if (limit === "bad" || limit === undefined) return badParameter(`limit (1 to ${maxLimit})`)
+  return { startTime, endTime, limit }
+}
+
+/** `batchOrders`: at most 20 orders, one symbol (MEXC's rule). */
+const maxBatchOrders = 20
+
 const isAnswer = (value: object): value is RestAnswer => "status" in value && "body" in value
 
 const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unknown): RestAnswer =>
@@ -156,7 +186,7 @@ const answer = <A>(result: Result.Result<A, SimRejection>, render: (a: A) => unk
 
 /** Every endpoint, keyed `"METHOD /path"`. */
 export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
-  const { closeStreams, engine, faults, listenKeys, stats } = deps
+  const { closeStreams, engine, faults, listenKeys, stats, trades } = deps
   const depth = deps.depth ?? ((symbol: string, limit: number) => engine.depth(symbol, limit))
   /** One symbol, or every symbol when the request names none; `undefined` for an unknown one. */
   const forSymbols = <A>(context: RestContext, render: (symbol: string) => A): RestAnswer => {
@@ -246,6 +276,39 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
       weight: 1,
       handle: (context) => forSymbols(context, (symbol) => ticker24h(symbol, context.now))
     },
+    "GET /api/v3/aggTrades": {
+      signed: false,
+      weight: 1,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const range = historyRange(context, 500, 1000)
+        if (isAnswer(range)) return range
+        const recent = stats.recentTrades(symbol, 1000)
+        if (recent === undefined) return invalidSymbol()
+        const chosen = recent
+          .filter((t) => (range.startTime === undefined || t.time >= range.startTime) && (range.endTime === undefined || t.time <= range.endTime))
+          .slice(0, range.limit)
+          .reverse()
+        // Oldest first; MEXC leaves the trade ids null.
+        return ok(chosen.map((t) => ({ a: null, f: null, l: null, p: t.price, q: t.quantity, T: t.time, m: t.tradeType === 2, M: true })))
+      }
+    },
+    "GET /api/v3/klines": {
+      signed: false,
+      weight: 1,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const interval = param(context, "interval")
+        if (interval === undefined) return missing("interval")
+        const range = historyRange(context, 500, 1000)
+        if (isAnswer(range)) return range
+        if (engine.symbol(symbol) === undefined) return invalidSymbol()
+        const candles = stats.klines(symbol, interval, range)
+        return candles === undefined ? badParameter("interval (1m, 5m, 15m, 30m, 60m, 4h, 1d, 1W, 1M)") : ok(candles)
+      }
+    },
     "GET /api/v3/trades": {
       signed: false,
       weight: 5,
@@ -312,8 +375,127 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
     "GET /api/v3/openOrders": {
       signed: true,
       weight: 3,
-      handle: (context) =>
-        answer(engine.openOrders(context.apiKey, param(context, "symbol")), (orders) => orders.map(orderView))
+      handle: (context) => {
+        // One symbol, several comma-separated, or none (every symbol).
+        const names = (param(context, "symbol") ?? "").split(",").map((name) => name.trim()).filter((name) => name !== "")
+        if (names.some((name) => engine.symbol(name) === undefined)) return invalidSymbol()
+        return answer(engine.openOrders(context.apiKey), (orders) =>
+          orders.filter((order) => names.length === 0 || names.includes(order.symbol)).map(orderView))
+      }
+    },
+    "GET /api/v3/allOrders": {
+      signed: true,
+      weight: 10,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const range = historyRange(context, 500, 1000)
+        if (isAnswer(range)) return range
+        return answer(engine.allOrders(context.apiKey, symbol), (orders) =>
+          orders
+            .filter((o) => (range.startTime === undefined || o.time >= range.startTime) && (range.endTime === undefined || o.time <= range.endTime))
+            .slice(-range.limit)
+            .map(orderView))
+      }
+    },
+    "GET /api/v3/myTrades": {
+      signed: true,
+      weight: 10,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        if (engine.symbol(symbol) === undefined) return invalidSymbol()
+        const range = historyRange(context, 100, 100)
+        if (isAnswer(range)) return range
+        const fills = trades?.find(context.apiKey, { symbol, orderId: param(context, "orderId"), ...range }) ?? []
+        return ok(fills.map((fill) => ({
+          symbol: fill.symbol,
+          id: fill.tradeId,
+          orderId: fill.orderId,
+          orderListId: -1,
+          price: fill.price,
+          qty: fill.quantity,
+          quoteQty: fill.amount,
+          commission: fill.feeAmount,
+          commissionAsset: fill.feeCurrency,
+          time: fill.time,
+          isBuyer: fill.tradeType === 1,
+          isMaker: fill.isMaker,
+          isBestMatch: true,
+          isSelfTrade: fill.isSelfTrade,
+          clientOrderId: fill.clientOrderId === "" ? null : fill.clientOrderId
+        })))
+      }
+    },
+    "GET /api/v3/tradeFee": {
+      signed: true,
+      weight: 20,
+      handle: (context) => {
+        const symbol = param(context, "symbol")
+        if (symbol === undefined) return missing("symbol")
+        const config = engine.symbol(symbol)
+        if (config === undefined) return invalidSymbol()
+        return ok({
+          data: { makerCommission: Number(config.makerCommission), takerCommission: Number(config.takerCommission) },
+          code: 0,
+          msg: "success",
+          timestamp: context.now
+        })
+      }
+    },
+    "DELETE /api/v3/order/all": {
+      signed: true,
+      weight: 1,
+      handle: (context) => {
+        // Every open order of every symbol; the answer names none of them (as live).
+        for (const config of engine.symbols()) {
+          const result = engine.cancelOpenOrders(context.apiKey, config.symbol, context.now)
+          if (Result.isFailure(result)) return rejected(result.failure)
+        }
+        return ok({ code: 200, msg: "success", timestamp: context.now })
+      }
+    },
+    "POST /api/v3/batchOrders": {
+      signed: true,
+      weight: 10,
+      handle: (context) => {
+        const text = param(context, "batchOrders")
+        if (text === undefined) return missing("batchOrders")
+        let orders: unknown
+        try {
+          orders = JSON.parse(text)
+        } catch {
+          return badParameter("batchOrders is not a JSON array")
+        }
+        if (!Array.isArray(orders) || orders.length === 0 || orders.some((o) => typeof o !== "object" || o === null)) {
+          return badParameter("batchOrders is not a JSON array of orders")
+        }
+        if (orders.length > maxBatchOrders) return badParameter(`at most ${maxBatchOrders} orders per batch`)
+        const field = (order: Record<string, unknown>, name: string) => {
+          const value = order[name]
+          return value === undefined || value === null || value === "" ? undefined : String(value)
+        }
+        const requests = orders as Array<Record<string, unknown>>
+        const symbol = field(requests[0]!, "symbol")
+        if (requests.some((order) => field(order, "symbol") !== symbol)) return badParameter("every order of a batch has the same symbol")
+        // Each order is placed or refused on its own; the answer lists them in the order sent.
+        return ok(requests.map((order) => {
+          const newClientOrderId = field(order, "newClientOrderId")
+          const result = engine.placeOrder(context.apiKey, {
+            symbol: symbol ?? "",
+            side: field(order, "side") ?? "",
+            type: field(order, "type") ?? "",
+            quantity: field(order, "quantity"),
+            quoteOrderQty: field(order, "quoteOrderQty"),
+            price: field(order, "price"),
+            newClientOrderId
+          }, context.now)
+          const id = newClientOrderId === undefined ? {} : { newClientOrderId }
+          return Result.isSuccess(result)
+            ? { symbol: result.success.symbol, orderId: result.success.orderId, orderListId: -1, ...id }
+            : { ...id, code: result.failure.code, msg: result.failure.msg }
+        }))
+      }
     },
     "DELETE /api/v3/openOrders": {
       signed: true,
@@ -361,6 +543,11 @@ export const routes = (deps: RestDeps): ReadonlyMap<string, Route> => {
           ? fail(apiError(33333, "Parameter error: too many listen keys (60 per account)"))
           : ok({ listenKey })
       }
+    },
+    "GET /api/v3/userDataStream": {
+      signed: true,
+      weight: 1,
+      handle: (context) => ok({ listenKey: listenKeys.keysOf(context.apiKey, context.now) })
     },
     "PUT /api/v3/userDataStream": {
       signed: true,
