@@ -315,4 +315,46 @@ describe("SimExchange REST", () => {
         assertWire(keys, MexcSchemas.ListenKeys, "listenKeys")
         assert.deepStrictEqual(keys, { listenKey: [key] })
       })))
+
+  it.live("signing rules as MEXC documents them, each checked (query string wins, split forms, recvWindow, clock skew)", () =>
+    withSim({ market: false }, (sim) =>
+      Effect.gen(function*() {
+        const secret = Redacted.make("sim-secret")
+        const headers = { "X-MEXC-APIKEY": "sim-key", "Content-Type": "application/x-www-form-urlencoded" }
+        /** Sends `query` and `body` as given, signed over query + body (no `&` between them). */
+        const send = (method: string, path: string, query: string, body = "", where: "query" | "body" = "query") => {
+          const signature = MexcSigning.sign(secret, MexcSigning.totalParams(query, body))
+          const q = where === "query" ? `${query}&signature=${signature}` : query
+          const b = where === "body" ? `${body}&signature=${signature}` : body
+          return call(method, `${sim.restUrl}${path}?${q}`, body === "" && where === "query" ? { headers } : { body: b, headers })
+        }
+        const order = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=0.001"
+
+        // A parameter sent in both the query string and the body: the query string's value is used.
+        const both = yield* send("POST", "/api/v3/order", `${order}&price=50000&timestamp=${Date.now()}`, "price=40000")
+        assert.strictEqual(both.status, 200, JSON.stringify(both.body))
+        assert.strictEqual(both.body.price, "50000")
+        // Parameters split between the two, the signature in the body: signed over query + body.
+        const split = yield* send("POST", "/api/v3/order", order, `price=45000&timestamp=${Date.now()}`, "body")
+        assert.deepStrictEqual([split.status, split.body.price], [200, "45000"])
+        // A JSON body works too.
+        const jsonBody = JSON.stringify({ price: "46000", timestamp: Date.now() })
+        const json = yield* call("POST", `${sim.restUrl}/api/v3/order?${order}&signature=${MexcSigning.sign(secret, order + jsonBody)}`, {
+          body: jsonBody,
+          headers: { ...headers, "Content-Type": "application/json" }
+        })
+        assert.deepStrictEqual([json.status, json.body.price], [200, "46000"])
+        // The signature covers the texts as sent: the same parameters reordered fail.
+        const now = Date.now()
+        const reordered = yield* call("GET", `${sim.restUrl}/api/v3/account?recvWindow=5000&timestamp=${now}&signature=${MexcSigning.sign(secret, `timestamp=${now}&recvWindow=5000`)}`, { headers })
+        assert.strictEqual(reordered.body.code, 700002)
+
+        const account = (query: string) => send("GET", "/api/v3/account", query)
+        assert.strictEqual((yield* account(`recvWindow=60000&timestamp=${Date.now()}`)).status, 200, "recvWindow up to 60000")
+        assert.strictEqual((yield* account(`recvWindow=60001&timestamp=${Date.now()}`)).body.code, 700005)
+        assert.strictEqual((yield* account(`timestamp=${Date.now() - 10_000}`)).body.code, 700003, "older than the default 5000")
+        assert.strictEqual((yield* account(`recvWindow=20000&timestamp=${Date.now() - 10_000}`)).status, 200, "within a wider recvWindow")
+        assert.strictEqual((yield* account(`timestamp=${Date.now() + 5_000}`)).body.code, 700003, "more than 1 s ahead of the server")
+        assert.strictEqual((yield* account(`recvWindow=5000`)).body.code, 700004, "timestamp is mandatory")
+      })))
 })

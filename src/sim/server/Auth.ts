@@ -1,6 +1,7 @@
 /**
  * Request parameters and SIGNED-endpoint verification, exactly as MEXC checks them: parameters
- * may come in the query string, the body (form-encoded or a JSON object) or both; the signature
+ * may come in the query string, the body (form-encoded or a JSON object) or both (the query
+ * string's value wins for a parameter sent in both); the signature
  * covers the query string followed directly by the body, each without its `signature` parameter;
  * `X-MEXC-APIKEY` names the account; `timestamp` must be within `recvWindow` (default 5000, at
  * most 60000) and not more than 1 s ahead of the server.
@@ -50,7 +51,10 @@ const withoutSignature = (raw: string): { readonly text: string; readonly signat
   return { text: kept.join("&"), signature }
 }
 
-/** Parses query string and body into {@link RequestParams}. Body parameters override query ones. */
+/**
+ * Parses query string and body into {@link RequestParams}. A parameter sent in both takes the
+ * query string's value, as MEXC's signing rules say; the signature still covers both texts.
+ */
 export const parseParams = (rawQuery: string, rawBody: string): RequestParams => {
   const params = new Map<string, string>()
   const query = withoutSignature(rawQuery)
@@ -63,8 +67,8 @@ export const parseParams = (rawQuery: string, rawBody: string): RequestParams =>
       const json = JSON.parse(trimmed) as Record<string, unknown>
       for (const [key, value] of Object.entries(json)) {
         if (value === null || value === undefined) continue
-        if (key === "signature") signature = String(value)
-        else params.set(key, String(value))
+        if (key === "signature") signature ??= String(value)
+        else if (!params.has(key)) params.set(key, String(value))
       }
     } catch {
       // Not JSON after all: treat as no parameters; the signature check will fail if it mattered.
@@ -72,8 +76,8 @@ export const parseParams = (rawQuery: string, rawBody: string): RequestParams =>
   } else if (trimmed.length > 0) {
     const body = withoutSignature(rawBody)
     signedBody = body.text
-    if (body.signature !== undefined) signature = body.signature
-    for (const [key, value] of new URLSearchParams(rawBody)) if (key !== "signature") params.set(key, value)
+    signature ??= body.signature
+    for (const [key, value] of new URLSearchParams(rawBody)) if (key !== "signature" && !params.has(key)) params.set(key, value)
   }
   return { params, signedQuery: query.text, signedBody, signature }
 }
