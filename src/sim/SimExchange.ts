@@ -303,12 +303,15 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       // From here a 5xx fault answers the call whatever happened: carried out if it passed the
       // checks (the call took effect, the client cannot know), refused otherwise.
       const headerKey = request.headers["x-mexc-apikey"]
-      const identity = route.signed && headerKey ? `key:${headerKey}` : `ip:${Option.getOrElse(request.remoteAddress, () => "?")}`
-      const decision = rateLimits.check(`${request.method} ${path}`, identity, now)
-      if (decision._tag === "Limited") {
-        return failure !== undefined
-          ? unknownOutcome()
-          : errorResponse(429, 429, "Too many requests", { "retry-after": String(decision.retryAfterSeconds) })
+      const ip = `ip:${Option.getOrElse(request.remoteAddress, () => "?")}`
+      const identity = route.signed && headerKey ? `key:${headerKey}` : ip
+      const decision = rateLimits.check(`${request.method} ${path}`, identity, now, ip)
+      if (decision._tag !== "Allowed") {
+        if (failure !== undefined) return unknownOutcome()
+        const retryAfter = { "retry-after": String(decision.retryAfterSeconds) }
+        return decision._tag === "Limited"
+          ? errorResponse(429, 429, "Too many requests", retryAfter)
+          : errorResponse(418, 418, "IP banned: requests kept coming after 429", retryAfter)
       }
       const params = parseParams(query, body)
       let accountKey = ""

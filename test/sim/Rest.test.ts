@@ -357,4 +357,30 @@ describe("SimExchange REST", () => {
         assert.strictEqual((yield* account(`timestamp=${Date.now() + 5_000}`)).body.code, 700003, "more than 1 s ahead of the server")
         assert.strictEqual((yield* account(`recvWindow=5000`)).body.code, 700004, "timestamp is mandatory")
       })))
+
+  it.live("ignoring 429s escalates to an IP ban: 418 with a long Retry-After on every endpoint, doubling with each ban", () =>
+    withSim({ market: false, rateLimits: { default: { limit: 2, windowMs: 60_000 }, banAfterIgnored: 3, banSeconds: 1 } }, (sim) =>
+      Effect.gen(function*() {
+        const time = () => Effect.map(call("GET", `${sim.restUrl}/api/v3/time`), (r) => [r.status, r.headers.get("retry-after")] as const)
+        assert.deepStrictEqual([(yield* time())[0], (yield* time())[0]], [200, 200])
+        assert.strictEqual((yield* time())[0], 429, "the quota")
+        assert.strictEqual((yield* time())[0], 429, "ignored once")
+        assert.strictEqual((yield* time())[0], 429, "ignored twice")
+        assert.deepStrictEqual(yield* time(), [418, "1"], "the third call ignoring the 429 gets the IP banned")
+        const ping = yield* call("GET", `${sim.restUrl}/api/v3/ping`)
+        assert.strictEqual(ping.status, 418, "the ban covers every endpoint")
+        assert.strictEqual((yield* signed(sim.restUrl, "GET", "/api/v3/account", {})).status, 418, "and signed calls from the IP")
+        // The ban ends; calls into the still-spent window keep ignoring its 429, and the next ban
+        // lasts twice as long.
+        const unbanned = yield* Effect.gen(function*() {
+          while (true) {
+            const answer = yield* call("GET", `${sim.restUrl}/api/v3/ping`)
+            if (answer.status !== 418) return answer.status
+            yield* Effect.sleep("50 millis")
+          }
+        }).pipe(Effect.timeout("10 seconds"))
+        assert.strictEqual(unbanned, 200)
+        for (let i = 0; i < 2; i++) assert.strictEqual((yield* time())[0], 429)
+        assert.deepStrictEqual(yield* time(), [418, "2"])
+      })))
 })
