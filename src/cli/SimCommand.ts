@@ -6,15 +6,28 @@
  * # sim rest=http://127.0.0.1:8080 ws=ws://127.0.0.1:8080/ws apiKey=sim-key apiSecret=sim-secret
  * ```
  *
- * Prints exactly one line on start (REST URL, WS URL, demo key and secret); `--port 0` picks a
+ * Prints exactly one line on start (REST URL, WS URL, demo key, and the secret only if it is the
+ * published demo one); `--port 0` picks a
  * free port and prints it. Lifecycle logs are shown with `--verbose`. A server that cannot start
  * (port in use) prints one clear line on stderr and exits 1.
  *
  * @since 0.1.0
  */
-import { Console, Data, Effect, Option, References, Runtime } from "effect"
+import { Config, Console, Data, Effect, Option, Redacted, References, Runtime } from "effect"
 import { Command, Flag } from "effect/cli"
 import { SimExchange } from "../sim/index.ts"
+
+/** The seed's range: the synthetic market's generator uses 32 bits. */
+export const maxSeed = 0xffff_ffff
+
+/** The published demo secret: the only secret the start line shows. */
+const demoSecret = "sim-secret"
+
+/** Why `--seed` is refused, or `undefined` when it is in range. */
+export const seedError = (seed: number): string | undefined =>
+  Number.isSafeInteger(seed) && seed >= 0 && seed <= maxSeed
+    ? undefined
+    : `sim: --seed must be an integer from 0 to ${maxSeed} (got ${seed})`
 
 const nonNegative = (name: string) =>
   Flag.Int(name).pipe(Flag.filter((n) => n >= 0, (n) => `--${name} must be >= 0 (got ${n})`))
@@ -33,9 +46,16 @@ export const simFlags = {
     Flag.withDefault(8080)
   ),
   host: Flag.String("host").pipe(Flag.withDescription("Interface to bind"), Flag.withDefault("127.0.0.1")),
-  seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the synthetic market"), Flag.withDefault(1)),
+  seed: Flag.Int("seed").pipe(
+    Flag.withDescription(`Seed of the synthetic market, 0-${maxSeed} (same seed, same market)`),
+    Flag.withDefault(1)
+  ),
   apiKey: Flag.String("api-key").pipe(Flag.withDescription("Demo account API key"), Flag.withDefault("sim-key")),
-  apiSecret: Flag.String("api-secret").pipe(Flag.withDescription("Demo account secret"), Flag.withDefault("sim-secret")),
+  apiSecret: Flag.Redacted("api-secret").pipe(
+    Flag.withFallbackConfig(Config.Redacted("SIM_API_SECRET")),
+    Flag.withDescription("Demo account secret (or SIM_API_SECRET); never printed unless it is the default demo secret"),
+    Flag.withDefault(Redacted.make(demoSecret))
+  ),
   account: accountFlag,
   rateLimit: Flag.Int("rate-limit").pipe(
     Flag.filter((n) => n >= 1, (n) => `--rate-limit must be >= 1 (got ${n})`),
@@ -176,9 +196,14 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
   }
 })
 
-/** The line printed on start. */
-export const startLine = (sim: SimExchange.SimExchangeShape, secret: string): string =>
-  `sim rest=${sim.restUrl} ws=${sim.wsUrl} apiKey=${sim.credentials.apiKey} apiSecret=${secret}`
+/**
+ * The line printed on start. The secret is shown only when it is the published demo secret;
+ * any other is `<redacted>`.
+ */
+export const startLine = (sim: SimExchange.SimExchangeShape): string => {
+  const secret = Redacted.value(sim.credentials.apiSecret) === demoSecret ? demoSecret : "<redacted>"
+  return `sim rest=${sim.restUrl} ws=${sim.wsUrl} apiKey=${sim.credentials.apiKey} apiSecret=${secret}`
+}
 
 /** The simulator could not start; the message was already printed. */
 export class SimStartError extends Data.TaggedError("SimStartError")<{ readonly message: string }> {
@@ -186,11 +211,14 @@ export class SimStartError extends Data.TaggedError("SimStartError")<{ readonly 
 }
 
 /** `sim`: the simulated exchange, standalone, until interrupted. */
-export const command = Command.make("sim", simFlags, (flags) =>
-  Effect.gen(function*() {
+export const command = Command.make("sim", simFlags, (flags) => {
+  const refused = seedError(flags.seed)
+  if (refused !== undefined) {
+    return Console.error(refused).pipe(Effect.andThen(Effect.fail(new SimStartError({ message: refused }))))
+  }
+  return Effect.gen(function*() {
     const sim = yield* SimExchange.SimExchange
-    // The demo secret is printed on purpose: it is the simulator's published demo credential.
-    yield* Console.log(startLine(sim, flags.apiSecret))
+    yield* Console.log(startLine(sim))
     return yield* Effect.never
   }).pipe(
     Effect.provide(SimExchange.layer(toOptions(flags))),
@@ -200,4 +228,5 @@ export const command = Command.make("sim", simFlags, (flags) =>
       return Console.error(message).pipe(Effect.andThen(Effect.fail(new SimStartError({ message }))))
     }),
     Effect.provideService(References.MinimumLogLevel, flags.verbose ? "Info" : "Warn")
-  )).pipe(Command.withDescription("Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket) until Ctrl-C"))
+  )
+}).pipe(Command.withDescription("Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket) until Ctrl-C"))

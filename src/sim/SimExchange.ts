@@ -90,7 +90,7 @@ export interface SimOptions {
   readonly host?: string | undefined
   /** Port to bind; 0 (the default) picks a free one. */
   readonly port?: number | undefined
-  /** Seed of the synthetic market. Default 1. */
+  /** Seed of the synthetic market, an integer from 0 to 4294967295 (its generator uses 32 bits). Default 1. */
   readonly seed?: number | undefined
   /** Demo account API key. Default `sim-key`. */
   readonly apiKey?: string | undefined
@@ -155,6 +155,10 @@ const windowMs = 10
 /** Builds the simulator in the current scope. */
 export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   const startedAt = yield* Clock.currentTimeMillis
+  const seed = options.seed ?? 1
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    return yield* Effect.die(new RangeError(`SimExchange: seed must be an integer from 0 to 4294967295 (got ${seed})`))
+  }
   const apiKey = options.apiKey ?? demoAccount.apiKey
   const apiSecret = options.apiSecret === undefined
     ? demoAccount.secret
@@ -168,7 +172,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   })
   const market = options.market === false
     ? undefined
-    : SyntheticMarket.make(engine, { seed: options.seed ?? 1, params: options.market?.params }, startedAt)
+    : SyntheticMarket.make(engine, { seed, params: options.market?.params }, startedAt)
 
   const faults = new FaultState()
   const initial = options.faults

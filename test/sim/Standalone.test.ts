@@ -16,11 +16,11 @@ interface Started {
 }
 
 /** Spawns the standalone simulator and resolves once it printed its line. */
-const start = (args: ReadonlyArray<string>) =>
+const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
     Effect.promise(() =>
       new Promise<Started>((resolve, reject) => {
-        const child = spawn(node, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+        const child = spawn(node, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })
         let stdout = ""
         let stderr = ""
         const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
@@ -54,7 +54,8 @@ describe("standalone simulator (child process)", () => {
       assert.match(rest, /^http:\/\/127\.0\.0\.1:\d+$/)
       assert.notInclude(rest, ":0")
       assert.strictEqual(apiKey, "k1")
-      assert.strictEqual(apiSecret, "s1")
+      assert.strictEqual(apiSecret, "<redacted>", "a secret given is never printed")
+      assert.notInclude(sim.line + sim.stderr(), "s1")
 
       const time = yield* Effect.promise(() => fetch(`${rest}/api/v3/time`).then((r) => r.json() as Promise<{ serverTime: number }>))
       assert.isNumber(time.serverTime)
@@ -137,4 +138,37 @@ describe("standalone simulator (child process)", () => {
         })
       })
     ))
+
+  it.live("--seed outside 0-4294967295 is one line on stderr and exit code 1 (it used to wrap to 32 bits silently)", () =>
+    Effect.gen(function*() {
+      for (const seed of ["4294967296", "-1"]) {
+        const result = yield* Effect.promise(() =>
+          new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+            const child = spawn(node, [entry, "--port", "0", "--seed", seed], { stdio: ["ignore", "pipe", "pipe"] })
+            let stdout = ""
+            let stderr = ""
+            child.stdout.on("data", (c: Buffer) => (stdout += c.toString()))
+            child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+            child.once("exit", (code) => done({ code, stdout, stderr }))
+          })
+        )
+        assert.strictEqual(result.code, 1)
+        assert.strictEqual(result.stdout, "")
+        assert.strictEqual(result.stderr.trim(), `sim: --seed must be an integer from 0 to 4294967295 (got ${seed})`)
+      }
+    }))
+
+  it.live("reads the demo secret from SIM_API_SECRET without printing it; the largest seed is accepted", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const sim = yield* start(["--port", "0", "--no-market", "--seed", "4294967295"], { SIM_API_SECRET: "from-env-1" })
+      const { rest, apiSecret } = parseLine(sim.line)
+      assert.strictEqual(apiSecret, "<redacted>")
+      assert.notInclude(sim.line + sim.stderr(), "from-env-1")
+      const query = MexcSigning.signQuery(Redacted.make("from-env-1"), {}, Date.now())
+      const account = yield* Effect.promise(() => fetch(`${rest}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": "sim-key" } }))
+      assert.strictEqual(account.status, 200, "the secret from the environment signs")
+      yield* Effect.promise(() => account.text())
+      sim.kill("SIGTERM")
+      assert.strictEqual((yield* Effect.promise(() => sim.exit)).code, 0)
+    })))
 })
