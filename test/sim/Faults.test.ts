@@ -28,12 +28,19 @@ describe("SimExchange faults", () => {
         const open = yield* connect(sim.wsUrl)
         const state = yield* admin(sim, "refuse-connections", "seconds=0.5")
         assert.isNumber(state.body.refusingConnectionsUntil)
-        const refused = yield* Effect.exit(connect(sim.wsUrl))
-        assert.isTrue(Exit.isFailure(refused))
-        assert.include(String(Exit.isFailure(refused) ? refused.cause : ""), "503")
+        const refused = yield* Effect.flip(connect(sim.wsUrl))
+        assert.strictEqual(refused.message, "Unexpected server response: 503")
         assert.strictEqual(open.ws.readyState, open.ws.OPEN, "existing connections are untouched")
-        yield* Effect.sleep("600 millis")
-        yield* connect(sim.wsUrl)
+        // Bounded polling: connections are accepted again once the period is over.
+        const accepted = yield* Effect.gen(function*() {
+          while (true) {
+            const attempt = yield* Effect.exit(connect(sim.wsUrl))
+            if (Exit.isSuccess(attempt)) return attempt.value
+            yield* Effect.sleep("50 millis")
+          }
+        }).pipe(Effect.timeout("10 seconds"))
+        assert.strictEqual(accepted.ws.readyState, accepted.ws.OPEN)
+        assert.isNull((yield* sim.faults.snapshot).refusingConnectionsUntil)
       })))
 
   it.live("silence: no data and no pongs while on, TCP left open; everything resumes when off", () =>
@@ -42,19 +49,27 @@ describe("SimExchange faults", () => {
         const client = yield* connect(sim.wsUrl)
         client.send({ method: "SUBSCRIPTION", params: [depth10] })
         yield* eventually(() => client.pushes.length > 0)
+        const silencedAt = Date.now()
         yield* sim.faults.silence(true)
-        // Frames already queued before the switch still go out; let them drain.
-        yield* Effect.sleep("150 millis")
-        const pushes = client.pushes.length
-        const texts = client.texts.length
+        const before = sim.engine.depthVersion("BTCUSDT")!
+        // A PING, then a subscription that registers an engine listener: once the listener is
+        // there, the server has handled both messages (in order) while silent.
+        const listeners = sim.engine.listenerCount()
         client.send({ method: "PING" })
-        yield* Effect.sleep("500 millis")
-        assert.strictEqual(client.pushes.length, pushes, "no data while silent")
-        assert.strictEqual(client.texts.length, texts, "no pong while silent")
+        client.send({ method: "SUBSCRIPTION", params: ["spot@public.aggre.deals.v3.api.pb@10ms@ETHUSDT"] })
+        yield* eventually(() => sim.engine.listenerCount() > listeners, "5 seconds", "the server handled the PING")
+        // Let the market move on while silent (bounded polling on the book's version).
+        yield* eventually(() => sim.engine.depthVersion("BTCUSDT")! > before + 20, "5 seconds", "the market to move")
         assert.strictEqual(client.ws.readyState, client.ws.OPEN)
+        const resumedAt = Date.now()
         yield* admin(sim, "silence", "on=false")
         client.send({ method: "PING" })
-        yield* eventually(() => client.pushes.length > pushes && jsonTexts(client).some((t) => t.msg === "PONG"))
+        yield* eventually(() => jsonTexts(client).some((t) => t.msg === "PONG"), "5 seconds", "the pong after the silence")
+        assert.strictEqual(jsonTexts(client).filter((t) => t.msg === "PONG").length, 1, "the PING sent while silent got no pong")
+        assert.isFalse(jsonTexts(client).some((t) => t.msg.includes("deals")), "nor its subscription an ack")
+        yield* eventually(() => client.pushes.some((p) => Number(p.sendTime) >= resumedAt), "5 seconds", "data after the silence")
+        const sentWhileSilent = client.pushes.filter((p) => Number(p.sendTime) > silencedAt && Number(p.sendTime) < resumedAt)
+        assert.deepStrictEqual(sentWhileSilent, [], "no data frame made while silent")
       })))
 
   it.live("malformed-frames replaces the next N binary frames with bytes that do not decode", () =>
@@ -170,7 +185,12 @@ describe("SimExchange faults", () => {
     withSim({ market: false, listenKeyValidity: "200 millis" }, (sim) =>
       Effect.gen(function*() {
         const { client, listenKey } = yield* openPrivateOrders(sim)
-        yield* Effect.sleep("300 millis")
+        // Bounded polling until the key has expired (GET userDataStream lists live keys only).
+        yield* Effect.gen(function*() {
+          while ((yield* signed(sim.restUrl, "GET", "/api/v3/userDataStream", {})).body.listenKey.includes(listenKey)) {
+            yield* Effect.sleep("20 millis")
+          }
+        }).pipe(Effect.timeout("5 seconds"))
         // Expired, but the once-a-second sweep has not run yet: the keep-alive fails...
         const late = yield* signed(sim.restUrl, "PUT", "/api/v3/userDataStream", { listenKey })
         assert.strictEqual(late.body.code, 730000)
