@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import ccxt from "ccxt"
-import { Effect } from "effect"
+import { Effect, References } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 
@@ -34,6 +34,9 @@ const mexcAt = (sim: SimExchange.SimExchangeShape) =>
     (exchange) => Effect.promise(() => exchange.close())
   )
 
+/** The simulator's lifecycle logs are kept out of the test output. */
+const quiet = Effect.provideService(References.MinimumLogLevel, "Warn")
+
 describe("ccxt against the simulator", () => {
   it.live("REST: markets, order book, balance, create / fetch / cancel orders", () =>
     LeakCheck.scoped(
@@ -59,7 +62,7 @@ describe("ccxt against the simulator", () => {
         assert.deepStrictEqual((yield* Effect.promise(() => mexc.fetchOpenOrders("BTC/USDT"))).map((o) => o.id), [orderId])
         const canceled = yield* Effect.promise(() => mexc.cancelOrder(orderId, "BTC/USDT"))
         assert.strictEqual(canceled.status, "canceled")
-      }).pipe(Effect.provide(SimExchange.layer({ seed: 5 }))),
+      }).pipe(Effect.provide(SimExchange.layer({ seed: 5 })), quiet),
       ccxtLeftovers
     ))
 
@@ -100,7 +103,8 @@ describe("ccxt against the simulator", () => {
 
         yield* Effect.promise(() => mexc.cancelAllOrders())
         assert.deepStrictEqual(yield* Effect.promise(() => mexc.fetchOpenOrders()), [])
-      }).pipe(Effect.provide(SimExchange.layer({ seed: 7 })))
+      }).pipe(Effect.provide(SimExchange.layer({ seed: 7 })), quiet),
+      ccxtLeftovers
     ))
 
   it.live("WebSocket: order book sync, trades, ticker, private orders", () =>
@@ -138,7 +142,8 @@ describe("ccxt against the simulator", () => {
         // straddles the snapshot, which live MEXC sends, loses the changes after the snapshot and
         // its book can cross. Here every snapshot is followed by a push that starts right after it,
         // the case ccxt handles.
-        Effect.provide(SimExchange.layer({ seed: 6, faults: { depthSnapshotStart: "adjacent" } }))
+        Effect.provide(SimExchange.layer({ seed: 6, faults: { depthSnapshotStart: "adjacent" } })),
+        quiet
       ),
       ccxtLeftovers
     ))

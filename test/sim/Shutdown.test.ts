@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { Effect, Exit, Fiber, Layer, References, Scope } from "effect"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import { connect, createListenKey, eventually, signed, type WsClient } from "./support.ts"
@@ -51,6 +51,6 @@ describe("SimExchange shutdown", () => {
         // Cut by the shutdown: answered 503 once the in-flight grace period is over, never left hanging.
         assert.isTrue(Exit.isSuccess(answer), "the call was answered")
         if (Exit.isSuccess(answer)) assert.strictEqual(answer.value.status, 503)
-      })
+      }).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
     ))
 })

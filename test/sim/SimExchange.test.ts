@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, References } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import { call, connect, eventually, jsonTexts, signed } from "./support.ts"
@@ -21,6 +21,6 @@ describe("SimExchange", () => {
         yield* eventually(() => client.pushes.length >= 2, "5 seconds", "depth pushes")
         assert.deepStrictEqual(jsonTexts(client)[0], { id: 0, code: 0, msg: "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT" })
         // The client stays connected while the layer closes: the leak check proves the close.
-      }).pipe(Effect.provide(SimExchange.layer()))
+      }).pipe(Effect.provide(SimExchange.layer()), Effect.provideService(References.MinimumLogLevel, "Warn"))
     ))
 })
