@@ -169,6 +169,6 @@ describe("standalone simulator (child process)", () => {
       assert.strictEqual(account.status, 200, "the secret from the environment signs")
       yield* Effect.promise(() => account.text())
       sim.kill("SIGTERM")
-      assert.strictEqual((yield* Effect.promise(() => sim.exit)).code, 0)
+      assert.strictEqual((yield* Effect.promise(() => sim.exit)).code, 143)
     })))
 })
