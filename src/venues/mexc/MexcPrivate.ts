@@ -42,8 +42,7 @@ import {
   type ExchangeErrorReason,
   Rejected,
   Transport,
-  Unavailable,
-  UnknownOrder
+  Unavailable
 } from "../../exchange/ExchangeError.ts"
 import {
   Balance,
