@@ -78,10 +78,15 @@ export const build = (
 /** Runs a test body under LeakCheck with a harness; logs are dropped unless `logs` collects them. */
 export const withPrivate = <A, E>(
   body: (harness: Harness) => Effect.Effect<A, E, Scope.Scope>,
-  options: { readonly sim?: SimOptions; readonly private?: MexcPrivate.Options; readonly logs?: Array<string> } = {}
+  options: {
+    readonly sim?: SimOptions
+    readonly private?: MexcPrivate.Options
+    readonly rest?: Partial<MexcRest.Options>
+    readonly logs?: Array<string>
+  } = {}
 ) =>
   quiet(LeakCheck.scoped(Effect.gen(function*() {
-    const harness = yield* build(options.sim, options.private)
+    const harness = yield* build(options.sim, options.private, options.rest)
     return yield* body(harness)
   })), options.logs)
 
