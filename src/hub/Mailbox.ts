@@ -7,8 +7,9 @@
  * - `"backpressure"`: accepts a batch while fewer than `capacity` values are buffered (so it may
  *   hold up to `capacity + batch - 1`); otherwise the publisher waits for room.
  *
- * Wake-ups go through the fiber scheduler, never inline: a publisher must not run a subscriber's
- * code on its own stack (that would let a slow subscriber stall it), nor the reverse.
+ * Wake-ups go through a dispatcher, never inline: a publisher must not run a subscriber's code on
+ * its own stack (that would let a slow subscriber stall it), nor the reverse. The hub passes one
+ * that runs them on a microtask once the publisher has returned.
  *
  * @since 0.1.0
  */

@@ -28,6 +28,7 @@ import { Lifecycle } from "../lifecycle/index.ts"
 import { HubClosed, HubError, UpstreamSubscribeFailed } from "./HubError.ts"
 import * as HubMetrics from "./HubMetrics.ts"
 import { Mailbox } from "./Mailbox.ts"
+import * as EagerScheduler from "../queue/internal/EagerScheduler.ts"
 import type { Topic } from "./Topic.ts"
 
 /** Options for {@link make}. */
@@ -135,6 +136,9 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
     const topics = new Map<string, TopicState>()
     let closed = false
     const upstreamHooks = options.onFirstSubscriber !== undefined || options.onLastUnsubscribed !== undefined
+    // Subscribers woken by one publish are resumed together, on a microtask once the publisher
+    // has returned (not on the next turn of the event loop): see `queue/internal/EagerScheduler.ts`.
+    const wakeups = EagerScheduler.makeDispatcher()
 
     const closedError = (key: string) => new HubError({ hub: hubName, reason: new HubClosed({ topic: key }) })
 
@@ -262,8 +266,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       Stream.unwrap(
         Effect.gen(function*() {
           const state = stateOf(topic as Topic<unknown>)
-          const dispatcher = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.currentDispatcher))
-          const mailbox = new Mailbox<unknown>(state.topic.capacity, state.topic.strategy, dispatcher)
+          const mailbox = new Mailbox<unknown>(state.topic.capacity, state.topic.strategy, wakeups)
           const name = subscribeOptions?.name ?? "anonymous"
           const subscriber: Subscriber = {
             name,

@@ -25,9 +25,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Queue } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Queue, Scheduler } from "effect"
 import type { Context, Scope } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
+import { eagerScheduler } from "./internal/EagerScheduler.ts"
 import * as QueueMetrics from "./QueueMetrics.ts"
 import * as ThrottledLog from "../internal/ThrottledLog.ts"
 
@@ -153,10 +154,12 @@ const makeUnmanaged = <A, R>(
     const describe = options.describe ?? preview
     const metrics = QueueMetrics.forQueue(name, yield* Effect.context<never>())
 
+    // The queue wakes its processors (and waiting producers) on a microtask, not on the next turn
+    // of the event loop: see `internal/EagerScheduler.ts`.
     const queue = yield* Queue.make<A, Cause.Done>({
       capacity,
       strategy: overflow === "backpressure" ? "suspend" : overflow
-    })
+    }).pipe(Effect.provideService(Scheduler.Scheduler, eagerScheduler))
 
     // Accepted = taken by processors + still buffered + slid out (sliding) + cleared at close.
     // Derived rather than counted at offer time: a producer interrupted while waiting has part
@@ -311,7 +314,9 @@ const makeUnmanaged = <A, R>(
 
     const processors: Array<Fiber.Fiber<void>> = []
     for (let id = 0; id < concurrency; id++) {
-      processors.push(yield* Effect.forkScoped(processor(id)))
+      processors.push(
+        yield* Effect.forkScoped(processor(id).pipe(Effect.provideService(Scheduler.Scheduler, eagerScheduler)))
+      )
     }
 
     // --- close: stop accepting, drain within budget, report --------------------------------
