@@ -1,12 +1,14 @@
+import type { Row } from "./Report.ts"
+
 /**
  * What the bench runner needs from a suite: a name (to select it from the command line) and a
- * `run` that measures, prints its own lines (figures side by side with their baseline, and the
- * ratio), and resolves when done.
+ * `run` that measures, prints its own lines as it goes, and resolves with its rows for the table
+ * (none for the component micro-benchmarks outside the issue's table).
  */
 export interface Suite {
   readonly name: string
   readonly description: string
-  readonly run: () => Promise<void>
+  readonly run: () => Promise<ReadonlyArray<Row> | void>
 }
 
 /** Median of a list of numbers. */
@@ -28,3 +30,13 @@ export const fmt = (n: number): string => Math.round(n).toLocaleString("en")
 export const gc = (): void => {
   ;(globalThis as { gc?: () => void }).gc?.()
 }
+
+/** Whether the runner was started with `--quick` (suites shrink to check that they work). */
+export const quick = (): boolean => process.env.BENCH_QUICK === "1"
+
+/**
+ * A size from the environment (`name`), else the full or the `--quick` default. Read when a
+ * suite's module loads (the runner loads suites after reading its flags).
+ */
+export const size = (name: string, full: number, short: number): number =>
+  Number(process.env[name] ?? (quick() ? short : full))

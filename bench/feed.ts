@@ -1,9 +1,11 @@
 /**
- * Feed throughput: our whole public data path (connection, queue, decode and route, hub, subscriber
- * streams) against raw `ws` + the same decoder + an EventEmitter, both fed the same MEXC protobuf
- * depth frames by a server in a child process, both fanning every frame out to the same number of
- * subscribers. Rounds alternate between the two so that machine noise hits
- * both alike; the figure is the ratio of medians.
+ * 1. Feed throughput: our whole public data path (connection, queue, decode and route, hub,
+ * subscriber streams) against raw `ws` + the same decoder + an EventEmitter, both fed the same
+ * MEXC protobuf depth frames by a server in a child process (`support/feed-server.ts`), both
+ * fanning every frame out to 1, 4 and 16 subscribers. Rounds alternate between the two so that
+ * machine noise hits both alike; figures are medians of per-round rates, ratios are paired per
+ * round. Then ccxt pro's `watchOrderBook` on the same feed (it keeps an order book; it hands its
+ * consumer the latest book, so its rate is frames applied per second).
  *
  * Run alone with `node bench/feed.ts`, or as part of `npm run bench`.
  */
@@ -13,11 +15,15 @@ import { Deferred, Effect, References, Stream } from "effect"
 import WebSocket from "ws"
 import * as PublicFeed from "../src/venues/mexc/PublicFeed.ts"
 import { decodePush, type PushDataV3ApiWrapper } from "../src/venues/mexc/Proto.ts"
+import { figure, pairedRatio, type Row } from "./Report.ts"
+import { mexcAt } from "./support/Ccxt.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
-import { median } from "./Suite.ts"
+import { size, type Suite } from "./Suite.ts"
 
-const FRAMES = Number(process.env.FEED_FRAMES ?? 200_000)
-const ROUNDS = Number(process.env.FEED_ROUNDS ?? 5)
+const FRAMES = size("FEED_FRAMES", 200_000, 20_000)
+const ROUNDS = size("FEED_ROUNDS", 5, 2)
+const CCXT_FRAMES = size("FEED_CCXT_FRAMES", 40_000, 5_000)
+const SUBSCRIBERS = [1, 4, 16]
 
 interface Client {
   /** Asks for `count` frames and resolves when every subscriber has seen all of them. */
@@ -33,6 +39,7 @@ const rawClient = (url: string, subscribers: number) =>
       // pooled Buffer slices by ~1.5x here, so the baseline gets it too.
       ws.binaryType = "arraybuffer"
       const emitter = new EventEmitter()
+      emitter.setMaxListeners(subscribers + 1)
       const seen = new Array<number>(subscribers).fill(0)
       for (let s = 0; s < subscribers; s++) {
         emitter.on("depth", (_msg: PushDataV3ApiWrapper) => {
@@ -96,6 +103,37 @@ const oursClient = (url: string, subscribers: number) =>
     } satisfies Client
   }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
 
+/** ccxt pro: `watchOrderBook` in a loop until the book has applied every frame of the blast. */
+const ccxtClient = (port: number) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const mexc = await mexcAt(`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}/ws`)
+      await mexc.loadMarkets()
+      let nonce = 0
+      // Open the subscription: ccxt waits for the first book (snapshot after 25 deltas).
+      const first = mexc.watchOrderBook("BTC/USDT")
+      // The socket ccxt opened: the bench's commands go to the feed server through it.
+      const socket = () => (Object.values(mexc.clients)[0] as { connection: WebSocket }).connection
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      socket().send("blast 2000 quiet")
+      let book = await first
+      while ((book.nonce as number) < 1_000_000_000 + 1999) book = await mexc.watchOrderBook("BTC/USDT")
+      nonce = book.nonce as number
+      return {
+        mexc,
+        blast: (count: number) =>
+          Effect.promise(async () => {
+            const targetNonce = nonce + count
+            socket().send(`blast ${count} quiet`)
+            let b = await mexc.watchOrderBook("BTC/USDT")
+            while ((b.nonce as number) < targetNonce) b = await mexc.watchOrderBook("BTC/USDT")
+            nonce = b.nonce as number
+          })
+      }
+    }),
+    ({ mexc }) => Effect.promise(() => mexc.close())
+  )
+
 const timed = (effect: Effect.Effect<void>) =>
   Effect.gen(function*() {
     const start = performance.now()
@@ -103,47 +141,72 @@ const timed = (effect: Effect.Effect<void>) =>
     return performance.now() - start
   })
 
-export interface FeedResult {
-  readonly subscribers: number
-  readonly rawPerSecond: number
-  readonly oursPerSecond: number
-  readonly ratio: number
+const targets: Record<number, { text: string; min: number }> = {
+  1: { text: ">= 0.90x raw", min: 0.9 },
+  4: { text: ">= 0.80x raw", min: 0.8 }
 }
 
-/** Runs the throughput comparison for each subscriber count. */
-export const feedThroughput = (subscriberCounts: ReadonlyArray<number> = [1, 4]) =>
-  Effect.scoped(Effect.gen(function*() {
-    const server = yield* startFeedServer
-    const url = `ws://127.0.0.1:${server.port}/`
-    const results: Array<FeedResult> = []
-    for (const subscribers of subscriberCounts) {
+/** Runs the throughput comparison for each subscriber count, then ccxt. */
+export const feedThroughput = Effect.scoped(Effect.gen(function*() {
+  const server = yield* startFeedServer
+  const url = `ws://127.0.0.1:${server.port}/`
+  const rows: Array<Row> = []
+  let ours1: Array<number> = []
+  for (const subscribers of SUBSCRIBERS) {
+    const { raw, ours } = yield* Effect.scoped(Effect.gen(function*() {
       const raw = yield* rawClient(url, subscribers)
       const ours = yield* oursClient(url, subscribers)
       // warm-up: JIT both paths
       yield* raw.blast(20_000)
       yield* ours.blast(20_000)
-      const rawMs: Array<number> = []
-      const oursMs: Array<number> = []
+      const rawRates: Array<number> = []
+      const oursRates: Array<number> = []
       for (let r = 0; r < ROUNDS; r++) {
-        rawMs.push(yield* timed(raw.blast(FRAMES)))
-        oursMs.push(yield* timed(ours.blast(FRAMES)))
+        rawRates.push(FRAMES / ((yield* timed(raw.blast(FRAMES))) / 1000))
+        oursRates.push(FRAMES / ((yield* timed(ours.blast(FRAMES))) / 1000))
       }
-      const rawPerSecond = FRAMES / (median(rawMs) / 1000)
-      const oursPerSecond = FRAMES / (median(oursMs) / 1000)
-      results.push({ subscribers, rawPerSecond, oursPerSecond, ratio: oursPerSecond / rawPerSecond })
-    }
-    return results
-  }))
-
-export const printFeed = (results: ReadonlyArray<FeedResult>) => {
-  for (const r of results) {
-    console.log(
-      `feed throughput, ${r.subscribers} subscriber(s): raw ws ${Math.round(r.rawPerSecond).toLocaleString("en")} msg/s, ` +
-        `ours ${Math.round(r.oursPerSecond).toLocaleString("en")} msg/s, ratio ${r.ratio.toFixed(2)}x`
-    )
+      return { raw: rawRates, ours: oursRates }
+    }))
+    if (subscribers === 1) ours1 = ours
+    const ratio = pairedRatio("raw ws", ours, raw)
+    const target = targets[subscribers]
+    rows.push({
+      group: 1,
+      what: `feed throughput, ${subscribers} subscriber${subscribers > 1 ? "s" : ""}`,
+      ours: figure(ours, "msg/s"),
+      baselines: { "raw ws": figure(raw, "msg/s") },
+      ratio,
+      target: target ? { text: target.text, met: ratio.value >= target.min } : undefined,
+      note: "no order book yet: PublicFeed"
+    })
+    console.log(`feed ${subscribers}: ours/raw ${ratio.value.toFixed(2)}x (${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})`)
   }
+  // ccxt keeps a book per update and coalesces what its consumer has not awaited: a separate row.
+  const ccxtRates = yield* Effect.scoped(Effect.gen(function*() {
+    const ccxt = yield* ccxtClient(server.port)
+    const rates: Array<number> = []
+    for (let r = 0; r < ROUNDS; r++) rates.push(CCXT_FRAMES / ((yield* timed(ccxt.blast(CCXT_FRAMES))) / 1000))
+    return rates
+  }))
+  const oursFigure = figure(ours1, "msg/s")
+  const ccxtFigure = figure(ccxtRates, "msg/s")
+  rows.push({
+    group: 7,
+    what: "feed throughput, 1 subscriber, vs ccxt watchOrderBook",
+    ours: oursFigure,
+    baselines: { ccxt: ccxtFigure },
+    ratio: { against: "ccxt", value: oursFigure.value / ccxtFigure.value },
+    target: { text: "faster than ccxt", met: oursFigure.value > ccxtFigure.value },
+    note: "ccxt applies each frame to its book"
+  })
+  console.log(`feed vs ccxt: ours ${oursFigure.value.toFixed(0)} msg/s, ccxt ${ccxtFigure.value.toFixed(0)} msg/s`)
+  return rows
+})).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
+
+export const suite: Suite = {
+  name: "feed",
+  description: "feed throughput vs raw ws and ccxt",
+  run: () => Effect.runPromise(feedThroughput)
 }
 
-if (import.meta.main) {
-  Effect.runPromise(feedThroughput().pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(printFeed)
-}
+if (import.meta.main) await suite.run()

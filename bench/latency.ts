@@ -1,23 +1,30 @@
 /**
- * Latency at a paced rate: the feed server (child process) sends depth frames at `LATENCY_RATE`
+ * 2. Latency at a paced rate: the feed server (child process) sends depth frames at `LATENCY_RATE`
  * per second, each stamped with its send time; raw `ws` + decoder and our whole public data path
  * each record, per frame, the time from send to a subscriber seeing it. Rounds alternate between
- * the two; each round's p50 and p99 are taken, the figures are their medians over rounds, and the
- * ratio is ours over raw.
+ * the two; each round's p50, p99 and p99.9 are taken, the figures are their medians over rounds,
+ * and the ratio is ours over raw, paired per round. Then ccxt pro's `watchOrderBook` on the same
+ * feed (the time from send to the book it hands its consumer; it coalesces updates its consumer has
+ * not awaited yet, so it reports fewer samples).
+ *
+ * Also counts the fiber wake-ups our path makes per frame (`EagerScheduler.counters`).
  *
  * Run alone with `node bench/latency.ts`, or as part of `npm run bench`.
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { Deferred, Effect, References, Stream } from "effect"
 import WebSocket from "ws"
+import { counters as wakeups } from "../src/queue/internal/EagerScheduler.ts"
 import { decodePush } from "../src/venues/mexc/Proto.ts"
 import * as PublicFeed from "../src/venues/mexc/PublicFeed.ts"
+import { figure, pairedRatio, type Row } from "./Report.ts"
+import { mexcAt } from "./support/Ccxt.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
-import { median, percentile } from "./Suite.ts"
+import { percentile, size, type Suite } from "./Suite.ts"
 
-const RATE = Number(process.env.LATENCY_RATE ?? 20_000)
-const SECONDS = Number(process.env.LATENCY_SECONDS ?? 2)
-const ROUNDS = Number(process.env.LATENCY_ROUNDS ?? 7)
+const RATE = size("LATENCY_RATE", 20_000, 20_000)
+const SECONDS = size("LATENCY_SECONDS", 2, 0.5)
+const ROUNDS = size("LATENCY_ROUNDS", 7, 2)
 const COUNT = RATE * SECONDS
 
 const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000
@@ -85,12 +92,53 @@ const ours = (url: string) =>
     } satisfies Recorder
   }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
 
-export interface LatencyResult {
-  readonly rate: number
-  readonly rounds: number
-  /** Medians over rounds of each round's p50 and p99: one slow round (a GC storm, a noisy neighbour) does not decide the figure. */
-  readonly raw: { readonly p50: number; readonly p99: number }
-  readonly ours: { readonly p50: number; readonly p99: number }
+/** ccxt pro: `watchOrderBook` until the book has applied the last paced frame. */
+const ccxtRecorder = (port: number) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const mexc = await mexcAt(`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}/ws`)
+      await mexc.loadMarkets()
+      const first = mexc.watchOrderBook("BTC/USDT")
+      const socket = () => (Object.values(mexc.clients)[0] as { connection: WebSocket }).connection
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      socket().send("blast 2000 quiet")
+      let book = await first
+      while ((book.nonce as number) < 1_000_000_000 + 1999) book = await mexc.watchOrderBook("BTC/USDT")
+      let nonce = book.nonce as number
+      const samples: Array<number> = []
+      return {
+        mexc,
+        samples,
+        run: (count: number) =>
+          Effect.promise(async () => {
+            const target = nonce + count
+            socket().send(`pace ${count} ${RATE} quiet`)
+            let b = await mexc.watchOrderBook("BTC/USDT")
+            while (true) {
+              samples.push((nowMicros() - (b.timestamp as number)) / 1000)
+              if ((b.nonce as number) >= target) break
+              b = await mexc.watchOrderBook("BTC/USDT")
+            }
+            nonce = b.nonce as number
+          })
+      }
+    }),
+    ({ mexc }) => Effect.promise(() => mexc.close())
+  )
+
+interface Rounds {
+  p50: Array<number>
+  p99: Array<number>
+  p999: Array<number>
+  samples: Array<number>
+}
+const rounds = (): Rounds => ({ p50: [], p99: [], p999: [], samples: [] })
+const record = (into: Rounds, samples: Array<number>) => {
+  into.p50.push(percentile(samples, 0.5))
+  into.p99.push(percentile(samples, 0.99))
+  into.p999.push(percentile(samples, 0.999))
+  into.samples.push(samples.length)
+  samples.length = 0
 }
 
 export const pacedLatency = Effect.scoped(Effect.gen(function*() {
@@ -100,34 +148,63 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
   const mine = yield* ours(url)
   yield* baseline.run(RATE / 2) // warm-up
   yield* mine.run(RATE / 2)
-  const rounds = { raw: { p50: [] as Array<number>, p99: [] as Array<number> }, ours: { p50: [] as Array<number>, p99: [] as Array<number> } }
-  const record = (into: { p50: Array<number>; p99: Array<number> }, samples: Array<number>) => {
-    into.p50.push(percentile(samples, 0.5))
-    into.p99.push(percentile(samples, 0.99))
-    samples.length = 0
-  }
+  const r = { raw: rounds(), ours: rounds(), ccxt: rounds() }
   baseline.samples.length = 0
   mine.samples.length = 0
-  for (let r = 0; r < ROUNDS; r++) {
+  let wakeupsPerFrame = 0
+  for (let i = 0; i < ROUNDS; i++) {
     yield* baseline.run(COUNT)
-    record(rounds.raw, baseline.samples)
+    record(r.raw, baseline.samples)
+    const before = wakeups.microtask + wakeups.immediate
     yield* mine.run(COUNT)
-    record(rounds.ours, mine.samples)
+    wakeupsPerFrame += (wakeups.microtask + wakeups.immediate - before) / COUNT / ROUNDS
+    record(r.ours, mine.samples)
   }
-  return {
-    rate: RATE,
-    rounds: ROUNDS,
-    raw: { p50: median(rounds.raw.p50), p99: median(rounds.raw.p99) },
-    ours: { p50: median(rounds.ours.p50), p99: median(rounds.ours.p99) }
-  } satisfies LatencyResult
-}))
+  yield* Effect.scoped(Effect.gen(function*() {
+    const ccxt = yield* ccxtRecorder(server.port)
+    yield* ccxt.run(RATE / 2)
+    ccxt.samples.length = 0
+    for (let i = 0; i < ROUNDS; i++) {
+      yield* ccxt.run(COUNT)
+      record(r.ccxt, ccxt.samples)
+    }
+  }))
+  const rows: Array<Row> = []
+  for (const [p, label, target] of [["p50", "p50", undefined], ["p99", "p99", 1.5], ["p999", "p99.9", undefined]] as const) {
+    const ratio = pairedRatio("raw ws", r.ours[p], r.raw[p])
+    rows.push({
+      group: 2,
+      what: `latency ${label}, send to subscriber, ${RATE.toLocaleString("en")} msg/s paced`,
+      ours: figure(r.ours[p], "ms"),
+      baselines: { "raw ws": figure(r.raw[p], "ms"), ccxt: figure(r.ccxt[p], "ms") },
+      ratio,
+      target: target !== undefined
+        ? { text: `<= ${target}x raw`, met: ratio.value <= target }
+        : undefined,
+      note: p === "p50" ? `${wakeupsPerFrame.toFixed(2)} fiber wake-ups per frame` : undefined
+    })
+  }
+  const ccxtP99 = figure(r.ccxt.p99, "ms")
+  const oursP99 = figure(r.ours.p99, "ms")
+  rows.push({
+    group: 7,
+    what: "latency p99 vs ccxt watchOrderBook, same paced feed",
+    ours: oursP99,
+    baselines: { ccxt: ccxtP99 },
+    ratio: pairedRatio("ccxt", r.ours.p99, r.ccxt.p99),
+    target: { text: "faster than ccxt", met: oursP99.value < ccxtP99.value },
+    note: `ccxt coalesces: ${Math.round(r.ccxt.samples.reduce((a, b) => a + b, 0) / ROUNDS)} books per ${COUNT} frames`
+  })
+  for (const row of rows) {
+    console.log(`${row.what}: ours ${row.ours?.value.toFixed(3)} ms, ${Object.entries(row.baselines).map(([k, f]) => `${k} ${f.value.toFixed(3)} ms`).join(", ")}`)
+  }
+  return rows
+})).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 
-export const printLatency = (r: LatencyResult) =>
-  console.log(
-    `latency at ${r.rate.toLocaleString("en")} msg/s paced (median of ${r.rounds} rounds): raw ws p50 ${r.raw.p50.toFixed(3)} ms, p99 ${r.raw.p99.toFixed(3)} ms; ` +
-      `ours p50 ${r.ours.p50.toFixed(3)} ms, p99 ${r.ours.p99.toFixed(3)} ms; p99 ratio ${(r.ours.p99 / r.raw.p99).toFixed(2)}x`
-  )
-
-if (import.meta.main) {
-  Effect.runPromise(pacedLatency.pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(printLatency)
+export const suite: Suite = {
+  name: "latency",
+  description: "send-to-subscriber latency at a paced rate vs raw ws and ccxt",
+  run: () => Effect.runPromise(pacedLatency)
 }
+
+if (import.meta.main) await suite.run()

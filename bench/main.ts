@@ -1,66 +1,129 @@
 /**
- * The bench runner (`npm run bench`): runs every suite in the list below, in order, each printing
- * its figures side by side with its baseline and the ratio. Select suites by name:
- * `npm run bench -- hub queue`. Figures are measured in one run on whatever machine runs them;
- * they are not tests and nothing here asserts a target.
+ * The bench runner: `npm run bench [-- [--quick] [suite...]]`. `npm run bench -- --help` lists the
+ * suites.
  *
- * Adding a suite is one line: export a `suite: Suite` (see `Suite.ts`) from its file and list it
- * here, or wrap an existing effect with `effectSuite`.
+ * Each suite measures our code side by side with its baselines (raw `ws`, a bare `fetch` client,
+ * ccxt) in the same run, alternating rounds so that machine noise hits both alike, and returns
+ * rows: medians with their ranges over rounds, the ratio, and the target from `DESIGN.md`, met or
+ * missed. At the end the runner prints every row as one table and writes the same rows as JSON to
+ * `bench/results/<time>.json`, with the machine's core count, CPU, load and Node version.
+ *
+ * The default run (the suites of the table) takes 4-6 minutes on 2 cores. `--quick` shrinks every
+ * suite (rounds, durations) to check that it works, not to measure. Figures are measured on
+ * whatever machine runs them; nothing here asserts a target.
  */
-import { Effect, References } from "effect"
-import * as Feed from "./feed.ts"
-import * as Latency from "./latency.ts"
-import { suite as lifecycle } from "./lifecycle.ts"
-import { suite as hub } from "./hub.ts"
-import * as Protobuf from "./protobuf.ts"
-import { suite as queue } from "./queue.ts"
-import { suite as ratelimit } from "./ratelimit.ts"
-import * as Reconnect from "./reconnect.ts"
-import * as Shutdown from "./shutdown.ts"
+import * as FS from "node:fs"
+import * as OS from "node:os"
+import * as Path from "node:path"
+import { type Row, table } from "./Report.ts"
 import type { Suite } from "./Suite.ts"
 
-/** A suite from an effect that measures and a function that prints its result. */
-const effectSuite = <A, E>(
-  name: string,
-  description: string,
-  measure: Effect.Effect<A, E>,
-  print: (result: A) => void
-): Suite => ({
-  name,
-  description,
-  run: () => Effect.runPromise(measure.pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(print)
-})
+interface Entry {
+  readonly name: string
+  readonly description: string
+  /** In the default run (the issue's table), or only when named. */
+  readonly inTable: boolean
+  /** The suite's module exports `suite`. */
+  readonly load: () => Promise<Suite>
+}
 
-const suites: ReadonlyArray<Suite> = [
-  lifecycle,
-  hub,
-  queue,
-  ratelimit,
-  { name: "protobuf", description: "MEXC push decode, ts-proto vs protobufjs", run: () => Protobuf.run().then(() => {}) },
-  effectSuite("feed", "public data path vs raw ws", Feed.feedThroughput(), Feed.printFeed),
-  effectSuite("latency", "send-to-subscriber latency at a paced rate vs raw ws", Latency.pacedLatency, Latency.printLatency),
-  effectSuite("reconnect", "1,000 forced reconnects: latency and memory", Reconnect.forcedReconnects, Reconnect.printReconnects),
-  effectSuite("shutdown", "SIGINT to exit with 2 connections, 100 subscriptions, full queues", Shutdown.shutdownLatency, Shutdown.printShutdown)
+const entries: ReadonlyArray<Entry> = [
+  { name: "feed", inTable: true, description: "1. feed throughput, 1/4/16 subscribers, vs raw ws (+ same decoder + EventEmitter) and ccxt", load: () => import("./feed.ts").then((m) => m.suite) },
+  { name: "latency", inTable: true, description: "2. send-to-subscriber latency p50/p99/p99.9 at 20,000 msg/s paced, vs raw ws and ccxt", load: () => import("./latency.ts").then((m) => m.suite) },
+  { name: "order", inTable: true, description: "3. order round trip (place, ack, cancel) on the simulator, vs bare fetch and ccxt", load: () => import("./order.ts").then((m) => m.suite) },
+  { name: "shutdown", inTable: true, description: "4. SIGINT to exit: 2 connections, 100 subscriptions, full queues", load: () => import("./shutdown.ts").then((m) => m.suite) },
+  { name: "cadence", inTable: true, description: "5. CPU per 1,000 updates at the venue's cadence (1/3/10 symbols, 10 ms channels), vs raw ws and ccxt", load: () => import("./cadence.ts").then((m) => m.suite) },
+  { name: "lifecycle", inTable: true, description: "5. lifecycle tracking cost per fork, inside a component vs outside", load: () => import("./lifecycle.ts").then((m) => m.suite) },
+  { name: "memory", inTable: true, description: "6. heap and RSS after 10 and 1,000 forced reconnects (100 subscriptions), vs raw ws", load: () => import("./reconnect.ts").then((m) => m.suite) },
+  { name: "close", inTable: true, description: "7. close() to process exit with a private stream open, vs ccxt", load: () => import("./close.ts").then((m) => m.suite) },
+  { name: "hub", inTable: false, description: "StreamHub fan-out vs EventEmitter (component)", load: () => import("./hub.ts").then((m) => m.suite) },
+  { name: "queue", inTable: false, description: "MessageQueue throughput vs an Effect Queue loop (component)", load: () => import("./queue.ts").then((m) => m.suite) },
+  { name: "ratelimit", inTable: false, description: "RateLimiter.take overhead when not limited (component)", load: () => import("./ratelimit.ts").then((m) => m.suite) },
+  { name: "protobuf", inTable: false, description: "MEXC push decode, ts-proto vs protobufjs (component)", load: () => import("./protobuf.ts").then((m) => m.suite) }
 ]
 
-const selected = process.argv.slice(2)
-const unknown = selected.filter((name) => !suites.some((s) => s.name === name))
-if (unknown.length > 0) {
-  console.error(`unknown suite(s): ${unknown.join(", ")}; available: ${suites.map((s) => s.name).join(", ")}`)
+const help = (): string =>
+  [
+    "usage: npm run bench -- [--quick] [--no-save] [suite...]",
+    "",
+    "Runs the named suites, or every suite of the table (marked *) when none is named; `all` runs every suite.",
+    "Prints one table (ours, baselines, ratio, target met or missed) and writes it as JSON to bench/results/.",
+    "",
+    "  --quick    short rounds and durations: checks that the suites work; the figures mean little",
+    "  --no-save  do not write bench/results/<time>.json",
+    "  --help     this text",
+    "",
+    "suites:",
+    ...entries.map((e) => `  ${e.inTable ? "*" : " "} ${e.name.padEnd(10)} ${e.description}`)
+  ].join("\n")
+
+const args = process.argv.slice(2)
+const flags = new Set(args.filter((a) => a.startsWith("-")))
+const names = args.filter((a) => !a.startsWith("-"))
+const knownFlags = new Set(["--quick", "--no-save", "--help", "-h"])
+const badFlags = [...flags].filter((f) => !knownFlags.has(f))
+const unknown = names.filter((n) => n !== "all" && !entries.some((e) => e.name === n))
+
+if (flags.has("--help") || flags.has("-h")) {
+  console.log(help())
+} else if (badFlags.length > 0 || unknown.length > 0) {
+  console.error(`unknown ${[...badFlags, ...unknown].join(", ")}\n\n${help()}`)
   process.exitCode = 2
 } else {
+  const quick = flags.has("--quick")
+  // Suites read their sizes from the environment when their module loads.
+  if (quick) process.env.BENCH_QUICK = "1"
+  const selected = names.length === 0
+    ? entries.filter((e) => e.inTable)
+    : names.includes("all") ? entries : entries.filter((e) => names.includes(e.name))
+  const loadBefore = OS.loadavg()
   const started = performance.now()
-  for (const suite of suites) {
-    if (selected.length > 0 && !selected.includes(suite.name)) continue
-    console.log(`\n# ${suite.name}: ${suite.description}`)
+  const rows: Array<Row> = []
+  const ran: Array<{ name: string; seconds: number; error?: string }> = []
+  console.log(
+    `bench: node ${process.version}, ${OS.availableParallelism()} cores (${OS.cpus()[0]?.model ?? "?"}), ` +
+      `load ${loadBefore.map((l) => l.toFixed(2)).join(" ")}${quick ? ", QUICK (figures are not measurements)" : ""}`
+  )
+  for (const entry of selected) {
+    console.log(`\n# ${entry.name}: ${entry.description}`)
     const at = performance.now()
     try {
-      await suite.run()
+      const suite = await entry.load()
+      const out = await suite.run()
+      if (out) rows.push(...out)
+      ran.push({ name: entry.name, seconds: (performance.now() - at) / 1000 })
     } catch (error) {
       process.exitCode = 1
-      console.error(`suite ${suite.name} failed:`, error)
+      console.error(`suite ${entry.name} failed:`, error)
+      ran.push({ name: entry.name, seconds: (performance.now() - at) / 1000, error: String(error) })
     }
-    console.log(`(${suite.name}: ${((performance.now() - at) / 1000).toFixed(1)} s)`)
+    console.log(`(${entry.name}: ${((performance.now() - at) / 1000).toFixed(1)} s)`)
   }
-  console.log(`\nbench done in ${((performance.now() - started) / 1000).toFixed(1)} s (node ${process.version})`)
+  const seconds = (performance.now() - started) / 1000
+  const loadAfter = OS.loadavg()
+  rows.sort((a, b) => (a.group || 99) - (b.group || 99))
+  if (rows.length > 0) console.log(`\n${table(rows)}`)
+  console.log(
+    `\nbench done in ${seconds.toFixed(1)} s (node ${process.version}, ${OS.availableParallelism()} cores, ` +
+      `load before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(2)).join(" ")})`
+  )
+  if (!flags.has("--no-save")) {
+    const dir = new URL("./results/", import.meta.url).pathname
+    FS.mkdirSync(dir, { recursive: true })
+    const file = Path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`)
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cores: OS.availableParallelism(),
+      cpu: OS.cpus()[0]?.model,
+      platform: `${OS.platform()} ${OS.release()}`,
+      quick,
+      load: { before: loadBefore, after: loadAfter },
+      seconds,
+      suites: ran,
+      rows
+    }
+    FS.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`)
+    console.log(`results: ${Path.relative(process.cwd(), file)}`)
+  }
 }

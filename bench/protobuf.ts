@@ -8,6 +8,7 @@
  */
 import protobuf from "protobufjs"
 import { decodePush, encodePush, type PushDataV3ApiWrapper } from "../src/venues/mexc/Proto.ts"
+import type { Suite } from "./Suite.ts"
 
 const level = (i: number) => ({ price: (96210 + i / 100).toFixed(2), quantity: (0.001 * (i + 1)).toFixed(6) })
 
@@ -92,6 +93,14 @@ export const run = async (options: { readonly rounds?: number; readonly frames?:
     )
   }
   return rows
+}
+
+export const suite: Suite = {
+  name: "protobuf",
+  description: "MEXC push decode, ts-proto vs protobufjs",
+  run: async () => {
+    await run()
+  }
 }
 
 if (import.meta.main) await run()

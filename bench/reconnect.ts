@@ -1,9 +1,9 @@
 /**
- * Forced reconnects: the server (child process) cuts the connection on request, again and again,
+ * 6. Memory over forced reconnects: the server (child process) cuts the connection on request, again and again,
  * while the client holds 100 subscriptions that it must replay each time. Reports the time from
  * asking for the drop to the next open connection (detection, 1 ms backoff, dial, handshake,
- * replay) and the RSS and heap growth over `RECONNECTS` cycles after `RECONNECT_WARMUP` warm-up
- * cycles, with a forced GC at both ends.
+ * replay), and heap and RSS (after a forced GC) once connected, after 10 and after `RECONNECTS`
+ * (1,000) reconnects.
  *
  * Two variants, each in a fresh process of its own so that one's memory does not count against
  * the other: `ours` (the Connection, its state observed through one long-lived `states`
@@ -18,13 +18,12 @@ import { Deferred, Effect, References, Stream } from "effect"
 import WebSocket from "ws"
 import * as Connection from "../src/socket/Connection.ts"
 import * as Protocol from "../src/socket/Protocol.ts"
+import { figure, type Row } from "./Report.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
-import { percentile } from "./Suite.ts"
+import { percentile, size, type Suite } from "./Suite.ts"
 
-const RECONNECTS = Number(process.env.RECONNECTS ?? 1_000)
-// RSS climbs during the first few hundred cycles while V8 and the allocator grow their pools and
-// the path is JIT-compiled, for raw ws as for us; the figure is the growth after that.
-const WARMUP = Number(process.env.RECONNECT_WARMUP ?? 500)
+const RECONNECTS = size("RECONNECTS", 1_000, 100)
+const EARLY = 10
 const SUBSCRIPTIONS = 100
 const channels = Array.from({ length: SUBSCRIPTIONS }, (_, i) => `spot@public.aggre.deals.v3.api.pb@100ms@SYM${i}USDT`)
 
@@ -32,28 +31,35 @@ export interface ReconnectResult {
   readonly variant: string
   readonly p50Ms: number
   readonly p99Ms: number
-  readonly rssGrowthMb: number
-  readonly heapGrowthMb: number
+  /** MB after a forced GC: connected, after 10 reconnects, after all of them. */
+  readonly rssMb: readonly [number, number, number]
+  readonly heapMb: readonly [number, number, number]
 }
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
-/** Runs warm-up and measured cycles of `cycle` and summarises them. */
+const mb = (bytes: number) => bytes / (1024 * 1024)
+const snapshot = () => {
+  gc()
+  const m = process.memoryUsage()
+  return { rss: mb(m.rss), heap: mb(m.heapUsed) }
+}
+
+/** Runs `RECONNECTS` cycles of `cycle`, with memory taken once connected, after 10, and at the end. */
 const measure = (variant: string, cycle: Effect.Effect<number>) =>
   Effect.gen(function*() {
-    for (let i = 0; i < WARMUP; i++) yield* cycle
-    gc()
-    const before = process.memoryUsage()
+    const start = snapshot()
     const latencies: Array<number> = []
-    for (let i = 0; i < RECONNECTS; i++) latencies.push(yield* cycle)
-    gc()
-    const after = process.memoryUsage()
+    for (let i = 0; i < EARLY; i++) latencies.push(yield* cycle)
+    const early = snapshot()
+    for (let i = EARLY; i < RECONNECTS; i++) latencies.push(yield* cycle)
+    const end = snapshot()
     return {
       variant,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
-      rssGrowthMb: (after.rss - before.rss) / (1024 * 1024),
-      heapGrowthMb: (after.heapUsed - before.heapUsed) / (1024 * 1024)
+      rssMb: [start.rss, early.rss, end.rss],
+      heapMb: [start.heap, early.heap, end.heap]
     } satisfies ReconnectResult
   })
 
@@ -135,44 +141,68 @@ const runVariant = (variant: "ours" | "raw") =>
   })).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 
 /**
- * Each variant in a fresh child process (with `--expose-gc`), twice: with V8's default heap
- * settings, and with the young generation pinned at 4 MB. By default V8 grows the young
- * generation (up to 64 MB committed) when the allocation rate is high, which shows up as RSS
- * growth without anything being retained; pinning it, for both variants alike, leaves the growth
- * that is actually kept.
+ * Each variant in a fresh child process (with `--expose-gc`) with the young generation pinned at
+ * 4 MB: by default V8 grows the young generation (up to 64 MB committed) when the allocation rate
+ * is high, which shows up as RSS growth without anything being retained, and depends on how fast
+ * the loop runs; pinned, for both variants alike, RSS shows what is kept.
  */
 export const forcedReconnects = Effect.forEach(
-  [
-    ["raw", []],
-    ["ours", []],
-    ["raw", ["--max-semi-space-size=4"]],
-    ["ours", ["--max-semi-space-size=4"]]
-  ] as const,
-  ([variant, flags]) =>
+  ["raw", "ours"] as const,
+  (variant) =>
     Effect.callback<ReconnectResult>((resume) => {
       execFile(
         process.execPath,
-        ["--expose-gc", ...flags, new URL(import.meta.url).pathname, variant],
+        ["--expose-gc", "--max-semi-space-size=4", new URL(import.meta.url).pathname, variant],
         { maxBuffer: 1 << 20 },
         (error, stdout) => {
           if (error) return resume(Effect.die(error))
-          const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as ReconnectResult
-          resume(Effect.succeed({ ...result, variant: flags.length > 0 ? `${result.variant}, young gen 4 MB` : result.variant }))
+          resume(Effect.succeed(JSON.parse(stdout.trim().split("\n").at(-1)!) as ReconnectResult))
         }
       )
     })
 )
 
-export const printReconnects = (results: ReadonlyArray<ReconnectResult>) => {
-  for (const r of results) {
-    console.log(
-      `forced reconnects (${r.variant}): ${RECONNECTS} after ${WARMUP} warm-up, ${SUBSCRIPTIONS} subscriptions ` +
-        `replayed each; drop-to-open p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms; ` +
-        `RSS growth ${r.rssGrowthMb.toFixed(1)} MB, heap growth ${r.heapGrowthMb.toFixed(1)} MB`
-    )
-  }
-  const [base, mine] = results
-  if (base && mine) console.log(`forced reconnects: p50 latency ratio ours/raw ${(mine.p50Ms / base.p50Ms).toFixed(2)}x`)
+const toRows = ([raw, ours]: ReadonlyArray<ReconnectResult>): Array<Row> => {
+  const r = raw!
+  const o = ours!
+  const growth = (xs: readonly [number, number, number]) => xs[2] - xs[1]
+  const mbFig = (v: number) => figure([v], "MB")
+  return [
+    {
+      group: 6,
+      what: `RSS after 10 / after ${RECONNECTS.toLocaleString("en")} forced reconnects (young gen pinned at 4 MB)`,
+      ours: mbFig(o.rssMb[2]),
+      baselines: { "raw ws": mbFig(r.rssMb[2]) },
+      target: { text: "growth 10 -> 1,000 <= 5 MB", met: growth(o.rssMb) <= 5 },
+      note: `ours ${o.rssMb[1].toFixed(1)} -> ${o.rssMb[2].toFixed(1)} MB (+${growth(o.rssMb).toFixed(1)}), raw ${r.rssMb[1].toFixed(1)} -> ${r.rssMb[2].toFixed(1)} MB (+${growth(r.rssMb).toFixed(1)})`
+    },
+    {
+      group: 6,
+      what: `heap after 10 / after ${RECONNECTS.toLocaleString("en")} forced reconnects`,
+      ours: mbFig(o.heapMb[2]),
+      baselines: { "raw ws": mbFig(r.heapMb[2]) },
+      note: `ours ${o.heapMb[1].toFixed(2)} -> ${o.heapMb[2].toFixed(2)} MB (+${growth(o.heapMb).toFixed(2)}), raw ${r.heapMb[1].toFixed(2)} -> ${r.heapMb[2].toFixed(2)} MB (+${growth(r.heapMb).toFixed(2)})`
+    },
+    {
+      group: 6,
+      what: "reconnect, drop to open (1 ms backoff, 100 subscriptions replayed)",
+      ours: figure([o.p50Ms], "ms"),
+      baselines: { "raw ws": figure([r.p50Ms], "ms") },
+      ratio: { against: "raw ws", value: o.p50Ms / r.p50Ms },
+      note: `p99 ours ${o.p99Ms.toFixed(2)} ms, raw ${r.p99Ms.toFixed(2)} ms`
+    }
+  ]
+}
+
+export const suite: Suite = {
+  name: "memory",
+  description: "heap and RSS over forced reconnects vs raw ws",
+  run: () =>
+    Effect.runPromise(forcedReconnects).then((results) => {
+      const rows = toRows(results)
+      for (const row of rows) console.log(`${row.what}: ${row.note}`)
+      return rows
+    })
 }
 
 if (import.meta.main) {
@@ -180,6 +210,6 @@ if (import.meta.main) {
   if (variant === "ours" || variant === "raw") {
     Effect.runPromise(runVariant(variant)).then((r) => console.log(JSON.stringify(r)))
   } else {
-    Effect.runPromise(forcedReconnects).then(printReconnects)
+    await suite.run()
   }
 }

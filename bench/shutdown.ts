@@ -1,5 +1,5 @@
 /**
- * Shutdown latency: SIGINT to process exit for an app with 2 connections, 100 subscriptions and
+ * 4. Shutdown latency: SIGINT to process exit for an app with 2 connections, 100 subscriptions and
  * full queues (see `support/shutdown-app.ts`), over several runs, with the exit codes seen (130: a
  * clean stop on SIGINT, as the CLI reports it).
  *
@@ -7,16 +7,18 @@
  */
 import { spawn } from "node:child_process"
 import { Effect, References } from "effect"
+import { figure, type Row } from "./Report.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
-import { median } from "./Suite.ts"
+import { median, size, type Suite } from "./Suite.ts"
 
-const RUNS = Number(process.env.SHUTDOWN_RUNS ?? 10)
+const RUNS = size("SHUTDOWN_RUNS", 10, 2)
 
 export interface ShutdownResult {
   readonly runs: number
   readonly p50Ms: number
   readonly maxMs: number
   readonly exitCodes: ReadonlyArray<number | null>
+  readonly times: ReadonlyArray<number>
 }
 
 const oneRun = (port: number) =>
@@ -43,7 +45,7 @@ export const shutdownLatency = Effect.scoped(Effect.gen(function*() {
     times.push(ms)
     exitCodes.push(code)
   }
-  return { runs: RUNS, p50Ms: median(times), maxMs: Math.max(...times), exitCodes } satisfies ShutdownResult
+  return { runs: RUNS, p50Ms: median(times), maxMs: Math.max(...times), exitCodes, times } satisfies ShutdownResult
 }))
 
 export const printShutdown = (r: ShutdownResult) =>
@@ -52,6 +54,23 @@ export const printShutdown = (r: ShutdownResult) =>
       `max ${r.maxMs.toFixed(1)} ms over ${r.runs} runs; exit codes ${[...new Set(r.exitCodes)].join(",")}`
   )
 
-if (import.meta.main) {
-  Effect.runPromise(shutdownLatency.pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then(printShutdown)
+const rows = (r: ShutdownResult): Array<Row> => [{
+  group: 4,
+  what: "shutdown, SIGINT to exit, 2 connections, 100 subscriptions, full queues",
+  ours: figure(r.times, "ms"),
+  baselines: {},
+  target: { text: "p50 <= 100 ms, exit 130", met: r.p50Ms <= 100 && r.exitCodes.every((c) => c === 130) },
+  note: `${r.runs} runs, exit codes ${[...new Set(r.exitCodes)].join(",")}; PublicFeed app (mm --cycles 0 not on main yet)`
+}]
+
+export const suite: Suite = {
+  name: "shutdown",
+  description: "SIGINT to exit with 2 connections, 100 subscriptions, full queues",
+  run: () =>
+    Effect.runPromise(shutdownLatency.pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))).then((r) => {
+      printShutdown(r)
+      return rows(r)
+    })
 }
+
+if (import.meta.main) await suite.run()

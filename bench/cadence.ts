@@ -1,0 +1,91 @@
+/**
+ * 5. CPU per 1,000 updates at the venue's real cadence: the simulator (its own process) pushes
+ * the 10 ms depth channel of 1, 3 and 10 symbols, about 100 updates per symbol per second, as
+ * MEXC does; raw `ws` (+ the same decoder + an EventEmitter), ours (the public feed) and ccxt pro
+ * (`watchOrderBook`) each run in a process of their own, at the same time, on the same market, and
+ * report their CPU time (user + system) and the updates their consumer got, per window. At this
+ * rate the fixed per-batch costs decide, not the per-message ones: this is the figure that says
+ * how many strategies fit on a core.
+ *
+ * Lifecycle tracking costs only per fiber started; ours counts the fibers started while
+ * streaming, and the `lifecycle` suite measures the price of one.
+ *
+ * Run alone with `node bench/cadence.ts`, or as part of `npm run bench`.
+ */
+import { execFile } from "node:child_process"
+import { Effect, References } from "effect"
+import { figure, type Row } from "./Report.ts"
+import { startSimServer } from "./support/SimServer.ts"
+import { size, type Suite } from "./Suite.ts"
+
+const SECONDS = size("CADENCE_SECONDS", 10, 2)
+const WINDOWS = size("CADENCE_WINDOWS", 3, 1)
+const WARMUP = size("CADENCE_WARMUP_SECONDS", 3, 2)
+const SYMBOL_COUNTS = [1, 3, 10]
+const variants = ["raw", "ours", "ccxt"] as const
+
+interface Window {
+  readonly cpuMs: number
+  readonly updates: number
+  readonly fibers: number
+  readonly ms: number
+}
+
+const client = (variant: string, config: object) =>
+  Effect.callback<ReadonlyArray<Window>>((resume) => {
+    execFile(
+      process.execPath,
+      [new URL("./support/cadence-client.ts", import.meta.url).pathname, variant, JSON.stringify(config)],
+      { maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) return resume(Effect.die(error))
+        resume(Effect.succeed(stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Window)))
+      }
+    )
+  })
+
+export const cadence = Effect.scoped(Effect.gen(function*() {
+  const sim = yield* startSimServer
+  const rows: Array<Row> = []
+  for (const n of SYMBOL_COUNTS) {
+    const config = {
+      restUrl: sim.restUrl,
+      wsUrl: sim.wsUrl,
+      symbols: sim.symbols.slice(0, n),
+      warmupSeconds: WARMUP,
+      seconds: SECONDS,
+      windows: WINDOWS
+    }
+    const results = yield* Effect.all(variants.map((v) => client(v, config)), { concurrency: "unbounded" })
+    const perK = (ws: ReadonlyArray<Window>) => ws.map((w) => (w.cpuMs / Math.max(1, w.updates)) * 1000)
+    const [raw, ours, ccxt] = results.map(perK) as [Array<number>, Array<number>, Array<number>]
+    const oursF = figure(ours, "ms CPU")
+    const rawF = figure(raw, "ms CPU")
+    const ccxtF = figure(ccxt, "ms CPU")
+    const ratios = ours.map((o, i) => o / raw[i]!)
+    const ratio = { against: "raw ws", value: oursF.value / rawF.value, min: Math.min(...ratios), max: Math.max(...ratios) }
+    const updatesPerSecond = results.map((ws) => Math.round(ws.reduce((a, w) => a + w.updates / (w.ms / 1000), 0) / ws.length))
+    const oursWindows = results[1]!
+    const fibersPerK = (oursWindows.reduce((a, w) => a + w.fibers, 0) / Math.max(1, oursWindows.reduce((a, w) => a + w.updates, 0))) * 1000
+    rows.push({
+      group: 5,
+      what: `CPU per 1,000 updates, ${n} symbol${n > 1 ? "s" : ""} on the 10 ms depth channel`,
+      ours: oursF,
+      baselines: { "raw ws": rawF, ccxt: ccxtF },
+      ratio,
+      target: { text: "<= 1.2x raw and below ccxt", met: ratio.value <= 1.2 && oursF.value < ccxtF.value },
+      note: `updates/s raw ${updatesPerSecond[0]}, ours ${updatesPerSecond[1]}, ccxt ${updatesPerSecond[2]}; ` +
+        `ours starts ${fibersPerK.toFixed(2)} fibers per 1,000 updates; no order book yet: PublicFeed`
+    })
+    console.log(`cadence ${n}: per 1,000 updates raw ${rawF.value.toFixed(1)} ms, ours ${oursF.value.toFixed(1)} ms, ccxt ${ccxtF.value.toFixed(1)} ms; ${updatesPerSecond.join("/")} updates/s; ${fibersPerK.toFixed(2)} fibers/1k`)
+  }
+  return rows
+})).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
+
+export const suite: Suite = {
+  name: "cadence",
+  description: "CPU per 1,000 updates at the venue's cadence vs raw ws and ccxt",
+  run: () => Effect.runPromise(cadence)
+}
+
+if (import.meta.main) await suite.run()

@@ -1,0 +1,110 @@
+/**
+ * 3. Order round trip on the simulator (its own process): place a resting LIMIT order, get its
+ * acknowledgement, cancel it, get the cancel's answer. A bare `fetch` client doing the same signed
+ * calls (the least a hand-written client does) and ccxt (`createOrder` + `cancelOrder`) take
+ * turns in alternating rounds; the figure is the median round trip per round, then the median
+ * and range over rounds.
+ *
+ * Ours is the MEXC REST client (`MexcRest`) once it is on main; until then the row shows the
+ * baselines only.
+ *
+ * Run alone with `node bench/order.ts`, or as part of `npm run bench`.
+ */
+import { Effect, References } from "effect"
+import { signQuery } from "../src/venues/mexc/Signing.ts"
+import { figure, type Row } from "./Report.ts"
+import { mexcAt } from "./support/Ccxt.ts"
+import { type SimServer, startSimServer } from "./support/SimServer.ts"
+import { median, size, type Suite } from "./Suite.ts"
+
+const PER_ROUND = size("ORDER_PER_ROUND", 40, 5)
+const ROUNDS = size("ORDER_ROUNDS", 5, 2)
+
+/** A place + cancel, resolving with the milliseconds it took. */
+type RoundTrip = (i: number) => Promise<number>
+
+/** Far below the market (65,000): the order rests until cancelled. */
+const price = "30000"
+const quantity = "0.0001"
+
+const fetchClient = (sim: SimServer): RoundTrip => {
+  const signed = async (method: string, path: string, params: Record<string, string>) => {
+    const query = signQuery(sim.apiSecret, params, Date.now())
+    const response = await fetch(`${sim.restUrl}${path}?${query}`, {
+      method,
+      headers: { "X-MEXC-APIKEY": sim.apiKey, "content-type": "application/json" }
+    })
+    const body = await response.json() as Record<string, unknown>
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(body)}`)
+    return body
+  }
+  return async (i) => {
+    const start = performance.now()
+    const placed = await signed("POST", "/api/v3/order", {
+      symbol: "BTCUSDT",
+      side: "BUY",
+      type: "LIMIT",
+      price,
+      quantity,
+      newClientOrderId: `fetch-${i}`
+    })
+    await signed("DELETE", "/api/v3/order", { symbol: "BTCUSDT", orderId: String(placed.orderId) })
+    return performance.now() - start
+  }
+}
+
+const ccxtClient = async (sim: SimServer) => {
+  const mexc = await mexcAt(sim.restUrl, sim.wsUrl, { apiKey: sim.apiKey, secret: sim.apiSecret })
+  await mexc.loadMarkets()
+  const roundTrip: RoundTrip = async (i) => {
+    const start = performance.now()
+    const order = await mexc.createOrder("BTC/USDT", "limit", "buy", Number(quantity), Number(price), {
+      clientOrderId: `ccxt-${i}`
+    })
+    await mexc.cancelOrder(String(order.id), "BTC/USDT")
+    return performance.now() - start
+  }
+  return { roundTrip, close: () => mexc.close() }
+}
+
+export const orderRoundTrip = Effect.scoped(Effect.gen(function*() {
+  const sim = yield* startSimServer
+  const results = yield* Effect.promise(async () => {
+    const bare = fetchClient(sim)
+    const ccxt = await ccxtClient(sim)
+    const variants: Array<[string, RoundTrip]> = [["fetch", bare], ["ccxt", ccxt.roundTrip]]
+    const perRound: Record<string, Array<number>> = { fetch: [], ccxt: [] }
+    let n = 0
+    // warm-up: connections, JIT
+    for (const [, rt] of variants) for (let i = 0; i < 10; i++) await rt(n++)
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [name, rt] of r % 2 === 0 ? variants : [...variants].reverse()) {
+        const times: Array<number> = []
+        for (let i = 0; i < PER_ROUND; i++) times.push(await rt(n++))
+        perRound[name]!.push(median(times))
+      }
+    }
+    await ccxt.close()
+    return perRound
+  })
+  const fetchF = figure(results.fetch!, "ms")
+  const ccxtF = figure(results.ccxt!, "ms")
+  const rows: Array<Row> = [{
+    group: 3,
+    what: "order round trip (place, ack, cancel), median per round",
+    ours: undefined,
+    baselines: { fetch: fetchF, ccxt: ccxtF },
+    target: { text: "faster than ccxt", met: undefined },
+    note: "ours: MexcRest not on main yet"
+  }]
+  console.log(`order round trip: fetch ${fetchF.value.toFixed(2)} ms, ccxt ${ccxtF.value.toFixed(2)} ms`)
+  return rows
+})).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
+
+export const suite: Suite = {
+  name: "order",
+  description: "order round trip vs bare fetch and ccxt",
+  run: () => Effect.runPromise(orderRoundTrip)
+}
+
+if (import.meta.main) await suite.run()
