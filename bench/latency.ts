@@ -25,6 +25,8 @@ import { percentile, size, type Suite } from "./Suite.ts"
 const RATE = size("LATENCY_RATE", 20_000, 20_000)
 const SECONDS = size("LATENCY_SECONDS", 2, 0.5)
 const ROUNDS = size("LATENCY_ROUNDS", 7, 2)
+/** `LATENCY_CCXT=0` leaves ccxt out (for quick before/after comparisons of our path). */
+const WITH_CCXT = size("LATENCY_CCXT", 1, 1) !== 0
 const COUNT = RATE * SECONDS
 
 const nowMicros = () => (performance.timeOrigin + performance.now()) * 1000
@@ -160,7 +162,7 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
     wakeupsPerFrame += (wakeups.microtask + wakeups.immediate - before) / COUNT / ROUNDS
     record(r.ours, mine.samples)
   }
-  yield* Effect.scoped(Effect.gen(function*() {
+  if (WITH_CCXT) yield* Effect.scoped(Effect.gen(function*() {
     const ccxt = yield* ccxtRecorder(server.port)
     yield* ccxt.run(RATE / 2)
     ccxt.samples.length = 0
@@ -176,7 +178,7 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
       group: 2,
       what: `latency ${label}, send to subscriber, ${RATE.toLocaleString("en")} msg/s paced`,
       ours: figure(r.ours[p], "ms"),
-      baselines: { "raw ws": figure(r.raw[p], "ms"), ccxt: figure(r.ccxt[p], "ms") },
+      baselines: WITH_CCXT ? { "raw ws": figure(r.raw[p], "ms"), ccxt: figure(r.ccxt[p], "ms") } : { "raw ws": figure(r.raw[p], "ms") },
       ratio,
       target: target !== undefined
         ? { text: `<= ${target}x raw`, met: ratio.value <= target }
@@ -186,7 +188,7 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
   }
   const ccxtP99 = figure(r.ccxt.p99, "ms")
   const oursP99 = figure(r.ours.p99, "ms")
-  rows.push({
+  if (WITH_CCXT) rows.push({
     group: 7,
     what: "latency p99 vs ccxt watchOrderBook, same paced feed",
     ours: oursP99,
@@ -198,6 +200,8 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
   for (const row of rows) {
     console.log(`${row.what}: ours ${row.ours?.value.toFixed(3)} ms, ${Object.entries(row.baselines).map(([k, f]) => `${k} ${f.value.toFixed(3)} ms`).join(", ")}`)
   }
+  const perRound = (p: "p50" | "p99" | "p999") => r.ours[p].map((o, i) => (o / r.raw[p][i]!).toFixed(2)).join(" ")
+  console.log(`per-round ours/raw: p50 ${perRound("p50")}; p99 ${perRound("p99")}; p99.9 ${perRound("p999")}; wake-ups/frame ${wakeupsPerFrame.toFixed(2)}`)
   return rows
 })).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 

@@ -36,6 +36,7 @@ const entries: ReadonlyArray<Entry> = [
   { name: "lifecycle", inTable: true, description: "5. lifecycle tracking cost per fork, inside a component vs outside", load: () => import("./lifecycle.ts").then((m) => m.suite) },
   { name: "memory", inTable: true, description: "6. heap and RSS after 10 and 1,000 forced reconnects (100 subscriptions), vs raw ws", load: () => import("./reconnect.ts").then((m) => m.suite) },
   { name: "close", inTable: true, description: "7. close() to process exit with a private stream open, vs ccxt", load: () => import("./close.ts").then((m) => m.suite) },
+  { name: "pipeline", inTable: true, description: "in-process queue -> hub -> subscriber, CPU per one-frame batch (the per-batch fixed cost)", load: () => import("./pipeline.ts").then((m) => m.suite) },
   { name: "hub", inTable: false, description: "StreamHub fan-out vs EventEmitter (component)", load: () => import("./hub.ts").then((m) => m.suite) },
   { name: "queue", inTable: false, description: "MessageQueue throughput vs an Effect Queue loop (component)", load: () => import("./queue.ts").then((m) => m.suite) },
   { name: "ratelimit", inTable: false, description: "RateLimiter.take overhead when not limited (component)", load: () => import("./ratelimit.ts").then((m) => m.suite) },

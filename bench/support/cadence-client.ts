@@ -30,8 +30,29 @@ let fibers = 0
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** `CADENCE_PROFILE=<file>`: a CPU profile of the measured windows only (not start-up). */
+const profiled = async <A>(body: () => Promise<A>): Promise<A> => {
+  const file = process.env.CADENCE_PROFILE
+  if (file === undefined) return body()
+  const { Session } = await import("node:inspector/promises")
+  const { writeFileSync } = await import("node:fs")
+  const session = new Session()
+  session.connect()
+  await session.post("Profiler.enable")
+  await session.post("Profiler.setSamplingInterval", { interval: 100 })
+  await session.post("Profiler.start")
+  const out = await body()
+  const { profile } = await session.post("Profiler.stop")
+  writeFileSync(file, JSON.stringify(profile))
+  return out
+}
+
 const measure = async () => {
   await sleep(config.warmupSeconds * 1000)
+  await profiled(windows)
+}
+
+const windows = async () => {
   for (let w = 0; w < config.windows; w++) {
     const cpu = process.cpuUsage()
     const u0 = updates
@@ -41,6 +62,9 @@ const measure = async () => {
     const used = process.cpuUsage(cpu)
     console.log(JSON.stringify({
       cpuMs: (used.user + used.system) / 1000,
+      userMs: used.user / 1000,
+      systemMs: used.system / 1000,
+      variant,
       updates: updates - u0,
       fibers: fibers - f0,
       ms: performance.now() - t0
