@@ -10,7 +10,7 @@
  *
  * Run alone with `node bench/order.ts`, or as part of `npm run bench`.
  */
-import { Effect, References } from "effect"
+import { Effect, Redacted, References } from "effect"
 import { signQuery } from "../src/venues/mexc/Signing.ts"
 import { figure, type Row } from "./Report.ts"
 import { mexcAt } from "./support/Ccxt.ts"
@@ -29,7 +29,7 @@ const quantity = "0.0001"
 
 const fetchClient = (sim: SimServer): RoundTrip => {
   const signed = async (method: string, path: string, params: Record<string, string>) => {
-    const query = signQuery(sim.apiSecret, params, Date.now())
+    const query = signQuery(Redacted.make(sim.apiSecret), params, Date.now())
     const response = await fetch(`${sim.restUrl}${path}?${query}`, {
       method,
       headers: { "X-MEXC-APIKEY": sim.apiKey, "content-type": "application/json" }

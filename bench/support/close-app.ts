@@ -9,7 +9,7 @@
  *   it is on main).
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Effect, References } from "effect"
+import { Effect, Redacted, References } from "effect"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import { signQuery } from "../../src/venues/mexc/Signing.ts"
@@ -30,7 +30,7 @@ if (variant === "ccxt") {
   console.log("closing")
   await mexc.close()
 } else {
-  const response = await fetch(`${sim.restUrl}/api/v3/userDataStream?${signQuery(sim.apiSecret, {}, Date.now())}`, {
+  const response = await fetch(`${sim.restUrl}/api/v3/userDataStream?${signQuery(Redacted.make(sim.apiSecret), {}, Date.now())}`, {
     method: "POST",
     headers: { "X-MEXC-APIKEY": sim.apiKey }
   })
