@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Scheduler } from "effect"
+import { Deferred, Effect, Fiber, Scheduler } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { MessageQueue } from "../../src/queue/index.ts"
 import { counters, eagerScheduler, microtaskBudget } from "../../src/queue/internal/EagerScheduler.ts"
@@ -8,17 +8,23 @@ describe("EagerScheduler", () => {
   it.live("a fiber that keeps yielding under it does not starve timers and I/O: it falls back to setImmediate", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const immediateBefore = counters.immediate
+      const spinning = yield* Deferred.make<void>()
       let spins = 0
       // Yields on every step: without the fallback this is an endless chain of microtasks and the
-      // event loop (the sleep below, any socket) never runs again.
+      // event loop (the timer below, any socket) never runs again: the test would hang.
       const spinner = yield* Effect.forkChild(
-        Effect.forever(Effect.andThen(Effect.sync(() => spins++), Effect.yieldNow)).pipe(
-          Effect.provideService(Scheduler.Scheduler, eagerScheduler)
-        )
+        Effect.forever(Effect.andThen(
+          Effect.sync(() => {
+            if (++spins === 4 * microtaskBudget) Deferred.doneUnsafe(spinning, Effect.void)
+          }),
+          Effect.yieldNow
+        )).pipe(Effect.provideService(Scheduler.Scheduler, eagerScheduler))
       )
-      yield* Effect.sleep("20 millis")
+      yield* Deferred.await(spinning)
+      // A timer fires while the spinner keeps running.
+      yield* Effect.sleep("1 millis")
+      assert.isUndefined(spinner.pollUnsafe(), "still spinning")
       yield* Fiber.interrupt(spinner)
-      assert.isAbove(spins, microtaskBudget, "the spinner ran")
       assert.isAbove(counters.immediate, immediateBefore, "it fell back to setImmediate")
     })))
 
