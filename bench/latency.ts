@@ -7,12 +7,16 @@
  * feed (the time from send to the book it hands its consumer; it coalesces updates its consumer has
  * not awaited yet, so it reports fewer samples).
  *
- * Also counts the fiber wake-ups our path makes per frame (`EagerScheduler.counters`).
+ * Also counts the fiber wake-ups our path makes per frame (`EagerScheduler.counters`), and the
+ * latency our path adds inside the process: from the socket's `message` event (a listener
+ * registered before ours, where raw `ws` hands the frame to its code) to our subscriber. Both
+ * ends are in the same process, so this figure leaves out the feed server, the network and the
+ * scheduling of two processes, which dominate the end-to-end figures on a loaded machine.
  *
  * Run alone with `node bench/latency.ts`, or as part of `npm run bench`.
  */
-import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Deferred, Effect, References, Stream } from "effect"
+import { Deferred, Effect, Layer, References, Stream } from "effect"
+import * as Socket from "effect/socket/Socket"
 import WebSocket from "ws"
 import { counters as wakeups } from "../src/queue/internal/EagerScheduler.ts"
 import { decodePush } from "../src/venues/mexc/Proto.ts"
@@ -62,10 +66,22 @@ const raw = (url: string) =>
     ({ ws }) => Effect.sync(() => ws.terminate())
   )
 
+/** `ws` as NodeWS builds it, with a first `message` listener that notes when each binary frame arrived. */
+const arrivals: Array<number> = []
+let arrivalHead = 0
+const recordingWebSocket = Layer.succeed(Socket.WebSocketConstructor)((url, options) => {
+  const ws = new WebSocket(url, typeof options === "string" || Array.isArray(options) ? options : options?.protocols)
+  ws.on("message", (_data, isBinary) => {
+    if (isBinary) arrivals.push(performance.now())
+  })
+  return ws as unknown as globalThis.WebSocket
+})
+
 const ours = (url: string) =>
   Effect.gen(function*() {
     const feed = yield* PublicFeed.make({ url, connection: { pingInterval: false } })
     const samples: Array<number> = []
+    const added: Array<number> = []
     let target = 0
     let seen = 0
     let done: Deferred.Deferred<void> | undefined
@@ -73,7 +89,15 @@ const ours = (url: string) =>
       Stream.runForEachArray((pushes) =>
         Effect.sync(() => {
           const now = nowMicros()
-          for (const push of pushes) samples.push((now - (push.sendTime ?? 0)) / 1000)
+          const at = performance.now()
+          for (const push of pushes) {
+            samples.push((now - (push.sendTime ?? 0)) / 1000)
+            added.push(at - arrivals[arrivalHead++]!)
+          }
+          if (arrivalHead > 100_000) {
+            arrivals.splice(0, arrivalHead)
+            arrivalHead = 0
+          }
           seen += pushes.length
           if (done !== undefined && seen >= target) Deferred.doneUnsafe(done, Effect.void)
         })
@@ -83,6 +107,7 @@ const ours = (url: string) =>
     yield* Effect.sleep("100 millis")
     return {
       samples,
+      added,
       run: (count) =>
         Effect.gen(function*() {
           seen = 0
@@ -91,8 +116,8 @@ const ours = (url: string) =>
           yield* feed.connection.send(`pace ${count} ${RATE} quiet`)
           yield* Deferred.await(done)
         }).pipe(Effect.orDie)
-    } satisfies Recorder
-  }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
+    } satisfies Recorder & { added: Array<number> }
+  }).pipe(Effect.provide(recordingWebSocket))
 
 /** ccxt pro: `watchOrderBook` until the book has applied the last paced frame. */
 const ccxtRecorder = (port: number) =>
@@ -150,9 +175,10 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
   const mine = yield* ours(url)
   yield* baseline.run(RATE / 2) // warm-up
   yield* mine.run(RATE / 2)
-  const r = { raw: rounds(), ours: rounds(), ccxt: rounds() }
+  const r = { raw: rounds(), ours: rounds(), ccxt: rounds(), added: rounds() }
   baseline.samples.length = 0
   mine.samples.length = 0
+  mine.added.length = 0
   let wakeupsPerFrame = 0
   for (let i = 0; i < ROUNDS; i++) {
     yield* baseline.run(COUNT)
@@ -161,6 +187,7 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
     yield* mine.run(COUNT)
     wakeupsPerFrame += (wakeups.microtask + wakeups.immediate - before) / COUNT / ROUNDS
     record(r.ours, mine.samples)
+    record(r.added, mine.added)
   }
   if (WITH_CCXT) yield* Effect.scoped(Effect.gen(function*() {
     const ccxt = yield* ccxtRecorder(server.port)
@@ -186,6 +213,15 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
       note: p === "p50" ? `${wakeupsPerFrame.toFixed(2)} fiber wake-ups per frame` : undefined
     })
   }
+  for (const [p, label] of [["p50", "p50"], ["p99", "p99"], ["p999", "p99.9"]] as const) {
+    rows.push({
+      group: 2,
+      what: `latency ${label} added in process, socket message to subscriber, ${RATE.toLocaleString("en")} msg/s paced`,
+      ours: figure(r.added[p].map((ms) => ms * 1000), "µs"),
+      baselines: {},
+      note: p === "p50" ? "raw ws hands the frame to its code at the socket message: 0 by definition" : undefined
+    })
+  }
   const ccxtP99 = figure(r.ccxt.p99, "ms")
   const oursP99 = figure(r.ours.p99, "ms")
   if (WITH_CCXT) rows.push({
@@ -202,6 +238,8 @@ export const pacedLatency = Effect.scoped(Effect.gen(function*() {
   }
   const perRound = (p: "p50" | "p99" | "p999") => r.ours[p].map((o, i) => (o / r.raw[p][i]!).toFixed(2)).join(" ")
   console.log(`per-round ours/raw: p50 ${perRound("p50")}; p99 ${perRound("p99")}; p99.9 ${perRound("p999")}; wake-ups/frame ${wakeupsPerFrame.toFixed(2)}`)
+  const us = (xs: ReadonlyArray<number>) => xs.map((x) => (x * 1000).toFixed(0)).join(" ")
+  console.log(`per-round added in process (µs): p50 ${us(r.added.p50)}; p99 ${us(r.added.p99)}; p99.9 ${us(r.added.p999)}`)
   return rows
 })).pipe(Effect.provideService(References.MinimumLogLevel, "Warn"))
 
