@@ -18,7 +18,7 @@ import { figure, type Row } from "./Report.ts"
 import { startSimServer } from "./support/SimServer.ts"
 import { size, type Suite } from "./Suite.ts"
 
-const SECONDS = size("CADENCE_SECONDS", 10, 2)
+const SECONDS = size("CADENCE_SECONDS", 8, 2)
 const WINDOWS = size("CADENCE_WINDOWS", 3, 1)
 const WARMUP = size("CADENCE_WARMUP_SECONDS", 3, 2)
 const SYMBOL_COUNTS = [1, 3, 10]

@@ -13,7 +13,7 @@ import { startSimServer, type SimServer } from "./support/SimServer.ts"
 import { size, type Suite } from "./Suite.ts"
 
 const RUNS = size("CLOSE_RUNS", 3, 1)
-const CAP_SECONDS = size("CLOSE_CAP_SECONDS", 10, 5)
+const CAP_SECONDS = size("CLOSE_CAP_SECONDS", 5, 3)
 
 /** Milliseconds from `closing` to exit, or `undefined` when it had to be killed. */
 const oneRun = (variant: string, sim: SimServer) =>

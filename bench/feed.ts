@@ -22,7 +22,7 @@ import { size, type Suite } from "./Suite.ts"
 
 const FRAMES = size("FEED_FRAMES", 200_000, 20_000)
 const ROUNDS = size("FEED_ROUNDS", 5, 2)
-const CCXT_FRAMES = size("FEED_CCXT_FRAMES", 40_000, 5_000)
+const CCXT_FRAMES = size("FEED_CCXT_FRAMES", 20_000, 5_000)
 const SUBSCRIBERS = [1, 4, 16]
 
 interface Client {

@@ -8,7 +8,7 @@
  * missed. At the end the runner prints every row as one table and writes the same rows as JSON to
  * `bench/results/<time>.json`, with the machine's core count, CPU, load and Node version.
  *
- * The default run (the suites of the table) takes 4-6 minutes on 2 cores. `--quick` shrinks every
+ * The default run (the suites of the table) takes 8-10 minutes on 2 busy cores. `--quick` shrinks every
  * suite (rounds, durations) to check that it works, not to measure. Figures are measured on
  * whatever machine runs them; nothing here asserts a target.
  */
