@@ -311,23 +311,31 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       link.live === session && Session.sendNow(session.ws, frame) ? Effect.void : writeWhenOpen(frame)
     )
 
-  const send = (frame: Frame): Effect.Effect<void, ConnectionError> =>
-    Effect.timeoutOrElse(writeWhenOpen(frame), {
-      duration: writeTimeout,
-      orElse: () => Effect.fail(fail(new WriteTimeout({ timeoutMs: Duration.toMillis(writeTimeout) })))
-    })
+  const send: (frame: Frame) => Effect.Effect<void, ConnectionError> = Effect.fn("Connection.send")(
+    function*(frame: Frame) {
+      return yield* Effect.timeoutOrElse(writeWhenOpen(frame), {
+        duration: writeTimeout,
+        orElse: () => Effect.fail(fail(new WriteTimeout({ timeoutMs: Duration.toMillis(writeTimeout) })))
+      })
+    },
+    Effect.annotateSpans({ connection: name })
+  )
 
   // --- subscriptions -----------------------------------------------------------------------------
-  const subscribe = (channel: string): Effect.Effect<Subscription, ConnectionError, Scope.Scope> =>
-    Effect.map(
-      Effect.acquireRelease(
+  const subscribe: (channel: string) => Effect.Effect<Subscription, ConnectionError, Scope.Scope> = Effect.fn(
+    "Connection.subscribe"
+  )(
+    function*(channel: string) {
+      const entry = yield* Effect.acquireRelease(
         Effect.suspend(() =>
           link.shutdown !== undefined ? Effect.fail(fail(link.shutdown)) : Effect.succeed(registry.hold(channel))
         ),
         (entry) => Effect.sync(() => registry.release(entry))
-      ),
-      (entry): Subscription => ({ channel, refused: Deferred.await(entry.refusal) })
-    )
+      )
+      return { channel, refused: Deferred.await(entry.refusal) } satisfies Subscription
+    },
+    Effect.annotateSpans({ connection: name })
+  )
 
   // --- the reconnect loop --------------------------------------------------------------------------
   const run = Effect.gen(function*() {
