@@ -5,7 +5,8 @@
  * learns its true state, and no update is lost.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
+import type { Fill } from "../../../src/exchange/Model.ts"
 import * as Decimal from "../../../src/exchange/Decimal.ts"
 import { waitUntil } from "../../support/eventually.ts"
 import { counterOrder, recordUpdates, simOpenOrders, withPrivate } from "./support/privateHarness.ts"
@@ -98,6 +99,8 @@ describe("MexcPrivate: the user-data stream", () => {
     withPrivate(({ exchange, sim }) =>
       Effect.gen(function*() {
         const updates = yield* recordUpdates(exchange)
+        const fills: Array<Fill> = []
+        yield* exchange.fills.pipe(Stream.runForEach((f) => Effect.sync(() => void fills.push(f))), Effect.forkScoped)
         const a = yield* exchange.placeOrder(bid("0.5"))
         const b = yield* exchange.placeOrder(bid("0.49"))
         yield* waitUntil("both acknowledged", () => [a, b].every((o) => updates.some((u) => u.order.orderId === o.orderId)))
@@ -112,6 +115,10 @@ describe("MexcPrivate: the user-data stream", () => {
         const stats = yield* exchange.stats
         assert.isAtLeast(stats.reconciliations, 1)
         assert.deepStrictEqual(yield* exchange.ownOpenOrders, [])
+        // The fills themselves, from the account's trade history: each once.
+        yield* waitUntil("both fills", () => [a, b].every((o) => fills.some((f) => f.orderId === o.orderId)))
+        assert.deepStrictEqual(fills.map((f) => f.orderId).sort(), [a.orderId, b.orderId].sort())
+        assert.deepStrictEqual(fills.map((f) => Decimal.format(f.quantity)), ["10", "10"])
       })
     ))
 })
