@@ -467,6 +467,7 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
       }))
     }
     const clientOrderId = request.clientOrderId ?? view.nextClientOrderId()
+    view.prune() // closed orders beyond the newest 10,000 are forgotten (a long run must not grow)
     const entry = view.track(valid.symbol, clientOrderId)
     inFlight.add(clientOrderId)
     return yield* Effect.gen(function*() {
