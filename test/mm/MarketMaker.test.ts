@@ -3,7 +3,7 @@
  * the touch, fills orders, races a cancel) and checks what the strategy did and reported.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal, Effect, Exit, Fiber, Layer, References } from "effect"
+import { BigDecimal, Deferred, Effect, Exit, Fiber, Layer, References } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
 import { Instrument } from "../../src/exchange/Model.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
@@ -204,6 +204,25 @@ describe("MarketMaker", () => {
         // Still open: the strategy's finalizer runs when the layer's scope closes.
         assert.lengthOf(yield* venue.openOrders, 1)
         assert.lengthOf(yield* (yield* MarketMaker.MarketMaker).openOrders, 1)
+        return venue
+      }))
+      assert.lengthOf(yield* venue.openOrders, 0)
+      assert.strictEqual((yield* venue.orders)[0]!.status, "CANCELED")
+    }))
+
+  it.live("an interrupt during a placement waits for its answer, so the finalizer cancels that order too", () =>
+    Effect.gen(function*() {
+      const venue = yield* withMarket(Effect.gen(function*() {
+        const venue = yield* InMemoryExchange
+        const entered = yield* Deferred.make<void>()
+        const gate = yield* Deferred.make<void>()
+        yield* venue.beforePlace(() => Deferred.succeed(entered, undefined).pipe(Effect.andThen(Deferred.await(gate))))
+        const cycle = yield* startCycle
+        yield* Deferred.await(entered)
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(cycle))
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(interrupting)
+        assert.lengthOf(yield* venue.openOrders, 1, "the placement completed")
         return venue
       }))
       assert.lengthOf(yield* venue.openOrders, 0)
