@@ -62,7 +62,7 @@ describe("Summary", () => {
       const lines = Summary.formatText(summary)
       assert.strictEqual(lines[0], "cycle 1 on HIFIUSDT: incomplete in 1.2 s")
       assert.match(lines[1]!, /^ {2}BUY {3}3\.5 @ 0\.6 +FILLED +filled 3\.5 @ 0\.6 +fee 0\.0035 HIFI +ack 2 ms +fill 813 ms +filled 42 mmabc-1$/)
-      assert.match(lines[2]!, /^ {2}SELL 3\.49 @ 0\.6001 +\(no answer\) +filled 0 +fee 0 +ack - +fill - +open mmabc-2$/)
+      assert.match(lines[2]!, /^ {2}SELL {2}3\.49 @ 0\.6001 +\(no answer\) +filled 0 +fee 0 +ack - +fill - +open mmabc-2$/)
       assert.strictEqual(lines[1]!.indexOf("FILLED"), lines[2]!.indexOf("(no answer)"), "columns line up")
       assert.strictEqual(
         lines[3],
