@@ -116,6 +116,14 @@ export interface ConnectionOptions {
   readonly resetBackoffAfter?: Duration.Input | undefined
   /** Give up after this many consecutive failed attempts. Default: never. */
   readonly maxAttempts?: number | undefined
+  /**
+   * Give up after this many failed attempts while no attempt has ever opened: a venue that cannot
+   * be reached at start-up is reported (the connection closes, writes and subscribes fail with
+   * `ConnectionShutdown`) instead of dialed forever. Each failed start-up attempt is a warning and
+   * is not counted as a reconnect. Once a first connection opened, reconnects are bounded only by
+   * `maxAttempts`. Default: never.
+   */
+  readonly maxStartAttempts?: number | undefined
   /** Send `protocol.ping` this often. Default 10 s. `false` to disable. */
   readonly pingInterval?: Duration.Input | false | undefined
   /**
@@ -352,20 +360,31 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       }
       // A session that stayed open long enough was stable: the backoff starts over.
       if (stats.connects > connectsBefore && elapsedMs() - startedAt >= resetAfterMs) attempt = 1
-      if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) {
+      const starting = options.maxStartAttempts !== undefined && stats.connects === 0
+      if (
+        (options.maxAttempts !== undefined && attempt >= options.maxAttempts) ||
+        (starting && attempt >= options.maxStartAttempts!)
+      ) {
         link.shutdown = new ConnectionShutdown({ lastError: reason.message })
-        yield* Effect.logWarning(`giving up after ${attempt} attempts`, reason.message).pipe(
-          Effect.annotateLogs(attributes)
-        )
+        yield* Effect.logWarning(
+          `giving up after ${attempt} attempts${stats.connects === 0 ? " (never connected)" : ""}`,
+          reason.message
+        ).pipe(Effect.annotateLogs(attributes))
         link.openLatch.openUnsafe() // wake waiting writers so they fail with ConnectionShutdown
         return yield* setState({ _tag: "Closed", lastError: reason })
       }
       const retryInMs = Backoff.delayMs(backoff, attempt, yield* Random.next)
-      stats.reconnects++
-      reconnectCounter.updateUnsafe(1, services)
-      yield* Effect.logInfo("reconnecting", reason.message).pipe(
-        Effect.annotateLogs({ connection: name, attempt, retry_in_ms: retryInMs, reason: reason._tag })
-      )
+      if (starting) {
+        yield* Effect.logWarning(`cannot connect (attempt ${attempt} of ${options.maxStartAttempts})`, reason.message).pipe(
+          Effect.annotateLogs({ connection: name, attempt, retry_in_ms: retryInMs, reason: reason._tag })
+        )
+      } else {
+        stats.reconnects++
+        reconnectCounter.updateUnsafe(1, services)
+        yield* Effect.logInfo("reconnecting", reason.message).pipe(
+          Effect.annotateLogs({ connection: name, attempt, retry_in_ms: retryInMs, reason: reason._tag })
+        )
+      }
       yield* setState({ _tag: "Reconnecting", attempt, retryInMs, lastError: reason })
       yield* Effect.sleep(Duration.millis(retryInMs))
       attempt++

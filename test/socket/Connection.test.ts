@@ -359,6 +359,46 @@ describe("Connection", () => {
       assert.isFalse(error?._tag === "Fail" && error.error.retryable)
     })))
 
+  live("maxStartAttempts bounds the start-up only: warnings, no reconnects counted, then ConnectionShutdown", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const collector = Logger.make((options) => {
+        if (options.logLevel === "Warn") warnings.push(JSON.stringify(options.message))
+      })
+      const server = yield* LoopbackWsServer.make
+      yield* server.refuse()
+      const conn = yield* connect(server.url, recordingSink().sink, { maxStartAttempts: 3 }).pipe(
+        Effect.provide(Logger.layer([collector]))
+      )
+      const final = yield* conn.states.pipe(Stream.runLast)
+      assert.strictEqual(final._tag === "Some" ? final.value._tag : undefined, "Closed")
+      assert.strictEqual((yield* conn.stats).reconnects, 0, "failed start-up dials are not reconnects")
+      assert.strictEqual(warnings.filter((w) => w.includes("cannot connect (attempt")).length, 2, warnings.join("\n"))
+      assert.isTrue(warnings.some((w) => w.includes("giving up after 3 attempts (never connected)")), warnings.join("\n"))
+      const exit = yield* Effect.exit(conn.send("x"))
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      assert.strictEqual(error?._tag === "Fail" ? error.error.reason._tag : undefined, "ConnectionShutdown")
+    })))
+
+  live("maxStartAttempts does not bound reconnects after a first open", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const conn = yield* connect(server.url, recordingSink().sink, { maxStartAttempts: 1 })
+      yield* conn.awaitOpen
+      yield* server.refuse()
+      server.dropAll()
+      // Well past the start-up bound: still trying, never closed.
+      yield* conn.states.pipe(
+        Stream.filter((s) => s._tag === "Reconnecting" && s.attempt >= 3),
+        Stream.take(1),
+        Stream.runDrain
+      )
+      assert.notStrictEqual((yield* conn.state)._tag, "Closed")
+      yield* server.accept()
+      yield* conn.states.pipe(Stream.filter((s) => s._tag === "Open"), Stream.take(1), Stream.runDrain)
+      assert.isAtLeast((yield* conn.stats).reconnects, 3)
+    })))
+
   live("closes with a normal close frame and shows up in the lifecycle log", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const server = yield* LoopbackWsServer.make
