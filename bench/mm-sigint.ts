@@ -13,6 +13,7 @@
  * sends SIGINT. Also reports `npm start` (one cycle on the embedded simulator) from launch to exit.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { Redacted } from "effect"
 import { MexcSigning } from "../src/venues/mexc/index.ts"
 
 const RUNS = Number(process.env.MM_SIGINT_RUNS ?? 20)
@@ -45,7 +46,7 @@ const exited = (child: ChildProcess) =>
   })
 
 const openOrders = async (restUrl: string): Promise<number> => {
-  const query = MexcSigning.signQuery("sim-secret", { symbol: "HIFIUSDT" }, Date.now())
+  const query = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "HIFIUSDT" }, Date.now())
   const response = await fetch(`${restUrl}/api/v3/openOrders?${query}`, { headers: { "X-MEXC-APIKEY": "sim-key" } })
   const body = (await response.json()) as ReadonlyArray<unknown>
   return body.length
