@@ -7,13 +7,15 @@
 import { NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import * as MmCommand from "./MmCommand.ts"
 import * as SimCommand from "./SimCommand.ts"
+import * as Venues from "./Venues.ts"
 import * as WatchCommand from "./WatchCommand.ts"
 
 /** The root command. */
 export const root = Command.make("scoped-exchange").pipe(
-  Command.withDescription("Scoped, leak-free exchange connectivity: market data, and a simulated MEXC exchange"),
-  Command.withSubcommands([WatchCommand.command, SimCommand.command])
+  Command.withDescription("Scoped, leak-free exchange connectivity: a market-making cycle, market data, and a simulated MEXC exchange"),
+  Command.withSubcommands([MmCommand.make(Venues.exchanges), WatchCommand.make(Venues.publicExchange), SimCommand.command])
 )
 
 /** The whole CLI as one program: parses `process.argv` and runs the chosen command. */

@@ -1,121 +1,160 @@
 /**
- * `watch`: streams a symbol's public market data through the whole data path (connection, queue,
- * decode, hub) and prints one summary line per second, then shuts everything down in order and
- * exits because nothing is left running. Against the embedded simulator by default, or MEXC.
+ * `watch`: a symbol's public market data through `PublicExchange` (the synced order book, best
+ * bid/ask, trades): top of book, spread, the last trade, and the resync and reconnect counts. On a
+ * terminal one line updates in place; otherwise a plain line per second. Runs for `--duration`
+ * seconds or until Ctrl-C, then shuts everything down in order and exits because nothing is left
+ * running. Against the embedded simulator by default, a standalone one, or MEXC.
  *
  * ```sh
- * npm start                                    # embedded simulator, BTCUSDT, 10 s
- * node src/cli/main.ts watch --symbol ETHUSDT --duration 0   # until Ctrl-C
- * node src/cli/main.ts watch --venue mexc      # the real MEXC feed
- * node src/cli/main.ts --log-level warn watch  # without the lifecycle log
+ * npx scoped-exchange watch                              # embedded simulator, BTCUSDT, 10 s
+ * npx scoped-exchange watch --symbol ETHUSDT --duration 0   # until Ctrl-C
+ * npx scoped-exchange watch --venue mexc                 # the real MEXC feed
  * ```
+ *
+ * An unknown symbol is asked of the venue before anything is subscribed, and is one line on stderr
+ * with exit code 1.
  *
  * @since 0.1.0
  */
-import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Console, Duration, Effect, Schedule, Stream } from "effect"
+import { BigDecimal, Console, Data, Duration, Effect, Layer, Logger, Runtime, Schedule, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
-import { SimExchange } from "../sim/index.ts"
-import type { ConnectionState } from "../socket/Connection.ts"
-import * as PublicFeed from "../venues/mexc/PublicFeed.ts"
-import type { PublicAggreBookTickerV3Api } from "../venues/mexc/Proto.ts"
+import * as Decimal from "../exchange/Decimal.ts"
+import type { ExchangeError } from "../exchange/ExchangeError.ts"
+import type { BookView, Trade } from "../exchange/Model.ts"
+import { PublicExchange } from "../exchange/PublicExchange.ts"
 
-/** Flags of the `watch` command. */
+/** Flags of the `watch` command. Each description names its default and unit. */
 export const watchFlags = {
   venue: Flag.Literals("venue", ["sim", "mexc"]).pipe(
-    Flag.withDescription("Where to connect: the embedded simulator (sim) or MEXC Spot (mexc)"),
+    Flag.withDescription("Where to connect: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot). Default: sim"),
     Flag.withDefault("sim")
+  ),
+  restUrl: Flag.String("rest-url").pipe(
+    Flag.withDescription("REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or https://api.mexc.com"),
+    Flag.optional
+  ),
+  wsUrl: Flag.String("ws-url").pipe(
+    Flag.withDescription("WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, MEXC's for mexc"),
+    Flag.optional
   ),
   symbol: Flag.String("symbol").pipe(
     Flag.filter((s) => /^[A-Z0-9]{2,20}$/.test(s), (s) => `--symbol must be an upper-case pair like BTCUSDT (got "${s}")`),
-    Flag.withDescription("Symbol to watch"),
+    Flag.withDescription("Symbol to watch. Default: BTCUSDT"),
     Flag.withDefault("BTCUSDT")
   ),
   duration: Flag.Int("duration").pipe(
     Flag.filter((n) => n >= 0, (n) => `--duration must be >= 0 seconds (got ${n})`),
-    Flag.withDescription("Seconds to watch before shutting down; 0 watches until Ctrl-C"),
+    Flag.withDescription("Seconds to watch before shutting down; 0 watches until Ctrl-C. Default: 10"),
     Flag.withDefault(10)
   ),
-  interval: Flag.Literals("interval", ["100ms", "10ms"]).pipe(
-    Flag.withDescription("Push interval of the aggregated channels"),
-    Flag.withDefault("100ms")
+  logFormat: Flag.Literals("log-format", ["pretty", "json"]).pipe(
+    Flag.withDescription("Logs and lines as text (pretty) or one JSON object per line (json). Default: pretty"),
+    Flag.withDefault("pretty")
   ),
-  seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the simulator's synthetic market"), Flag.withDefault(1))
+  seed: Flag.Int("seed").pipe(Flag.withDescription("Seed of the embedded simulator's synthetic market. Default: 1"), Flag.withDefault(1))
 }
 
-type WatchFlags = Command.Command.Config.Infer<typeof watchFlags>
+export type WatchFlags = Command.Command.Config.Infer<typeof watchFlags>
 
-const describeState = (state: ConnectionState): string => {
-  switch (state._tag) {
-    case "Open":
-      return `open #${state.connectionId}`
-    case "Connecting":
-      return `connecting (attempt ${state.attempt})`
-    case "Reconnecting":
-      return `reconnecting in ${state.retryInMs} ms (attempt ${state.attempt}: ${state.lastError.message})`
-    case "Closed":
-      return "closed"
-  }
+/** The public exchange a watch reads, as one layer (chosen by the flags). */
+export type PublicFor = (flags: WatchFlags) => Layer.Layer<PublicExchange, ExchangeError>
+
+/** The watch failed with a message already printed as its one line. */
+export class WatchFailed extends Data.TaggedError("WatchFailed")<{ readonly message: string }> {
+  override readonly [Runtime.errorReported] = false
 }
 
-const quote = (t: PublicAggreBookTickerV3Api | undefined): string =>
-  t === undefined ? "bid - | ask -" : `bid ${t.bidPrice} x ${t.bidQuantity} | ask ${t.askPrice} x ${t.askQuantity}`
+const fmt = (d: Decimal.Decimal): string => Decimal.format(d)
 
-/** Watches `flags.symbol` on a feed at `url`. */
-const watch = (flags: WatchFlags, url: string) =>
-  Effect.gen(function*() {
-    const feed = yield* PublicFeed.make({ url, interval: flags.interval })
-    const symbol = flags.symbol
-    let ticker: PublicAggreBookTickerV3Api | undefined
-    let trades = 0
-    let depthUpdates = 0
-    let lastTrade = "-"
+interface State {
+  book: BookView | undefined
+  lastTrade: Trade | undefined
+  trades: number
+  books: number
+}
 
-    yield* feed.bookTicker(symbol).pipe(
-      Stream.runForEach((push) => Effect.sync(() => (ticker = push.data))),
-      Effect.forkScoped
-    )
-    yield* feed.deals(symbol).pipe(
-      Stream.runForEachArray((pushes) =>
-        Effect.sync(() => {
-          for (const push of pushes) {
-            trades += push.data.deals.length
-            const last = push.data.deals.at(-1)
-            if (last) lastTrade = `${last.tradeType === 1 ? "buy" : "sell"} ${last.quantity} @ ${last.price}`
-          }
-        })
-      ),
-      Effect.forkScoped
-    )
-    yield* feed.depth(symbol).pipe(
-      Stream.runForEachArray((pushes) => Effect.sync(() => (depthUpdates += pushes.length))),
-      Effect.forkScoped
-    )
+/** One status line: top of book, spread, the last trade, counts. */
+export const statusLine = (symbol: string, state: State, stats: { readonly resyncs: number; readonly reconnects: number }): string => {
+  const bid = state.book?.bestBid
+  const ask = state.book?.bestAsk
+  const top = bid === undefined && ask === undefined
+    ? "no book yet"
+    : `bid ${bid === undefined ? "-" : `${fmt(bid.price)} x ${fmt(bid.quantity)}`} | ask ${ask === undefined ? "-" : `${fmt(ask.price)} x ${fmt(ask.quantity)}`}`
+  const spread = bid !== undefined && ask !== undefined
+    ? ` | spread ${fmt(BigDecimal.normalize(BigDecimal.subtract(ask.price, bid.price)))}`
+    : ""
+  const last = state.lastTrade === undefined
+    ? "-"
+    : `${state.lastTrade.side === "BUY" ? "buy" : "sell"} ${fmt(state.lastTrade.quantity)} @ ${fmt(state.lastTrade.price)}`
+  return `${symbol} ${top}${spread} | trades ${state.trades} (last ${last}) | book v${state.book?.version ?? "-"} | resyncs ${stats.resyncs} | reconnects ${stats.reconnects}`
+}
 
-    const report = Effect.gen(function*() {
-      const state = yield* feed.connection.state
-      yield* Console.log(
-        `${symbol} ${quote(ticker)} | trades ${trades} (last ${lastTrade}) | depth updates ${depthUpdates} | ${describeState(state)}`
+/** `watch` with the public exchange `publicFor` builds. */
+export const make = (publicFor: PublicFor) =>
+  Command.make("watch", watchFlags, (flags) =>
+    Effect.gen(function*() {
+      const pub = yield* PublicExchange
+      const symbol = flags.symbol
+      // Asked before anything is subscribed: an unknown symbol fails here, with one line.
+      yield* pub.instrument(symbol)
+      const state: State = { book: undefined, lastTrade: undefined, trades: 0, books: 0 }
+      const tty = process.stdout.isTTY === true && flags.logFormat === "pretty"
+
+      yield* pub.orderBook(symbol).pipe(
+        Stream.runForEach((book) => Effect.sync(() => {
+          state.book = book
+          state.books++
+        })),
+        Effect.forkScoped
       )
-    })
-    yield* report.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.delay("1 second"), Effect.forkScoped)
+      yield* pub.trades(symbol).pipe(
+        Stream.runForEachArray((trades) =>
+          Effect.sync(() => {
+            state.trades += trades.length
+            state.lastTrade = trades.at(-1) ?? state.lastTrade
+          })
+        ),
+        Effect.forkScoped
+      )
 
-    if (flags.duration > 0) yield* Effect.sleep(Duration.seconds(flags.duration))
-    else yield* Effect.never
+      const show = Effect.gen(function*() {
+        const stats = yield* pub.stats
+        if (flags.logFormat === "json") {
+          const bid = state.book?.bestBid
+          const ask = state.book?.bestAsk
+          yield* Console.log(JSON.stringify({
+            watch: {
+              symbol,
+              version: state.book?.version.toString() ?? null,
+              bid: bid === undefined ? null : { price: fmt(bid.price), quantity: fmt(bid.quantity) },
+              ask: ask === undefined ? null : { price: fmt(ask.price), quantity: fmt(ask.quantity) },
+              trades: state.trades,
+              resyncs: stats.resyncs,
+              reconnects: stats.reconnects
+            }
+          }))
+        } else if (tty) {
+          process.stdout.write(`\r\x1b[2K${statusLine(symbol, state, stats)}`)
+        } else {
+          yield* Console.log(statusLine(symbol, state, stats))
+        }
+      })
+      yield* show.pipe(Effect.repeat(Schedule.spaced(tty ? "200 millis" : "1 second")), Effect.delay("1 second"), Effect.forkScoped)
+      yield* Effect.addFinalizer(() => tty ? Effect.sync(() => process.stdout.write("\n")) : Effect.void)
 
-    const stats = yield* feed.connection.stats
-    const decode = yield* feed.decodeStats
-    yield* Console.log(
-      `done: ${decode.routed} frames routed, ${decode.malformed} malformed, ${stats.reconnects} reconnects; shutting down`
-    )
-  }).pipe(Effect.scoped, Effect.provide(NodeWS.layerWebSocketConstructor))
+      if (flags.duration > 0) yield* Effect.sleep(Duration.seconds(flags.duration))
+      else yield* Effect.never
+      const stats = yield* pub.stats
+      yield* Console.log(
+        `done: ${state.books} book views, ${state.trades} trades, ${stats.resyncs} resyncs, ${stats.reconnects} reconnects, ${stats.malformed} malformed; shutting down`
+      )
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(publicFor(flags)),
+      Effect.catch((error) => {
+        const message = `watch: ${error.message}`
+        return Console.error(message).pipe(Effect.andThen(Effect.fail(new WatchFailed({ message }))))
+      }),
+      Effect.provide(flags.logFormat === "json" ? Logger.layer([Logger.consoleJson]) : Layer.empty)
+    )).pipe(Command.withDescription("Watch a symbol's order book, best bid/ask and trades through PublicExchange, then shut down cleanly"))
 
-/** `watch`: public market data for one symbol, a line per second. */
-export const command = Command.make("watch", watchFlags, (flags) => {
-  return flags.venue === "sim"
-    ? Effect.gen(function*() {
-      const sim = yield* SimExchange.SimExchange
-      yield* watch(flags, sim.wsUrl)
-    }).pipe(Effect.provide(SimExchange.layer({ seed: flags.seed })))
-    : watch(flags, PublicFeed.defaultUrl)
-}).pipe(Command.withDescription("Stream a symbol's market data through the full pipeline, then shut down cleanly"))

@@ -50,9 +50,11 @@ describe("CLI exit codes", () => {
         yield* proc.kill(signal)
         assert.strictEqual(yield* proc.exit(), code, proc.output())
         assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), [
-          "connection:mexc-public:stopped",
+          "connection:mexc-public-1:stopped",
           "queue:mexc-public:stopped",
           "hub:mexc-public:stopped",
+          "rest:mexc:stopped",
+          "ratelimit:mexc:stopped",
           "sim:stopped"
         ])
         assertOrderlyShutdown(proc.output())
@@ -64,14 +66,16 @@ describe("CLI exit codes", () => {
       const proc = yield* runCli(watchForever)
       yield* proc.waitFor("BTCUSDT bid")
       yield* proc.kill("SIGINT")
-      yield* proc.waitFor("stopping { component: 'connection:mexc-public' }")
+      yield* proc.waitFor("stopping { component: 'connection:mexc-public-1' }")
       yield* proc.kill("SIGINT")
       assert.strictEqual(yield* proc.exit(), ExitCode.sigint, proc.output())
       assert.include(proc.output(), "SIGINT received again while shutting down; the shutdown continues")
       assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), [
-        "connection:mexc-public:stopped",
+        "connection:mexc-public-1:stopped",
         "queue:mexc-public:stopped",
         "hub:mexc-public:stopped",
+        "rest:mexc:stopped",
+        "ratelimit:mexc:stopped",
         "sim:stopped"
       ])
       assertOrderlyShutdown(proc.output())

@@ -13,15 +13,19 @@ describe("CLI: watch", () => {
       const code = yield* proc.exit(30_000)
       const out = proc.output()
       assert.strictEqual(code, 0, out)
-      assert.match(out, /BTCUSDT bid \d+(\.\d+)? x [\d.]+ \| ask \d+(\.\d+)? x [\d.]+ \| trades \d+/)
-      assert.match(out, /done: \d+ frames routed, 0 malformed/)
+      assert.match(out, /BTCUSDT bid \d+(\.\d+)? x [\d.]+ \| ask \d+(\.\d+)? x [\d.]+ \| spread [\d.]+ \| trades \d+.* \| book v\d+ \| resyncs \d+ \| reconnects \d+/)
+      assert.match(out, /done: \d+ book views, \d+ trades, \d+ resyncs, \d+ reconnects, 0 malformed/)
       assert.deepStrictEqual(stoppingOrder(out), [
-        "connection:mexc-public:stopping",
-        "connection:mexc-public:stopped",
+        "connection:mexc-public-1:stopping",
+        "connection:mexc-public-1:stopped",
         "queue:mexc-public:stopping",
         "queue:mexc-public:stopped",
         "hub:mexc-public:stopping",
         "hub:mexc-public:stopped",
+        "rest:mexc:stopping",
+        "rest:mexc:stopped",
+        "ratelimit:mexc:stopping",
+        "ratelimit:mexc:stopped",
         "sim:stopping",
         "sim:stopped"
       ])

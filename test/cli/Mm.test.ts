@@ -1,0 +1,127 @@
+/**
+ * `mm` as users run it: a real child process, real signals, a real simulator. After every stop,
+ * the simulator is asked over REST whether the demo account still has an open order (it must not).
+ * Time bounds are hang detectors, not performance assertions.
+ */
+import { spawn } from "node:child_process"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { MexcSigning } from "../../src/venues/mexc/index.ts"
+import { type Run, runCli, spawnEntry, stoppingOrder } from "./support.ts"
+
+const root = new URL("../..", import.meta.url).pathname
+const simEntry = new URL("../../src/cli/sim.ts", import.meta.url).pathname
+
+/** A standalone simulator (`npm run sim -- --port 0`), its URLs read from its start line. */
+const standaloneSim = Effect.gen(function*() {
+  const sim = yield* spawnEntry(simEntry, ["--port", "0"])
+  yield* sim.waitFor(/sim rest=\S+ ws=\S+/)
+  const match = /sim rest=(\S+) ws=(\S+)/.exec(sim.output())!
+  return { sim, restUrl: match[1]!, wsUrl: match[2]! }
+})
+
+/** The demo account's open orders on HIFIUSDT, asked of the simulator over signed REST. */
+const openOrders = (restUrl: string) =>
+  Effect.promise(async () => {
+    const query = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "HIFIUSDT" }, Date.now())
+    const response = await fetch(`${restUrl}/api/v3/openOrders?${query}`, { headers: { "X-MEXC-APIKEY": "sim-key" } })
+    return (await response.json()) as ReadonlyArray<{ readonly orderId: string }>
+  })
+
+const mmAgainst = (restUrl: string, wsUrl: string) => runCli(["mm", "--cycles", "0", "--rest-url", restUrl, "--ws-url", wsUrl])
+
+/** The `mm` component stops first: its orders are canceled before the exchanges below close. */
+const assertStrategyStoppedFirst = (proc: Run) => {
+  const stopping = stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopping"))
+  assert.strictEqual(stopping[0], "mm:stopping", proc.output())
+}
+
+describe("CLI: mm", () => {
+  it.live("npm start runs one cycle on the embedded simulator, prints the summary and the exit report, and exits 0 on its own", () =>
+    Effect.gen(function*() {
+      const result = yield* Effect.promise(() =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn("npm", ["start", "--silent"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
+          let out = ""
+          child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+          child.stderr.on("data", (d: Buffer) => (out += d.toString()))
+          const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+          child.on("exit", (code) => {
+            clearTimeout(timer)
+            resolve({ code, out })
+          })
+        })
+      )
+      assert.strictEqual(result.code, 0, result.out)
+      assert.match(result.out, /cycle 1 on HIFIUSDT: completed/)
+      assert.match(result.out, /BUY .* FILLED/)
+      assert.match(result.out, /SELL .* FILLED/)
+      assert.match(result.out, /PnL [+-][\d.]+ USDT/)
+      assert.match(result.out, /shutdown\s+stopped in\s+budget\s+outcome/)
+      assert.match(result.out, /counts: reconnects \d+, resyncs \d+/)
+      assert.match(result.out, /counts: .*abandoned 0/)
+      assert.notMatch(result.out, /\bERROR\b|abandoned \(over budget\)/)
+    }))
+
+  const moments = [
+    ["a quote is resting", /(BUY|SELL) [\d.]+ HIFIUSDT @ [\d.]+ placed/],
+    ["right after a fill", /(BUY|SELL) \S+ filled [\d.]+ @/],
+    ["during a re-quote", /canceled \(touch moved/]
+  ] as const
+
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it.live(`${signal} while ${moments.map((m) => m[0]).join(", while ")}: exits ${code} with no open order left`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const { restUrl, wsUrl } = yield* standaloneSim
+        for (const [moment, marker] of signal === "SIGINT" ? moments : moments.slice(0, 1)) {
+          const mm = yield* mmAgainst(restUrl, wsUrl)
+          yield* mm.waitFor(marker, 90_000)
+          yield* mm.kill(signal)
+          assert.strictEqual(yield* mm.exit(30_000), code, `${moment}:\n${mm.output()}`)
+          assertStrategyStoppedFirst(mm)
+          assert.deepStrictEqual(yield* openOrders(restUrl), [], `${moment}: open orders left\n${mm.output()}`)
+        }
+      })), 240_000)
+  }
+
+  it.live("a second SIGINT during shutdown does not skip the cancellation", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { restUrl, wsUrl } = yield* standaloneSim
+      const mm = yield* mmAgainst(restUrl, wsUrl)
+      yield* mm.waitFor(/placed \(/, 90_000)
+      yield* mm.kill("SIGINT")
+      yield* mm.waitFor("mm:stopping".replace("mm:stopping", "stopping { component: 'mm' }"))
+      yield* mm.kill("SIGINT")
+      assert.strictEqual(yield* mm.exit(30_000), 130, mm.output())
+      assert.deepStrictEqual(yield* openOrders(restUrl), [], mm.output())
+    })))
+
+  it.live("an unreachable venue: WARN per start-up attempt, then one line and exit 1", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const mm = yield* runCli(["mm", "--rest-url", "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9/ws"])
+      const code = yield* mm.exit(60_000)
+      const out = mm.output()
+      assert.strictEqual(code, 1, out)
+      assert.match(out, /WARN.*cannot reach the venue \(attempt 1 of 4\)/)
+      assert.match(out, /WARN.*cannot reach the venue \(attempt 3 of 4\)/)
+      assert.match(out, /^mm: .*(reach|connect|refused).*$/m)
+    })))
+
+  it.live("bad input: one clear line and a non-zero exit", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp, Record<string, string>?]> = [
+        [["mm", "--quote-qty", "abc"], /--quote-qty must be a positive decimal amount/],
+        [["mm", "--cycles", "-1"], /--cycles must be >= 0/],
+        [["mm", "--symbol", "NOPEUSDT"], /^mm: .*unknown symbol NOPEUSDT/m],
+        [["mm", "--quote-qty", "0.2"], /^mm: order size on HIFIUSDT too small: 0.2 USDT at [\d.]+ buys [\d.]+ HIFI: below the minimum/m],
+        [["mm", "--venue", "mexc"], /^mm: .*MEXC_API_KEY/m, { MEXC_API_KEY: "", MEXC_API_SECRET: "" }]
+      ]
+      for (const [args, message] of cases) {
+        const proc = yield* runCli(args)
+        const code = yield* proc.exit(60_000)
+        assert.notStrictEqual(code, 0, proc.output())
+        assert.match(proc.output(), message)
+        assert.notMatch(proc.output(), /\n\s+at /, "no stack trace")
+      }
+    })))
+})
