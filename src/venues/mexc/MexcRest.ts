@@ -23,7 +23,8 @@ import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as Decimal from "../../exchange/Decimal.ts"
 import { Decode, ExchangeError, InvalidConfig, InvalidSymbol } from "../../exchange/ExchangeError.ts"
-import type { Balance, BookLevel, Fill, Instrument, Order, OrderRef, OrderType, Quote, Side, TimeInForce } from "../../exchange/Model.ts"
+import type { Balance, BookLevel, Fill, Instrument, Order, OrderRef, OrderType, Quote, TimeInForce } from "../../exchange/Model.ts"
+import type * as OrderRules from "../../exchange/OrderRules.ts"
 import type { RateLimiter } from "../../ratelimit/RateLimiter.ts"
 import * as RestClient from "../../rest/RestClient.ts"
 import * as ErrorCodes from "./ErrorCodes.ts"
@@ -42,14 +43,7 @@ export interface DepthSnapshot {
 }
 
 /** `POST order`, already validated against the instrument and carrying its client order id. */
-export interface NewOrder {
-  readonly symbol: string
-  readonly side: Side
-  readonly type: OrderType
-  readonly timeInForce: TimeInForce
-  readonly price?: Decimal.Decimal | undefined
-  readonly quantity?: Decimal.Decimal | undefined
-  readonly quoteQuantity?: Decimal.Decimal | undefined
+export interface NewOrder extends Omit<OrderRules.ValidOrder, "rounded"> {
   readonly clientOrderId: string
 }
 
