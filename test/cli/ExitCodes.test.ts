@@ -22,6 +22,16 @@ const assertOrderlyShutdown = (out: string) => {
   assert.notMatch(out, /outcome: '(abandoned|failed)'/)
 }
 
+/** `watch`'s components in the order they stop: the reverse of how they were built. */
+const watchStopOrder = [
+  "connection:mexc-public-1:stopped",
+  "queue:mexc-public:stopped",
+  "hub:mexc-public:stopped",
+  "rest:mexc:stopped",
+  "ratelimit:mexc:stopped",
+  "sim:stopped"
+]
+
 describe("CLI exit codes", () => {
   it.live("130 for a SIGINT while the entry is still loading its modules", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -49,14 +59,7 @@ describe("CLI exit codes", () => {
         yield* proc.waitFor("BTCUSDT bid")
         yield* proc.kill(signal)
         assert.strictEqual(yield* proc.exit(), code, proc.output())
-        assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), [
-          "connection:mexc-public-1:stopped",
-          "queue:mexc-public:stopped",
-          "hub:mexc-public:stopped",
-          "rest:mexc:stopped",
-          "ratelimit:mexc:stopped",
-          "sim:stopped"
-        ])
+        assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), watchStopOrder)
         assertOrderlyShutdown(proc.output())
       })))
   }
@@ -70,14 +73,7 @@ describe("CLI exit codes", () => {
       yield* proc.kill("SIGINT")
       assert.strictEqual(yield* proc.exit(), ExitCode.sigint, proc.output())
       assert.include(proc.output(), "SIGINT received again while shutting down; the shutdown continues")
-      assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), [
-        "connection:mexc-public-1:stopped",
-        "queue:mexc-public:stopped",
-        "hub:mexc-public:stopped",
-        "rest:mexc:stopped",
-        "ratelimit:mexc:stopped",
-        "sim:stopped"
-      ])
+      assert.deepStrictEqual(stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopped")), watchStopOrder)
       assertOrderlyShutdown(proc.output())
     })))
 
