@@ -62,6 +62,12 @@ export const simFlags = {
     Flag.withDescription("Requests per 10 s per endpoint and API key / IP before 429 (MEXC: 500)"),
     Flag.withDefault(500)
   ),
+  extraSymbols: nonNegative("extra-symbols").pipe(
+    Flag.withDescription(
+      "List N more symbols, SIM1USDT ... SIMNUSDT (prices to 4 decimals, whole-unit quantities, mid 1 USDT), each with a synthetic market: for clients that follow many symbols. Default: 0"
+    ),
+    Flag.withDefault(0)
+  ),
   noMarket: Flag.Boolean("no-market").pipe(
     Flag.withDescription("Leave the books empty (no synthetic market)"),
     Flag.withDefault(false)
@@ -166,6 +172,7 @@ export const toOptions = (flags: SimFlags): SimExchange.SimOptions => ({
     const colon = text.indexOf(":")
     return { apiKey: text.slice(0, colon), secret: text.slice(colon + 1) }
   }),
+  extraSymbols: flags.extraSymbols,
   market: flags.noMarket ? false : undefined,
   rateLimits: { default: { limit: flags.rateLimit, windowMs: 10_000 } },
   faults: {

@@ -27,9 +27,9 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
-import type { SymbolConfig } from "./engine/Symbols.ts"
+import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
 import type { DepthSnapshot } from "./engine/Types.ts"
-import { SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
 import { isApiError, parseParams, verifySigned } from "./server/Auth.ts"
@@ -101,6 +101,13 @@ export interface SimOptions {
   /** Symbols. Default BTCUSDT, ETHUSDT, HIFIUSDT. */
   readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
   /**
+   * How many more symbols to list besides `symbols`: `SIM1USDT` ... `SIM<n>USDT` (see
+   * {@link extraSymbols}), each with a synthetic market unless `market` is `false`. For clients
+   * and strategies that follow many symbols (MEXC allows 30 subscriptions per connection, so
+   * 100 channels need several). Default 0.
+   */
+  readonly extraSymbols?: number | undefined
+  /**
    * The synthetic market: `false` leaves the books empty (tests that want full control),
    * or per-symbol parameters. Default: on, with the engine's defaults.
    */
@@ -115,6 +122,35 @@ export interface SimOptions {
   readonly listenKeyValidity?: Duration.Input | undefined
   /** Faults on from the start. */
   readonly faults?: InitialFaults | undefined
+}
+
+/**
+ * `count` generated USDT pairs, `SIM1USDT` ... `SIM<count>USDT` (base asset `SIM<i>`, prices to
+ * 4 decimals, whole-unit quantities, minimum notional 1 USDT, like HIFIUSDT), and the parameters of
+ * their synthetic markets (mid 1 USDT, 1,000 per level). The demo account gets 100 of each base
+ * asset (`fundingFor`).
+ */
+export const extraSymbols = (count: number): {
+  readonly symbols: ReadonlyArray<SymbolConfig>
+  readonly params: Readonly<Record<string, SyntheticSymbolParams>>
+} => {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`extraSymbols: count must be a whole number >= 0 (got ${count})`)
+  const symbols: Array<SymbolConfig> = []
+  const params: Record<string, SyntheticSymbolParams> = {}
+  for (let i = 1; i <= count; i++) {
+    const symbol = makeSymbol({
+      symbol: `SIM${i}USDT`,
+      baseAsset: `SIM${i}`,
+      quoteAsset: "USDT",
+      fullName: `Simulated ${i}`,
+      baseAssetPrecision: 2,
+      quoteAssetPrecision: 4,
+      baseSizePrecision: "1"
+    })
+    symbols.push(symbol)
+    params[symbol.symbol] = { initialMid: "1", levelQty: "1000" }
+  }
+  return { symbols, params }
 }
 
 /** The running simulator. */
@@ -165,14 +201,20 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     : typeof options.apiSecret === "string"
     ? options.apiSecret
     : Redacted.value(options.apiSecret)
+  const extra = extraSymbols(options.extraSymbols ?? 0)
   const engine = SimEngine.make({
-    symbols: options.symbols,
+    symbols: extra.symbols.length === 0 ? options.symbols : [...(options.symbols ?? defaultSymbols), ...extra.symbols],
     maxOpenOrders: options.maxOpenOrders,
     accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
   })
   const market = options.market === false
     ? undefined
-    : SyntheticMarket.make(engine, { seed, params: options.market?.params }, startedAt)
+    : SyntheticMarket.make(engine, {
+      seed,
+      params: extra.symbols.length === 0
+        ? options.market?.params
+        : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params }
+    }, startedAt)
 
   const faults = new FaultState()
   const initial = options.faults

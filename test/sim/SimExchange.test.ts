@@ -23,4 +23,25 @@ describe("SimExchange", () => {
         // The client stays connected while the layer closes: the leak check proves the close.
       }).pipe(Effect.provide(SimExchange.layer()), Effect.provideService(References.MinimumLogLevel, "Warn"))
     ))
+
+  it.live("extraSymbols lists SIM1USDT ... SIM<n>USDT besides the defaults, each with a live synthetic book and a funded base asset", () =>
+    Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      const info = yield* call("GET", `${sim.restUrl}/api/v3/exchangeInfo`)
+      const names = (info.body as { symbols: ReadonlyArray<{ symbol: string }> }).symbols.map((s) => s.symbol)
+      assert.deepStrictEqual(names.sort(), ["BTCUSDT", "ETHUSDT", "HIFIUSDT", "SIM1USDT", "SIM2USDT", "SIM3USDT"])
+      const depth = yield* call("GET", `${sim.restUrl}/api/v3/depth?symbol=SIM3USDT&limit=5`)
+      const book = depth.body as { bids: ReadonlyArray<[string, string]>; asks: ReadonlyArray<[string, string]> }
+      assert.strictEqual(book.bids.length, 5)
+      assert.strictEqual(book.asks.length, 5)
+      assert.isBelow(Number(book.bids[0]![0]), Number(book.asks[0]![0]))
+      const account = yield* signed(sim.restUrl, "GET", "/api/v3/account", {})
+      const balances = (account.body as { balances: ReadonlyArray<{ asset: string; free: string }> }).balances
+      assert.strictEqual(balances.find((b) => b.asset === "SIM2")?.free, "100")
+    }).pipe(Effect.provide(SimExchange.layer({ extraSymbols: 3 })), Effect.provideService(References.MinimumLogLevel, "Warn")))
+
+  it("extraSymbols refuses a negative or fractional count", () => {
+    assert.throws(() => SimExchange.extraSymbols(-1), /whole number >= 0/)
+    assert.throws(() => SimExchange.extraSymbols(1.5), /whole number >= 0/)
+  })
 })
