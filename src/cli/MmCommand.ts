@@ -8,6 +8,7 @@
  * npx scoped-exchange mm --cycles 0                  # until Ctrl-C
  * npx scoped-exchange mm --rest-url http://127.0.0.1:8080 --ws-url ws://127.0.0.1:8080/ws
  * MEXC_API_KEY=... MEXC_API_SECRET=... npx scoped-exchange mm --venue mexc --quote-qty 5
+ * npx scoped-exchange mm --reference BTCUSDT,ETHUSDT     # also how those markets moved each cycle
  * ```
  *
  * A user error (unknown symbol, amount below the instrument's minimums, rejected order, missing
@@ -26,6 +27,7 @@ import { PublicExchange } from "../exchange/PublicExchange.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import * as MarketMaker from "../mm/MarketMaker.ts"
 import type { MarketMakerError } from "../mm/MarketMakerError.ts"
+import * as ReferenceMarkets from "../mm/ReferenceMarkets.ts"
 import * as Summary from "../mm/Summary.ts"
 import * as ExitReport from "./ExitReport.ts"
 
@@ -75,6 +77,16 @@ export const mmFlags = {
     ),
     Flag.withDescription("Amount of the quote asset (USDT for HIFIUSDT) each cycle buys with. Default: 2.1"),
     Flag.withDefault(Decimal.unsafeParse("2.1"))
+  ),
+  reference: Flag.String("reference").pipe(
+    Flag.filter(
+      (text) => text.split(",").every((s) => /^[A-Z0-9]{2,20}$/.test(s)),
+      (text) => `--reference must be upper-case pairs separated by commas, like BTCUSDT,ETHUSDT (got "${text}")`
+    ),
+    Flag.withDescription(
+      "Symbols to follow besides the quoted one (comma-separated, repeatable): their order book, best bid/ask and trades; each cycle's summary adds how each moved (mid in bps, trades and volume, top-5 book imbalance). Each takes 3 channels on the venue. Default: none"
+    ),
+    Flag.atLeast(0)
   ),
   cycles: Flag.Int("cycles").pipe(
     Flag.filter((n) => n >= 0, (n) => `--cycles must be >= 0 (got ${n})`),
@@ -135,8 +147,16 @@ export const make = (exchangesFor: ExchangesFor) =>
       }
     }
     const print = (lines: ReadonlyArray<string>) => Effect.forEach(lines, (line) => Console.log(line), { discard: true })
-    const printSummary = (summary: MarketMaker.CycleSummary) =>
-      json ? Console.log(JSON.stringify({ cycleSummary: Summary.toJson(summary) })) : print(Summary.formatText(summary))
+    const printSummary = (summary: MarketMaker.CycleSummary, moves: ReadonlyArray<ReferenceMarkets.ReferenceMove> = []) =>
+      json
+        ? Console.log(JSON.stringify({
+          cycleSummary: {
+            ...Summary.toJson(summary),
+            ...(moves.length === 0 ? {} : { references: moves.map(ReferenceMarkets.toJson) })
+          }
+        }))
+        : print([...Summary.formatText(summary), ...moves.map((m) => `  ${ReferenceMarkets.formatText(m)}`)])
+    const referenceSymbols = [...new Set(flags.reference.flatMap((text) => text.split(",")))].filter((s) => s !== flags.symbol)
     const printReport = Effect.suspend(() => {
       const abandoned = stops.filter((s) => s.outcome === "abandoned").length
       const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
@@ -147,7 +167,11 @@ export const make = (exchangesFor: ExchangesFor) =>
       symbol: flags.symbol,
       quoteQuantity: flags.quoteQty,
       fillTimeout: Duration.millis(Math.round(flags.fillTimeout * 1000))
-    }).pipe(Layer.provideMerge(exchangesFor(flags)))
+    }).pipe(
+      // Built before the market maker, so released after it: its orders are canceled first.
+      Layer.provideMerge(ReferenceMarkets.layer(referenceSymbols)),
+      Layer.provideMerge(exchangesFor(flags))
+    )
 
     /** Builds the app in `scope`, retrying a venue that cannot be reached a few times (WARN each). */
     const startUp = (scope: Scope.Scope) =>
@@ -172,6 +196,7 @@ export const make = (exchangesFor: ExchangesFor) =>
 
     const cycles = Effect.gen(function*() {
       const mm = yield* MarketMaker.MarketMaker
+      const references = yield* ReferenceMarkets.ReferenceMarkets
       const pub = yield* PublicExchange
       const priv = yield* PrivateExchange
       const readCounts = Effect.gen(function*() {
@@ -188,7 +213,9 @@ export const make = (exchangesFor: ExchangesFor) =>
       })
       const loop = Effect.gen(function*() {
         for (let cycle = 1; flags.cycles === 0 || cycle <= flags.cycles; cycle++) {
-          yield* printSummary(yield* mm.runCycle)
+          const mark = yield* references.mark
+          const summary = yield* mm.runCycle
+          yield* printSummary(summary, yield* references.since(mark))
         }
       }).pipe(
         // A cycle that failed (or was stopped) still shows what it did.
@@ -203,7 +230,7 @@ export const make = (exchangesFor: ExchangesFor) =>
       Effect.gen(function*() {
         const scope = yield* Effect.scope
         const context = yield* startUp(scope)
-        yield* cycles.pipe(Effect.provideContext(context as Context.Context<MarketMaker.MarketMaker | PublicExchange | PrivateExchange>))
+        yield* cycles.pipe(Effect.provideContext(context as Context.Context<MarketMaker.MarketMaker | ReferenceMarkets.ReferenceMarkets | PublicExchange | PrivateExchange>))
       })
     ).pipe(
       Effect.ensuring(printReport),

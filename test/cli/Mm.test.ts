@@ -96,6 +96,22 @@ describe("CLI: mm", () => {
       assert.deepStrictEqual(yield* openOrders(restUrl), [], mm.output())
     })))
 
+  it.live("--reference: each cycle's summary adds how each reference market moved; the references stop after mm, before the exchanges", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const mm = yield* runCli(["mm", "--reference", "BTCUSDT,ETHUSDT", "--reference", "HIFIUSDT"])
+      assert.strictEqual(yield* mm.exit(120_000), 0, mm.output())
+      const out = mm.output()
+      assert.match(out, /cycle 1 on HIFIUSDT: completed/)
+      for (const symbol of ["BTCUSDT", "ETHUSDT"]) {
+        assert.match(out, new RegExp(`^  reference ${symbol}: mid [\\d.]+ -> [\\d.]+ \\([+-][\\d.]+ bps\\), \\d+ trades [\\d.]+, imbalance top 5 [+-][\\d.]+$`, "m"))
+      }
+      // The quoted symbol is not its own reference.
+      assert.notMatch(out, /reference HIFIUSDT/)
+      const stopping = stoppingOrder(out).filter((e) => e.endsWith(":stopping"))
+      assert.strictEqual(stopping[0], "mm:stopping", out)
+      assert.isBelow(stopping.indexOf("references:stopping"), stopping.findIndex((e) => e.startsWith("connection:mexc-public")), out)
+    })))
+
   it.live("an unreachable venue: WARN per start-up attempt, then one line and exit 1", () =>
     Effect.scoped(Effect.gen(function*() {
       const mm = yield* runCli(["mm", "--rest-url", "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9/ws"])
@@ -113,6 +129,8 @@ describe("CLI: mm", () => {
         [["mm", "--quote-qty", "abc"], /--quote-qty must be a positive decimal amount/],
         [["mm", "--cycles", "-1"], /--cycles must be >= 0/],
         [["mm", "--symbol", "NOPEUSDT"], /^mm: .*unknown symbol NOPEUSDT/m],
+        [["mm", "--reference", "btcusdt"], /--reference must be upper-case pairs separated by commas/],
+        [["mm", "--reference", "BTCUSDT,NOPEUSDT"], /^mm: .*unknown symbol NOPEUSDT/m],
         [["mm", "--quote-qty", "0.2"], /^mm: order size on HIFIUSDT too small: 0.2 USDT at [\d.]+ buys [\d.]+ HIFI: below the minimum/m],
         [["mm", "--venue", "mexc"], /^mm: .*MEXC_API_KEY/m, { MEXC_API_KEY: "", MEXC_API_SECRET: "" }]
       ]
