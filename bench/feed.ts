@@ -1,145 +1,33 @@
 /**
- * 1. Feed throughput: our whole public data path (connection, queue, decode and route, hub,
- * subscriber streams) against raw `ws` + the same decoder + an EventEmitter, both fed the same
- * MEXC protobuf depth frames by a server in a child process (`support/feed-server.ts`), both
- * fanning every frame out to 1, 4 and 16 subscribers. Rounds alternate between the two so that
- * machine noise hits both alike; figures are medians of per-round rates, ratios are paired per
- * round. Then ccxt pro's `watchOrderBook` on the same feed (it keeps an order book; it hands its
- * consumer the latest book, so its rate is frames applied per second).
+ * 1. Feed throughput through the whole public path with order books: our `PublicExchange`
+ * (`MexcPublic`: connection, queue, decode, parse, `BookSync` + `OrderBook`, hub, subscriber
+ * streams of `orderBook(symbol)`) against raw `ws` + the same decoder, parser and book code + an
+ * EventEmitter of views, both fed the same MEXC protobuf depth frames by a server in a child
+ * process (`support/feed-server.ts`), both fanning the book out to 1, 4 and 16 subscribers (see
+ * `support/BookClients.ts`). A run blasts `FEED_FRAMES` frames and ends when every subscriber has
+ * seen the book at the last version; the book is then checked against the server's. The rate is
+ * frames applied per second. Rounds alternate between the two so that machine noise hits both
+ * alike; figures are medians of per-round rates, ratios are paired per round. Then ccxt pro's
+ * `watchOrderBook` on the same feed.
+ *
+ * Where the two differ: raw takes a view and emits it after every frame; ours publishes one view
+ * per routed batch (a subscriber of a sliding book wants the newest book, not every one).
  *
  * Run alone with `node bench/feed.ts`, or as part of `npm run bench`.
  */
-import { EventEmitter } from "node:events"
-import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Deferred, Effect, References, Stream } from "effect"
-import WebSocket from "ws"
-import * as PublicFeed from "../src/venues/mexc/PublicFeed.ts"
-import { decodePush, type PushDataV3ApiWrapper } from "../src/venues/mexc/Proto.ts"
+import { Effect, References } from "effect"
 import { figure, pairedRatio, type Row } from "./Report.ts"
-import { mexcAt } from "./support/Ccxt.ts"
+import * as BookClients from "./support/BookClients.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
 import { size, type Suite } from "./Suite.ts"
 
-const FRAMES = size("FEED_FRAMES", 200_000, 20_000)
+const FRAMES = size("FEED_FRAMES", 100_000, 20_000)
 const ROUNDS = size("FEED_ROUNDS", 5, 2)
 const CCXT_FRAMES = size("FEED_CCXT_FRAMES", 20_000, 5_000)
 const SUBSCRIBERS = [1, 4, 16]
 
-interface Client {
-  /** Asks for `count` frames and resolves when every subscriber has seen all of them. */
-  readonly blast: (count: number) => Effect.Effect<void>
-}
-
-/** Baseline: raw `ws`, decode, EventEmitter fan-out. */
-const rawClient = (url: string, subscribers: number) =>
-  Effect.acquireRelease(
-    Effect.callback<Client & { ws: WebSocket }>((resume) => {
-      const ws = new WebSocket(url)
-      // The faster raw configuration: decoding from a fresh ArrayBuffer beats decoding from ws's
-      // pooled Buffer slices by ~1.5x here, so the baseline gets it too.
-      ws.binaryType = "arraybuffer"
-      const emitter = new EventEmitter()
-      emitter.setMaxListeners(subscribers + 1)
-      const seen = new Array<number>(subscribers).fill(0)
-      for (let s = 0; s < subscribers; s++) {
-        emitter.on("depth", (_msg: PushDataV3ApiWrapper) => {
-          seen[s]!++
-        })
-      }
-      let onDone: (() => void) | undefined
-      ws.on("message", (data: ArrayBuffer | string, isBinary) => {
-        if (isBinary) emitter.emit("depth", decodePush(new Uint8Array(data as ArrayBuffer)))
-        else if (String(data) === "done") onDone?.()
-      })
-      ws.once("open", () =>
-        resume(Effect.succeed({
-          ws,
-          blast: (count) =>
-            Effect.callback<void>((done) => {
-              seen.fill(0)
-              onDone = () => {
-                if (seen.some((n) => n !== count)) throw new Error("baseline lost frames")
-                done(Effect.void)
-              }
-              ws.send(`blast ${count}`)
-            })
-        })))
-    }),
-    ({ ws }) => Effect.sync(() => ws.terminate())
-  )
-
-/** Ours: the MEXC public feed (Connection -> MessageQueue -> decode/route -> StreamHub) and subscriber streams. */
-const oursClient = (url: string, subscribers: number) =>
-  Effect.gen(function*() {
-    const feed = yield* PublicFeed.make({ url, connection: { pingInterval: false } })
-    let target = Infinity
-    const seen = new Array<number>(subscribers).fill(0)
-    let done: Deferred.Deferred<void> | undefined
-    const check = () => {
-      if (done !== undefined && seen.every((n) => n >= target)) Deferred.doneUnsafe(done, Effect.void)
-    }
-    for (let s = 0; s < subscribers; s++) {
-      yield* feed.depth("BTCUSDT").pipe(
-        Stream.runForEachArray((pushes) =>
-          Effect.sync(() => {
-            seen[s]! += pushes.length
-            check()
-          })
-        ),
-        Effect.forkScoped
-      )
-    }
-    yield* Effect.sleep("100 millis") // let the upstream subscription go out
-    return {
-      blast: (count) =>
-        Effect.gen(function*() {
-          seen.fill(0)
-          target = count
-          done = yield* Deferred.make<void>()
-          yield* feed.connection.send(`blast ${count} quiet`)
-          yield* Deferred.await(done)
-          if (seen.some((n) => n !== count)) throw new Error("the pipeline lost or duplicated frames")
-        }).pipe(Effect.orDie)
-    } satisfies Client
-  }).pipe(Effect.provide(NodeWS.layerWebSocketConstructor))
-
-/** ccxt pro: `watchOrderBook` in a loop until the book has applied every frame of the blast. */
-const ccxtClient = (port: number) =>
-  Effect.acquireRelease(
-    Effect.promise(async () => {
-      const mexc = await mexcAt(`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}/ws`)
-      await mexc.loadMarkets()
-      let nonce = 0
-      // Open the subscription: ccxt waits for the first book (snapshot after 25 deltas).
-      const first = mexc.watchOrderBook("BTC/USDT")
-      // The socket ccxt opened: the bench's commands go to the feed server through it.
-      const socket = () => (Object.values(mexc.clients)[0] as { connection: WebSocket }).connection
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      socket().send("blast 2000 quiet")
-      let book = await first
-      while ((book.nonce as number) < 1_000_000_000 + 1999) book = await mexc.watchOrderBook("BTC/USDT")
-      nonce = book.nonce as number
-      return {
-        mexc,
-        blast: (count: number) =>
-          Effect.promise(async () => {
-            const targetNonce = nonce + count
-            socket().send(`blast ${count} quiet`)
-            let b = await mexc.watchOrderBook("BTC/USDT")
-            while ((b.nonce as number) < targetNonce) b = await mexc.watchOrderBook("BTC/USDT")
-            nonce = b.nonce as number
-          })
-      }
-    }),
-    ({ mexc }) => Effect.promise(() => mexc.close())
-  )
-
-const timed = (effect: Effect.Effect<void>) =>
-  Effect.gen(function*() {
-    const start = performance.now()
-    yield* effect
-    return performance.now() - start
-  })
+const rate = (client: BookClients.BookClient, frames: number) =>
+  Effect.map(client.run(frames), (r) => frames / (r.ms / 1000))
 
 const targets: Record<number, { text: string; min: number }> = {
   1: { text: ">= 0.90x raw", min: 0.9 },
@@ -149,21 +37,21 @@ const targets: Record<number, { text: string; min: number }> = {
 /** Runs the throughput comparison for each subscriber count, then ccxt. */
 export const feedThroughput = Effect.scoped(Effect.gen(function*() {
   const server = yield* startFeedServer
-  const url = `ws://127.0.0.1:${server.port}/`
   const rows: Array<Row> = []
   let ours1: Array<number> = []
   for (const subscribers of SUBSCRIBERS) {
     const { raw, ours } = yield* Effect.scoped(Effect.gen(function*() {
-      const raw = yield* rawClient(url, subscribers)
-      const ours = yield* oursClient(url, subscribers)
+      const id = `-${subscribers}`
+      const raw = yield* BookClients.raw(server, { id: `raw${id}`, subscribers })
+      const ours = yield* BookClients.ours(server, { id: `ours${id}`, subscribers })
       // warm-up: JIT both paths
-      yield* raw.blast(20_000)
-      yield* ours.blast(20_000)
+      yield* raw.run(20_000)
+      yield* ours.run(20_000)
       const rawRates: Array<number> = []
       const oursRates: Array<number> = []
       for (let r = 0; r < ROUNDS; r++) {
-        rawRates.push(FRAMES / ((yield* timed(raw.blast(FRAMES))) / 1000))
-        oursRates.push(FRAMES / ((yield* timed(ours.blast(FRAMES))) / 1000))
+        rawRates.push(yield* rate(raw, FRAMES))
+        oursRates.push(yield* rate(ours, FRAMES))
       }
       return { raw: rawRates, ours: oursRates }
     }))
@@ -172,32 +60,36 @@ export const feedThroughput = Effect.scoped(Effect.gen(function*() {
     const target = targets[subscribers]
     rows.push({
       group: 1,
-      what: `feed throughput, ${subscribers} subscriber${subscribers > 1 ? "s" : ""}`,
+      what: `feed throughput with order book, ${subscribers} subscriber${subscribers > 1 ? "s" : ""}`,
       ours: figure(ours, "msg/s"),
       baselines: { "raw ws": figure(raw, "msg/s") },
       ratio,
       target: target ? { text: target.text, met: ratio.value >= target.min } : undefined,
-      note: "no order book yet: PublicFeed"
+      note: `PublicExchange.orderBook streams vs ws + decodePush + BookSync/OrderBook + EventEmitter; ${FRAMES.toLocaleString("en")} frames a round, book checked against the server's`
     })
-    console.log(`feed ${subscribers}: ours/raw ${ratio.value.toFixed(2)}x (${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})`)
+    const rates = (xs: ReadonlyArray<number>) => xs.map((x) => Math.round(x)).join(" ")
+    console.log(
+      `feed ${subscribers}: ours/raw ${ratio.value.toFixed(2)}x (${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)}); ` +
+        `msg/s per round: ours ${rates(ours)}, raw ${rates(raw)}`
+    )
   }
-  // ccxt keeps a book per update and coalesces what its consumer has not awaited: a separate row.
+  // ccxt keeps a book per update and hands its consumer the latest: a separate row.
   const ccxtRates = yield* Effect.scoped(Effect.gen(function*() {
-    const ccxt = yield* ccxtClient(server.port)
+    const ccxt = yield* BookClients.ccxt(server, {})
     const rates: Array<number> = []
-    for (let r = 0; r < ROUNDS; r++) rates.push(CCXT_FRAMES / ((yield* timed(ccxt.blast(CCXT_FRAMES))) / 1000))
+    for (let r = 0; r < ROUNDS; r++) rates.push(yield* rate(ccxt, CCXT_FRAMES))
     return rates
   }))
   const oursFigure = figure(ours1, "msg/s")
   const ccxtFigure = figure(ccxtRates, "msg/s")
   rows.push({
     group: 7,
-    what: "feed throughput, 1 subscriber, vs ccxt watchOrderBook",
+    what: "feed throughput with order book, 1 subscriber, vs ccxt watchOrderBook",
     ours: oursFigure,
     baselines: { ccxt: ccxtFigure },
     ratio: { against: "ccxt", value: oursFigure.value / ccxtFigure.value },
     target: { text: "faster than ccxt", met: oursFigure.value > ccxtFigure.value },
-    note: "ccxt applies each frame to its book"
+    note: `ccxt applies each frame to its book; ${CCXT_FRAMES.toLocaleString("en")} frames a round`
   })
   console.log(`feed vs ccxt: ours ${oursFigure.value.toFixed(0)} msg/s, ccxt ${ccxtFigure.value.toFixed(0)} msg/s`)
   return rows
@@ -205,7 +97,7 @@ export const feedThroughput = Effect.scoped(Effect.gen(function*() {
 
 export const suite: Suite = {
   name: "feed",
-  description: "feed throughput vs raw ws and ccxt",
+  description: "feed throughput with order books vs raw ws and ccxt",
   run: () => Effect.runPromise(feedThroughput)
 }
 

@@ -1,39 +1,83 @@
 /**
  * The feed benchmarks' server, run as a child process so that it does not share an event loop
- * with the client being measured. It prints its port, then serves, on that one port:
+ * with the client being measured. It prints its port, then serves, on that one port, one small
+ * MEXC venue per client id: everything under `/c/<id>/` (REST at `http://host:port/c/<id>`,
+ * WebSocket at `ws://host:port/c/<id>/ws`) belongs to client `<id>`; paths without the prefix
+ * belong to the client with the empty id. Clients measured in turn (raw, ours, ccxt) so never
+ * see each other's frames, and each one's versions stay continuous.
+ *
+ * Each venue keeps a real BTCUSDT order book (20 levels a side to start with) and its version:
+ * every depth frame is the next version (`fromVersion` = `toVersion` = previous + 1) and is
+ * applied to the server's book when sent, so a `depth` snapshot is exactly the book at the version
+ * it answers, and a client's book can be checked against the server's after a run.
  *
  * - WebSocket, MEXC's framing: `SUBSCRIPTION` / `UNSUBSCRIPTION` / `PING` are acknowledged as MEXC
- *   does. Bench commands are plain text:
- *   - `blast <count> [quiet]`: `count` aggregated-depth frames for BTCUSDT as fast as the socket
- *     takes them, then the text frame `done` (unless `quiet`: a client that counts needs no
- *     marker, and our pipeline rightly logs a text frame it cannot route);
- *   - `pace <count> <perSecond> [quiet]`: the same frames paced at `perSecond`, each carrying its
- *     send time in microseconds (`sendTime`) for latency measurement;
- *   - `drop`: terminates the connection (TCP reset, no close frame), for reconnect measurements.
- * - REST, the few public MEXC endpoints a client needs to sync an order book: `exchangeInfo` (the
- *   recorded fixture), `depth` (a snapshot), `time`, `ping`, and ccxt's futures market list (empty).
- *
- * Every frame carries the next version of its connection's sequence (`fromVersion` = `toVersion`,
- * continuous), so a client that keeps an order book applies every frame without a gap, and a
- * `depth` snapshot answers the version last sent (on the connection that sent last: the bench
- * drives one client at a time).
+ *   does; subscriptions are remembered per socket.
+ * - REST, the public MEXC endpoints an order-book client needs: `exchangeInfo` (the recorded
+ *   fixture), `depth` (the venue's book and version), `time`, `ping`, and ccxt's futures market
+ *   list and currency list (fixture, empty).
+ * - Bench control over HTTP, not through the measured client (JSON answers):
+ *   - `POST /bench/blast?count=N`: `N` aggregated-depth frames to every socket of the venue that
+ *     subscribed BTCUSDT's 100 ms depth channel, as fast as the sockets take them (a socket whose
+ *     send buffer passes 4 MiB is waited for, on its `drain`). Answers at once
+ *     `{ "first": v, "last": w }`, the versions the run will carry; 409 when no socket has
+ *     subscribed the channel (yet).
+ *   - `POST /bench/pace?count=N&rate=R`: the same frames paced at `R` per second, each stamped
+ *     with its send time in microseconds (`sendTime`; MEXC sends milliseconds there), which the
+ *     server also keeps per version for `GET /bench/sent`.
+ *   - `GET /bench/book`: `{ version, bestBid: [price, quantity] | null, bestAsk }`, the venue's book.
+ *   - `GET /bench/sent`: `{ first, micros: [...] }`, the send time of each version of the last
+ *     paced run (409 while it runs).
+ * - Legacy text commands on a socket (the shutdown and memory suites): `blast <count> [quiet]`
+ *   and `pace <count> <perSecond> [quiet]` send to that socket only (then the text `done` unless
+ *   `quiet`), `drop` terminates the connection (TCP reset, no close frame).
  */
 import * as FS from "node:fs"
 import * as Http from "node:http"
-import { WebSocketServer, type WebSocket } from "ws"
+import type * as Net from "node:net"
+import { type WebSocket, WebSocketServer } from "ws"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
 
 const symbol = "BTCUSDT"
 const channel = `spot@public.aggre.depth.v3.api.pb@100ms@${symbol}`
 /** Ten digits, so that every version of a run has the same width and can be patched in place. */
 const firstVersion = 1_000_000_000
+/** A socket whose send buffer holds more than this is waited for (its `drain`). */
+const highWaterBytes = 4 * 1024 * 1024
+
+// --- frames ------------------------------------------------------------------------------------
+
+interface Level {
+  readonly bid: boolean
+  readonly price: string
+  readonly quantity: string
+  readonly remove: boolean
+}
+
+/**
+ * Frame `i`'s levels: 3 bids and 3 asks within 30 ticks of 65,000, about one in five removing its
+ * level, so that the touch moves (a lost or misapplied frame shows in the best bid/ask).
+ */
+const levelsOf = (i: number): ReadonlyArray<Level> => {
+  const out: Array<Level> = []
+  for (const bid of [true, false]) {
+    for (let k = 0; k < 3; k++) {
+      const ticks = 1 + ((i * 7 + k * 13 + (bid ? 0 : 5)) % 30)
+      const remove = (i + k + (bid ? 0 : 2)) % 5 === 0
+      out.push({
+        bid,
+        price: (65000 + (bid ? -1 : 1) * 0.01 * ticks).toFixed(2),
+        quantity: remove ? "0.0000" : (0.0001 * (1 + ((i * 31 + k) % 997))).toFixed(4),
+        remove
+      })
+    }
+  }
+  return out
+}
 
 /** An aggregated depth delta of 3 bid and 3 ask levels, MEXC's most frequent public frame. */
-const frame = (i: number, version: number, sentAtMicros: number): Uint8Array => {
-  const level = (side: number, k: number) => ({
-    price: (65000 + side * (0.1 * (k + 1) + (i % 50) / 100)).toFixed(2),
-    quantity: ((i + k) % 7 === 0 ? 0 : 0.001 * ((i + k) % 97)).toFixed(4)
-  })
+const frame = (levels: ReadonlyArray<Level>, version: number, sentAtMicros: number): Uint8Array => {
+  const side = (bid: boolean) => levels.filter((l) => l.bid === bid).map((l) => ({ price: l.price, quantity: l.quantity }))
   return encodePush({
     channel,
     symbol,
@@ -42,8 +86,8 @@ const frame = (i: number, version: number, sentAtMicros: number): Uint8Array => 
     body: {
       $case: "publicAggreDepths",
       value: {
-        asks: [0, 1, 2].map((k) => level(1, k)),
-        bids: [0, 1, 2].map((k) => level(-1, k)),
+        asks: side(false),
+        bids: side(true),
         eventType: channel,
         fromVersion: String(version),
         toVersion: String(version),
@@ -64,21 +108,142 @@ const offsetsOf = (bytes: Uint8Array, version: number): Array<number> => {
 
 /** Blast frames: encoded once, copied and stamped with their version when sent. */
 const templates = Array.from({ length: 1024 }, (_, i) => {
-  const bytes = frame(i, firstVersion, 0)
-  return { bytes, offsets: offsetsOf(bytes, firstVersion) }
+  const levels = levelsOf(i)
+  const bytes = frame(levels, firstVersion, 0)
+  return { levels, bytes, offsets: offsetsOf(bytes, firstVersion) }
 })
-const stamped = (i: number, version: number): Buffer => {
-  const t = templates[i % templates.length]!
-  const out = Buffer.from(t.bytes)
-  const digits = String(version)
-  for (const at of t.offsets) out.write(digits, at, "latin1")
-  return out
-}
 
 const micros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
 
-/** The version last sent, on the connection that sent last (what a depth snapshot answers). */
-let lastVersion = firstVersion - 1
+// --- one venue per client id -------------------------------------------------------------------
+
+class Venue {
+  version = firstVersion - 1
+  /** Frames sent so far (picks the next frame's template). */
+  sequence = 0
+  /** Price text -> quantity text. */
+  readonly bids = new Map<string, string>()
+  readonly asks = new Map<string, string>()
+  readonly sockets = new Set<WebSocket>()
+  /** The last paced run's send times, per version from `sentFirst`. */
+  sent: Float64Array = new Float64Array(0)
+  sentFirst = 0
+  pacing = false
+
+  constructor() {
+    for (let k = 1; k <= 20; k++) {
+      this.bids.set((65000 - 0.01 * k).toFixed(2), "0.5000")
+      this.asks.set((65000 + 0.01 * k).toFixed(2), "0.5000")
+    }
+  }
+
+  /** The next frame: its levels applied to the venue's book, its version taken. */
+  next(): { readonly version: number; readonly template: (typeof templates)[number] } {
+    const template = templates[this.sequence++ % templates.length]!
+    for (const level of template.levels) {
+      const side = level.bid ? this.bids : this.asks
+      if (level.remove) side.delete(level.price)
+      else side.set(level.price, level.quantity)
+    }
+    return { version: ++this.version, template }
+  }
+
+  subscribed(): Array<WebSocket> {
+    return [...this.sockets].filter((ws) => subscriptions.get(ws)?.has(channel) === true && isOpen(ws))
+  }
+
+  best(bid: boolean): [string, string] | null {
+    let best: string | undefined
+    let bestValue = bid ? -Infinity : Infinity
+    for (const price of (bid ? this.bids : this.asks).keys()) {
+      const value = Number(price)
+      if (bid ? value > bestValue : value < bestValue) {
+        best = price
+        bestValue = value
+      }
+    }
+    return best === undefined ? null : [best, (bid ? this.bids : this.asks).get(best)!]
+  }
+
+  /** MEXC's `GET depth` answer: best first. */
+  depth(limit: number) {
+    const sorted = (side: Map<string, string>, bid: boolean) =>
+      [...side.entries()].sort((a, b) => (bid ? Number(b[0]) - Number(a[0]) : Number(a[0]) - Number(b[0]))).slice(0, limit)
+    return { lastUpdateId: this.version, bids: sorted(this.bids, true), asks: sorted(this.asks, false), timestamp: Date.now() }
+  }
+}
+
+const venues = new Map<string, Venue>()
+const venueOf = (id: string): Venue => {
+  let venue = venues.get(id)
+  if (venue === undefined) venues.set(id, venue = new Venue())
+  return venue
+}
+const subscriptions = new WeakMap<WebSocket, Set<string>>()
+
+/** `/c/<id>/rest...` -> [`id`, `/rest...`]; any other path belongs to the client with the empty id. */
+const split = (pathname: string): [string, string] => {
+  const m = /^\/c\/([^/]+)(\/.*)?$/.exec(pathname)
+  return m === null ? ["", pathname] : [decodeURIComponent(m[1]!), m[2] ?? "/"]
+}
+
+const stamped = (template: (typeof templates)[number], version: number): Buffer => {
+  const out = Buffer.from(template.bytes)
+  const digits = String(version)
+  for (const at of template.offsets) out.write(digits, at, "latin1")
+  return out
+}
+
+const isOpen = (ws: WebSocket) => ws.readyState === ws.OPEN
+const isFull = (ws: WebSocket) => isOpen(ws) && ws.bufferedAmount > highWaterBytes
+const socketOf = (ws: WebSocket): Net.Socket => (ws as unknown as { _socket: Net.Socket })._socket
+
+/** Sends `count` frames to `targets` as fast as they take them; `then` after the last. */
+const blast = (venue: Venue, targets: ReadonlyArray<WebSocket>, count: number, then?: () => void) => {
+  let i = 0
+  const pump = () => {
+    while (i < count) {
+      if (!targets.some(isOpen)) return
+      const { template, version } = venue.next()
+      const bytes = stamped(template, version)
+      for (const ws of targets) if (isOpen(ws)) ws.send(bytes)
+      i++
+      const full = targets.find(isFull)
+      if (full !== undefined) return void socketOf(full).once("drain", pump)
+      // Yield now and then, as a real server's event loop does: a close frame from the client
+      // must be read (and stop the blast) promptly.
+      if (i % 4096 === 0) return void setImmediate(pump)
+    }
+    then?.()
+  }
+  pump()
+}
+
+/** Sends `count` frames to `targets` paced at `perSecond`, each stamped with its send time. */
+const pace = (venue: Venue, targets: ReadonlyArray<WebSocket>, count: number, perSecond: number, then?: () => void) => {
+  const start = performance.now()
+  venue.sent = new Float64Array(count)
+  venue.sentFirst = venue.version + 1
+  venue.pacing = true
+  let i = 0
+  const tick = () => {
+    if (!targets.some(isOpen)) return void (venue.pacing = false)
+    const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond))
+    while (i < due) {
+      const { template, version } = venue.next()
+      const at = micros()
+      const bytes = frame(template.levels, version, at)
+      venue.sent[i++] = at
+      for (const ws of targets) if (isOpen(ws)) ws.send(bytes)
+    }
+    if (i < count) return void setImmediate(tick)
+    venue.pacing = false
+    then?.()
+  }
+  tick()
+}
+
+// --- HTTP --------------------------------------------------------------------------------------
 
 const fixture = (name: string) => FS.readFileSync(new URL(`../../test/fixtures/mexc/${name}`, import.meta.url))
 const exchangeInfo = fixture("exchangeInfo.json")
@@ -91,7 +256,10 @@ const json = (res: Http.ServerResponse, status: number, body: unknown) => {
 
 const server = Http.createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://localhost")
-  switch (url.pathname) {
+  const [id, path] = split(url.pathname)
+  const venue = venueOf(id)
+  const count = Number(url.searchParams.get("count"))
+  switch (path) {
     case "/api/v3/ping":
       return json(res, 200, {})
     case "/api/v3/time":
@@ -104,14 +272,29 @@ const server = Http.createServer((req, res) => {
       return json(res, 200, [])
     case "/api/v3/depth": {
       if (url.searchParams.get("symbol") !== symbol) return json(res, 400, { code: -1121, msg: "Invalid symbol." })
-      const levels = (side: number) =>
-        Array.from({ length: 20 }, (_, k) => [(65000 + side * 0.01 * (k + 1)).toFixed(2), "0.5000"])
-      return json(res, 200, { lastUpdateId: lastVersion, bids: levels(-1), asks: levels(1), timestamp: Date.now() })
+      return json(res, 200, venue.depth(Number(url.searchParams.get("limit") ?? 100)))
     }
+    case "/bench/blast":
+    case "/bench/pace": {
+      const targets = venue.subscribed()
+      if (targets.length === 0) return json(res, 409, { msg: `no socket of client "${id}" subscribed ${channel}` })
+      if (!(count > 0)) return json(res, 400, { msg: "count must be a positive number" })
+      const first = venue.version + 1
+      json(res, 200, { first, last: first + count - 1 })
+      if (path === "/bench/blast") return blast(venue, targets, count)
+      return pace(venue, targets, count, Number(url.searchParams.get("rate") ?? 20_000))
+    }
+    case "/bench/book":
+      return json(res, 200, { version: venue.version, bestBid: venue.best(true), bestAsk: venue.best(false) })
+    case "/bench/sent":
+      if (venue.pacing) return json(res, 409, { msg: "a paced run is in progress" })
+      return json(res, 200, { first: venue.sentFirst, micros: Array.from(venue.sent) })
     default:
       return json(res, 404, { code: -1, msg: "not served by the bench feed server" })
   }
 })
+
+// --- WebSocket ---------------------------------------------------------------------------------
 
 const wss = new WebSocketServer({ server })
 server.listen(0, "127.0.0.1", () => {
@@ -124,9 +307,12 @@ const control = (ws: WebSocket, text: string): boolean => {
   try {
     const message = JSON.parse(text) as { method?: string; params?: Array<string> }
     const method = message.method?.toUpperCase()
+    const params = message.params ?? []
+    const subscribed = subscriptions.get(ws)!
     if (method === "PING") ws.send(JSON.stringify({ id: 0, code: 0, msg: "PONG" }))
     else if (method === "SUBSCRIPTION" || method === "UNSUBSCRIPTION") {
-      ws.send(JSON.stringify({ id: 0, code: 0, msg: (message.params ?? []).join(",") }))
+      for (const p of params) method === "SUBSCRIPTION" ? subscribed.add(p) : subscribed.delete(p)
+      ws.send(JSON.stringify({ id: 0, code: 0, msg: params.join(",") }))
     }
   } catch {
     // not JSON: ignored
@@ -134,9 +320,11 @@ const control = (ws: WebSocket, text: string): boolean => {
   return true
 }
 
-wss.on("connection", (ws) => {
-  let version = firstVersion - 1
-  const next = () => (lastVersion = ++version)
+wss.on("connection", (ws, req) => {
+  const venue = venueOf(split(new URL(req.url ?? "/", "http://localhost").pathname)[0])
+  venue.sockets.add(ws)
+  subscriptions.set(ws, new Set())
+  ws.on("close", () => venue.sockets.delete(ws))
   ws.on("message", (data) => {
     const text = data.toString()
     if (control(ws, text)) return
@@ -145,31 +333,9 @@ wss.on("connection", (ws) => {
     if (command === "drop") {
       ws.terminate()
     } else if (command === "blast") {
-      let i = 0
-      const pump = () => {
-        while (i < count) {
-          if (ws.readyState !== ws.OPEN) return
-          ws.send(stamped(i, next()))
-          i++
-          // Yield now and then, as a real server's event loop does: a close frame from the
-          // client must be read (and stop the blast) promptly.
-          if (ws.bufferedAmount > 4 * 1024 * 1024 || i % 4096 === 0) return void setImmediate(pump)
-        }
-        if (b !== "quiet") ws.send("done")
-      }
-      pump()
+      blast(venue, [ws], count, () => b !== "quiet" && ws.send("done"))
     } else if (command === "pace") {
-      const perSecond = Number(b)
-      const start = performance.now()
-      let i = 0
-      const tick = () => {
-        const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond))
-        if (ws.readyState !== ws.OPEN) return
-        while (i < due) ws.send(frame(i++, next(), micros()))
-        if (i < count) setImmediate(tick)
-        else if (c !== "quiet") ws.send("done")
-      }
-      tick()
+      pace(venue, [ws], count, Number(b), () => c !== "quiet" && ws.send("done"))
     }
   })
 })
