@@ -1,7 +1,8 @@
 /**
  * 5. CPU per 1,000 updates at the venue's real cadence: the simulator (its own process) pushes
  * the 10 ms depth channel of 1, 3 and 10 symbols, about 100 updates per symbol per second, as
- * MEXC does; raw `ws` (+ the same decoder + an EventEmitter), ours (the public feed) and ccxt pro
+ * MEXC does; raw `ws` (+ the same decoder, book sync and book + an EventEmitter: `support/RawBook.ts`), ours
+ * (`MexcPublic`: order-book streams) and ccxt pro
  * (`watchOrderBook`) each run in a process of their own, at the same time, on the same market, and
  * report their CPU time (user + system) and the updates their consumer got, per window. At this
  * rate the fixed per-batch costs decide, not the per-message ones: this is the figure that says
@@ -21,7 +22,8 @@ import { size, type Suite } from "./Suite.ts"
 const SECONDS = size("CADENCE_SECONDS", 8, 2)
 const WINDOWS = size("CADENCE_WINDOWS", 3, 1)
 const WARMUP = size("CADENCE_WARMUP_SECONDS", 3, 2)
-const SYMBOL_COUNTS = [1, 3, 10]
+/** `CADENCE_SYMBOLS=1,3`: only these symbol counts. */
+const SYMBOL_COUNTS = (process.env.CADENCE_SYMBOLS ?? "1,3,10").split(",").map(Number)
 const variants = ["raw", "ours", "ccxt"] as const
 
 interface Window {
@@ -75,7 +77,7 @@ export const cadence = Effect.scoped(Effect.gen(function*() {
       ratio,
       target: { text: "<= 1.2x raw and below ccxt", met: ratio.value <= 1.2 && oursF.value < ccxtF.value },
       note: `updates/s raw ${updatesPerSecond[0]}, ours ${updatesPerSecond[1]}, ccxt ${updatesPerSecond[2]}; ` +
-        `ours starts ${fibersPerK.toFixed(2)} fibers per 1,000 updates; no order book yet: PublicFeed`
+        `ours starts ${fibersPerK.toFixed(2)} fibers per 1,000 updates`
     })
     console.log(`cadence ${n}: per 1,000 updates raw ${rawF.value.toFixed(1)} ms, ours ${oursF.value.toFixed(1)} ms, ccxt ${ccxtF.value.toFixed(1)} ms; ${updatesPerSecond.join("/")} updates/s; ${fibersPerK.toFixed(2)} fibers/1k`)
   }

@@ -6,13 +6,19 @@
  * and (ours) the fibers started. Prints one JSON line per window.
  */
 import { EventEmitter } from "node:events"
-import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Effect, Metric, References, Stream } from "effect"
+import { Effect, Layer, Metric, References, Stream } from "effect"
 import WebSocket from "ws"
-import { decodePush, type PushDataV3ApiWrapper } from "../../src/venues/mexc/Proto.ts"
-import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
+import type { BookView } from "../../src/exchange/Model.ts"
+import { PublicExchange } from "../../src/exchange/PublicExchange.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcPublic from "../../src/venues/mexc/MexcPublic.ts"
+import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
+import { decodePush } from "../../src/venues/mexc/Proto.ts"
+import { channelName } from "../../src/venues/mexc/PushParse.ts"
+import * as Quotas from "../../src/venues/mexc/Quotas.ts"
+import * as Venue from "../../src/venues/Venue.ts"
 import { mexcAt } from "./Ccxt.ts"
+import * as RawBook from "./RawBook.ts"
 
 interface Config {
   readonly restUrl: string
@@ -72,22 +78,29 @@ const windows = async () => {
   }
 }
 
-const channels = config.symbols.map((s) => PublicFeed.channels.depth(s, "10ms"))
+const channels = config.symbols.map((s) => channelName("depth", s, "10ms"))
 
 if (variant === "raw") {
-  // raw `ws` + the same decoder + an EventEmitter, pinging like ours (every 10 s).
-  const ws = new WebSocket(config.wsUrl)
-  ws.binaryType = "arraybuffer"
+  // raw `ws` + the same decoder, push parser, book sync and book (`RawBook`) + an EventEmitter
+  // handing each new book view to the consumer, pinging like ours (every 10 s).
+  const scale = await RawBook.scales(config.restUrl, config.symbols)
+  const books = new Map(config.symbols.map((s) => [channels[config.symbols.indexOf(s)]!, RawBook.make(config.restUrl, s, scale.get(s)!)]))
   const emitter = new EventEmitter()
-  emitter.on("depth", (_push: PushDataV3ApiWrapper) => {
+  emitter.on("book", (_view: BookView) => {
     updates++
   })
+  const ws = new WebSocket(config.wsUrl)
+  ws.binaryType = "arraybuffer"
   ws.on("message", (data: ArrayBuffer | string, isBinary) => {
-    if (isBinary) emitter.emit("depth", decodePush(new Uint8Array(data as ArrayBuffer)))
+    if (!isBinary) return
+    const push = decodePush(new Uint8Array(data as ArrayBuffer))
+    const book = books.get(push.channel)
+    if (book !== undefined && book.apply(push)) emitter.emit("book", book.sync.book.view())
   })
   await new Promise((resolve) => ws.once("open", resolve))
   for (const frame of Protocol.subscribeFrames(Protocol.mexc, channels)) ws.send(frame)
   const ping = setInterval(() => ws.send(Protocol.mexc.ping!), 10_000)
+  await Promise.all([...books.values()].map((b) => b.ready))
   await measure()
   clearInterval(ping)
   ws.terminate()
@@ -97,17 +110,20 @@ if (variant === "raw") {
     recordFiberStart: () => void fibers++,
     recordFiberEnd: () => {}
   }
+  const rest = MexcRest.layerNode({ baseUrl: config.restUrl, credentials: Venue.simDemoCredentials }).pipe(
+    Layer.provideMerge(Quotas.layer)
+  )
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const feed = yield* PublicFeed.make({ url: config.wsUrl, interval: "10ms" })
+    const exchange = yield* PublicExchange
     for (const symbol of config.symbols) {
-      yield* feed.depth(symbol).pipe(
-        Stream.runForEachArray((pushes) => Effect.sync(() => void (updates += pushes.length))),
+      yield* exchange.orderBook(symbol).pipe(
+        Stream.runForEachArray((views) => Effect.sync(() => void (updates += views.length))),
         Effect.forkScoped
       )
     }
     yield* Effect.promise(measure)
   })).pipe(
-    Effect.provide(NodeWS.layerWebSocketConstructor),
+    Effect.provide(MexcPublic.layerNode({ url: config.wsUrl, interval: "10ms", venue: "sim" }).pipe(Layer.provide(rest))),
     Effect.provideService(Metric.FiberRuntimeMetrics, counting),
     Effect.provideService(References.MinimumLogLevel, "Warn")
   ))
