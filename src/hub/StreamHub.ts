@@ -24,6 +24,7 @@
  */
 import { Cause, Context, Effect, Layer, Metric, Option, Semaphore, Stream } from "effect"
 import type { Duration, Scope } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { HubClosed, HubError, UpstreamSubscribeFailed } from "./HubError.ts"
 import * as HubMetrics from "./HubMetrics.ts"
@@ -94,6 +95,17 @@ export interface StreamHubShape {
    * `HubClosed` if the hub is already closed.
    */
   readonly subscribe: <A>(topic: Topic<A>, options?: SubscribeOptions) => Stream.Stream<A, HubError>
+  /**
+   * {@link subscribe}, with `f` applied to each chunk the subscriber takes (everything buffered
+   * at once, never empty), in the stream's own pull: one stage instead of a `Stream.mapArrayEffect`
+   * after it, which matters when every value wakes the subscriber. `f` may drop values (a
+   * latest-only reader) but must return a non-empty chunk, or fail to end the stream.
+   */
+  readonly subscribeWith: <A, B, E>(
+    topic: Topic<A>,
+    f: (chunk: NonEmptyReadonlyArray<A>) => Effect.Effect<NonEmptyReadonlyArray<B>, E>,
+    options?: SubscribeOptions
+  ) => Stream.Stream<B, HubError | E>
   /** The most recent value published to the topic, if it replays one. */
   readonly latest: <A>(topic: Topic<A>) => Effect.Effect<Option.Option<A>>
   /** A snapshot of topics, subscribers, publish and drop counts. */
@@ -263,7 +275,14 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       }))
 
     const subscribe = <A>(topic: Topic<A>, subscribeOptions?: SubscribeOptions): Stream.Stream<A, HubError> =>
-      Stream.unwrap(
+      subscribeWith(topic, undefined, subscribeOptions)
+
+    function subscribeWith<A, B, E>(
+      topic: Topic<A>,
+      f: ((chunk: NonEmptyReadonlyArray<A>) => Effect.Effect<NonEmptyReadonlyArray<B>, E>) | undefined,
+      subscribeOptions?: SubscribeOptions
+    ): Stream.Stream<B, HubError | E> {
+      return Stream.unwrap(
         Effect.gen(function*() {
           const state = stateOf(topic as Topic<unknown>)
           const mailbox = new Mailbox<unknown>(state.topic.capacity, state.topic.strategy, wakeups)
@@ -290,9 +309,11 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           )
           if (!registered) return yield* Effect.fail(closedError(topic.key))
           yield* join(state, subscriber)
-          return Stream.fromPull(Effect.succeed(mailbox.pull)) as Stream.Stream<A>
+          const pull = (f === undefined ? mailbox.pull : Effect.flatMap(mailbox.pull as Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>, f)) as Effect.Effect<NonEmptyReadonlyArray<B>, E | Cause.Done>
+          return Stream.fromPull(Effect.succeed(pull))
         })
       )
+    }
 
     const latest = <A>(topic: Topic<A>): Effect.Effect<Option.Option<A>> =>
       Effect.sync(() => {
@@ -334,7 +355,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       })
     )
 
-    return { name: hubName, publish, publishAll, subscribe, latest, stats }
+    return { name: hubName, publish, publishAll, subscribe, subscribeWith, latest, stats }
   })
 
 /** A layer providing the {@link StreamHub} service. */

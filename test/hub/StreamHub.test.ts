@@ -48,6 +48,36 @@ describe("StreamHub", () => {
       yield* close
     })))
 
+  it.live("subscribeWith maps each chunk the subscriber takes, and its failure ends the stream", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const topic = Topic.make<number>("levels", { replay: 0, strategy: "backpressure", capacity: 16 })
+      const seen: Array<ReadonlyArray<number>> = []
+      const out: Array<number> = []
+      const fiber = yield* hub.subscribeWith(topic, (chunk) =>
+        Effect.suspend(() => {
+          seen.push(chunk)
+          return chunk.includes(-1)
+            ? Effect.fail("negative" as const)
+            : Effect.succeed([chunk[chunk.length - 1]! * 10] as const)
+        })).pipe(Stream.runForEach((value) => Effect.sync(() => void out.push(value))), Effect.exit, Effect.forkChild)
+      yield* subscribers(hub, "levels", 1)
+      yield* hub.publishAll(topic, [1, 2, 3])
+      // Everything buffered is one chunk; the mapped chunk (its latest value) reaches the stream.
+      yield* Effect.gen(function*() {
+        while (seen.length < 1) yield* Effect.sleep("1 millis")
+      }).pipe(Effect.timeout("5 seconds"))
+      yield* hub.publish(topic, -1)
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(seen, [[1, 2, 3], [-1]])
+      assert.deepStrictEqual(out, [30])
+      assert.isTrue(Exit.isFailure(exit) && Cause.findErrorOption(exit.cause)._tag === "Some")
+      assert.deepStrictEqual(Option.getOrUndefined(Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()), "negative")
+      // The failed subscriber left the topic.
+      yield* subscribers(hub, "levels", 0)
+      yield* close
+    })))
+
   it.live("completes every subscriber stream when the hub closes, after what was buffered", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, hub } = yield* open()

@@ -537,10 +537,11 @@ export const make = Effect.fnUntraced(function*(options: Options = {}) {
       }
       if (route.live && route.failure !== undefined) return Stream.fail(route.failure)
       const latestOnly = kind !== "deals"
-      return (hub.subscribe(route.topic) as Stream.Stream<A | ChannelFailed, HubError.HubError>).pipe(
-        Stream.mapError(hubError(operation)),
-        Stream.mapArrayEffect((chunk) => checkChunk(chunk, latestOnly))
-      )
+      // One stage: the chunk check runs in the subscriber's own pull (every book wakes it).
+      return hub.subscribeWith(
+        route.topic as Topic.Topic<A | ChannelFailed>,
+        (chunk) => checkChunk(chunk, latestOnly)
+      ).pipe(Stream.catchTag("HubError", (cause) => Stream.fail(hubError(operation)(cause))))
     }))
 
   const snapshot = Effect.fn("PublicExchange.snapshot")(function*(symbol: string) {
