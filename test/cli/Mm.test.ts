@@ -134,12 +134,14 @@ describe("CLI: mm", () => {
         [["mm", "--quote-qty", "0.2"], /^mm: order size on HIFIUSDT too small: 0.2 USDT at [\d.]+ buys [\d.]+ HIFI: below the minimum/m],
         [["mm", "--venue", "mexc"], /^mm: .*MEXC_API_KEY/m, { MEXC_API_KEY: "", MEXC_API_SECRET: "" }]
       ]
-      for (const [args, message] of cases) {
-        const proc = yield* runCli(args)
-        const code = yield* proc.exit(60_000)
-        assert.notStrictEqual(code, 0, proc.output())
-        assert.match(proc.output(), message)
-        assert.notMatch(proc.output(), /\n\s+at /, "no stack trace")
-      }
-    })))
+      // Each case is a CLI process of its own (a few seconds each on a busy machine): two at a time.
+      yield* Effect.forEach(cases, ([args, message]) =>
+        Effect.gen(function*() {
+          const proc = yield* runCli(args)
+          const code = yield* proc.exit(60_000)
+          assert.notStrictEqual(code, 0, proc.output())
+          assert.match(proc.output(), message)
+          assert.notMatch(proc.output(), /\n\s+at /, "no stack trace")
+        }), { concurrency: 2, discard: true })
+    })), 120_000)
 })
