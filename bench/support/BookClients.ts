@@ -17,8 +17,9 @@
  * lost or misapplied frame fails the run instead of passing as speed.
  *
  * With `record`, the first subscriber notes each view's version and when it saw it, and (raw,
- * ours) the socket's `message` event time of each binary frame, for the latency figures: frame
- * `v` is seen when the first view at version `>= v` is.
+ * ours) for each binary frame the socket's `message` event time and the time of the TCP read that
+ * completed it, for the latency figures: frame `v` is seen when the first view at version `>= v`
+ * is.
  */
 import { EventEmitter } from "node:events"
 import { BigDecimal, Context, Effect, Layer, Stream } from "effect"
@@ -49,6 +50,11 @@ export interface Recording {
   readonly seenAt: Array<number>
   /** The socket's `message` event time of each binary frame, in order (raw and ours). */
   readonly arrivals: Array<number>
+  /**
+   * When the TCP read that completed each binary frame came in (the socket's `data` event,
+   * before `ws` parses it), in order (raw and ours).
+   */
+  readonly reads: Array<number>
 }
 
 export interface RunResult {
@@ -73,11 +79,27 @@ export interface ClientOptions {
   readonly record?: boolean | undefined
 }
 
-const newRecording = (): Recording => ({ versions: [], seenAt: [], arrivals: [] })
+const newRecording = (): Recording => ({ versions: [], seenAt: [], arrivals: [], reads: [] })
 const clear = (r: Recording) => {
   r.versions.length = 0
   r.seenAt.length = 0
   r.arrivals.length = 0
+  r.reads.length = 0
+}
+
+/**
+ * Notes when each TCP read of `ws` comes in, ahead of `ws`'s own `data` listener; `last()` is the
+ * read that completed the frame `ws` is emitting now.
+ */
+const watchReads = (ws: WebSocket) => {
+  let lastRead = 0
+  const hook = () => {
+    const socket = (ws as unknown as { _socket?: NodeJS.EventEmitter })._socket
+    socket?.prependListener("data", () => (lastRead = performance.now()))
+  }
+  if (ws.readyState === ws.OPEN) hook()
+  else ws.once("open", hook)
+  return { last: () => lastRead }
 }
 
 /** A level as numbers, to compare the three clients' books with the server's text. */
@@ -180,9 +202,13 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
       }
       const ws = new WebSocket(server.wsUrl(id))
       ws.binaryType = "arraybuffer"
+      const reads = watchReads(ws)
       ws.on("message", (data: ArrayBuffer | string, isBinary) => {
         if (!isBinary) return // acknowledgements
-        if (record) recording.arrivals.push(performance.now())
+        if (record) {
+          recording.arrivals.push(performance.now())
+          recording.reads.push(reads.last())
+        }
         const wrapper = decodePush(new Uint8Array(data as ArrayBuffer))
         if (wrapper.channel !== channel) return
         const parsed = parsePush("depth", symbol, wrapper)
@@ -227,12 +253,16 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
 // --- ours ----------------------------------------------------------------------------------------
 
 /** Node's `ws` constructor as the product uses it, noting when each binary frame arrives (`message` event). */
-const recordingConstructor = (arrivals: () => Array<number>) =>
+const recordingConstructor = (recording: Recording) =>
   Layer.succeed(Socket.WebSocketConstructor)((url, options) => {
     const ws = NodeWebSocket.makeConstructor()(url, options) as unknown as WebSocket
+    const reads = watchReads(ws)
     // Registered before the connection's own listener: where raw `ws` hands a frame to its code.
     ws.on("message", (_data, isBinary) => {
-      if (isBinary) arrivals().push(performance.now())
+      if (isBinary) {
+        recording.arrivals.push(performance.now())
+        recording.reads.push(reads.last())
+      }
     })
     return ws as unknown as globalThis.WebSocket
   })
@@ -243,7 +273,7 @@ export const ours = (server: FeedServer, options: ClientOptions) =>
     const id = options.id ?? "ours"
     const recording = newRecording()
     const record = options.record === true
-    const webSocket = record ? recordingConstructor(() => recording.arrivals) : NodeWebSocket.layerConstructor()
+    const webSocket = record ? recordingConstructor(recording) : NodeWebSocket.layerConstructor()
     const context = yield* Layer.build(
       MexcPublic.layer({ url: server.wsUrl(id) }).pipe(
         Layer.provide(MexcRest.layerNode({ baseUrl: server.restUrl(id) }).pipe(Layer.provide(Quotas.layer))),
