@@ -60,7 +60,7 @@ export const closeToExit = Effect.scoped(Effect.gen(function*() {
       text: "exits, faster than ccxt",
       met: ours.length === RUNS && (ccxt.length < RUNS || Math.max(...ours) < Math.min(...ccxt))
     },
-    note: `ours: Connection on the private stream (PrivateExchange not on main yet); ours ${describe(times.ours!)}; ccxt ${describe(times.ccxt!)}`
+    note: `ours: PrivateExchange (Venue.layer) with orderUpdates held; ours ${describe(times.ours!)}; ccxt ${describe(times.ccxt!)}`
   }]
   console.log(`close to exit: ours ${JSON.stringify(times.ours)}, ccxt ${JSON.stringify(times.ccxt)}`)
   return rows

@@ -4,15 +4,13 @@
  * client, and then lets the process end by itself: the parent times `closing` to process exit.
  *
  * - ccxt: `watchOrders()` (ccxt creates the listen key), then `close()`.
- * - ours: a listen key from a signed `fetch`, then our Connection on the private stream with the
- *   orders channel held, in a scope that is then closed (the private exchange replaces this once
- *   it is on main).
+ * - ours: the venue's exchanges (`Venue.layer` on the standalone simulator, the demo account),
+ *   `PrivateExchange.orderUpdates` held, in a scope that is then closed (which deletes the listen
+ *   key, closes both connections, and releases REST and the rate limiter).
  */
-import * as NodeWS from "@effect/platform-node/NodeWS"
-import { Effect, Redacted, References } from "effect"
-import * as Connection from "../../src/socket/Connection.ts"
-import * as Protocol from "../../src/socket/Protocol.ts"
-import { signQuery } from "../../src/venues/mexc/Signing.ts"
+import { Effect, Layer, References, Stream } from "effect"
+import { PrivateExchange } from "../../src/exchange/PrivateExchange.ts"
+import * as Venue from "../../src/venues/Venue.ts"
 import { mexcAt } from "./Ccxt.ts"
 import type { SimServer } from "./SimServer.ts"
 
@@ -30,20 +28,14 @@ if (variant === "ccxt") {
   console.log("closing")
   await mexc.close()
 } else {
-  const response = await fetch(`${sim.restUrl}/api/v3/userDataStream?${signQuery(Redacted.make(sim.apiSecret), {}, Date.now())}`, {
-    method: "POST",
-    headers: { "X-MEXC-APIKEY": sim.apiKey }
-  })
-  const { listenKey } = await response.json() as { listenKey: string }
+  // The private side's layer is built once its user-data stream is open (listen key, connection).
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const connection = yield* Connection.make({
-      name: "private",
-      url: `${sim.wsUrl}?listenKey=${listenKey}`,
-      protocol: Protocol.mexc,
-      sink: () => Effect.void
-    })
-    yield* connection.subscribe("spot@private.orders.v3.api.pb")
-    yield* connection.awaitOpen
+    const priv = yield* PrivateExchange
+    yield* priv.orderUpdates.pipe(Stream.runDrain, Effect.forkScoped)
+    yield* Effect.yieldNow
     console.log("closing")
-  })).pipe(Effect.provide(NodeWS.layerWebSocketConstructor), Effect.provideService(References.MinimumLogLevel, "Warn")))
+  })).pipe(
+    Effect.provide(Layer.fresh(Venue.layer({ _tag: "sim", restUrl: sim.restUrl, wsUrl: sim.wsUrl }))),
+    Effect.provideService(References.MinimumLogLevel, "Warn")
+  ))
 }
