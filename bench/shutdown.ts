@@ -93,6 +93,8 @@ interface Stop {
   readonly connections: number
   /** Messages the public queue drained at shutdown. */
   readonly drained: number | undefined
+  /** The `mm` component's stop (cancel its open order and confirm it, over REST), from the exit report. */
+  readonly mmStopMs: number | undefined
 }
 
 const oneRun = async (restUrl: string, wsUrl: string, references: string, moment: (typeof moments)[number]): Promise<Stop> => {
@@ -109,6 +111,7 @@ const oneRun = async (restUrl: string, wsUrl: string, references: string, moment
     const out = mm.output()
     const topics = /hub closed \{ component: 'hub:mexc-public', topics: (\d+)/.exec(out)?.[1]
     const drained = /component: 'queue:mexc-public',\s+drained: (\d+)/.exec(out)?.[1]
+    const mmStop = /^  mm\s+(\d+) ms/m.exec(out)?.[1]
     const connections = new Set([...out.matchAll(/connection:mexc-public-(\d+)/g)].map((m) => m[1])).size
     const stop: Stop = {
       moment: reached ? moment.name : "none",
@@ -117,7 +120,8 @@ const oneRun = async (restUrl: string, wsUrl: string, references: string, moment
       open: await openOrders(restUrl),
       topics: topics === undefined ? undefined : Number(topics),
       connections,
-      drained: drained === undefined ? undefined : Number(drained)
+      drained: drained === undefined ? undefined : Number(drained),
+      mmStopMs: mmStop === undefined ? undefined : Number(mmStop)
     }
     if (code !== 130 || stop.open !== 0) console.log(out)
     return stop
@@ -139,7 +143,7 @@ export const shutdownRuns = async (): Promise<ReadonlyArray<Stop>> => {
       console.log(
         `shutdown run ${run + 1}: SIGINT (${stop.moment}) to exit ${stop.ms.toFixed(0)} ms, exit ${stop.code}, ` +
           `open orders after ${stop.open}, ${stop.topics} subscriptions on ${stop.connections} public connections, ` +
-          `public queue drained ${stop.drained}`
+          `public queue drained ${stop.drained}, mm's stop (cancel + confirm) ${stop.mmStopMs} ms`
       )
     }
     return stops
@@ -161,6 +165,8 @@ const rows = (stops: ReadonlyArray<Stop>): Array<Row> => {
   const topics = [...new Set(stops.map((s) => s.topics))].join("/")
   const connections = [...new Set(stops.map((s) => s.connections))].join("/")
   const drained = Math.max(...stops.map((s) => s.drained ?? 0))
+  const mmStops = stops.flatMap((s) => s.mmStopMs === undefined ? [] : [s.mmStopMs])
+  const rest = stops.flatMap((s) => s.mmStopMs === undefined ? [] : [s.ms - s.mmStopMs])
   return [{
     group: 4,
     what: `shutdown of mm --cycles 0, SIGINT to exit, ${topics} subscriptions on ${connections} public connections + private, orders open`,
@@ -170,7 +176,9 @@ const rows = (stops: ReadonlyArray<Stop>): Array<Row> => {
       text: "p50 <= 100 ms, exit 130, 0 open orders",
       met: median(times) <= 100 && codes.length === 1 && codes[0] === 130 && open === 0
     },
-    note: `${stops.length} runs, max ${Math.max(...times).toFixed(0)} ms; p50 by moment (ms): ${byMoment.join(", ")}` +
+    note: `${stops.length} runs, max ${Math.max(...times).toFixed(0)} ms; p50 by moment (ms): ${byMoment.join(", ")}; ` +
+      `of which mm's stop (cancel + confirm over REST) p50 ${mmStops.length === 0 ? "-" : median(mmStops).toFixed(0)} ms, ` +
+      `the rest (references, connections, listen key, exit) p50 ${rest.length === 0 ? "-" : median(rest).toFixed(0)} ms` +
       `${missed > 0 ? `; ${missed} runs signalled at a cap before their moment` : ""}; exit codes ${codes.join(",")}; ` +
       `open orders after all stops ${open}; public queue held at most ${drained} messages at shutdown (not full: the sim's cadence does not fill it)`
   }]

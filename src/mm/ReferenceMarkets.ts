@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, Context, Duration, Effect, Layer, Stream } from "effect"
+import { BigDecimal, Context, Duration, Effect, Layer, Scope, Stream } from "effect"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import type { BookView, Quote, Trade } from "../exchange/Model.ts"
@@ -115,6 +115,9 @@ export const make = Effect.fnUntraced(function*(symbols: ReadonlyArray<string>) 
     concurrency: 8,
     discard: true
   })
+  // The followers are stopped all at once: each holds channels, and a connection closes (a close
+  // handshake) when its last channel goes, so stopping them one by one closes the connections in turn.
+  const followers = yield* Scope.fork(yield* Effect.scope, "parallel")
   const live = new Map<string, Live>()
   for (const symbol of unique) live.set(symbol, { quote: undefined, firstMid: undefined, book: undefined, trades: 0, volume: Decimal.zero })
 
@@ -127,7 +130,7 @@ export const make = Effect.fnUntraced(function*(symbols: ReadonlyArray<string>) 
         })
       ),
       Effect.catch((error) => Effect.logWarning(`reference ${symbol}: ${what} stream failed: ${error.message}`)),
-      Effect.forkScoped
+      Effect.forkIn(followers)
     )
   }
   for (const symbol of unique) {
