@@ -12,7 +12,7 @@ import { figure, type Row } from "./Report.ts"
 import { startSimServer, type SimServer } from "./support/SimServer.ts"
 import { size, type Suite } from "./Suite.ts"
 
-const RUNS = size("CLOSE_RUNS", 3, 1)
+const RUNS = size("CLOSE_RUNS", 2, 1)
 const CAP_SECONDS = size("CLOSE_CAP_SECONDS", 5, 3)
 
 /** Milliseconds from `closing` to exit, or `undefined` when it had to be killed. */

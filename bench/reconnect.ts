@@ -25,7 +25,7 @@
  *   the one after 1,000, so start-up allocation does not count. Heap is the leak signal (what
  *   survives a full GC); RSS also counts code space and the allocator's free lists.
  *
- * Sizes: `RECONNECTS` (1,000, `--quick` 100), `MEMORY_ROUNDS` (3, `--quick` 1).
+ * Sizes: `RECONNECTS` (1,000, `--quick` 100), `MEMORY_ROUNDS` (2, `--quick` 1).
  *
  * Run with `node bench/reconnect.ts`, or as part of `npm run bench`.
  */
@@ -41,7 +41,7 @@ import { figure, type Row } from "./Report.ts"
 import { median, percentile, size, type Suite } from "./Suite.ts"
 
 const RECONNECTS = size("RECONNECTS", 1_000, 100)
-const ROUNDS = size("MEMORY_ROUNDS", 3, 1)
+const ROUNDS = size("MEMORY_ROUNDS", 2, 1)
 const EARLY = 10
 /** After this many the JIT has compiled the reconnect path: heap growth from here on is retention. */
 const WARM = Math.min(100, Math.floor(RECONNECTS / 2))

@@ -13,7 +13,7 @@
  * every stop. The exit report of each run gives the public hub's topics (the subscriptions) and how
  * much the public queue still held when it drained.
  *
- * Sizes: `SHUTDOWN_RUNS` (9, `--quick` 3), `SHUTDOWN_REFERENCES` (33).
+ * Sizes: `SHUTDOWN_RUNS` (6, `--quick` 3), `SHUTDOWN_REFERENCES` (33).
  *
  * Run alone with `node bench/shutdown.ts`, or as part of `npm run bench`.
  */
@@ -23,7 +23,7 @@ import { MexcSigning } from "../src/venues/mexc/index.ts"
 import { figure, type Row } from "./Report.ts"
 import { median, size, type Suite } from "./Suite.ts"
 
-const RUNS = size("SHUTDOWN_RUNS", 9, 3)
+const RUNS = size("SHUTDOWN_RUNS", 6, 3)
 const REFERENCES = size("SHUTDOWN_REFERENCES", 33, 33)
 /** How long a run waits for its moment before it signals anyway (the moment is then "none"). */
 const MOMENT_CAP_MS = 30_000
@@ -178,7 +178,7 @@ const rows = (stops: ReadonlyArray<Stop>): Array<Row> => {
     },
     note: `${stops.length} runs, max ${Math.max(...times).toFixed(0)} ms; p50 by moment (ms): ${byMoment.join(", ")}; ` +
       `of which mm's stop (cancel + confirm over REST) p50 ${mmStops.length === 0 ? "-" : median(mmStops).toFixed(0)} ms, ` +
-      `the rest (references, connections, listen key, exit) p50 ${rest.length === 0 ? "-" : median(rest).toFixed(0)} ms` +
+      `the rest (signal to interrupt, references and their 4 connections' close handshakes, private stream, listen key, exit) p50 ${rest.length === 0 ? "-" : median(rest).toFixed(0)} ms` +
       `${missed > 0 ? `; ${missed} runs signalled at a cap before their moment` : ""}; exit codes ${codes.join(",")}; ` +
       `open orders after all stops ${open}; public queue held at most ${drained} messages at shutdown (not full: the sim's cadence does not fill it)`
   }]
