@@ -21,19 +21,18 @@ import {
   SubscriptionRefused
 } from "../ConnectionError.ts"
 import type { SubscriptionProtocol, SubscriptionRefusal } from "../Protocol.ts"
+import * as Reader from "./Reader.ts"
 import type { SubscriptionRegistry } from "./SubscriptionRegistry.ts"
 import * as TokenBucket from "./TokenBucket.ts"
 
 /** An inbound or outbound WebSocket message. */
-export type Frame = string | Uint8Array
+export type Frame = Reader.Frame
 
 /** Where inbound frames go, a batch at a time (see `Connection.FrameSink`). */
 export type FrameSink = (frames: NonEmptyReadonlyArray<Frame>) => Effect.Effect<void>
 
 /** The socket as a session sees it: Effect's `WebSocketLike`, plus `terminate` when `ws` backs it. */
-export interface RawSocket extends Socket.WebSocketLike {
-  terminate?: () => void
-}
+export type RawSocket = Reader.RawSocket
 
 const OPEN = 1
 const CLOSING = 2
@@ -155,13 +154,10 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     const elapsedMs = () => monotonicMs(clock)
     const url = typeof env.url === "string" ? env.url : yield* env.url
     const closeTimeoutMs = Duration.toMillis(env.closeTimeout)
-    let raw: RawSocket | undefined
-    const socket = yield* Socket.fromWebSocket(
-      Effect.tap(acquireRaw(env, url), (ws) => Effect.sync(() => (raw = ws))),
-      { openTimeout: env.openTimeout, ...(env.highWaterMark !== undefined ? { highWaterMark: env.highWaterMark } : {}) }
+    const ws = yield* acquireRaw(env, url).pipe(Effect.mapError((error) => toReason(error, url, env.openTimeout)))
+    const reader = yield* Reader.make(ws, { openTimeout: env.openTimeout, highWaterMark: env.highWaterMark }).pipe(
+      Effect.mapError((error) => toReason(error, url, env.openTimeout))
     )
-    const reader = yield* socket.reader.pipe(Effect.mapError((error) => toReason(error, url, env.openTimeout)))
-    const ws = raw!
 
     stats.connects++
     const connectionId = stats.connects
