@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Queue, Scheduler } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Latch, Layer, Queue, Scheduler } from "effect"
 import type { Context, Scope } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { eagerScheduler } from "./internal/EagerScheduler.ts"
@@ -58,6 +58,13 @@ interface CommonOptions<A> {
   readonly stopBudget?: Duration.Input | undefined
   /** Renders a message for failure logs (e.g. its channel). Default: a truncated preview. */
   readonly describe?: ((message: A) => string) | undefined
+  /**
+   * Hand a batch straight to the handler, in the producer's fiber, when the queue is empty and
+   * its processor idle (see {@link MessageQueue.offerAll}): for a socket's reader at a venue's
+   * cadence. `offerAll` may then complete only once the batch is handled, so a handler must never
+   * wait for its own producer. Default false; only with one processor.
+   */
+  readonly handoff?: boolean | undefined
 }
 
 /** Handles one message at a time, in order; a failure affects that message only. */
@@ -106,6 +113,15 @@ export interface MessageQueue<A> {
    * Offers a batch in one step. Under backpressure it completes once every message is accepted,
    * so a socket reader using it as its sink pauses while the queue is full. After close the batch
    * is refused and counted.
+   *
+   * With `handoff`: when the queue is empty and its processor is waiting for work, the batch skips the
+   * buffer and the handler runs on it right here, in the producer's fiber, before `offerAll`
+   * completes (a socket reader reads on once it is handled). That is what a venue's cadence looks
+   * like (a frame, then nothing for milliseconds), and it saves the processor's wake-up per
+   * frame. Order holds: a batch offered while a handed-off one runs is buffered, and the
+   * processor starts on it only after that one is done. The handed-off batch runs to its end
+   * even if the producer is interrupted meanwhile (it was accepted; it is not lost), and close
+   * waits for it within the drain budget.
    */
   readonly offerAll: (batch: Iterable<A>) => Effect.Effect<void>
   /** A snapshot of the counters. */
@@ -173,8 +189,17 @@ const makeUnmanaged = <A, R>(
     let drained = 0
     let abandoned = 0
     let closed = false
-    /** Messages taken from the queue and not yet finished, per processor. */
+    /** Messages taken from the queue and not yet finished, per processor (-1: a handoff). */
     const inFlight = new Map<number, { batch: ReadonlyArray<A>; done: number }>()
+
+    // --- handoff (see `offerAll`): the processor is waiting on an empty queue -------------------
+    const handoff = options.handoff === true && concurrency === 1
+    /** The processor waits in `take` with nothing on its way (no offer since it began waiting). */
+    let processorIdle = false
+    /** Open unless a handed-off batch is running; the processor waits for it before its next batch. */
+    const handoffDone = Latch.makeUnsafe(true)
+    let handingOff = false
+    const context = yield* Effect.context<R>()
 
     // --- producers -------------------------------------------------------------------------
 
@@ -186,6 +211,7 @@ const makeUnmanaged = <A, R>(
       if (overflow === "sliding") {
         const overrun = Queue.sizeUnsafe(queue) + batch.length - capacity
         Queue.offerAllUnsafe(queue, batch)
+        processorIdle = false
         if (overrun > 0) {
           dropped += overrun
           metrics.dropped(overrun)
@@ -194,6 +220,8 @@ const makeUnmanaged = <A, R>(
         return []
       }
       const rest = Queue.offerAllUnsafe(queue, batch)
+      // The processor wakes for what was just buffered: no handoff until it waits again.
+      if (rest.length < batch.length) processorIdle = false
       metrics.depth(Queue.sizeUnsafe(queue))
       if (rest.length === 0 || overflow === "backpressure") return rest
       dropped += rest.length
@@ -210,9 +238,33 @@ const makeUnmanaged = <A, R>(
 
     const offerAll = (batch: Iterable<A>): Effect.Effect<void> =>
       Effect.suspend(() => {
-        const rest = offerNow(Array.isArray(batch) ? batch as ReadonlyArray<A> : Array.from(batch))
+        const messages = Array.isArray(batch) ? batch as ReadonlyArray<A> : Array.from(batch)
+        if (
+          handoff && processorIdle && !handingOff && !closed && messages.length > 0 &&
+          messages.length <= maxBatch && Queue.sizeUnsafe(queue) === 0
+        ) return handOff(messages)
+        const rest = offerNow(messages)
         return rest.length === 0 ? Effect.void : waitToOffer(rest)
       })
+
+    const handOff = (batch: ReadonlyArray<A>): Effect.Effect<void> => {
+      handingOff = true
+      handoffDone.closeUnsafe()
+      taken += batch.length
+      const slot = { batch, done: 0 }
+      inFlight.set(-1, slot)
+      const startedAt = performance.now()
+      return runBatch(slot).pipe(
+        Effect.provideContext(context),
+        Effect.ensuring(Effect.sync(() => {
+          inFlight.delete(-1)
+          metrics.handlerMs(performance.now() - startedAt)
+          handingOff = false
+          handoffDone.openUnsafe()
+        })),
+        Effect.uninterruptible
+      )
+    }
 
     const offer = (message: A): Effect.Effect<void> => offerAll([message])
 
@@ -296,8 +348,12 @@ const makeUnmanaged = <A, R>(
       return reportFailure(count, describe(message), cause)
     }
 
+    const take = Effect.suspend(() => {
+      processorIdle = Queue.sizeUnsafe(queue) === 0
+      return Queue.takeBetween(queue, 1, maxBatch)
+    })
     const processor = (id: number): Effect.Effect<void, never, R> => {
-      const step = Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (batch) => {
+      const run = (batch: ReadonlyArray<A>) => {
         taken += batch.length
         metrics.depth(Queue.sizeUnsafe(queue))
         const slot = { batch, done: 0 }
@@ -307,6 +363,11 @@ const makeUnmanaged = <A, R>(
           inFlight.delete(id)
           metrics.handlerMs(performance.now() - startedAt)
         })
+      }
+      const step = Effect.flatMap(take, (batch) => {
+        processorIdle = false
+        // A handed-off batch came first: its handler finishes before this one starts.
+        return handingOff ? Effect.andThen(handoffDone.await, run(batch)) : run(batch)
       })
       // Ends when the queue has ended and is empty (takeBetween fails with Done).
       return Effect.forever(step).pipe(Effect.catch(() => Effect.void))
@@ -325,7 +386,9 @@ const makeUnmanaged = <A, R>(
       Effect.gen(function*() {
         closed = true
         yield* Queue.end(queue)
-        const finished = yield* Fiber.awaitAll(processors).pipe(Effect.timeoutOption(drainBudget))
+        const finished = yield* Effect.andThen(handoffDone.await, Fiber.awaitAll(processors)).pipe(
+          Effect.timeoutOption(drainBudget)
+        )
         if (finished._tag === "None") {
           cleared = Queue.sizeUnsafe(queue)
           let unfinished = cleared

@@ -334,6 +334,133 @@ describe("MessageQueue", () => {
       assert.deepStrictEqual(batches.map((b) => b.length), [1, 64, 64, 64, 8])
     })))
 
+  describe("handoff", () => {
+    /** Waits until the queue's processor is waiting on its empty queue (its first take). */
+    const settle = Effect.andThen(Effect.yieldNow, Effect.yieldNow)
+
+    it.live("an idle queue hands the batch to the handler in the producer's fiber, before offerAll completes", () =>
+      LeakCheck.scoped(Effect.gen(function*() {
+        const batches: Array<ReadonlyArray<number>> = []
+        const producer = yield* Effect.fiberId
+        const ran: Array<boolean> = []
+        const { close, queue } = yield* open<number, never>({
+          name: "queue:handoff",
+          handoff: true,
+          handleBatch: (batch) =>
+            Effect.flatMap(Effect.fiberId, (id) =>
+              Effect.sync(() => {
+                ran.push(id === producer)
+                batches.push(batch)
+              }))
+        })
+        yield* settle
+        for (let i = 0; i < 5; i++) {
+          yield* queue.offerAll([i])
+          // Handled by the time offerAll returned.
+          assert.strictEqual(batches.length, i + 1)
+        }
+        yield* close
+        assert.deepStrictEqual(batches, [[0], [1], [2], [3], [4]])
+        assert.deepStrictEqual(ran, [true, true, true, true, true])
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.accepted, 5)
+        assert.strictEqual(stats.processed, 5)
+      })))
+
+    it.live("a batch offered while a handoff runs waits for it: order holds and the handler never runs twice at once", () =>
+      LeakCheck.scoped(Effect.gen(function*() {
+        const seen: Array<number> = []
+        let running = 0
+        let overlapped = false
+        const holding = yield* Deferred.make<void>()
+        const release = yield* Latch.make(false)
+        const { close, queue } = yield* open<number, never>({
+          name: "queue:handoff-order",
+          handoff: true,
+          handleBatch: (batch) =>
+            Effect.gen(function*() {
+              running++
+              if (running > 1) overlapped = true
+              if (batch[0] === 0) {
+                yield* Deferred.succeed(holding, undefined)
+                yield* release.await
+              }
+              seen.push(...batch)
+              running--
+            })
+        })
+        yield* settle
+        // The first batch is handed off and held; two producers (two connections, say) offer more.
+        const first = yield* Effect.forkChild(queue.offerAll([0]))
+        yield* Deferred.await(holding)
+        yield* queue.offerAll([1, 2])
+        const third = yield* Effect.forkChild(queue.offerAll([3]))
+        yield* Fiber.join(third)
+        assert.deepStrictEqual(seen, [], "nothing overtakes the held batch")
+        yield* release.open
+        yield* Fiber.join(first)
+        yield* close
+        assert.deepStrictEqual(seen, [0, 1, 2, 3])
+        assert.isFalse(overlapped)
+      })))
+
+    it.live("a handed-off batch is handled to its end even when its producer is interrupted", () =>
+      LeakCheck.scoped(Effect.gen(function*() {
+        const seen: Array<number> = []
+        const holding = yield* Deferred.make<void>()
+        const release = yield* Latch.make(false)
+        const { close, queue } = yield* open<number, never>({
+          name: "queue:handoff-interrupt",
+          handoff: true,
+          handleBatch: (batch) =>
+            Effect.gen(function*() {
+              yield* Deferred.succeed(holding, undefined)
+              yield* release.await
+              seen.push(...batch)
+            })
+        })
+        yield* settle
+        const producer = yield* Effect.forkChild(queue.offerAll([1, 2, 3]))
+        yield* Deferred.await(holding)
+        const interrupting = yield* Effect.forkChild(Fiber.interrupt(producer))
+        yield* release.open
+        yield* Fiber.join(interrupting)
+        yield* close
+        assert.deepStrictEqual(seen, [1, 2, 3])
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.accepted, 3)
+        assert.strictEqual(stats.processed, 3)
+        assert.strictEqual(stats.abandoned, 0)
+      })))
+
+    it.live("close waits for a running handoff within the drain budget", () =>
+      LeakCheck.scoped(Effect.gen(function*() {
+        const seen: Array<number> = []
+        const holding = yield* Deferred.make<void>()
+        const { close, queue } = yield* open<number, never>({
+          name: "queue:handoff-close",
+          handoff: true,
+          drainBudget: "5 seconds",
+          handleBatch: (batch) =>
+            Effect.gen(function*() {
+              yield* Deferred.succeed(holding, undefined)
+              yield* Effect.sleep("50 millis")
+              seen.push(...batch)
+            })
+        })
+        yield* settle
+        const producer = yield* Effect.forkChild(queue.offerAll([7]))
+        yield* Deferred.await(holding)
+        yield* close
+        // Closed only after the handed-off batch was handled.
+        assert.deepStrictEqual(seen, [7])
+        yield* Fiber.join(producer)
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.processed, 1)
+        assert.strictEqual(stats.abandoned, 0)
+      })))
+  })
+
   it.live("a failing batch handler counts the whole batch as failed and goes on", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       let calls = 0
