@@ -3,9 +3,9 @@
  * feed server (`FeedServer.ts`), each fanning the book out to `subscribers` consumers:
  *
  * - **raw**: `ws` (binaryType `arraybuffer`, the faster raw configuration) + the same decoder
- *   (`decodePush`) and parser (`parsePush`) + the same book code (`BookSync` over an `OrderBook`,
- *   its REST snapshot fetched with `fetch`) + an `EventEmitter` emitting the book's view after
- *   every applied frame to its listeners.
+ *   (`decodePush`) + `RawBook` (the same parser, `BookSync` over an `OrderBook`, its REST
+ *   snapshot fetched with `fetch`) + an `EventEmitter` emitting the book's view after every
+ *   applied frame to its listeners.
  * - **ours**: `MexcPublic` (the `PublicExchange`) on a `MexcRest` pointed at the server; each
  *   subscriber is an `exchange.orderBook(symbol)` stream. The book topic slides with the latest
  *   view replayed, one view per routed batch: a subscriber sees the newest book.
@@ -26,18 +26,17 @@ import { BigDecimal, Context, Effect, Layer, Stream } from "effect"
 import * as Socket from "effect/socket/Socket"
 import WebSocket from "ws"
 import type { BookLevel, BookView } from "../../src/exchange/Model.ts"
-import { OrderBook, type SnapshotInput } from "../../src/exchange/OrderBook.ts"
 import { PublicExchange } from "../../src/exchange/PublicExchange.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
-import { BookSync } from "../../src/venues/mexc/BookSync.ts"
 import * as MexcPublic from "../../src/venues/mexc/MexcPublic.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
-import { channelName, parsePush } from "../../src/venues/mexc/PushParse.ts"
+import { channelName } from "../../src/venues/mexc/PushParse.ts"
 import * as Quotas from "../../src/venues/mexc/Quotas.ts"
 import { mexcAt } from "./Ccxt.ts"
 import { type FeedServer, feedSymbol, type ServerBook } from "./FeedServer.ts"
+import * as RawBook from "./RawBook.ts"
 
 const symbol = feedSymbol
 const channel = channelName("depth", symbol, "100ms")
@@ -152,31 +151,13 @@ class Progress {
 
 // --- raw -----------------------------------------------------------------------------------------
 
-interface DepthAnswer {
-  readonly lastUpdateId: number
-  readonly bids: ReadonlyArray<readonly [string, string]>
-  readonly asks: ReadonlyArray<readonly [string, string]>
-  readonly timestamp?: number
-}
-const snapshotInput = (answer: DepthAnswer): SnapshotInput => ({
-  version: BigInt(answer.lastUpdateId),
-  bids: answer.bids.map(([price, quantity]) => ({ price, quantity })),
-  asks: answer.asks.map(([price, quantity]) => ({ price, quantity })),
-  time: answer.timestamp ?? Date.now()
-})
-
-/** Baseline: raw `ws` + decode + parse + `BookSync`/`OrderBook` + an EventEmitter of views. */
+/** Baseline: raw `ws` + decode + `RawBook` (parse, `BookSync`/`OrderBook`) + an EventEmitter of views. */
 export const raw = (server: FeedServer, options: ClientOptions) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
       const id = options.id ?? "raw"
       const rest = server.restUrl(id)
-      const info = (await (await fetch(`${rest}/api/v3/exchangeInfo?symbol=${symbol}`)).json()) as {
-        symbols: Array<{ symbol: string; quoteAssetPrecision: number; baseAssetPrecision: number }>
-      }
-      const instrument = info.symbols.find((s) => s.symbol === symbol)!
-      const book = new OrderBook(symbol, { priceScale: instrument.quoteAssetPrecision, quantityScale: instrument.baseAssetPrecision })
-      const sync = new BookSync(book)
+      const scale = (await RawBook.scales(rest, [symbol])).get(symbol)!
       const recording = newRecording()
       const record = options.record === true
       const progress = new Progress(options.subscribers)
@@ -193,16 +174,10 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
           progress.note(s, version)
         })
       }
-      const snapshot = async (requestId: number) => {
-        const answer = (await (await fetch(`${rest}/api/v3/depth?symbol=${symbol}&limit=1000`)).json()) as DepthAnswer
-        const outcome = sync.onSnapshot(requestId, snapshotInput(answer), performance.now())
-        if (outcome === "synced") emitter.emit("book", book.view())
-        else if (outcome === "retry") void snapshot(sync.request!.id)
-        else if (outcome === "failed") throw new Error(`raw: book sync failed: ${sync.failure?.detail}`)
-      }
       const ws = new WebSocket(server.wsUrl(id))
       ws.binaryType = "arraybuffer"
       const reads = watchReads(ws)
+      let book: RawBook.RawBook | undefined
       ws.on("message", (data: ArrayBuffer | string, isBinary) => {
         if (!isBinary) return // acknowledgements
         if (record) {
@@ -210,20 +185,17 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
           recording.reads.push(reads.last())
         }
         const wrapper = decodePush(new Uint8Array(data as ArrayBuffer))
-        if (wrapper.channel !== channel) return
-        const parsed = parsePush("depth", symbol, wrapper)
-        if (parsed._tag !== "DepthDelta") throw new Error(`raw: unexpected ${parsed._tag}`)
-        const outcome = sync.onDelta(parsed, performance.now())
-        if (outcome === "applied") emitter.emit("book", book.view())
-        else if (outcome === "resync") void snapshot(sync.request!.id)
-        else if (outcome === "failed") throw new Error(`raw: book sync failed: ${sync.failure?.detail}`)
+        if (wrapper.channel === channel && book?.apply(wrapper) === true) emitter.emit("book", book.sync.book.view())
       })
       await new Promise((resolve, reject) => {
         ws.once("open", resolve)
         ws.once("error", reject)
       })
       for (const frame of Protocol.subscribeFrames(Protocol.mexc, [channel])) ws.send(frame)
-      await snapshot(sync.start().id)
+      book = RawBook.make(rest, symbol, scale)
+      await book.ready
+      const sync = book.sync
+      emitter.emit("book", sync.book.view())
       await progress.until(0)
       const client: BookClient = {
         name: "raw ws",
@@ -238,9 +210,9 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
             const ms = performance.now() - start
             if (sync.stats.resyncs !== resyncs) throw new Error(`raw: ${sync.stats.resyncs - resyncs} resync(s) in a run`)
             yield* checkBook(server, id, "raw", {
-              version: Number(book.version),
-              bestBid: topOf(book.bestBid),
-              bestAsk: topOf(book.bestAsk)
+              version: Number(sync.book.version),
+              bestBid: topOf(sync.book.bestBid),
+              bestAsk: topOf(sync.book.bestAsk)
             })
             return { ms, ...versions }
           })
