@@ -11,7 +11,7 @@ import { SimExchange } from "../../src/sim/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
-import * as PublicFeed from "../../src/venues/mexc/PublicFeed.ts"
+import { channelName } from "../../src/venues/mexc/PushParse.ts"
 import { live } from "../support/quiet.ts"
 
 /** A simulator without a market (no data frames: control replies are all there is to count). */
@@ -83,11 +83,12 @@ describe("Connection outbound rate, against the simulator's limit", () => {
         const conn = yield* connect(sim.wsUrl, protocol)
         const channels = Array.from({ length: 14 }, (_, i) => `S${i}USDT`).flatMap((symbol) => [
           ...(["100ms", "10ms"] as const).flatMap((interval) => [
-            PublicFeed.channels.deals(symbol, interval),
-            PublicFeed.channels.depth(symbol, interval),
-            PublicFeed.channels.bookTicker(symbol, interval)
+            channelName("deals", symbol, interval),
+            channelName("depth", symbol, interval),
+            channelName("bookTicker", symbol, interval)
           ]),
-          ...([5, 10, 20] as const).map((levels) => PublicFeed.channels.limitDepth(symbol, levels))
+          // MEXC's partial-depth channels (mexc-wire.md), which the simulator also serves.
+          ...([5, 10, 20] as const).map((levels) => `spot@public.limit.depth.v3.api.pb@${symbol}@${levels}`)
         ])
         assert.strictEqual(channels.length, 126)
         for (const channel of channels) yield* conn.subscribe(channel)

@@ -3,7 +3,7 @@
  * `Invalid listen key`) and `restart` both end the live session; the connection dials again,
  * evaluating its `url` afresh (a private stream's URL carries a new listen key each time), and
  * replays its subscriptions. The frame itself never reaches the sink. (On the public protocol the
- * same text is just an unexpected frame: test/pipeline/PublicFeed.test.ts.)
+ * same text is just an unexpected frame: test/venues/mexc/MexcPublicRouting.test.ts.)
  */
 import * as NodeWS from "@effect/platform-node/NodeWS"
 import { assert, describe, it } from "@effect/vitest"

@@ -88,4 +88,29 @@ describe("MexcPublic routing", () => {
       assert.isTrue(logs.some((l) => l.includes("a publicAggreBookTicker body on a deals channel") && l.includes(deals)), logs.join("\n"))
     })).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
   })
+
+  it.live("undecodable bytes and unexpected text (a private stream's `Invalid listen key`) are counted and skipped; trades carry on", () =>
+  {
+    const logs: Array<string> = []
+    return LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const ex = yield* MexcPublic.make({ url: server.url, connection: { closeTimeout: "200 millis" } }).pipe(
+        Effect.provideService(MexcRest, fakeRest),
+        Effect.provide(NodeWebSocket.layerConstructor())
+      )
+      const trades = yield* ex.trades("BTCUSDT").pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
+      yield* server.waitFor("deals subscribed", () => server.received.flat().join(" ").includes(deals))
+      server.broadcast(frame(deals, dealsBody("1")))
+      server.broadcast(new Uint8Array([0x0a, 0x05, 0x73, 0x70, 0xff])) // a truncated wrapper
+      // On the public protocol this text ends nothing: it is an unexpected frame.
+      server.broadcast("Invalid listen key")
+      server.broadcast(frame(deals, dealsBody("2")))
+      const got = yield* Fiber.join(trades)
+      assert.deepStrictEqual(got.map((t) => t.tradeId), ["1", "2"])
+      const stats = yield* ex.stats
+      assert.strictEqual(stats.malformed, 2)
+      assert.strictEqual(stats.reconnects, 0)
+      assert.isTrue(logs.some((l) => l.includes("unexpected text frame: Invalid listen key")), logs.join("\n"))
+    })).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
+  })
 })
