@@ -14,7 +14,9 @@ export interface Suite {
 /** Median of a list of numbers. */
 export const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
+  const mid = Math.floor(sorted.length / 2)
+  // An even count has two middles: their mean (the upper one alone leaned every figure high).
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** The `p` quantile (0..1) of a list of numbers, nearest rank. */
