@@ -33,6 +33,7 @@ const entries: ReadonlyArray<Entry> = [
   { name: "order", inTable: true, description: "3. order round trip (place, ack, cancel) on the simulator, vs bare fetch and ccxt", load: () => import("./order.ts").then((m) => m.suite) },
   { name: "shutdown", inTable: true, description: "4. SIGINT to exit of mm --cycles 0 (100 subscriptions, orders open), exit 130, 0 open orders after", load: () => import("./shutdown.ts").then((m) => m.suite) },
   { name: "cadence", inTable: true, description: "5. CPU per 1,000 updates at the venue's cadence (1/3/10 symbols, 10 ms channels), vs raw ws and ccxt", load: () => import("./cadence.ts").then((m) => m.suite) },
+  { name: "layers", inTable: true, description: "5. the same, layer by layer: raw ws, + Connection, + MessageQueue, + StreamHub, the whole MexcPublic", load: () => import("./layers.ts").then((m) => m.suite) },
   { name: "lifecycle", inTable: true, description: "5. lifecycle tracking cost per fork, inside a component vs outside", load: () => import("./lifecycle.ts").then((m) => m.suite) },
   { name: "memory", inTable: true, description: "6. heap and RSS growth from 10 to 1,000 forced reconnects (100 subscriptions), vs raw ws", load: () => import("./reconnect.ts").then((m) => m.suite) },
   { name: "close", inTable: true, description: "7. close() to process exit with a private stream open, vs ccxt", load: () => import("./close.ts").then((m) => m.suite) },
