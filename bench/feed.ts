@@ -21,7 +21,7 @@ import * as BookClients from "./support/BookClients.ts"
 import { startFeedServer } from "./support/FeedServer.ts"
 import { size, type Suite } from "./Suite.ts"
 
-const FRAMES = size("FEED_FRAMES", 100_000, 20_000)
+const FRAMES = size("FEED_FRAMES", 200_000, 20_000)
 const ROUNDS = size("FEED_ROUNDS", 5, 2)
 const CCXT_FRAMES = size("FEED_CCXT_FRAMES", 20_000, 5_000)
 const SUBSCRIBERS = [1, 4, 16]
