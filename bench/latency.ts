@@ -5,7 +5,7 @@
  * `orderBook(symbol)` subscriber (see `support/BookClients.ts`), each note the version of every
  * view their subscriber sees and when. Frame `v` is seen when the first view at a version `>= v`
  * is (ours publishes one view per routed batch, raw one per frame), so every frame gives one
- * sample: seen minus its send time (both processes read the same system clock). Rounds alternate
+ * sample: seen minus its send time (both read the machine's monotonic clock, `process.hrtime`). Rounds alternate
  * between the two; each round's p50, p99 and p99.9 are taken, the figures are their medians over
  * rounds, and the ratio is ours over raw, paired per round. Then ccxt pro's `watchOrderBook` on
  * the same feed, measured the same way (it hands its consumer the latest book, so it sees fewer
@@ -28,7 +28,7 @@ import { Effect, References } from "effect"
 import { counters as wakeups } from "../src/queue/internal/EagerScheduler.ts"
 import { figure, pairedRatio, type Row } from "./Report.ts"
 import * as BookClients from "./support/BookClients.ts"
-import { type FeedServer, startFeedServer } from "./support/FeedServer.ts"
+import { type FeedServer, monotonicOffsetMs, startFeedServer } from "./support/FeedServer.ts"
 import { percentile, size, type Suite } from "./Suite.ts"
 
 const RATE = size("LATENCY_RATE", 20_000, 20_000)
@@ -63,7 +63,8 @@ const pacedRun = (server: FeedServer, id: string, client: BookClients.BookClient
     const sent = yield* server.sent(id)
     if (sent.first !== run.first || sent.micros.length !== COUNT) throw new Error(`${client.name}: send times do not match the run`)
     const rec = client.recording
-    const fromSend = BookClients.perFrame(rec, run.first, run.last, (v) => sent.micros[v - run.first]! / 1000 - performance.timeOrigin)
+    const offset = monotonicOffsetMs()
+    const fromSend = BookClients.perFrame(rec, run.first, run.last, (v) => sent.micros[v - run.first]! / 1000 + offset)
     if (fromSend.length !== COUNT) throw new Error(`${client.name}: ${fromSend.length} of ${COUNT} frames seen`)
     let fromMessage: Array<number> | undefined
     let fromRead: Array<number> | undefined

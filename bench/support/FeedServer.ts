@@ -21,6 +21,12 @@ export interface ServerBook {
   readonly bestAsk: readonly [string, string] | null
 }
 
+/**
+ * This process's `performance.now()` (ms) minus the machine's monotonic clock (`process.hrtime`,
+ * ms): the server's send times plus this are on the `performance.now()` clock here.
+ */
+export const monotonicOffsetMs = (): number => performance.now() - Number(process.hrtime.bigint()) / 1e6
+
 export interface FeedServer {
   readonly port: number
   /** The REST base URL of client `id`'s venue (`http://127.0.0.1:<port>/c/<id>`). */
@@ -35,7 +41,10 @@ export interface FeedServer {
   readonly send: (id: string, count: number, rate?: number) => Effect.Effect<RunVersions>
   /** The server's book of client `id`. */
   readonly book: (id: string) => Effect.Effect<ServerBook>
-  /** The send time (µs since the epoch) of each version of client `id`'s last paced run. */
+  /**
+   * The send time of each version of client `id`'s last paced run, in µs on the machine's
+   * monotonic clock (`process.hrtime`, the same in every process): see {@link monotonicOffsetMs}.
+   */
   readonly sent: (id: string) => Effect.Effect<{ readonly first: number; readonly micros: ReadonlyArray<number> }>
   readonly kill: () => void
 }

@@ -27,7 +27,7 @@
  *     server also keeps per version for `GET /bench/sent`.
  *   - `GET /bench/book`: `{ version, bestBid: [price, quantity] | null, bestAsk }`, the venue's book.
  *   - `GET /bench/sent`: `{ first, micros: [...] }`, the send time of each version of the last
- *     paced run (409 while it runs).
+ *     paced run on the machine's monotonic clock (`process.hrtime`, µs; 409 while it runs).
  * - Legacy text commands on a socket (the shutdown and memory suites): `blast <count> [quiet]`
  *   and `pace <count> <perSecond> [quiet]` send to that socket only (then the text `done` unless
  *   `quiet`), `drop` terminates the connection (TCP reset, no close frame).
@@ -114,6 +114,13 @@ const templates = Array.from({ length: 1024 }, (_, i) => {
 })
 
 const micros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
+/**
+ * The machine's monotonic clock (`CLOCK_MONOTONIC`, shared by every process) in µs: the send
+ * times the client compares with its own readings. (`performance.timeOrigin` is each process's
+ * own estimate of the wall clock at its start: two processes' estimates differ by tens of µs,
+ * which is more than a quiet loopback's latency.)
+ */
+const monotonicMicros = () => Number(process.hrtime.bigint()) / 1000
 
 // --- one venue per client id -------------------------------------------------------------------
 
@@ -257,9 +264,8 @@ const pace = (venue: Venue, targets: ReadonlyArray<WebSocket>, count: number, pe
     const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * perSecond))
     while (i < due) {
       const { template, version } = venue.next()
-      const at = micros()
-      const bytes = frame(template.levels, version, at)
-      venue.sent[i++] = at
+      venue.sent[i++] = monotonicMicros()
+      const bytes = frame(template.levels, version, micros())
       for (const ws of targets) if (isOpen(ws)) ws.send(bytes)
     }
     if (i < count) return void setImmediate(tick)
