@@ -67,6 +67,12 @@ export interface TakeOptions {
   readonly keys: ReadonlyArray<string>
   /** Default 1. A finite number >= 0 (anything else is a defect). */
   readonly weight?: number | undefined
+  /**
+   * Queued ahead of every waiter without priority (behind earlier ones with it): for requests
+   * that must not wait behind a backlog of others, e.g. placing and cancelling orders behind a
+   * burst of market-data snapshots. It changes only the order of waiters, never the quota.
+   */
+  readonly priority?: boolean | undefined
 }
 
 /** One key, as seen by {@link RateLimiterShape.stats}. */
@@ -147,7 +153,28 @@ interface KeyState {
 
 interface Waiter {
   readonly keys: ReadonlyArray<KeyState>
+  readonly priority: boolean
   wake: (() => void) | undefined
+}
+
+/** Adds `waiter` to `queue`: at the end, or (priority) behind the last waiter with priority. */
+const enqueue = (queue: Set<Waiter>, waiter: Waiter): void => {
+  if (!waiter.priority || queue.size === 0) {
+    queue.add(waiter)
+    return
+  }
+  const waiting = [...queue]
+  let at = 0
+  while (at < waiting.length && waiting[at]!.priority) at++
+  if (at === waiting.length) {
+    queue.add(waiter)
+    return
+  }
+  queue.clear()
+  for (let i = 0; i < waiting.length; i++) {
+    if (i === at) queue.add(waiter)
+    queue.add(waiting[i]!)
+  }
 }
 
 /** Starts a limiter in the caller's scope, as a lifecycle component named `options.name`. */
@@ -326,11 +353,11 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
           recordGrant(states, weight)
           return Effect.void
         }
-        const waiter: Waiter = { keys: states, wake: undefined }
+        const waiter: Waiter = { keys: states, priority: request.priority === true, wake: undefined }
         // Queued and dequeued under one mask: an interruption can never leave a stale entry
         // holding up the queue.
         return Effect.uninterruptibleMask((restore) => {
-          for (const state of states) state.queue.add(waiter)
+          for (const state of states) enqueue(state.queue, waiter)
           return Effect.ensuring(
             Effect.mapError(restore(slowPath(states, weight, clock, waiter)), fail),
             Effect.sync(() => dequeue(waiter))

@@ -102,6 +102,39 @@ describe("RateLimiter", () => {
       yield* close
     })))
 
+  it.effect("serves a waiter with priority ahead of earlier ones without it, behind earlier ones with it", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ overall: { limit: 1, window: "1 second" } })
+      yield* limiter.take({ keys: ["overall"] })
+      const order: Array<string> = []
+      const enter = (name: string, priority: boolean) =>
+        limiter.take({ keys: ["overall"], priority }).pipe(
+          Effect.andThen(Effect.sync(() => void order.push(name))),
+          Effect.forkChild
+        )
+      // A backlog of market data, then a cancel and an order query with priority, then more data.
+      const fibers = [
+        yield* enter("snapshot 1", false),
+        yield* enter("snapshot 2", false),
+        yield* enter("snapshot 3", false)
+      ]
+      yield* settle
+      fibers.push(yield* enter("cancel", true))
+      yield* settle
+      fibers.push(yield* enter("query", true))
+      yield* settle
+      fibers.push(yield* enter("snapshot 4", false))
+      yield* settle
+      for (let window = 1; window <= 6; window++) {
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        assert.strictEqual(order.length, window, "one grant per window: priority changes the order, not the quota")
+      }
+      assert.deepStrictEqual(order, ["cancel", "query", "snapshot 1", "snapshot 2", "snapshot 3", "snapshot 4"])
+      yield* Fiber.joinAll(fibers)
+      yield* close
+    })))
+
   it.effect("does not let a later, lighter request overtake a waiting heavy one", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } })

@@ -8,6 +8,8 @@
  * - `ip:<METHOD path>` 500 per 10 s: every request, per endpoint (this process is one IP);
  * - `uid:<METHOD path>` 500 per 10 s: signed requests, per endpoint (one account per limiter);
  * - `overall` 20 per s: every request;
+ * - `marketData` 14 per s: unsigned requests (snapshots, instruments, trades), so that market data
+ *   never takes all of `overall`: at least 6 per s stay for orders, cancels and account queries;
  * - `orders` 12 per s: `POST order`.
  * The per-endpoint keys are charged the endpoint's documented weight (1 to 10), which can only
  * keep us further below 500; `overall` and `orders` count requests.
@@ -25,6 +27,7 @@ export const quotas: Readonly<Record<string, RateLimiter.Quota>> = {
   ip: { limit: 500, window: "10 seconds" },
   uid: { limit: 500, window: "10 seconds" },
   overall: { limit: 20, window: "1 second" },
+  marketData: { limit: 14, window: "1 second" },
   orders: { limit: 12, window: "1 second" }
 }
 
@@ -36,7 +39,11 @@ export const layer: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer(opt
 
 /**
  * The cost of one request: `weight` on its endpoint's `ip:` key (and `uid:` key when signed),
- * 1 on `overall`, and 1 on `orders` for a new order.
+ * 1 on `overall`, 1 on `marketData` when unsigned, and 1 on `orders` for a new order. Signed
+ * requests (orders, cancels, order and account queries, listen keys) are never queued behind
+ * market data: they wait with priority, and market data cannot fill `overall` (a strategy
+ * following 30 books asks for 30 snapshots at start, a second and a half of `overall` at 20/s).
+ * That matters most at shutdown, when open orders must go.
  */
 export const cost = (
   endpoint: string,
@@ -46,8 +53,13 @@ export const cost = (
 ): ReadonlyArray<RateLimiter.TakeOptions> => {
   const perEndpoint: RateLimiter.TakeOptions = {
     keys: signed ? [`ip:${endpoint}`, `uid:${endpoint}`] : [`ip:${endpoint}`],
-    weight
+    weight,
+    priority: signed
   }
-  const overall: RateLimiter.TakeOptions = { keys: isOrder ? ["overall", "orders"] : ["overall"], weight: 1 }
+  const overall: RateLimiter.TakeOptions = {
+    keys: isOrder ? ["overall", "orders"] : signed ? ["overall"] : ["overall", "marketData"],
+    weight: 1,
+    priority: signed
+  }
   return [perEndpoint, overall]
 }
