@@ -8,7 +8,7 @@
  * missed. At the end the runner prints every row as one table and writes the same rows as JSON to
  * `bench/results/<time>.json`, with the machine's core count, CPU, load and Node version.
  *
- * The default run (the suites of the table) takes 8-10 minutes on 2 busy cores. `--quick` shrinks every
+ * The default run (the suites of the table) takes about 6 minutes on 2 quiet cores (more when busy). `--quick` shrinks every
  * suite (rounds, durations) to check that it works, not to measure. Figures are measured on
  * whatever machine runs them; nothing here asserts a target.
  */
@@ -28,11 +28,11 @@ interface Entry {
 }
 
 const entries: ReadonlyArray<Entry> = [
-  { name: "feed", inTable: true, description: "1. feed throughput, 1/4/16 subscribers, vs raw ws (+ same decoder + EventEmitter) and ccxt", load: () => import("./feed.ts").then((m) => m.suite) },
+  { name: "feed", inTable: true, description: "1. feed throughput with order books, 1/4/16 subscribers, vs raw ws (+ same decoder, book sync and book + EventEmitter) and ccxt", load: () => import("./feed.ts").then((m) => m.suite) },
   { name: "latency", inTable: true, description: "2. send-to-subscriber latency p50/p99/p99.9 at 20,000 msg/s paced, vs raw ws and ccxt", load: () => import("./latency.ts").then((m) => m.suite) },
   { name: "order", inTable: true, description: "3. order round trip (place, ack, cancel) on the simulator, vs bare fetch and ccxt", load: () => import("./order.ts").then((m) => m.suite) },
   { name: "shutdown", inTable: true, description: "4. SIGINT to exit of mm --cycles 0 (100 subscriptions, orders open), exit 130, 0 open orders after", load: () => import("./shutdown.ts").then((m) => m.suite) },
-  { name: "cadence", inTable: true, description: "5. CPU per 1,000 updates at the venue's cadence (1/3/10 symbols, 10 ms channels), vs raw ws and ccxt", load: () => import("./cadence.ts").then((m) => m.suite) },
+  { name: "cadence", inTable: true, description: "5. CPU per 1,000 book updates at the venue's cadence (1/3/10 symbols, 10 ms channels), vs raw ws and ccxt", load: () => import("./cadence.ts").then((m) => m.suite) },
   { name: "layers", inTable: true, description: "5. the same, layer by layer: raw ws, + Connection, + MessageQueue, + StreamHub, the whole MexcPublic", load: () => import("./layers.ts").then((m) => m.suite) },
   { name: "lifecycle", inTable: true, description: "5. lifecycle tracking cost per fork, inside a component vs outside", load: () => import("./lifecycle.ts").then((m) => m.suite) },
   { name: "memory", inTable: true, description: "6. heap and RSS growth from 10 to 1,000 forced reconnects (100 subscriptions), vs raw ws", load: () => import("./reconnect.ts").then((m) => m.suite) },

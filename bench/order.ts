@@ -16,6 +16,7 @@ import { Effect, Exit, Layer, Redacted, References, Scope } from "effect"
 import * as Decimal from "../src/exchange/Decimal.ts"
 import * as RateLimiter from "../src/ratelimit/RateLimiter.ts"
 import * as MexcRest from "../src/venues/mexc/MexcRest.ts"
+import * as Quotas from "../src/venues/mexc/Quotas.ts"
 import { signQuery } from "../src/venues/mexc/Signing.ts"
 import { figure, pairedRatio, type Row } from "./Report.ts"
 import { mexcAt } from "./support/Ccxt.ts"
@@ -77,7 +78,8 @@ const oursClient = async (sim: SimServer) => {
   const unlimited = { limit: 1_000_000_000, window: "10 seconds" } as const
   const limiter = RateLimiter.layer({
     name: "ratelimit:bench",
-    quotas: { ip: unlimited, uid: unlimited, overall: unlimited, orders: unlimited }
+    // Every key of the MEXC preset, raised.
+    quotas: Object.fromEntries(Object.keys(Quotas.quotas).map((key) => [key, unlimited]))
   })
   const scope = Effect.runSync(Scope.make())
   const rest = await Effect.runPromise(
