@@ -13,8 +13,8 @@
  *
  * Run alone with `node bench/cadence.ts`, or as part of `npm run bench`.
  */
-import { execFile } from "node:child_process"
 import { Effect, References } from "effect"
+import { runClient } from "./support/ClientProcess.ts"
 import { figure, type Row } from "./Report.ts"
 import { startSimServer } from "./support/SimServer.ts"
 import { size, type Suite } from "./Suite.ts"
@@ -34,17 +34,7 @@ interface Window {
 }
 
 const client = (variant: string, config: object) =>
-  Effect.callback<ReadonlyArray<Window>>((resume) => {
-    execFile(
-      process.execPath,
-      [new URL("./support/cadence-client.ts", import.meta.url).pathname, variant, JSON.stringify(config)],
-      { maxBuffer: 1 << 20 },
-      (error, stdout) => {
-        if (error) return resume(Effect.die(error))
-        resume(Effect.succeed(stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Window)))
-      }
-    )
-  })
+  runClient<Window>(new URL("./support/cadence-client.ts", import.meta.url), variant, config)
 
 export const cadence = Effect.scoped(Effect.gen(function*() {
   const sim = yield* startSimServer

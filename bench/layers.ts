@@ -8,8 +8,8 @@
  *
  * Run alone with `node bench/layers.ts`, or as part of `npm run bench`.
  */
-import { execFile } from "node:child_process"
 import { Effect, References } from "effect"
+import { runClient } from "./support/ClientProcess.ts"
 import { figure, pairedRatio, type Row } from "./Report.ts"
 import { startSimServer } from "./support/SimServer.ts"
 import { size, type Suite } from "./Suite.ts"
@@ -31,18 +31,8 @@ interface Window {
   readonly updates: number
 }
 
-const client = (layer: string, config: object) =>
-  Effect.callback<ReadonlyArray<Window>>((resume) => {
-    execFile(
-      process.execPath,
-      [new URL("./support/layers-client.ts", import.meta.url).pathname, layer, JSON.stringify(config)],
-      { maxBuffer: 1 << 20 },
-      (error, stdout) => {
-        if (error) return resume(Effect.die(error))
-        resume(Effect.succeed(stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Window)))
-      }
-    )
-  })
+const client = (variant: string, config: object) =>
+  runClient<Window>(new URL("./support/layers-client.ts", import.meta.url), variant, config)
 
 export const byLayer = Effect.scoped(Effect.gen(function*() {
   const sim = yield* startSimServer

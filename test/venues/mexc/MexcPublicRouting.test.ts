@@ -46,16 +46,22 @@ const tickerBody = (bid: string): Body => ({
 })
 const frame = (channel: string, body: Body) => encodePush({ channel, symbol: "BTCUSDT", sendTime: 5, body })
 
+/** A loopback server and the exchange on it (REST faked), in the test's scope. */
+const openExchange = Effect.gen(function*() {
+  const server = yield* LoopbackWsServer.make
+  const ex = yield* MexcPublic.make({ url: server.url, connection: { closeTimeout: "200 millis" } }).pipe(
+    Effect.provideService(MexcRest, fakeRest),
+    Effect.provide(NodeWebSocket.layerConstructor())
+  )
+  return { ex, server }
+})
+
 describe("MexcPublic routing", () => {
   it.live("a body of another kind than its channel carries is counted as malformed, skipped, never delivered", () =>
   {
     const logs: Array<string> = []
     return LeakCheck.scoped(Effect.gen(function*() {
-      const server = yield* LoopbackWsServer.make
-      const ex = yield* MexcPublic.make({ url: server.url, connection: { closeTimeout: "200 millis" } }).pipe(
-        Effect.provideService(MexcRest, fakeRest),
-        Effect.provide(NodeWebSocket.layerConstructor())
-      )
+      const { ex, server } = yield* openExchange
       const trades = yield* ex.trades("BTCUSDT").pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
       // Quotes are latest-only (a batch of two hands out the newest): read until the last one.
       const quotes = yield* ex.quotes("BTCUSDT").pipe(
@@ -93,11 +99,7 @@ describe("MexcPublic routing", () => {
   {
     const logs: Array<string> = []
     return LeakCheck.scoped(Effect.gen(function*() {
-      const server = yield* LoopbackWsServer.make
-      const ex = yield* MexcPublic.make({ url: server.url, connection: { closeTimeout: "200 millis" } }).pipe(
-        Effect.provideService(MexcRest, fakeRest),
-        Effect.provide(NodeWebSocket.layerConstructor())
-      )
+      const { ex, server } = yield* openExchange
       const trades = yield* ex.trades("BTCUSDT").pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
       yield* server.waitFor("deals subscribed", () => server.received.flat().join(" ").includes(deals))
       server.broadcast(frame(deals, dealsBody("1")))
