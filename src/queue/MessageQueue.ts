@@ -254,8 +254,9 @@ const makeUnmanaged = <A, R>(
       const slot = { batch, done: 0 }
       inFlight.set(-1, slot)
       const startedAt = performance.now()
-      return runBatch(slot).pipe(
-        Effect.provideContext(context),
+      // The queue's own context, as its processor has: set, not merged into the producer's (a
+      // merge copies every service, per batch).
+      return Effect.updateContext(runBatch(slot), (_: Context.Context<never>) => context).pipe(
         Effect.ensuring(Effect.sync(() => {
           inFlight.delete(-1)
           metrics.handlerMs(performance.now() - startedAt)

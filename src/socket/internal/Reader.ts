@@ -35,8 +35,8 @@ export interface ReaderOptions {
 
 /** The `ws` library's socket: an EventEmitter that can pause reads. */
 interface NodeWs {
-  on(event: "message", listener: (data: ArrayBuffer | Buffer | ReadonlyArray<Buffer>, isBinary: boolean) => void): void
-  off(event: "message", listener: (data: ArrayBuffer | Buffer | ReadonlyArray<Buffer>, isBinary: boolean) => void): void
+  on(event: "message", listener: (data: ArrayBuffer | Buffer, isBinary: boolean) => void): void
+  off(event: "message", listener: (data: ArrayBuffer | Buffer, isBinary: boolean) => void): void
   pause(): void
   resume(): void
   readonly isPaused: boolean
@@ -52,13 +52,6 @@ const defaultHighWaterMark = 64 * 1024
 
 const closeError = (code: number, closeReason?: string | undefined) =>
   new Socket.SocketError({ reason: new Socket.SocketCloseError({ code, closeReason }) })
-
-const toBytes = (data: ArrayBuffer | Buffer | ReadonlyArray<Buffer>): Uint8Array =>
-  data instanceof ArrayBuffer
-    ? new Uint8Array(data)
-    : Array.isArray(data)
-    ? Buffer.concat(data as ReadonlyArray<Buffer>)
-    : data as Buffer
 
 /** Opens the reader on `ws` in the caller's scope; fails if the socket does not open. */
 export const make = (ws: RawSocket, options: ReaderOptions): Effect.Effect<Reader, Socket.SocketError, Scope.Scope> =>
@@ -121,9 +114,11 @@ export const make = (ws: RawSocket, options: ReaderOptions): Effect.Effect<Reade
       }
     }
 
-    const onNodeMessage = (data: ArrayBuffer | Buffer | ReadonlyArray<Buffer>, isBinary: boolean) => {
-      const bytes = toBytes(data)
-      push(isBinary ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(), bytes.byteLength)
+    // With binaryType "arraybuffer", `ws` hands binary frames over as an ArrayBuffer and text
+    // frames (already checked as UTF-8) as the Buffer they arrived in.
+    const onNodeMessage = (data: ArrayBuffer | Buffer, isBinary: boolean) => {
+      if (isBinary) push(new Uint8Array(data as ArrayBuffer), data.byteLength)
+      else push(data.toString(), data.byteLength)
     }
     const onEventMessage = (event: Socket.WebSocketEvent) => {
       const data = event.data as Uint8Array | ArrayBuffer | string
