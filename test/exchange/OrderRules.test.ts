@@ -4,24 +4,12 @@ import * as Decimal from "../../src/exchange/Decimal.ts"
 import type { FilterRejected } from "../../src/exchange/ExchangeError.ts"
 import { Instrument, type OrderRequest } from "../../src/exchange/Model.ts"
 import * as OrderRules from "../../src/exchange/OrderRules.ts"
+import * as instruments from "../support/instruments.ts"
 
 const d = Decimal.unsafeParse
 
-/** HIFIUSDT as the simulator lists it: tick 0.0001, lot 0.01, min quantity 1, min notional 1 USDT. */
-const hifi = new Instrument({
-  symbol: "HIFIUSDT",
-  baseAsset: "HIFI",
-  quoteAsset: "USDT",
-  status: "TRADING",
-  tickSize: d("0.0001"),
-  lotSize: d("0.01"),
-  minQuantity: d("1"),
-  minNotional: d("1"),
-  maxNotional: d("100000"),
-  orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET"],
-  makerFeeRate: d("0"),
-  takerFeeRate: d("0.0005")
-})
+/** HIFIUSDT as the simulator lists it, with a maximum notional of 100,000 USDT. */
+const hifi = instruments.hifi({ maxNotional: d("100000") })
 
 const limit = (overrides: Partial<OrderRequest> = {}): OrderRequest => ({
   symbol: "HIFIUSDT",

@@ -5,30 +5,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, Deferred, Effect, Exit, Fiber, Layer, References } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
-import { Instrument } from "../../src/exchange/Model.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { InMemoryExchange } from "../../src/mm/InMemoryExchange.ts"
 import * as MarketMaker from "../../src/mm/MarketMaker.ts"
 import * as MM from "../../src/mm/InMemoryExchange.ts"
+import * as instruments from "../support/instruments.ts"
 
 const d = Decimal.unsafeParse
 const eq = (actual: BigDecimal.BigDecimal | undefined, expected: string, what = "") =>
   assert.strictEqual(actual === undefined ? undefined : Decimal.format(actual), expected, what)
 
-const hifi = (makerFeeRate = "0") =>
-  new Instrument({
-    symbol: "HIFIUSDT",
-    baseAsset: "HIFI",
-    quoteAsset: "USDT",
-    status: "TRADING",
-    tickSize: d("0.0001"),
-    lotSize: d("0.01"),
-    minQuantity: d("1"),
-    minNotional: d("1"),
-    orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET"],
-    makerFeeRate: d(makerFeeRate),
-    takerFeeRate: d("0.0005")
-  })
+const hifi = (makerFeeRate = "0") => instruments.hifi({ makerFeeRate: d(makerFeeRate) })
 
 const layers = (options: Partial<MarketMaker.MarketMakerOptions> & { readonly fee?: string } = {}) =>
   MarketMaker.layer({ symbol: "HIFIUSDT", quoteQuantity: d("2.1"), ...options }).pipe(

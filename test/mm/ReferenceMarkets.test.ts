@@ -5,27 +5,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, References } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
-import { Instrument } from "../../src/exchange/Model.ts"
 import { PrivateExchange } from "../../src/exchange/PrivateExchange.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as MM from "../../src/mm/InMemoryExchange.ts"
 import * as ReferenceMarkets from "../../src/mm/ReferenceMarkets.ts"
+import * as instruments from "../support/instruments.ts"
 
 const d = Decimal.unsafeParse
 
-const btc = new Instrument({
-  symbol: "BTCUSDT",
-  baseAsset: "BTC",
-  quoteAsset: "USDT",
-  status: "TRADING",
-  tickSize: d("0.01"),
-  lotSize: d("0.00001"),
-  minQuantity: d("0.00001"),
-  minNotional: d("1"),
-  orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET"],
-  makerFeeRate: d("0"),
-  takerFeeRate: d("0.0005")
-})
+const btc = instruments.btc()
 
 const venue = MM.layer({ instruments: [btc], balances: { USDT: "100000", BTC: "1" } })
 

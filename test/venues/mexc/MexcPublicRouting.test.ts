@@ -6,27 +6,20 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BigDecimal, Effect, Fiber, Logger, Stream } from "effect"
 import * as Decimal from "../../../src/exchange/Decimal.ts"
-import { Instrument } from "../../../src/exchange/Model.ts"
 import { LeakCheck } from "../../../src/lifecycle/index.ts"
 import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
 import { MexcRest, type MexcRestShape } from "../../../src/venues/mexc/MexcRest.ts"
 import * as MexcPublic from "../../../src/venues/mexc/MexcPublic.ts"
 import { encodePush } from "../../../src/venues/mexc/Proto.ts"
 import { channelName } from "../../../src/venues/mexc/PushParse.ts"
+import * as instruments from "../../support/instruments.ts"
 import * as LoopbackWsServer from "../../support/LoopbackWsServer.ts"
 import { collectInto } from "./publicSupport.ts"
 
-const btc = new Instrument({
-  symbol: "BTCUSDT",
-  baseAsset: "BTC",
-  quoteAsset: "USDT",
-  status: "TRADING",
-  tickSize: Decimal.unsafeParse("0.01"),
+const btc = instruments.btc({
   lotSize: Decimal.unsafeParse("0.000001"),
   minQuantity: Decimal.unsafeParse("0.000001"),
-  minNotional: Decimal.unsafeParse("1"),
   orderTypes: ["LIMIT", "MARKET"],
-  makerFeeRate: Decimal.zero,
   takerFeeRate: Decimal.zero
 })
 
