@@ -2,15 +2,19 @@
  * A venue-neutral REST client on `effect/http`'s `HttpClient`: one typed call per request, with the
  * venue's base URL, signing, a server-time offset, rate limiting and typed errors.
  *
- * A {@link Request} names its method, path, parameters, whether it is signed, whether it is safe
- * (changes nothing at the venue), its rate-limit cost and the schema of its answer. A {@link Venue}
- * supplies the signer and the table that turns error answers into {@link ExchangeError} reasons.
+ * A {@link Request} names its method, path, query parameters, an optional JSON body, whether it is
+ * signed, whether it is safe (changes nothing at the venue), its rate-limit cost and the schema of
+ * its answer. A {@link Venue} supplies the signer and the table that turns error answers into
+ * {@link ExchangeError} reasons.
  *
  * What every call goes through, in order:
  * 1. the {@link RateLimiter} (each `cost` entry is taken before the request is sent; a 429 or 418
  *    answer pauses those keys for `Retry-After`, for every caller);
- * 2. for a signed request, the venue's signer with the venue time (`local clock + offset`); the
- *    offset is measured at start (`serverTime` request, corrected by half the round trip) and
+ * 2. for a signed request, the venue's signer, which sees the method, the URL path, the encoded
+ *    query and the body text exactly as they will be sent, and the venue time (`local clock +
+ *    offset`, in the venue's {@link Venue.timestampUnit}); the query the signer answers is put on
+ *    the request line byte for byte (no re-encoding), the body is sent as signed; the offset is
+ *    measured at start (`serverTime` request, corrected by half the round trip) and
  *    measured again when the venue answers `TimestampOutsideWindow`, after which the request is
  *    sent once more (the venue refused it unseen, so resending cannot act twice);
  * 3. the HTTP exchange under a per-request timeout (`Unavailable` past it: the outcome is unknown);
@@ -37,6 +41,7 @@ import { Lifecycle } from "../lifecycle/index.ts"
 import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
 import { RateLimiter } from "../ratelimit/RateLimiter.ts"
 import { answerReason, decodeAnswer, httpFailureReason, limiterReason } from "./internal/answer.ts"
+import { requestBody, urlPath } from "./internal/encode.ts"
 
 /** Request parameters. `undefined` values are left out; the rest are sent in insertion order. */
 export type Params = Readonly<Record<string, string | number | boolean | undefined>>
@@ -46,7 +51,13 @@ export interface Request<A> {
   readonly method: HttpMethod
   /** Path below the base URL, e.g. `/api/v3/depth`. */
   readonly path: string
+  /** Query parameters, sent on the URL (for any method). */
   readonly params?: Params | undefined
+  /**
+   * A JSON body (`JSON.stringify`-ed once, sent as `application/json`, and given to the signer as
+   * that exact text). Absent: no body, and the signer sees `""`.
+   */
+  readonly body?: unknown
   /** Signed with the venue's credentials (and the venue time). Default `false`. */
   readonly signed?: boolean | undefined
   /**
@@ -62,13 +73,36 @@ export interface Request<A> {
   readonly timeout?: Duration.Input | undefined
 }
 
-/** What a venue's signer adds to a signed request. */
-export interface Signed {
-  /** The query string to send (the given one plus timestamp, signature, ...). */
+/** What a venue's signer sees: the request as it will go on the wire. */
+export interface SignInput {
+  /** Upper-case HTTP method. */
+  readonly method: HttpMethod
+  /**
+   * The URL path as sent: the base URL's own path followed by the request's (`/api/v4/spot/orders`
+   * for base `https://api.gateio.ws/api/v4` and path `/spot/orders`); no host, no query.
+   */
+  readonly path: string
+  /** The encoded query string as it would be sent (no `?`); `""` when none. */
   readonly query: string
-  /** Headers to add (the API key). */
+  /** The body text exactly as it will be sent; `""` when none. */
+  readonly body: string
+  /** Venue time (`local clock + measured offset`), in the venue's {@link Venue.timestampUnit}. */
+  readonly timestamp: number
+}
+
+/** What a venue's signer answers for a signed request. */
+export interface Signed {
+  /**
+   * The query string to send (the given one, or it with timestamp, signature, ... added). It is
+   * put on the request line byte for byte, so what was signed is what the venue reads.
+   */
+  readonly query: string
+  /** Headers to add (the API key, the signature, the timestamp). */
   readonly headers: Readonly<Record<string, string>>
 }
+
+/** The unit of the timestamp a venue's signer is given: epoch milliseconds or whole epoch seconds. */
+export type TimestampUnit = "milliseconds" | "seconds"
 
 /** An error answer as the venue's error table sees it. */
 export interface ErrorAnswer {
@@ -78,19 +112,23 @@ export interface ErrorAnswer {
   /** The request's path and parameters (to name the symbol or order the error is about). */
   readonly path: string
   readonly params: Params
+  /** The request's JSON body, if it had one (to name the order an error is about). */
+  readonly requestBody?: unknown
 }
 
 /** What a venue supplies to the client. */
 export interface Venue {
   /** Venue name in errors and logs (`"mexc"`). */
   readonly name: string
-  /** Base URL without a trailing slash, e.g. `https://api.mexc.com`. */
+  /** Base URL without a trailing slash, e.g. `https://api.mexc.com` or `https://api.gateio.ws/api/v4`. */
   readonly baseUrl: string
   /**
-   * Signs `query` (the encoded parameters) at venue time `timestamp` (ms). Fails, e.g. with
-   * `InvalidConfig`, when the venue has no credentials.
+   * Signs a request as it will be sent (see {@link SignInput}). Fails, e.g. with `InvalidConfig`,
+   * when the venue has no credentials.
    */
-  readonly sign: (query: string, timestamp: number) => Effect.Effect<Signed, ExchangeErrorReason>
+  readonly sign: (input: SignInput) => Effect.Effect<Signed, ExchangeErrorReason>
+  /** Unit of the timestamp given to {@link sign}. Default `"milliseconds"`. */
+  readonly timestampUnit?: TimestampUnit | undefined
   /** The venue's error table: a non-2xx answer other than 429, 418 and 5xx to a reason. */
   readonly errorReason: (answer: ErrorAnswer) => ExchangeErrorReason
   /** The venue's server-time request (answering epoch ms), used to measure the offset. */
@@ -194,8 +232,17 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
 
   const fail = (operation: string, reason: ExchangeErrorReason) => new ExchangeError({ venue: venue.name, operation, reason })
 
+  const basePath = urlPath(venue.baseUrl)
+  const inSeconds = venue.timestampUnit === "seconds"
+
   /** One attempt: take the quota, sign, send, read, classify. */
-  const attempt = <A>(request: Request<A>, operation: string, query: string, timeout: Duration.Duration) =>
+  const attempt = <A>(
+    request: Request<A>,
+    operation: string,
+    query: string,
+    body: string | undefined,
+    timeout: Duration.Duration
+  ) =>
     Effect.gen(function*() {
       if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
       for (const cost of request.cost) {
@@ -211,14 +258,24 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
       let sent = query
       let headers: Readonly<Record<string, string>> = {}
       if (request.signed === true) {
-        const timestamp = yield* venueNow
-        const signed = yield* venue.sign(query, timestamp)
+        const now = yield* venueNow
+        const signed = yield* venue.sign({
+          method: request.method,
+          path: basePath + request.path,
+          query,
+          body: body ?? "",
+          timestamp: inSeconds ? Math.floor(now / 1000) : now
+        })
         sent = signed.query
         headers = signed.headers
       }
+      // The query goes in the URL string itself (no `urlParams`), which the HTTP client passes to
+      // `new URL` unchanged: the request line carries it byte for byte as signed.
       const url = sent.length > 0 ? `${venue.baseUrl}${request.path}?${sent}` : `${venue.baseUrl}${request.path}`
+      let httpRequest = HttpClientRequest.make(request.method)(url, { headers, acceptJson: true })
+      if (body !== undefined) httpRequest = HttpClientRequest.bodyText(httpRequest, body, "application/json")
       const exchange = Effect.gen(function*() {
-        const response = yield* http.execute(HttpClientRequest.make(request.method)(url, { headers, acceptJson: true }))
+        const response = yield* http.execute(httpRequest)
         const body = yield* response.text
         return { status: response.status, headers: response.headers, body }
       }).pipe(
@@ -243,7 +300,14 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
         if (venue.isErrorBody?.(answer.body) !== true) return yield* Effect.fail(decoded.failure)
       }
       return yield* Effect.clockWith((clock) =>
-        Effect.fail(answerReason(venue, answer, request, clock.currentTimeMillisUnsafe()))
+        Effect.fail(answerReason(answer, clock.currentTimeMillisUnsafe(), () =>
+          venue.errorReason({
+            status: answer.status,
+            body: answer.body,
+            path: basePath + request.path,
+            params: request.params ?? {},
+            requestBody: request.body
+          })))
       )
     }).pipe(Effect.mapError((reason) => fail(operation, reason)))
 
@@ -292,11 +356,12 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     Effect.suspend((): Effect.Effect<A, ExchangeError> => {
       const operation = `${request.method} ${request.path}`
       const query = encodeParams(request.params)
+      const body = requestBody(request.body)
       const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
       let attempts = 0
       const once = Effect.suspend(() => {
         attempts++
-        return attempt(request, operation, query, timeout)
+        return attempt(request, operation, query, body, timeout)
       })
       // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
       const timed = request.signed === true

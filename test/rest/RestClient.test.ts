@@ -4,6 +4,7 @@
  * connection that fails says whether the request could have been acted on.
  */
 import { NodeHttpClient } from "@effect/platform-node"
+import { createHash, createHmac } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger, Schema, SchemaTransformation } from "effect"
 import type { Scope } from "effect"
@@ -24,7 +25,7 @@ const time: Handler = (_request, response) => json(200, { serverTime: Date.now()
 const venue = (baseUrl: string): RestClient.Venue => ({
   name: "test",
   baseUrl,
-  sign: (query, timestamp) => Effect.succeed({ query: `${query}&timestamp=${timestamp}&signature=x`, headers: {} }),
+  sign: ({ query, timestamp }) => Effect.succeed({ query: `${query}&timestamp=${timestamp}&signature=x`, headers: {} }),
   errorReason: (answer) => new Rejected({ status: answer.status, venueMessage: answer.body }),
   isErrorBody: (body) => body.includes("\"code\""),
   serverTime: {
@@ -123,4 +124,98 @@ describe("RestClient", () => {
         assert.isTrue(write.retryable)
         assert.isAtLeast(server.hits.get("/time") ?? 0, 1)
       })))
+
+  it.live("a signer sees method, full path, query and body as sent; the venue reads them byte for byte; seconds timestamps", () => {
+    // A venue in Gate's style: base URL with a path, HMAC-SHA512 over method, path, query, body hash
+    // and a seconds timestamp in headers. The server recomputes it from the raw request line and body.
+    const hourMs = 3_600_000
+    const payload = (method: string, path: string, query: string, body: string, timestamp: string) =>
+      `${method}\n${path}\n${query}\n${createHash("sha512").update(body).digest("hex")}\n${timestamp}`
+    const hmac = (text: string) => createHmac("sha512", "secret").update(text).digest("hex")
+    const seen: Array<{ url: string; body: string; contentType: string | undefined; timestamp: string }> = []
+    const verify: Handler = (request, response) => {
+      const chunks: Array<Buffer> = []
+      request.on("data", (chunk: Buffer) => chunks.push(chunk))
+      request.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8")
+        const [path, query = ""] = (request.url ?? "").split("?")
+        const timestamp = String(request.headers["timestamp"])
+        seen.push({ url: request.url ?? "", body, contentType: request.headers["content-type"], timestamp })
+        const expected = hmac(payload(request.method ?? "", path!, query, body, timestamp))
+        if (request.headers["sign"] !== expected) return json(401, { label: "INVALID_SIGNATURE" })(request, response)
+        json(200, { lastUpdateId: 7 })(request, response)
+      })
+    }
+    const signedVenue = (baseUrl: string): RestClient.Venue => ({
+      ...venue(baseUrl),
+      timestampUnit: "seconds",
+      sign: ({ body, method, path, query, timestamp }) =>
+        Effect.succeed({
+          query,
+          headers: { KEY: "key", Timestamp: String(timestamp), SIGN: hmac(payload(method, path, query, body, String(timestamp))) }
+        }),
+      serverTime: { ...venue(baseUrl).serverTime, path: "/spot/time" }
+    })
+    return LeakCheck.scoped(
+      Effect.gen(function*() {
+        const server = yield* serve({
+          "/api/v4/spot/time": (_request, response) => json(200, { serverTime: Date.now() + hourMs })(_request, response),
+          "/api/v4/spot/orders": verify
+        })
+        const client = yield* RestClient.make({ venue: signedVenue(`${server.url}/api/v4`), retries: 0 })
+        const order = { text: "t-1", currency_pair: "BTC_USDT", amount: "0.001", price: "65000", note: "ä, b&c" }
+        const placed = yield* client.request({
+          method: "POST",
+          path: "/spot/orders",
+          params: { account: "spot", pairs: "BTC_USDT,ETH_USDT", note: "a b" },
+          body: order,
+          signed: true,
+          cost: [{ keys: ["any"], weight: 1 }],
+          response: Depth
+        })
+        assert.strictEqual(placed.lastUpdateId, 7, "the venue verified the signature over what it received")
+        const listed = yield* client.request({ method: "GET", path: "/spot/orders", signed: true, cost: [], response: Depth })
+        assert.strictEqual(listed.lastUpdateId, 7, "no query, no body: the signer signs empty strings")
+        assert.strictEqual(seen.length, 2)
+        assert.strictEqual(seen[0]!.url, "/api/v4/spot/orders?account=spot&pairs=BTC_USDT%2CETH_USDT&note=a+b")
+        assert.strictEqual(seen[0]!.body, JSON.stringify(order))
+        assert.include(seen[0]!.contentType ?? "", "application/json")
+        assert.strictEqual(seen[1]!.url, "/api/v4/spot/orders")
+        assert.strictEqual(seen[1]!.body, "")
+        const timestamp = Number(seen[0]!.timestamp)
+        assert.isTrue(Number.isInteger(timestamp), "whole seconds")
+        // Venue time = local clock + the measured offset (one hour ahead here), in seconds.
+        assert.approximately(timestamp, (Date.now() + hourMs) / 1000, 60)
+      }).pipe(
+        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+        Effect.provide(Logger.layer([]))
+      )
+    )
+  })
+
+  it.live("the query the signer answers is sent as it is, even one a URL encoder would have written differently", () => {
+    const seen: Array<string> = []
+    const record: Handler = (request, response) => {
+      seen.push(request.url ?? "")
+      json(200, { lastUpdateId: 1 })(request, response)
+    }
+    const rawVenue = (baseUrl: string): RestClient.Venue => ({
+      ...venue(baseUrl),
+      // A venue that signs its list separators unencoded: the request line must carry the same bytes.
+      sign: ({ query, timestamp }) =>
+        Effect.succeed({ query: `${query.replaceAll("%2C", ",")}&timestamp=${timestamp}&signature=x`, headers: {} })
+    })
+    return LeakCheck.scoped(
+      Effect.gen(function*() {
+        const server = yield* serve({ "/time": time, "/raw": record })
+        const client = yield* RestClient.make({ venue: rawVenue(server.url), retries: 0 })
+        yield* client.request({ ...get("/raw"), params: { symbols: "A,B" }, signed: true })
+        assert.strictEqual(seen.length, 1)
+        assert.match(seen[0]!, /^\/raw\?symbols=A,B&timestamp=\d+&signature=x$/)
+      }).pipe(
+        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+        Effect.provide(Logger.layer([]))
+      )
+    )
+  })
 })

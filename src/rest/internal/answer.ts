@@ -9,7 +9,6 @@ import { Banned, Closed, Decode, InvalidConfig, RateLimited, Transport, Unavaila
 import type { ExchangeErrorReason } from "../../exchange/ExchangeError.ts"
 import { parseRetryAfter } from "../../ratelimit/RateLimiter.ts"
 import type { RateLimitError } from "../../ratelimit/RateLimitError.ts"
-import type { Params, Venue } from "../RestClient.ts"
 
 /** How much of a body an error keeps. */
 const bodyLimit = 2_000
@@ -28,12 +27,11 @@ export const decodeAnswer = <A>(schema: Schema.Decoder<A>, body: string, what: s
   )
 }
 
-/** A 4xx/5xx answer to a reason: 429, 418 and 5xx here; the rest by the venue's table. */
+/** A 4xx/5xx answer to a reason: 429, 418 and 5xx here; the rest by the venue's table (`venueReason`). */
 export const answerReason = (
-  venue: Venue,
   answer: { readonly status: number; readonly headers: Readonly<Record<string, string | undefined>>; readonly body: string },
-  request: { readonly path: string; readonly params?: Params | undefined },
-  nowMs: number
+  nowMs: number,
+  venueReason: () => ExchangeErrorReason
 ): ExchangeErrorReason => {
   if (answer.status === 429 || answer.status === 418) {
     const retryAfter = Option.getOrElse(parseRetryAfter(answer.headers["retry-after"], nowMs), () => Duration.seconds(10))
@@ -42,7 +40,7 @@ export const answerReason = (
   if (answer.status >= 500) {
     return new Unavailable({ status: answer.status, detail: firstLine(answer.body) })
   }
-  return venue.errorReason({ status: answer.status, body: answer.body, path: request.path, params: request.params ?? {} })
+  return venueReason()
 }
 
 /** Error codes meaning the connection was never made: the venue cannot have seen the request. */

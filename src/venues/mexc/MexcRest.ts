@@ -134,18 +134,18 @@ const missingCredentials = new InvalidConfig({
   detail: "signed MEXC calls need an API key and secret"
 })
 
-/** The signer: `recvWindow` and `timestamp` appended, HMAC over the whole query, key in the header. */
+/** The signer: `recvWindow` and `timestamp` appended, HMAC over the whole query then the body, key in the header. */
 const signer = (credentials: Credentials | undefined, recvWindow: number): RestClient.Venue["sign"] => {
   if (credentials === undefined) return () => Effect.fail(missingCredentials)
   if (!Number.isInteger(recvWindow) || recvWindow < 1 || recvWindow > Signing.maxRecvWindow) {
     const invalid = new InvalidConfig({ variable: "recvWindow", detail: `must be a whole number of ms from 1 to ${Signing.maxRecvWindow}` })
     return () => Effect.fail(invalid)
   }
-  return (query, timestamp) =>
+  return ({ body, query, timestamp }) =>
     Effect.sync(() => {
       const payload = `${query}${query.length > 0 ? "&" : ""}recvWindow=${recvWindow}&timestamp=${timestamp}`
       return {
-        query: `${payload}&signature=${Signing.sign(credentials.apiSecret, payload)}`,
+        query: `${payload}&signature=${Signing.sign(credentials.apiSecret, Signing.totalParams(payload, body))}`,
         headers: { [Signing.apiKeyHeader]: Redacted.value(credentials.apiKey), "content-type": "application/json" }
       }
     })
