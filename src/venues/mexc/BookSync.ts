@@ -17,6 +17,13 @@
  * 5. After a reconnect the book is cleared and synced from scratch ({@link BookSync.onReconnect}):
  *    pushes from a new connection are never merged into the old book.
  *
+ * A buffered push that starts beyond the book while a push that arrived after it starts no later
+ * than the book's next version is out of order (a corrupted or impossible version): the stream went
+ * on behind it. It is skipped and counted (`outOfOrder`), never kept at the head of the buffer where
+ * it would make every later snapshot look stale until the sync fails (issue 16, item 8). Skipping
+ * is always safe: a push that starts beyond the book could not be applied anyway, and what is
+ * applied still continues the book's version exactly.
+ *
  * Resyncs (gap, reconnect, a push the book cannot read) are counted, and the time from the
  * moment a resync starts to the first synced book is kept (`lastResyncMs`) for stats and logs.
  *
@@ -90,6 +97,8 @@ export interface BookSyncStats {
   readonly staleSnapshots: number
   /** Pushes dropped as duplicates or older than the book. */
   readonly dropped: number
+  /** Buffered pushes skipped as out of order: they started beyond the book, the pushes after them did not. */
+  readonly outOfOrder: number
   /** Pushes applied to the book. */
   readonly applied: number
   /** Resyncs that reached a synced book. */
@@ -122,6 +131,7 @@ export class BookSync {
     gaps: 0,
     staleSnapshots: 0,
     dropped: 0,
+    outOfOrder: 0,
     applied: 0,
     resyncsCompleted: 0,
     lastResyncMs: undefined as number | undefined
@@ -221,9 +231,19 @@ export class BookSync {
   onSnapshot(id: number, snapshot: SnapshotInput, now: number): SnapshotOutcome {
     if (this.state !== "Buffering" || this.request === undefined || this.request.id !== id) return "ignored"
     const buffered = this.buffer
-    // Covered pushes go; the first one kept must bridge from the snapshot.
+    const laterStart = earliestStartFrom(buffered)
+    // Covered pushes go, and so do pushes the stream after them contradicts; the first one kept
+    // must bridge from the snapshot.
     let i = 0
-    while (i < buffered.length && buffered[i]!.toVersion <= snapshot.version) i++
+    while (i < buffered.length) {
+      const push = buffered[i]!
+      if (push.toVersion <= snapshot.version) i++
+      else if (push.fromVersion <= snapshot.version + 1n) break
+      else if (streamWentOnBehind(laterStart, i, snapshot.version + 1n)) {
+        this.stats_.outOfOrder++
+        i++
+      } else break
+    }
     if (i < buffered.length && buffered[i]!.fromVersion > snapshot.version + 1n) {
       this.buffer = buffered.slice(i)
       return this.retry(now, `snapshot at ${snapshot.version} is older than the stream (next push starts at ${buffered[i]!.fromVersion})`)
@@ -240,7 +260,13 @@ export class BookSync {
     this.continuous = false
     this.buffer = []
     for (let k = i; k < buffered.length; k++) {
-      const outcome = this.onDelta(buffered[k]!, now)
+      const push = buffered[k]!
+      const next = this.book.version + 1n
+      if (push.fromVersion > next && streamWentOnBehind(laterStart, k, next)) {
+        this.stats_.outOfOrder++
+        continue
+      }
+      const outcome = this.onDelta(push, now)
       // A gap inside the buffer: the resync it started owns the rest of the buffer.
       if (outcome === "resync") {
         for (let rest = k + 1; rest < buffered.length; rest++) this.buffer.push(buffered[rest]!)
@@ -317,4 +343,26 @@ export class BookSync {
     this.request = request
     return request
   }
+}
+
+/**
+ * `result[k]`: the smallest `fromVersion` among `pushes[k..]`, or `undefined` past the last push.
+ * A push at `k` that starts beyond the book is out of order when `result[k + 1]` does not.
+ */
+const earliestStartFrom = (pushes: ReadonlyArray<DepthDelta>): Array<bigint | undefined> => {
+  const result = new Array<bigint | undefined>(pushes.length + 1)
+  let earliest: bigint | undefined = undefined
+  result[pushes.length] = earliest
+  for (let k = pushes.length - 1; k >= 0; k--) {
+    const from = pushes[k]!.fromVersion
+    if (earliest === undefined || from < earliest) earliest = from
+    result[k] = earliest
+  }
+  return result
+}
+
+/** Whether a push after the one at `k` starts no later than `next`: the stream went on behind it. */
+const streamWentOnBehind = (laterStart: ReadonlyArray<bigint | undefined>, k: number, next: bigint): boolean => {
+  const start = laterStart[k + 1]
+  return start !== undefined && start <= next
 }

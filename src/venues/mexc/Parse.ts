@@ -18,6 +18,7 @@ import * as Decimal from "../../exchange/Decimal.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote } from "../../exchange/Model.ts"
 import type { DepthSnapshot, OrderAck } from "./MexcRest.ts"
+import { readVersion } from "./PushParse.ts"
 
 // --- answer schemas (lenient) --------------------------------------------------------------------
 
@@ -226,10 +227,11 @@ const levels = (rows: ReadonlyArray<readonly [string, string]>, side: string): A
 export const depth = (symbol: string, d: DepthAnswer, fallbackTime: number): ParseResult<DepthSnapshot> =>
   attempt(() => {
     const text = String(d.lastUpdateId).trim()
-    if (!/^\d+$/.test(text)) throw new Invalid(`lastUpdateId is not a version: ${JSON.stringify(d.lastUpdateId)}`)
+    const version = readVersion(text)
+    if (version === undefined) throw new Invalid(`lastUpdateId is not a version: ${JSON.stringify(d.lastUpdateId)}`)
     return {
       symbol,
-      version: BigInt(text),
+      version,
       bids: levels(d.bids, "bids"),
       asks: levels(d.asks, "asks"),
       time: d.timestamp ?? fallbackTime

@@ -85,6 +85,21 @@ const malformed = (channel: string, detail: string): Malformed => ({ _tag: "Malf
 
 const versionText = /^\d+$/
 
+/**
+ * The highest version taken: a signed 64-bit integer's largest, what the venue's counters are
+ * (its other numbers travel as protobuf `int64`). A version beyond it cannot be right and is
+ * malformed (issue 16, item 8: `fromVersion` 2^64 - 1 or above 2^64 used to be taken). Within it,
+ * a version that does not fit the stream is the book sync's to judge (`BookSync`, out of order).
+ */
+export const maxVersion = 2n ** 63n - 1n
+
+/** A version's text to a version; `undefined` for anything but digits, or above {@link maxVersion}. */
+export const readVersion = (text: string): bigint | undefined => {
+  if (!versionText.test(text)) return undefined
+  const version = BigInt(text)
+  return version <= maxVersion ? version : undefined
+}
+
 const decimal = (text: string): BigDecimal.BigDecimal | undefined => {
   const parsed = Decimal.parse(text)
   return Option.isSome(parsed) && parsed.value.value >= 0n ? parsed.value : undefined
@@ -116,13 +131,13 @@ export const parsePush = (kind: ChannelKind, symbol: string, wrapper: PushDataV3
   return malformed(wrapper.channel, "unexpected body")
 }
 
-/** Versions are checked here; the levels' numbers are read (and checked) by the order book. */
+/** Versions are checked here (digits, at most {@link maxVersion}); the levels' numbers are read (and checked) by the order book. */
 export const parseDepth = (channel: string, symbol: string, value: PublicAggreDepthsV3Api, time: number): Parsed => {
-  if (!versionText.test(value.fromVersion) || !versionText.test(value.toVersion)) {
+  const fromVersion = readVersion(value.fromVersion)
+  const toVersion = readVersion(value.toVersion)
+  if (fromVersion === undefined || toVersion === undefined) {
     return malformed(channel, `depth versions ${JSON.stringify(value.fromVersion)}..${JSON.stringify(value.toVersion)}`)
   }
-  const fromVersion = BigInt(value.fromVersion)
-  const toVersion = BigInt(value.toVersion)
   if (toVersion < fromVersion) return malformed(channel, `depth versions ${fromVersion}..${toVersion} run backwards`)
   return {
     _tag: "DepthDelta",
@@ -182,6 +197,6 @@ export const parseBookTicker = (channel: string, symbol: string, value: PublicAg
       askQuantity,
       ...(quoteTime !== 0 ? { time: quoteTime } : {})
     }, { disableChecks: true }),
-    version: versionText.test(value.version) ? BigInt(value.version) : undefined
+    version: readVersion(value.version)
   }
 }

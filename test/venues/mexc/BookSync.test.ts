@@ -85,7 +85,7 @@ describe("BookSync", () => {
     assert.strictEqual(sync.onSnapshot(request.id, snap(14, [bid("1", "4")]), 1042), "synced")
     assert.strictEqual(top(book), "bids 3 1; 2 1; 1 4 | asks ")
     assert.strictEqual(book.version, 17n)
-    assert.deepStrictEqual({ ...sync.stats }, { resyncs: 1, gaps: 1, staleSnapshots: 0, dropped: 0, applied: 3, resyncsCompleted: 1, lastResyncMs: 42 })
+    assert.deepStrictEqual({ ...sync.stats }, { resyncs: 1, gaps: 1, staleSnapshots: 0, dropped: 0, outOfOrder: 0, applied: 3, resyncsCompleted: 1, lastResyncMs: 42 })
   })
 
   it("reordered pushes resync rather than leave a wrong book", () => {
@@ -186,6 +186,54 @@ describe("BookSync", () => {
     assert.strictEqual(sync.lastResyncReason, "gap")
     assert.strictEqual(sync.onSnapshot(sync.request!.id, snap(13), 0), "synced")
     assert.strictEqual(sync.book.version, 15n)
+  })
+
+  // Issue 16, item 8: one push with an impossible version (here 2^64 - 1, past what parse takes)
+  // stayed first in the buffer, every snapshot looked older than it, and after 5 the sync failed.
+  const impossible = (2n ** 64n) - 1n
+  const bogus = (): DepthDelta => ({ ...delta(0, 0, [bid("999", "1")]), fromVersion: impossible, toVersion: impossible })
+
+  it("a push with an impossible version while buffering is skipped once the stream goes on behind it", () => {
+    const { book, sync } = setup()
+    sync.onDelta(delta(9, 10, [bid("1", "1")]), 0)
+    sync.onDelta(bogus(), 0)
+    sync.onDelta(delta(11, 12, [bid("2", "1")]), 0)
+    sync.onDelta(delta(13, 13, [bid("3", "1")]), 0)
+    assert.strictEqual(sync.onSnapshot(1, snap(11, [bid("1", "1")]), 0), "synced")
+    assert.strictEqual(book.version, 13n)
+    assert.strictEqual(top(book), "bids 3 1; 2 1; 1 1 | asks ", "the impossible push's level never reached the book")
+    assert.strictEqual(sync.stats.outOfOrder, 1)
+    assert.strictEqual(sync.stats.staleSnapshots, 0)
+    assert.strictEqual(sync.onDelta(delta(14, 14), 0), "applied")
+  })
+
+  it("a push with an impossible version first in the buffer does not make every snapshot stale", () => {
+    const { book, sync } = setup({ maxSnapshotAttempts: 5 })
+    sync.onDelta(bogus(), 0)
+    assert.strictEqual(sync.onSnapshot(1, snap(10), 0), "retry", "nothing after it yet: it could be the stream")
+    for (let v = 11; v <= 14; v++) sync.onDelta(delta(v, v, [bid(String(v), "1")]), 0)
+    assert.strictEqual(sync.onSnapshot(sync.request!.id, snap(12), 0), "synced")
+    assert.strictEqual(book.version, 14n)
+    assert.notStrictEqual(sync.state, "Failed")
+  })
+
+  it("an impossible version while live costs one resync, never the book: the next snapshot syncs", () => {
+    const { book, sync } = setup({ maxSnapshotAttempts: 5 })
+    sync.onSnapshot(1, snap(10), 0)
+    sync.onDelta(delta(11, 11), 0)
+    assert.strictEqual(sync.onDelta(bogus(), 0), "resync")
+    for (let v = 12; v <= 15; v++) sync.onDelta(delta(v, v, [bid(String(v), "1")]), 0)
+    assert.strictEqual(sync.onSnapshot(sync.request!.id, snap(13, [bid("12", "1"), bid("13", "1")]), 0), "synced")
+    assert.strictEqual(top(book), "bids 15 1; 14 1; 13 1; 12 1 | asks ")
+    assert.strictEqual(sync.stats.outOfOrder, 1)
+    // Also in the middle of the replayed buffer.
+    assert.strictEqual(sync.onDelta(delta(17, 17), 0), "resync")
+    sync.onDelta(delta(16, 16), 0)
+    sync.onDelta(bogus(), 0)
+    sync.onDelta(delta(17, 17), 0)
+    sync.onDelta(delta(18, 18), 0)
+    assert.strictEqual(sync.onSnapshot(sync.request!.id, snap(15), 0), "synced")
+    assert.strictEqual(book.version, 18n)
   })
 
   it("the buffer keeps the newest pushes up to its limit", () => {

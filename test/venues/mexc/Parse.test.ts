@@ -60,6 +60,8 @@ describe("MexcParse", () => {
     const big = ok(MexcParse.depth("X", { lastUpdateId: "9007199254740993", bids: [], asks: [], timestamp: null }, 5))
     assert.strictEqual(big.version, 9007199254740993n, "a version above 2^53 sent as a string stays exact")
     assert.strictEqual(big.time, 5)
+    const impossible = MexcParse.depth("X", { lastUpdateId: "18446744073709551615", bids: [], asks: [], timestamp: null }, 5)
+    assert.isTrue(Result.isFailure(impossible), "a snapshot at 2^64 - 1 cannot be right")
   })
 
   it("account -> balances", () => {

@@ -79,7 +79,11 @@ describe("MEXC PushParse", () => {
       ["other symbol", PushParse.parsePush("depth", "ETHUSDT", depth)],
       ["empty version", PushParse.parsePush("depth", "BTCUSDT", withDepth({ fromVersion: "" }))],
       ["negative version", PushParse.parsePush("depth", "BTCUSDT", withDepth({ toVersion: "-4" }))],
-      ["backwards versions", PushParse.parsePush("depth", "BTCUSDT", withDepth({ fromVersion: "9", toVersion: "8" }))]
+      ["backwards versions", PushParse.parsePush("depth", "BTCUSDT", withDepth({ fromVersion: "9", toVersion: "8" }))],
+      // Issue 16, item 8: versions no venue counter reaches, and that no JSON snapshot can match.
+      ["version 2^64-1", PushParse.parsePush("depth", "BTCUSDT", withDepth({ fromVersion: "18446744073709551615", toVersion: "18446744073709551615" }))],
+      ["version above 2^64", PushParse.parsePush("depth", "BTCUSDT", withDepth({ toVersion: "36893488147419103232" }))],
+      ["version 2^63", PushParse.parsePush("depth", "BTCUSDT", withDepth({ toVersion: "9223372036854775808" }))]
     ]
     const deals = decode("deals")
     const dealsValue = (deals.body as any).value
@@ -91,6 +95,13 @@ describe("MEXC PushParse", () => {
     const ticker = decode("bookTicker")
     cases.push(["bad ticker", PushParse.parsePush("bookTicker", "BTCUSDT", { ...ticker, body: { $case: "publicAggreBookTicker", value: { ...(ticker.body as any).value, askPrice: "x" } } })])
     for (const [what, parsed] of cases) assert.strictEqual(parsed._tag, "Malformed", what)
+  })
+
+  it("versions are taken up to 2^63 - 1, the venue's 64-bit counter", () => {
+    assert.strictEqual(PushParse.readVersion("9223372036854775807"), 9223372036854775807n)
+    assert.strictEqual(PushParse.readVersion("9223372036854775808"), undefined)
+    assert.strictEqual(PushParse.readVersion("18446744073709551615"), undefined)
+    assert.strictEqual(PushParse.readVersion("0"), 0n)
   })
 
   it("an empty book side in a ticker is zero", () => {
