@@ -2,12 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { PassThrough } from "node:stream"
 import { Redacted } from "effect"
 import { MexcSigning } from "../../src/venues/mexc/index.ts"
-import { isApiError, parseParams, verifySigned } from "../../src/sim/server/Auth.ts"
-import { parseChannel } from "../../src/sim/server/Channels.ts"
-import { ListenKeys } from "../../src/sim/server/ListenKeys.ts"
+import { isApiError, parseParams, verifySigned } from "../../src/sim/server/mexc/Auth.ts"
+import { parseChannel } from "../../src/sim/server/mexc/Channels.ts"
+import { ListenKeys } from "../../src/sim/server/mexc/ListenKeys.ts"
 import { RateLimits } from "../../src/sim/server/RateLimits.ts"
 import { FaultState } from "../../src/sim/server/Faults.ts"
-import { WsRegistry } from "../../src/sim/server/Ws.ts"
+import { WsRegistry } from "../../src/sim/server/mexc/Ws.ts"
 
 const secrets: Record<string, string> = { "sim-key": "sim-secret" }
 const lookup = (key: string) => secrets[key]

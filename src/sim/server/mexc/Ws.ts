@@ -19,8 +19,8 @@ import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as Socket from "effect/socket/Socket"
 import type { Channel } from "./Channels.ts"
 import { isPrivate, parseChannel } from "./Channels.ts"
-import type { FaultState } from "./Faults.ts"
-import { malformedFrame } from "./Faults.ts"
+import type { FaultState } from "../Faults.ts"
+import { malformedFrame } from "../Faults.ts"
 
 /** WebSocket limits, MEXC's by default. */
 export interface WsOptions {

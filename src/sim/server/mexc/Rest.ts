@@ -10,18 +10,18 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
-import type { SimEngine } from "../engine/Engine.ts"
-import { reject, type SimRejection } from "../engine/Errors.ts"
-import { exchangeInfoSymbol } from "../engine/Symbols.ts"
-import type { DepthSnapshot, OrderRef, OrderView } from "../engine/Types.ts"
+import type { SimEngine } from "../../engine/Engine.ts"
+import { reject, type SimRejection } from "../../engine/Errors.ts"
+import { exchangeInfoSymbol } from "../../engine/Symbols.ts"
+import type { DepthSnapshot, OrderRef, OrderView } from "../../engine/Types.ts"
 import type { ApiError, RequestParams } from "./Auth.ts"
 import { apiError } from "./Auth.ts"
-import type { AccountTrades } from "./AccountTrades.ts"
-import type { FaultState } from "./Faults.ts"
+import type { AccountTrades } from "../AccountTrades.ts"
+import type { FaultState } from "../Faults.ts"
 import type { ListenKeys } from "./ListenKeys.ts"
-import type { MarketStats } from "./MarketStats.ts"
-import { changeFraction } from "./MarketStats.ts"
-import * as Decimal from "../engine/Decimal.ts"
+import type { MarketStats } from "../MarketStats.ts"
+import { changeFraction } from "../MarketStats.ts"
+import * as Decimal from "../../engine/Decimal.ts"
 
 /** A REST answer: status, JSON body, extra headers. */
 export interface RestAnswer {

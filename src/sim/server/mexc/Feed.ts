@@ -18,12 +18,12 @@
  *
  * @since 0.1.0
  */
-import type { SimEngine } from "../engine/Engine.ts"
-import type { AccountEvent, BookTicker, DepthSnapshot, PublicTrade, Unsubscribe } from "../engine/Types.ts"
-import { MexcProto } from "../../venues/mexc/index.ts"
+import type { SimEngine } from "../../engine/Engine.ts"
+import type { AccountEvent, BookTicker, DepthSnapshot, PublicTrade, Unsubscribe } from "../../engine/Types.ts"
+import { MexcProto } from "../../../venues/mexc/index.ts"
 import type { Channel, Interval } from "./Channels.ts"
 import { eventType } from "./Channels.ts"
-import type { FaultState } from "./Faults.ts"
+import type { FaultState } from "../Faults.ts"
 import type { Session, WsRegistry } from "./Ws.ts"
 
 interface DepthState {

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { Redacted } from "effect"
-import { MexcSigning } from "../../venues/mexc/index.ts"
+import { MexcSigning } from "../../../venues/mexc/index.ts"
 
 /** A MEXC error answer: HTTP status plus the `{code, msg}` body. */
 export interface ApiError {
