@@ -7,7 +7,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, References, Stream } from "effect"
-import { Decimal, PublicExchange, Venue } from "scoped-exchange"
+import { Decimal, PublicExchange, SimVenue } from "scoped-exchange"
 
 const symbol = "BTCUSDT"
 
@@ -38,7 +38,7 @@ const program = Effect.gen(function*() {
   }
 }).pipe(
   // The embedded simulator and both exchanges; `Venue.layer({ _tag: "mexc" })` would be live MEXC.
-  Effect.provide(Venue.layerSim({ sim: { seed: 7 } })),
+  Effect.provide(SimVenue.layerSim({ sim: { seed: 7 } })),
   // Lifecycle lines (starting/stopped per component) are INFO; this example prints only its own.
   Effect.provideService(References.MinimumLogLevel, "Warn")
 )

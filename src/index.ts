@@ -12,7 +12,9 @@
  *   `NodeWebSocket`), `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
  * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
  * - MEXC: wire formats `MexcProto`, `MexcSchemas`, `MexcSigning`; REST `MexcRest` with `MexcQuotas`,
- *   `MexcErrorCodes`, `MexcParse`; the simulated exchange: `SimExchange`;
+ *   `MexcErrorCodes`, `MexcParse`; the simulated exchange: `SimExchange`, and `SimVenue` (it as a venue);
+ * - venues: `Venue` (the registry: `Venue.layer(config)`), `VenueAdapter` (what a venue supplies),
+ *   `VenueCredentials`, `Venues` (several venues in one program, by name);
  * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them.
  *
  * @since 0.1.0
@@ -28,3 +30,6 @@ export * from "./sim/index.ts"
 export * from "./socket/index.ts"
 export * from "./venues/mexc/index.ts"
 export * as Venue from "./venues/Venue.ts"
+export * as VenueAdapter from "./venues/Adapter.ts"
+export * as VenueCredentials from "./venues/Credentials.ts"
+export * as Venues from "./venues/Venues.ts"

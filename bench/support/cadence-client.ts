@@ -16,7 +16,7 @@ import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
 import { channelName } from "../../src/venues/mexc/PushParse.ts"
 import * as Quotas from "../../src/venues/mexc/Quotas.ts"
-import * as Venue from "../../src/venues/Venue.ts"
+import * as SimVenue from "../../src/sim/SimVenue.ts"
 import { mexcAt } from "./Ccxt.ts"
 import * as RawBook from "./RawBook.ts"
 
@@ -110,7 +110,7 @@ if (variant === "raw") {
     recordFiberStart: () => void fibers++,
     recordFiberEnd: () => {}
   }
-  const rest = MexcRest.layerNode({ baseUrl: config.restUrl, credentials: Venue.simDemoCredentials }).pipe(
+  const rest = MexcRest.layerNode({ baseUrl: config.restUrl, credentials: SimVenue.demoCredentials }).pipe(
     Layer.provideMerge(Quotas.layer)
   )
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {

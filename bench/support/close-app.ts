@@ -10,6 +10,7 @@
  */
 import { Effect, Layer, References, Stream } from "effect"
 import { PrivateExchange } from "../../src/exchange/PrivateExchange.ts"
+import * as SimVenue from "../../src/sim/SimVenue.ts"
 import * as Venue from "../../src/venues/Venue.ts"
 import { mexcAt } from "./Ccxt.ts"
 import type { SimServer } from "./SimServer.ts"
@@ -35,7 +36,7 @@ if (variant === "ccxt") {
     yield* Effect.yieldNow
     console.log("closing")
   })).pipe(
-    Effect.provide(Layer.fresh(Venue.layer({ _tag: "sim", restUrl: sim.restUrl, wsUrl: sim.wsUrl }))),
+    Effect.provide(Layer.fresh(Venue.layer({ _tag: "sim", restUrl: sim.restUrl, wsUrl: sim.wsUrl }, {}, SimVenue.adapters))),
     Effect.provideService(References.MinimumLogLevel, "Warn")
   ))
 }

@@ -29,7 +29,7 @@ import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
 import { channelName } from "../../src/venues/mexc/PushParse.ts"
 import * as Quotas from "../../src/venues/mexc/Quotas.ts"
-import * as Venue from "../../src/venues/Venue.ts"
+import * as SimVenue from "../../src/sim/SimVenue.ts"
 import * as RawBook from "./RawBook.ts"
 
 type LayerName = "raw" | "connection" | "queue" | "hub" | "exchange"
@@ -62,7 +62,7 @@ const measure = async () => {
 }
 
 if (layer === "exchange") {
-  const rest = MexcRest.layerNode({ baseUrl: config.restUrl, credentials: Venue.simDemoCredentials }).pipe(
+  const rest = MexcRest.layerNode({ baseUrl: config.restUrl, credentials: SimVenue.demoCredentials }).pipe(
     Layer.provideMerge(Quotas.layer)
   )
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {

@@ -5,17 +5,48 @@
  * @since 0.1.0
  */
 import { NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Command } from "effect/cli"
+import * as SimVenue from "../sim/SimVenue.ts"
+import * as Venue from "../venues/Venue.ts"
 import * as MmCommand from "./MmCommand.ts"
 import * as SimCommand from "./SimCommand.ts"
-import * as Venues from "./Venues.ts"
 import * as WatchCommand from "./WatchCommand.ts"
+
+/**
+ * WebSocket dials tried at start-up before a venue counts as unreachable (a warning each); once
+ * a connection opened, reconnects are unbounded.
+ */
+export const startAttempts = 4
+
+/** What the commands' venue flags say. */
+interface VenueFlags {
+  readonly venue: keyof typeof SimVenue.adapters
+  readonly restUrl: Option.Option<string>
+  readonly wsUrl: Option.Option<string>
+  readonly seed: number
+}
+
+/** The venue config the flags describe: `--venue` names an adapter of `SimVenue.adapters`. */
+const venueConfig = (flags: VenueFlags): Venue.VenueConfig => ({
+  _tag: flags.venue,
+  restUrl: Option.getOrUndefined(flags.restUrl),
+  wsUrl: Option.getOrUndefined(flags.wsUrl),
+  seed: flags.seed
+})
+
+const connection = { maxStartAttempts: startAttempts }
+
+/** Both exchanges of the chosen venue (for `mm`). */
+const exchanges = (flags: VenueFlags) => Venue.layer(venueConfig(flags), { connection }, SimVenue.adapters)
+
+/** The chosen venue's public exchange alone (for `watch`: no credentials needed). */
+const publicExchange = (flags: VenueFlags) => Venue.layerPublic(venueConfig(flags), { connection }, SimVenue.adapters)
 
 /** The root command. */
 export const root = Command.make("scoped-exchange").pipe(
   Command.withDescription("Scoped, leak-free exchange connectivity: a market-making cycle, market data, and a simulated MEXC exchange"),
-  Command.withSubcommands([MmCommand.make(Venues.exchanges), WatchCommand.make(Venues.publicExchange), SimCommand.command])
+  Command.withSubcommands([MmCommand.make(exchanges), WatchCommand.make(publicExchange), SimCommand.command])
 )
 
 /** The whole CLI as one program: parses `process.argv` and runs the chosen command. */

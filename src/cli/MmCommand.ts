@@ -20,6 +20,7 @@
  */
 import { Console, Context, Data, Duration, Effect, Exit, Layer, Logger, Option, Runtime, Scope } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as SimVenue from "../sim/SimVenue.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import { PrivateExchange } from "../exchange/PrivateExchange.ts"
@@ -49,7 +50,7 @@ const urlFlag = (name: string, schemes: ReadonlyArray<string>, description: stri
 
 /** Flags of the `mm` command. Each description names its default and unit. */
 export const mmFlags = {
-  venue: Flag.Literals("venue", ["sim", "mexc"]).pipe(
+  venue: Flag.Literals("venue", SimVenue.names).pipe(
     Flag.withDescription(
       "Where to trade: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot; needs MEXC_API_KEY and MEXC_API_SECRET). Default: sim"
     ),

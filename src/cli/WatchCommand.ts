@@ -18,6 +18,7 @@
  */
 import { BigDecimal, Console, Data, Duration, Effect, Layer, Logger, Runtime, Schedule, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as SimVenue from "../sim/SimVenue.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import type { BookView, Trade } from "../exchange/Model.ts"
@@ -25,7 +26,7 @@ import { PublicExchange } from "../exchange/PublicExchange.ts"
 
 /** Flags of the `watch` command. Each description names its default and unit. */
 export const watchFlags = {
-  venue: Flag.Literals("venue", ["sim", "mexc"]).pipe(
+  venue: Flag.Literals("venue", SimVenue.names).pipe(
     Flag.withDescription("Where to connect: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot). Default: sim"),
     Flag.withDefault("sim")
   ),

@@ -62,7 +62,22 @@ export class Instrument extends Schema.Class<Instrument>("scoped-exchange/exchan
   /** Fee rates as fractions (0.001 = 0.1%). */
   makerFeeRate: Amount,
   takerFeeRate: Amount
-}) {}
+}) {
+  /**
+   * The canonical key of the pair, `BASE/QUOTE` (e.g. `BTC/USDT`), the same on every venue
+   * whatever its spelling of the symbol (`BTCUSDT`, `BTC_USDT`): what matches instruments
+   * across venues.
+   */
+  get key(): InstrumentKey {
+    return instrumentKey(this.baseAsset, this.quoteAsset)
+  }
+}
+
+/** A canonical pair key, `BASE/QUOTE` in upper case (see {@link Instrument.key}). */
+export type InstrumentKey = `${string}/${string}`
+
+/** The canonical key of the pair `base`/`quote`: `instrumentKey("btc", "USDT")` is `"BTC/USDT"`. */
+export const instrumentKey = (base: string, quote: string): InstrumentKey => `${base.toUpperCase()}/${quote.toUpperCase()}`
 
 /** One price level of a book: an absolute quantity at a price. */
 export class BookLevel extends Schema.Class<BookLevel>("scoped-exchange/exchange/BookLevel")({

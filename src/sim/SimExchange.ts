@@ -86,6 +86,8 @@ export interface InitialFaults {
 
 /** How to run the simulator. Every field is optional. */
 export interface SimOptions {
+  /** Lifecycle component name (several simulators in one program). Default `sim`. */
+  readonly name?: string | undefined
   /** Interface to bind. Default `127.0.0.1`. */
   readonly host?: string | undefined
   /** Port to bind; 0 (the default) picks a free one. */
@@ -489,7 +491,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
 
 /** The simulator as a scoped layer (127.0.0.1, free port by default). */
 export const layer = (options: SimOptions = {}) =>
-  Layer.effect(SimExchange, make(options)).pipe(Lifecycle.component({ name: "sim", stopBudget: "2 seconds" }))
+  Layer.effect(SimExchange, make(options)).pipe(Lifecycle.component({ name: options.name ?? "sim", stopBudget: "2 seconds" }))
 
 /** Signs `params` for the demo account at `timestamp` (tests and examples). */
 export const signQuery = (sim: SimExchangeShape, params: Readonly<Record<string, string | number | undefined>>, timestamp: number) =>

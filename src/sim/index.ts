@@ -1,7 +1,8 @@
 /**
  * The simulated MEXC Spot v3 exchange: REST, protobuf WebSocket, synthetic market and faults on
- * one local port. See `docs/simulator.md`.
+ * one local port (see `docs/simulator.md`), and `SimVenue`, the simulator as a venue adapter.
  *
  * @since 0.1.0
  */
 export * as SimExchange from "./SimExchange.ts"
+export * as SimVenue from "./SimVenue.ts"

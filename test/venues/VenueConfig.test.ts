@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Redacted, Schema } from "effect"
+import { SimVenue } from "../../src/sim/index.ts"
 import * as Venue from "../../src/venues/Venue.ts"
 
 const withEnv = (env: Record<string, string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -47,7 +48,7 @@ describe("Venue credentials", () => {
     }))
 
   it("the config schema takes mexc and sim, with optional URL overrides", () => {
-    const decode = Schema.decodeUnknownSync(Venue.VenueConfig)
+    const decode = Schema.decodeUnknownSync(SimVenue.VenueConfig)
     assert.deepStrictEqual(decode({ _tag: "mexc" }), { _tag: "mexc" })
     assert.deepStrictEqual(decode({ _tag: "sim", restUrl: "http://127.0.0.1:8080", seed: 3 }), { _tag: "sim", restUrl: "http://127.0.0.1:8080", seed: 3 })
     assert.throws(() => decode({ _tag: "binance" }))

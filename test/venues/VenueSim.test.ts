@@ -1,5 +1,5 @@
 /**
- * `Venue.layerSim`: the embedded simulator and both exchanges wired to it, as a user drops it into
+ * `SimVenue.layerSim`: the embedded simulator and both exchanges wired to it, as a user drops it into
  * their own tests; the release order of the whole graph from the lifecycle log; configuration
  * errors at start.
  */
@@ -9,13 +9,13 @@ import * as Decimal from "../../src/exchange/Decimal.ts"
 import { PrivateExchange } from "../../src/exchange/PrivateExchange.ts"
 import { PublicExchange } from "../../src/exchange/PublicExchange.ts"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
-import { SimExchange } from "../../src/sim/index.ts"
+import { SimExchange, SimVenue } from "../../src/sim/index.ts"
 import * as Venue from "../../src/venues/Venue.ts"
 import { collectLogs } from "./mexc/support/privateHarness.ts"
 
 const d = Decimal.unsafeParse
 
-describe("Venue.layerSim", () => {
+describe("SimVenue.layerSim", () => {
   // The example for the README: a strategy's test against the embedded simulator and its faults.
   it.live("a user's test: buy at market, see the fill; the book keeps coming after a dropped connection", () =>
     Effect.gen(function*() {
@@ -34,7 +34,7 @@ describe("Venue.layerSim", () => {
       assert.isTrue(book._tag === "Some" && book.value.bestBid !== undefined && book.value.bestAsk !== undefined)
     }).pipe(
       Effect.scoped,
-      Effect.provide(Venue.layerSim({ sim: { seed: 7 } })),
+      Effect.provide(SimVenue.layerSim({ sim: { seed: 7 } })),
       Effect.provide(Logger.layer([]))
     ))
 
@@ -43,7 +43,7 @@ describe("Venue.layerSim", () => {
     const logs: Array<string> = []
     return LeakCheck.scoped(Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(Venue.layerSim({ sim: { seed: 3 } }), scope).pipe(
+      const context = yield* Layer.buildWithScope(SimVenue.layerSim({ sim: { seed: 3 } }), scope).pipe(
         Effect.provideService(Lifecycle.LifecycleObserver, (e) => void events.push(`${e.component}:${e.phase}`))
       )
       const account = context.mapUnsafe.get(PrivateExchange.key) as PrivateExchange["Service"]
@@ -102,7 +102,7 @@ describe("Venue.layer: configuration at start", () => {
       const sim = yield* Layer.build(Layer.fresh(SimExchange.layer({ market: false })))
       const restUrl = (sim.mapUnsafe.get(SimExchange.SimExchange.key) as SimExchange.SimExchangeShape).restUrl
       // A standalone simulator, with credentials it does not know: start fails on the first signed call.
-      const exit = yield* Layer.build(Venue.layer({ _tag: "sim", restUrl })).pipe(
+      const exit = yield* Layer.build(Venue.layer({ _tag: "sim", restUrl }, {}, SimVenue.adapters)).pipe(
         Effect.provideService(ConfigProvider.ConfigProvider, env({ MEXC_API_KEY: "not-a-sim-key", MEXC_API_SECRET: secret })),
         Effect.scoped,
         Effect.exit

@@ -27,6 +27,7 @@ import type { Balance, BookLevel, Fill, Instrument, Order, OrderRef, OrderType, 
 import type * as OrderRules from "../../exchange/OrderRules.ts"
 import type { RateLimiter } from "../../ratelimit/RateLimiter.ts"
 import * as RestClient from "../../rest/RestClient.ts"
+import type * as VenueCredentials from "../Credentials.ts"
 import * as ErrorCodes from "./ErrorCodes.ts"
 import * as Parse from "./Parse.ts"
 import * as Quotas from "./Quotas.ts"
@@ -105,10 +106,7 @@ export class MexcRest extends Context.Service<MexcRest, MexcRestShape>()("scoped
 export const productionUrl = "https://api.mexc.com"
 
 /** API credentials, both `Redacted` from `Config` to the HMAC. */
-export interface Credentials {
-  readonly apiKey: Redacted.Redacted<string>
-  readonly apiSecret: Redacted.Redacted<string>
-}
+export type Credentials = VenueCredentials.Credentials
 
 /** Options of {@link make}. */
 export interface Options {
@@ -125,6 +123,8 @@ export interface Options {
   readonly retryBase?: Duration.Input | undefined
   /** Longest wait for the rate limiter (see `RestClient.Options.quotaWait`). Default 30 s. */
   readonly quotaWait?: Duration.Input | undefined
+  /** Venue name in errors, and the lifecycle component `rest:<name>`. Default `mexc`. */
+  readonly name?: string | undefined
 }
 
 const venueName = "mexc"
@@ -181,7 +181,7 @@ export const make = (
   Effect.gen(function*() {
     const client = yield* RestClient.make({
       venue: {
-        name: venueName,
+        name: options.name ?? venueName,
         baseUrl: (options.baseUrl ?? productionUrl).replace(/\/+$/, ""),
         sign: signer(options.credentials, options.recvWindow ?? Signing.defaultRecvWindow),
         errorReason: ErrorCodes.reasonFor,

@@ -37,6 +37,10 @@ export const options: RateLimiter.Options = { name: "ratelimit:mexc", quotas }
 /** The MEXC rate limiter: one per venue, shared by the public and private sides. */
 export const layer: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer(options)
 
+/** {@link layer} as the component `ratelimit:<name>` (one venue instance among several). */
+export const layerNamed = (name: string): Layer.Layer<RateLimiter.RateLimiter> =>
+  RateLimiter.layer({ ...options, name: `ratelimit:${name}` })
+
 /**
  * The cost of one request: `weight` on its endpoint's `ip:` key (and `uid:` key when signed),
  * 1 on `overall`, 1 on `marketData` when unsigned, and 1 on `orders` for a new order. Signed

@@ -1,0 +1,149 @@
+/**
+ * The simulator as a venue: an adapter that connects a venue's dialect (MEXC's by default) to an
+ * embedded simulator (started and stopped with the layer, on a free port) or to a standalone one
+ * (`npm run sim`, by its URLs), with the demo account's credentials. The simulator may import the
+ * venues; no venue imports the simulator.
+ *
+ * ```ts
+ * // tests: the embedded simulator with its faults at hand, and both exchanges wired to it
+ * Effect.provide(SimVenue.layerSim({ sim: { seed: 7 } }))
+ * // the registry the CLI uses: `sim` beside every real venue
+ * Venue.layer({ _tag: "sim", restUrl: "http://127.0.0.1:8080" }, {}, SimVenue.adapters)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { ExchangeError, Transport } from "../exchange/ExchangeError.ts"
+import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
+import type { PublicExchange } from "../exchange/PublicExchange.ts"
+import type * as Adapter from "../venues/Adapter.ts"
+import * as Credentials from "../venues/Credentials.ts"
+import * as MexcVenue from "../venues/mexc/MexcVenue.ts"
+import * as Venue from "../venues/Venue.ts"
+import * as SimExchange from "./SimExchange.ts"
+
+/** The simulator's demo account (`npm run sim` prints it). */
+export const demoCredentials: Credentials.Credentials = {
+  apiKey: Redacted.make("sim-key"),
+  apiSecret: Redacted.make("sim-secret")
+}
+
+/** Options of {@link layerSim}. */
+export interface SimLayerOptions {
+  /** The embedded simulator's options (seed, symbols, market, ...). */
+  readonly sim?: SimExchange.SimOptions | undefined
+  /** Instance name (see `Adapter.Settings.name`); the simulator's component is then `sim:<name>`. */
+  readonly name?: string | undefined
+  readonly connection?: Adapter.ConnectionSettings | undefined
+  /** The venue dialect the clients speak. Default MEXC's. */
+  readonly dialect?: Adapter.Adapter | undefined
+}
+
+const startFailed = (cause: unknown) =>
+  new ExchangeError({
+    venue: "sim",
+    operation: "start the simulator",
+    reason: new Transport({ detail: cause instanceof Error ? cause.message : String(cause) })
+  })
+
+/** The embedded simulator, its start failure an `ExchangeError`. */
+const embedded = (options: SimExchange.SimOptions) =>
+  SimExchange.layer(options).pipe(
+    Layer.catch((cause) => Layer.effect(SimExchange.SimExchange, Effect.fail(startFailed(cause))))
+  )
+
+/** Settings that point a dialect at a running simulator. */
+const onSim = (sim: SimExchange.SimExchangeShape, options: SimLayerOptions): Adapter.Settings => ({
+  venue: options.name ?? "sim",
+  name: options.name,
+  restUrl: sim.restUrl,
+  wsUrl: sim.wsUrl,
+  privateWsUrl: sim.wsUrl,
+  credentials: { apiKey: Redacted.make(sim.credentials.apiKey), apiSecret: sim.credentials.apiSecret },
+  connection: options.connection
+})
+
+const simOptions = (options: SimLayerOptions): SimExchange.SimOptions =>
+  options.name === undefined ? options.sim ?? {} : { name: `sim:${options.name}`, ...options.sim }
+
+/**
+ * For tests: an embedded simulator (fresh, on a free port) and both exchanges wired to it, with
+ * the `SimExchange` service at hand for its faults and its engine. Built simulator first, so it
+ * is released last.
+ *
+ * ```ts
+ * it.live("my strategy survives a dropped connection", () =>
+ *   Effect.gen(function*() {
+ *     const sim = yield* SimExchange.SimExchange
+ *     const exchange = yield* PrivateExchange
+ *     yield* sim.faults.dropConnections
+ *     // ...
+ *   }).pipe(Effect.provide(SimVenue.layerSim({ sim: { seed: 7 } }))))
+ * ```
+ */
+export const layerSim = (
+  options: SimLayerOptions = {}
+): Layer.Layer<PublicExchange | PrivateExchange | SimExchange.SimExchange, ExchangeError> =>
+  Layer.unwrap(Effect.map(SimExchange.SimExchange, (sim) => (options.dialect ?? MexcVenue.adapter).exchanges(onSim(sim, options))))
+    .pipe(Layer.provideMerge(embedded(simOptions(options))))
+
+/** The public exchange on an embedded simulator (no account needed), the simulator released last. */
+export const layerSimPublic = (options: SimLayerOptions = {}): Layer.Layer<PublicExchange | SimExchange.SimExchange, ExchangeError> =>
+  Layer.unwrap(Effect.map(SimExchange.SimExchange, (sim) => (options.dialect ?? MexcVenue.adapter).publicExchange(onSim(sim, options))))
+    .pipe(Layer.provideMerge(embedded(simOptions(options))))
+
+/** A standalone simulator serves its WebSocket at `/ws` on the REST port. */
+const wsUrlOf = (restUrl: string): string => `${restUrl.replace(/^http/, "ws").replace(/\/+$/, "")}/ws`
+
+/**
+ * The simulator as an adapter speaking `dialect`. Without `restUrl` it is embedded (`seed` picks
+ * its market); with `restUrl` (and `wsUrl`, default `<restUrl>/ws`) it is a standalone one, as the
+ * demo account unless the dialect's credential variables are set (both, or it is an error).
+ */
+export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.Adapter => {
+  const credentials = Credentials.fromConfigOr(dialect.credentialVariables, demoCredentials)
+  const standalone = (settings: Adapter.Settings, restUrl: string): Adapter.Settings => ({
+    ...settings,
+    venue: settings.venue ?? settings.name ?? "sim",
+    wsUrl: settings.wsUrl ?? wsUrlOf(restUrl)
+  })
+  const layerOptions = (settings: Adapter.Settings): SimLayerOptions => ({
+    dialect,
+    name: settings.name,
+    connection: settings.connection,
+    sim: settings.seed === undefined ? {} : { seed: settings.seed }
+  })
+  return {
+    name: "sim",
+    restUrl: "http://127.0.0.1:8080",
+    wsUrl: "ws://127.0.0.1:8080/ws",
+    credentialVariables: dialect.credentialVariables,
+    credentials,
+    exchanges: (settings = {}) => {
+      const restUrl = settings.restUrl
+      if (restUrl === undefined) return Layer.fresh(layerSim(layerOptions(settings)))
+      return Layer.unwrap(Effect.map(
+        settings.credentials === undefined ? credentials : Effect.succeed(settings.credentials),
+        (checked) => dialect.exchanges({ ...standalone(settings, restUrl), credentials: checked })
+      ))
+    },
+    publicExchange: (settings = {}) => {
+      const restUrl = settings.restUrl
+      if (restUrl === undefined) return Layer.fresh(layerSimPublic(layerOptions(settings)))
+      return dialect.publicExchange(standalone(settings, restUrl))
+    }
+  }
+}
+
+/** Every venue, and `sim`: the simulator speaking MEXC's dialect. What the CLI offers as `--venue`. */
+export const adapters = {
+  sim: adapter(),
+  ...Venue.adapters
+} as const satisfies Venue.Adapters
+
+/** A config of one of {@link adapters} (`sim` or a real venue). */
+export const VenueConfig = Venue.configSchema(adapters)
+
+/** The names of {@link adapters}, in order: the CLI's `--venue` choices. */
+export const names = Object.keys(adapters) as ReadonlyArray<keyof typeof adapters>
