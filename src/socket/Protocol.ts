@@ -43,10 +43,21 @@ export interface SubscriptionProtocol {
    */
   readonly isControl: (frame: string) => boolean
   /**
-   * For a control reply that refuses subscriptions, the venue's message and the channels it
-   * names; `undefined` for any other reply. Called on control frames only.
+   * For a reply that refuses subscriptions, the venue's message and the channels it names;
+   * `undefined` for any other frame. Called on control replies, and on other text frames when
+   * the protocol passes answers through to the sink, so it must be cheap. A refusal counts only
+   * for a channel still waiting for its answer; one for a channel already acknowledged (a stray
+   * or repeated reply) is logged and ignored.
    */
   readonly refusal?: ((frame: string) => SubscriptionRefusal | undefined) | undefined
+  /**
+   * For a reply that acknowledges subscriptions, the channels it names; `undefined` for any other
+   * frame. Called like {@link SubscriptionProtocol.refusal}. An acknowledged channel no longer
+   * waits for an answer, so a later refusal for it is stray. An ack that answers nothing waiting
+   * (a repeat, a stray one) is never handed to the sink. Without it, a channel waits for its
+   * answer until it is unsubscribed and every refusal for it counts.
+   */
+  readonly acknowledgement?: ((frame: string) => ReadonlyArray<string> | undefined) | undefined
   /**
    * True for a frame shaped like this venue's data (a cheap structural check, not a decode).
    * Every frame that is not a control reply still goes to the sink (which counts what it cannot
@@ -91,6 +102,7 @@ export const jsonMethodProtocol = (options?: {
     // Acks, pongs and refusals are the only text frames that open with an `id` field.
     isControl: (frame) => frame.startsWith("{\"id\":"),
     refusal: mexcRefusal,
+    acknowledgement: mexcAcknowledgement,
     isData: options?.isData,
     outboundRate: options?.outboundRate,
     sessionEnd: options?.sessionEnd
@@ -117,6 +129,24 @@ const mexcRefusal = (frame: string): SubscriptionRefusal | undefined => {
     ? []
     : message.slice(open + 1, close).split(",").map((c) => c.trim()).filter((c) => c.length > 0)
   return { message, channels }
+}
+
+/**
+ * MEXC acknowledges a subscription with `{"id":0,"code":0,"msg":"<channels, comma-joined>"}`
+ * (mexc-wire.md, "WebSocket"); the pong (`msg` `PONG`) and refusals share the shape.
+ */
+const mexcAcknowledgement = (frame: string): ReadonlyArray<string> | undefined => {
+  if (!frame.startsWith("{\"id\":") || frame.includes("Not Subscribed")) return undefined
+  let reply: { readonly code?: unknown; readonly msg?: unknown }
+  try {
+    reply = JSON.parse(frame) as typeof reply
+  } catch {
+    return undefined
+  }
+  const msg = reply.msg
+  if (typeof msg !== "string" || msg === "PONG" || (reply.code !== 0 && reply.code !== undefined)) return undefined
+  const channels = msg.split(",").map((c) => c.trim()).filter((c) => c.length > 0)
+  return channels.length > 0 ? channels : undefined
 }
 
 /**

@@ -6,7 +6,7 @@ import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import * as DeafWsServer from "../support/DeafWsServer.ts"
-import { waitUntil } from "../support/eventually.ts"
+import { waitUntil, waitUntilEffect } from "../support/eventually.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
 import { live } from "../support/quiet.ts"
 
@@ -329,6 +329,66 @@ describe("Connection", () => {
         assert.deepStrictEqual(subscribeMessages(server.received[0], "UNSUBSCRIPTION"), [])
       }).pipe(Effect.scoped, Effect.provide(Logger.layer([collector])))
       assert.isTrue(warnings.some((w) => w.includes("Not Subscribed successfully! [spot@x@NOPE]")), warnings.join("\n"))
+    })))
+
+  // Issue 16, item 9: a refusal counts only for a channel still waiting for its answer.
+  const fakeRefusal = (channel: string) =>
+    JSON.stringify({ id: 0, code: 0, msg: `Not Subscribed successfully! [${channel}].  Reason： Blocked! ` })
+
+  live("a stray refusal for a channel already acknowledged fails nothing: the channel stays held, replayed, delivering", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const collector = Logger.make((options) => {
+        if (options.logLevel === "Warn") warnings.push(JSON.stringify(options.message))
+      })
+      yield* Effect.gen(function*() {
+        const server = yield* LoopbackWsServer.make
+        const { frames, sink } = recordingSink()
+        const conn = yield* connect(server.url, sink, { pingInterval: false })
+        const held = yield* conn.subscribe("spot@x@GOOD")
+        yield* waitUntilEffect("the ack", conn.stats.pipe(Effect.map((s) => s.controlFrames >= 1)))
+        server.broadcast(fakeRefusal("spot@x@GOOD"))
+        server.broadcast(fakeRefusal("spot@x@GOOD"))
+        server.broadcast(JSON.stringify({ n: 1 }))
+        yield* server.waitFor("data after the refusals", () => dataFrames(frames).length === 1)
+        assert.deepStrictEqual(yield* conn.channels, ["spot@x@GOOD"])
+        assert.strictEqual((yield* conn.stats).refusedSubscriptions, 0)
+        assert.isTrue(Exit.isSuccess(yield* held.refused.pipe(Effect.timeoutOption("1 millis"), Effect.exit)), "the holder was not failed")
+        server.dropAll()
+        yield* server.waitFor("replay", () => subscribeMessages(server.received[1]).length > 0)
+        assert.deepStrictEqual(subscribeMessages(server.received[1]), ["spot@x@GOOD"], "still replayed after a reconnect")
+        // Waiting again for its answer: a refusal now counts.
+        server.refuseChannel = () => true
+        const other = yield* conn.subscribe("spot@x@LATER")
+        assert.strictEqual((yield* Effect.flip(other.refused)).reason._tag, "SubscriptionRefused")
+        assert.strictEqual((yield* conn.stats).refusedSubscriptions, 1)
+      }).pipe(Effect.scoped, Effect.provide(Logger.layer([collector])))
+      assert.isTrue(warnings.some((w) => w.includes("ignored a refusal")), warnings.join("\n"))
+    })))
+
+  live("answers passed through to the sink (a private stream reads its own acks): a repeated or stray ack goes no further", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* LoopbackWsServer.make
+      const { frames, sink } = recordingSink()
+      // MEXC's private stream: only pongs are consumed; acks and refusals reach its queue.
+      const passThrough: Protocol.SubscriptionProtocol = {
+        ...Protocol.mexcPrivate,
+        isControl: (frame) => frame.startsWith("{\"id\":") && frame.includes("\"PONG\""),
+        refusal: undefined
+      }
+      const orders = "spot@private.orders.v3.api.pb"
+      const conn = yield* connect(server.url, sink, { protocol: passThrough, pingInterval: false })
+      yield* conn.subscribe(orders)
+      const acks = () => frames.filter((f) => typeof f === "string" && f.includes(orders) && !f.includes("Not Subscribed"))
+      yield* server.waitFor("the genuine ack, delivered", () => acks().length === 1)
+      const ack = JSON.stringify({ id: 0, code: 0, msg: orders })
+      server.broadcast(ack)
+      server.broadcast(JSON.stringify({ id: 0, code: 0, msg: "spot@private.deals.v3.api.pb" }))
+      server.broadcast(JSON.stringify({ n: 1 }))
+      yield* server.waitFor("data after them", () => dataFrames(frames).length === 1)
+      assert.strictEqual(acks().length, 1, "the repeated ack was not handed on as a new subscription")
+      server.dropAll()
+      yield* server.waitFor("the ack of the replay, delivered", () => acks().length === 2)
     })))
 
   live("a refused channel is tried again once every holder has released it", () =>

@@ -237,7 +237,6 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       waitingSince = undefined
       let alive = false
       let data: Array<Frame> | undefined
-      let refusals: Array<SubscriptionRefusal> | undefined
       let endedBy: string | undefined
       for (let i = 0; i < batch.length; i++) {
         const frame = batch[i]!
@@ -258,8 +257,11 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
           stats.controlFrames++
           alive = true
           keep = false
-          const refused = protocol.refusal?.(frame)
-          if (refused !== undefined) (refusals ??= []).push(refused)
+          if (readsAnswers) readAnswer(frame)
+        } else if (typeof frame === "string" && readsAnswers && readAnswer(frame) === "stray") {
+          // An answer passed through to the sink (a private stream reads its own acks) that
+          // answers nothing waiting would be read as a real one: it goes no further.
+          keep = false
         } else if (!alive && (isData === undefined || isData(frame))) {
           alive = true
         }
@@ -272,7 +274,7 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       const out = data ?? batch
       const carried = alive ? 0 : silentBefore
       const delivered = deliver(out, carried)
-      const handled = refusals === undefined ? delivered : Effect.andThen(refuse(refusals), delivered)
+      const handled = answerLogs.length === 0 ? delivered : Effect.andThen(flushAnswerLogs(), delivered)
       return endedBy === undefined ? handled : Effect.andThen(handled, Effect.fail(new Ended({ why: endedBy, by: "peer" })))
     }
     const deliver = (out: ReadonlyArray<Frame>, carried: number): Effect.Effect<void> => {
@@ -285,22 +287,59 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       Effect.sync(() => {
         waitingSince = elapsedMs() - carried
       })
-    const refuse = (refusals: ReadonlyArray<SubscriptionRefusal>): Effect.Effect<void> =>
-      Effect.forEach(refusals, (refusal) => {
-        for (const channel of refusal.channels) {
-          registry.refuse(
-            channel,
-            new ConnectionError({
-              connection: env.name,
-              reason: new SubscriptionRefused({ channel, message: refusal.message })
-            })
-          )
+    // Answers to subscribes update the registry as they are read, in order with each other; the
+    // logs they call for go out with the batch.
+    const readsAnswers = protocol.refusal !== undefined || protocol.acknowledgement !== undefined
+    let answerLogs: Array<Effect.Effect<void>> = []
+    const flushAnswerLogs = (): Effect.Effect<void> => {
+      const logs = answerLogs
+      answerLogs = []
+      return Effect.all(logs, { discard: true })
+    }
+    /** Applies a venue's answer to the registry: `answer`, `stray` (nothing was waiting for it), or `undefined` (not an answer). */
+    const readAnswer = (frame: string): "answer" | "stray" | undefined => {
+      const refusal = protocol.refusal?.(frame)
+      if (refusal !== undefined) return applyRefusal(refusal)
+      const acknowledged = protocol.acknowledgement?.(frame)
+      if (acknowledged === undefined) return undefined
+      let answered = false
+      for (const channel of acknowledged) if (registry.acknowledge(channel)) answered = true
+      return answered ? "answer" : "stray"
+    }
+    const applyRefusal = (refusal: SubscriptionRefusal): "answer" | "stray" => {
+      const annotate = (channels: ReadonlyArray<string>) =>
+        Effect.annotateLogs({ connection: env.name, connection_id: connectionId, channels })
+      if (refusal.channels.length === 0) {
+        // Names nothing: it fails no channel, and is counted once.
+        stats.refusedSubscriptions++
+        answerLogs.push(Effect.logWarning("subscription refused by the venue", refusal.message).pipe(annotate([])))
+        return "answer"
+      }
+      const refused: Array<string> = []
+      const stray: Array<string> = []
+      for (const channel of refusal.channels) {
+        if (!registry.awaitsAnswer(channel)) {
+          stray.push(channel)
+          continue
         }
-        stats.refusedSubscriptions += Math.max(1, refusal.channels.length)
-        return Effect.logWarning("subscription refused by the venue", refusal.message).pipe(
-          Effect.annotateLogs({ connection: env.name, connection_id: connectionId, channels: refusal.channels })
+        // Counted first: failing the holders resumes them at once.
+        stats.refusedSubscriptions++
+        refused.push(channel)
+        registry.refuse(
+          channel,
+          new ConnectionError({ connection: env.name, reason: new SubscriptionRefused({ channel, message: refusal.message }) })
         )
-      }, { discard: true })
+      }
+      if (refused.length > 0) {
+        answerLogs.push(Effect.logWarning("subscription refused by the venue", refusal.message).pipe(annotate(refused)))
+      }
+      if (stray.length > 0) {
+        answerLogs.push(
+          Effect.logWarning("ignored a refusal for channels not waiting for an answer", refusal.message).pipe(annotate(stray))
+        )
+      }
+      return refused.length > 0 ? "answer" : "stray"
+    }
 
     const readLoop = Effect.forever(
       Effect.flatMap(Effect.mapError(reader.pull, (error) => toReason(error, url, env.openTimeout)), onBatch)

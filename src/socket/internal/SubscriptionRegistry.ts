@@ -4,6 +4,10 @@
  * session's control writer brings the venue in line one frame at a time (`nextFrame`), so changes
  * made while it waits for its rate budget are batched into as few frames as the protocol allows,
  * and a hold and release of the same channel in between cost no frame at all.
+ *
+ * The venue's answers (an ack, a refusal) count only for a channel still waiting for one: a
+ * subscribe went out on this session and no answer came back yet. A stray or repeated refusal for
+ * a channel the venue already acknowledged fails nothing (issue 16, item 9).
  */
 import { Deferred, Effect, Latch } from "effect"
 import type { ConnectionError } from "../ConnectionError.ts"
@@ -16,6 +20,11 @@ export interface Entry {
   holders: number
   /** A subscribe for it went out on the current session, and no unsubscribe since. */
   onWire: boolean
+  /**
+   * That subscribe has had no answer yet: an ack or a refusal for the channel counts only now.
+   * Stays set on a venue whose protocol does not recognise acks (every refusal then counts).
+   */
+  awaiting: boolean
   /** Set once the venue refused it: then neither sent nor replayed until every holder left. */
   refused: ConnectionError | undefined
   /** Fails with the refusal. */
@@ -39,7 +48,7 @@ export class SubscriptionRegistry {
   hold(channel: string): Entry {
     let entry = this.entries.get(channel)
     if (entry === undefined) {
-      entry = { channel, holders: 0, onWire: false, refused: undefined, refusal: Deferred.makeUnsafe() }
+      entry = { channel, holders: 0, onWire: false, awaiting: false, refused: undefined, refusal: Deferred.makeUnsafe() }
       this.entries.set(channel, entry)
     }
     entry.holders++
@@ -60,29 +69,49 @@ export class SubscriptionRegistry {
     else if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel)
   }
 
+  /** Whether `channel` waits for the venue's answer to its subscribe. */
+  awaitsAnswer(channel: string): boolean {
+    return this.entries.get(channel)?.awaiting === true
+  }
+
   /**
-   * Marks `channel` refused by the venue and fails its holders' `refusal`. Returns false when no
-   * one holds it (released meanwhile, or refused already).
+   * The venue acknowledged `channel`. True when the channel was waiting for its answer (the ack
+   * answers our subscribe); false for an ack nothing was waiting for (a repeat, a stray one, the
+   * answer to an unsubscribe).
    */
-  refuse(channel: string, error: ConnectionError): boolean {
+  acknowledge(channel: string): boolean {
     const entry = this.entries.get(channel)
-    if (entry === undefined) return false
+    if (entry === undefined || !entry.awaiting) return false
+    entry.awaiting = false
+    return true
+  }
+
+  /**
+   * The venue refused `channel`. `unexpected`: nothing was waiting for an answer (acknowledged
+   * already, never subscribed on this session, or refused already): ignored. `released`: it was
+   * waiting, but no one holds it any more. `refused`: marked refused, and its holders' `refusal`
+   * fails.
+   */
+  refuse(channel: string, error: ConnectionError): "refused" | "released" | "unexpected" {
+    const entry = this.entries.get(channel)
+    if (entry === undefined || !entry.awaiting) return "unexpected"
+    entry.awaiting = false
     // The venue did not subscribe it: there is nothing to unsubscribe.
     entry.onWire = false
     if (entry.holders === 0) {
       this.entries.delete(channel)
-      return false
+      return "released"
     }
-    if (entry.refused !== undefined) return false
     entry.refused = error
     Deferred.doneUnsafe(entry.refusal, Effect.fail(error))
-    return true
+    return "refused"
   }
 
   /** A new session starts: the venue knows nothing; every wanted channel is due again. */
   resetWire(): void {
     for (const entry of this.entries.values()) {
       entry.onWire = false
+      entry.awaiting = false
       if (entry.holders === 0) this.entries.delete(entry.channel)
     }
     if (this.hasChanges()) this.changed.openUnsafe()
@@ -115,12 +144,16 @@ export class SubscriptionRegistry {
       }
     }
     if (subscribe !== undefined) {
-      for (const entry of subscribe) entry.onWire = true
+      for (const entry of subscribe) {
+        entry.onWire = true
+        entry.awaiting = true
+      }
       return this.protocol.subscribe(subscribe.map((e) => e.channel))
     }
     if (unsubscribe !== undefined) {
       for (const entry of unsubscribe) {
         entry.onWire = false
+        entry.awaiting = false
         if (entry.holders === 0) this.entries.delete(entry.channel)
       }
       return this.protocol.unsubscribe(unsubscribe.map((e) => e.channel))
