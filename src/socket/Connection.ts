@@ -127,6 +127,13 @@ export interface ConnectionOptions {
   /** Send `protocol.ping` this often. Default 10 s. `false` to disable. */
   readonly pingInterval?: Duration.Input | false | undefined
   /**
+   * A ping answered by nothing the protocol recognises (its pong, data, any control reply) for
+   * this long ends the session as stale, so a half-open socket is dropped within one ping
+   * interval plus this, not after `staleAfter`. Counted only while we wait for frames, like
+   * `staleAfter`. Default 5 s.
+   */
+  readonly pongTimeout?: Duration.Input | undefined
+  /**
    * A connection with no frame the protocol recognises (data, acks, pongs; see
    * `SubscriptionProtocol.isData`) for this long is stale and is dropped. Default 30 s.
    */
@@ -285,6 +292,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       ? undefined
       : Duration.fromInputUnsafe(options.pingInterval ?? Duration.seconds(10)),
     staleAfterMs: Duration.toMillis(options.staleAfter ?? Duration.seconds(30)),
+    pongTimeoutMs: Duration.toMillis(Duration.fromInputUnsafe(options.pongTimeout ?? Duration.seconds(5))),
     closeTimeout: Duration.fromInputUnsafe(options.closeTimeout ?? Duration.seconds(1)),
     maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
     highWaterMark: options.highWaterMark

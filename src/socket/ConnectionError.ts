@@ -79,11 +79,15 @@ const closeCodeNames: Record<number, string> = {
  * half-open connection, or a peer that only sends garbage. Dropped and retried.
  */
 export class Stale extends Schema.TaggedError<Stale>()("Stale", {
-  silentForMs: Schema.Number
+  silentForMs: Schema.Number,
+  /** Set when a ping went unanswered this long (the pong timeout), before `staleAfter`. */
+  pingUnansweredMs: Schema.optional(Schema.Number)
 }) {
   readonly retryable = true
   override get message(): string {
-    return `no recognised frame for ${this.silentForMs} ms: connection is stale`
+    return this.pingUnansweredMs === undefined
+      ? `no recognised frame for ${this.silentForMs} ms: connection is stale`
+      : `no answer to a ping for ${this.pingUnansweredMs} ms: connection is stale`
   }
 }
 

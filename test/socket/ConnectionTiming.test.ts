@@ -9,6 +9,7 @@ import * as Socket from "effect/socket/Socket"
 import { TestClock } from "effect/testing"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
+import type { ConnectionErrorReason } from "../../src/socket/ConnectionError.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
 import { effect } from "../support/quiet.ts"
@@ -184,7 +185,8 @@ describe("Connection timing (TestClock)", () => {
   effect("drops a connection after staleAfter without any frame, then redials", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
-      const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds" })
+      // No pings: silence alone (with pings, the unanswered one ends it sooner: see below).
+      const conn = yield* make(fake.layer, { pingInterval: false, staleAfter: "30 seconds" })
       yield* settle
       yield* advance(29_000)
       assert.strictEqual(fake.sockets[0]!.readyState, 1)
@@ -196,6 +198,57 @@ describe("Connection timing (TestClock)", () => {
       yield* advance(100)
       assert.strictEqual(fake.sockets.length, 2)
     })))
+  // Issue 16, item 11: a half-open socket used to stay up for staleAfter (30 s) though pings go
+  // every 10 s; an unanswered ping now ends it within one ping interval plus pongTimeout.
+  effect("a half-open socket (pings go out, nothing comes back) is dropped one pongTimeout after the ping", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
+      let answering = true
+      const fake = fakeConstructor(() => "open", (ws, data) => {
+        if (data === Protocol.mexc.ping && answering) ws.message(pong)
+      })
+      const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds", pongTimeout: "5 seconds" })
+      const errors: Array<ConnectionErrorReason> = []
+      yield* conn.states.pipe(
+        Stream.runForEach((s) => Effect.sync(() => s._tag === "Reconnecting" && errors.push(s.lastError))),
+        Effect.forkScoped
+      )
+      yield* settle
+      yield* advance(20_000)
+      assert.strictEqual((yield* conn.stats).controlFrames, 2, "two pings answered")
+      answering = false // half-open from here: the last frame came at 20 s
+      yield* advance(10_000) // the ping at 30 s goes unanswered
+      yield* advance(4_900)
+      assert.strictEqual(fake.sockets[0]!.readyState, 1, "the pong may still come")
+      yield* advance(200)
+      assert.strictEqual(fake.sockets[0]!.readyState, 3, "cut 5 s after the unanswered ping, 15 s after the last frame")
+      const error = errors[0]
+      if (error?._tag !== "Stale") return assert.fail(`not stale: ${JSON.stringify(errors)}`)
+      assert.strictEqual(error.pingUnansweredMs, 5_000)
+      assert.match(error.message, /no answer to a ping for 5000 ms/)
+      assert.strictEqual((yield* conn.stats).staleDrops, 1)
+    })))
+
+  effect("a slow pong (within pongTimeout) or data in its place keeps the connection", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const slow = fakeConstructor(() => "open")
+      const busy = fakeConstructor(() => "open")
+      const options = { pingInterval: "10 seconds", staleAfter: "30 seconds", pongTimeout: "5 seconds" } as const
+      const a = yield* make(slow.layer, options)
+      const b = yield* make(busy.layer, options)
+      yield* settle
+      for (let second = 1; second <= 60; second++) {
+        yield* advance(1_000)
+        // One answers each ping 4.9 s late; the other never answers pings but streams data.
+        if (second % 10 === 4) slow.sockets[0]!.message(JSON.stringify({ id: 0, code: 0, msg: "PONG" }))
+        busy.sockets[0]!.message("{\"n\":1}")
+      }
+      assert.strictEqual((yield* a.stats).staleDrops, 0)
+      assert.strictEqual((yield* b.stats).staleDrops, 0)
+      assert.strictEqual(slow.sockets.length, 1)
+      assert.strictEqual(busy.sockets.length, 1)
+    })))
+
   effect("judges staleness by elapsed (monotonic) time: a wall clock stepped back or ahead changes nothing", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       // The TestClock, with a wall clock that can be stepped (NTP, a resumed VM) while elapsed

@@ -1,6 +1,6 @@
 /**
  * One session of a connection: dial, replay the held channels, then read until something ends
- * it (the peer, the network, the stale watchdog), writing through the session's rate budget. It
+ * it (the peer, the network, the stale watchdog: silence, or a ping left unanswered), writing through the session's rate budget. It
  * runs in a scope of its own: its reader, control writer, heartbeat and watchdog die with it, so
  * an old session can never deliver into, or write for, the next one.
  */
@@ -100,6 +100,8 @@ export interface SessionEnv {
   readonly openTimeout: Duration.Duration
   readonly pingInterval: Duration.Duration | undefined
   readonly staleAfterMs: number
+  /** A ping unanswered this long while we wait for frames ends the session (stale). */
+  readonly pongTimeoutMs: number
   readonly closeTimeout: Duration.Duration
   readonly maxFrameBytes: number
   readonly highWaterMark: number | undefined
@@ -204,6 +206,8 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
         yield* Effect.sleep(interval)
         yield* takeToken(env, session)
+        // Marked before it goes: the answer may be read before `send` returns.
+        if (ws.readyState === OPEN && pingUnansweredSince === undefined) pingUnansweredSince = elapsedMs()
         sendNow(ws, ping)
       })))
     }
@@ -212,6 +216,10 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     // is judged only while we wait: while the sink holds a batch (backpressure), the silence is
     // ours, not the peer's, and that time does not count.
     let waitingSince: number | undefined = elapsedMs()
+    // A ping waits for an answer (anything recognised) from when it was sent; the time the sink
+    // holds a batch does not count either, so the wait is carried across a batch like silence.
+    let pingUnansweredSince: number | undefined = undefined
+    let pingWaitedBefore = 0
     /** When the last batch arrived, recognised or not: data still streaming in at close. */
     let lastBatchAt = -Infinity
 
@@ -234,6 +242,9 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       const arrivedAt = elapsedMs()
       lastBatchAt = arrivedAt
       const silentBefore = waitingSince === undefined ? 0 : arrivedAt - waitingSince
+      pingWaitedBefore = waitingSince === undefined || pingUnansweredSince === undefined
+        ? 0
+        : Math.max(0, arrivedAt - pingUnansweredSince)
       waitingSince = undefined
       let alive = false
       let data: Array<Frame> | undefined
@@ -272,6 +283,7 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
         }
       }
       const out = data ?? batch
+      if (alive) pingUnansweredSince = undefined
       const carried = alive ? 0 : silentBefore
       const delivered = deliver(out, carried)
       const handled = answerLogs.length === 0 ? delivered : Effect.andThen(flushAnswerLogs(), delivered)
@@ -285,7 +297,9 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     }
     const markWaiting = (carried: number) =>
       Effect.sync(() => {
-        waitingSince = elapsedMs() - carried
+        const now = elapsedMs()
+        waitingSince = now - carried
+        if (pingUnansweredSince !== undefined) pingUnansweredSince = now - pingWaitedBefore
       })
     // Answers to subscribes update the registry as they are read, in order with each other; the
     // logs they call for go out with the batch.
@@ -344,8 +358,11 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     const readLoop = Effect.forever(
       Effect.flatMap(Effect.mapError(reader.pull, (error) => toReason(error, url, env.openTimeout)), onBatch)
     )
-    // One tick serves both watches: short enough to see a peer's close within `closeTimeout`.
-    const tick = Duration.millis(Math.max(1, Math.floor(Math.min(env.staleAfterMs / 4, closeTimeoutMs / 2))))
+    // One tick serves every watch: short enough to see a peer's close within `closeTimeout` and
+    // an unanswered ping soon after `pongTimeout`.
+    const tick = Duration.millis(
+      Math.max(1, Math.floor(Math.min(env.staleAfterMs / 4, closeTimeoutMs / 2, env.pongTimeoutMs / 4)))
+    )
     const watchdog = Effect.gen(function*() {
       let closingSeen = false
       while (true) {
@@ -371,6 +388,13 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
           // A half-open peer will not answer a close handshake: the release cuts it instead.
           unresponsive.add(ws)
           return yield* new Stale({ silentForMs })
+        }
+        const pingSentAt = pingUnansweredSince
+        if (pingSentAt !== undefined && elapsedMs() - pingSentAt >= env.pongTimeoutMs) {
+          // A half-open socket: our pings go nowhere and nothing comes back (issue 16, item 11).
+          stats.staleDrops++
+          unresponsive.add(ws)
+          return yield* new Stale({ silentForMs, pingUnansweredMs: Math.round(elapsedMs() - pingSentAt) })
         }
       }
     })
