@@ -6,3 +6,9 @@
  */
 export * as SimExchange from "./SimExchange.ts"
 export * as SimVenue from "./SimVenue.ts"
+/**
+ * The simulated Gate.io Spot v4 exchange (REST `/api/v4`, JSON WebSocket `/ws/v4/`), same engine.
+ *
+ * @since 0.1.0
+ */
+export * as GateSim from "./GateSim.ts"

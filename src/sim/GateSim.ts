@@ -1,0 +1,126 @@
+/**
+ * The simulated Gate.io Spot v4 exchange as a scoped service: REST under `/api/v4`, the JSON
+ * WebSocket at `/ws/v4/`, the fault admin endpoint under `/sim/`, on its own port, with its own
+ * engine (accounts, books) and synthetic market. The same instruments as the MEXC side, spelt
+ * Gate's way (`BTC_USDT`, `ETH_USDT`, `HIFI_USDT`), with the same rules.
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const gate = yield* GateSim.GateSim
+ *   // gate.restUrl = "http://127.0.0.1:<port>/api/v4", gate.wsUrl = "ws://127.0.0.1:<port>/ws/v4/"
+ *   yield* gate.faults.failNextRest(3, { status: 429 })
+ * }).pipe(Effect.provide(GateSim.layer({ seed: 42 })))
+ * ```
+ *
+ * Time is Effect's `Clock`. See `docs/simulator.md`, "Gate.io".
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Layer, Redacted } from "effect"
+import { Lifecycle } from "../lifecycle/index.ts"
+import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
+import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import type { FaultControl } from "./server/Admin.ts"
+import type { GateRateLimitOptions } from "./server/gate/Quotas.ts"
+import type { GateRestOptions } from "./server/gate/Rest.ts"
+import { makeGateServer } from "./server/gate/Server.ts"
+import { gateSymbol } from "./server/gate/Wire.ts"
+import type { SimAccount } from "./SimExchange.ts"
+
+/** How to run the Gate simulator. Every field is optional. */
+export interface GateSimOptions {
+  readonly host?: string | undefined
+  /** 0 (the default) picks a free port. */
+  readonly port?: number | undefined
+  /** Seed of the synthetic market (0 to 4294967295). Default 1. */
+  readonly seed?: number | undefined
+  /** Demo account API key. Default `sim-key`. */
+  readonly apiKey?: string | undefined
+  /** Demo account secret. Default `sim-secret`. */
+  readonly apiSecret?: string | Redacted.Redacted<string> | undefined
+  readonly accounts?: ReadonlyArray<SimAccount> | undefined
+  /** Pairs, Gate-spelt (`symbol: "BTC_USDT"`). Default: the MEXC side's instruments renamed. */
+  readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
+  /** `false`: empty books; or per-pair parameters (keys Gate-spelt). */
+  readonly market?: false | { readonly params?: Readonly<Record<string, SyntheticSymbolParams>> } | undefined
+  readonly maxOpenOrders?: number | undefined
+  /** Quotas; Gate's by default (see `Quotas.ts`). */
+  readonly rateLimits?: GateRateLimitOptions | undefined
+  /** Choices where the reference is uncertain (precision, post-only crossing, order-book limit). */
+  readonly rest?: GateRestOptions | undefined
+}
+
+/** The running Gate simulator. */
+export interface GateSimShape {
+  /** `http://127.0.0.1:<port>`. */
+  readonly baseUrl: string
+  /** Gate's REST base URL: `http://127.0.0.1:<port>/api/v4`. */
+  readonly restUrl: string
+  /** `ws://127.0.0.1:<port>/ws/v4/`. */
+  readonly wsUrl: string
+  readonly host: string
+  readonly port: number
+  readonly credentials: { readonly apiKey: string; readonly apiSecret: Redacted.Redacted<string> }
+  readonly engine: SimEngine
+  readonly market: SyntheticMarket | undefined
+  readonly faults: FaultControl
+}
+
+/** The simulated Gate.io exchange. */
+export class GateSim extends Context.Service<GateSim, GateSimShape>()("scoped-exchange/sim/GateSim") {}
+
+/** The default pairs: the MEXC side's instruments, Gate-spelt. */
+export const defaultGateSymbols: ReadonlyArray<SymbolConfig> = defaultSymbols.map(gateSymbol)
+
+/** Synthetic-market parameters keyed by Gate pair (`BTCUSDT` -> `BTC_USDT`). */
+export const gateParams = (
+  params: Readonly<Record<string, SyntheticSymbolParams>>,
+  symbols: ReadonlyArray<SymbolConfig> = defaultSymbols
+): Record<string, SyntheticSymbolParams> => {
+  const out: Record<string, SyntheticSymbolParams> = {}
+  for (const config of symbols) {
+    const p = params[config.symbol]
+    if (p !== undefined) out[gateSymbol(config).symbol] = p
+  }
+  return out
+}
+
+/** Builds the Gate simulator in the current scope. */
+export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
+  const startedAt = yield* Clock.currentTimeMillis
+  const seed = options.seed ?? 1
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    return yield* Effect.die(new RangeError(`GateSim: seed must be an integer from 0 to 4294967295 (got ${seed})`))
+  }
+  const apiKey = options.apiKey ?? demoAccount.apiKey
+  const apiSecret = options.apiSecret === undefined
+    ? demoAccount.secret
+    : typeof options.apiSecret === "string"
+    ? options.apiSecret
+    : Redacted.value(options.apiSecret)
+  const engine = SimEngine.make({
+    symbols: options.symbols ?? defaultGateSymbols,
+    maxOpenOrders: options.maxOpenOrders,
+    accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
+  })
+  const market = options.market === false
+    ? undefined
+    : SyntheticMarket.make(engine, { seed, params: options.market?.params ?? gateParams(defaultSyntheticParams) }, startedAt)
+  const server = yield* makeGateServer(engine, market, { host: options.host, port: options.port, rateLimits: options.rateLimits, rest: options.rest })
+  return GateSim.of({
+    baseUrl: server.baseUrl,
+    restUrl: server.restUrl,
+    wsUrl: server.wsUrl,
+    host: server.host,
+    port: server.port,
+    credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
+    engine,
+    market,
+    faults: server.faults
+  })
+})
+
+/** The Gate simulator as a scoped layer (127.0.0.1, free port by default). */
+export const layer = (options: GateSimOptions = {}) =>
+  Layer.effect(GateSim, make(options)).pipe(Lifecycle.component({ name: "sim-gate", stopBudget: "2 seconds" }))

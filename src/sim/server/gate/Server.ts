@@ -1,0 +1,267 @@
+/**
+ * The Gate.io Spot v4 side of the simulator on its own port: REST under `/api/v4`, the WebSocket
+ * at `/ws/v4/`, the fault admin endpoint under `/sim/`, on a shared-engine exchange (its own
+ * engine instance: its own accounts and books). Built in the caller's scope; closing the scope
+ * closes every connection and stops the driver.
+ *
+ * Around each REST handler, in order: route lookup (404 `NOT_FOUND`, 405 `METHOD_NOT_ALLOWED`),
+ * the latency fault, the REST failure fault (429 / 5xx), the quota (429 `TOO_MANY_REQUESTS`),
+ * signature checks on private routes (401), the handler, then the answer-loss fault. Every answer
+ * carries `X-In-Time`, `X-Out-Time` (µs), `X-Gate-Trace-Id`, the `X-Gate-RateLimit-*` headers and
+ * echoes `X-Client-Request-Id`.
+ *
+ * @since 0.1.0
+ */
+import type * as Http from "node:http"
+import { Clock, Duration, Effect, Option } from "effect"
+import { HttpServerRequest } from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import type { SimEngine } from "../../engine/Engine.ts"
+import type { DepthSnapshot } from "../../engine/Types.ts"
+import type { SyntheticMarket } from "../../engine/SyntheticMarket.ts"
+import { type FaultControl, handleAdmin } from "../Admin.ts"
+import { FaultState } from "../Faults.ts"
+import { serveHttp } from "../Http.ts"
+import { MarketStats } from "../MarketStats.ts"
+import { GateAccounts } from "./Accounts.ts"
+import { verifyRest } from "./Auth.ts"
+import { GateQuotas, type GateRateLimitOptions, quotaHeaders } from "./Quotas.ts"
+import { fireCountdowns, type GateRestOptions, gateRoutes, matchRoute } from "./Rest.ts"
+
+/** How to run the Gate side. */
+export interface GateServerOptions {
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly rateLimits?: GateRateLimitOptions | undefined
+  readonly rest?: GateRestOptions | undefined
+}
+
+/** The running Gate side. */
+export interface GateServer {
+  /** `http://127.0.0.1:<port>` (the API is under `/api/v4`). */
+  readonly baseUrl: string
+  /** `http://127.0.0.1:<port>/api/v4`, Gate's REST base URL. */
+  readonly restUrl: string
+  /** `ws://127.0.0.1:<port>/ws/v4/`. */
+  readonly wsUrl: string
+  readonly host: string
+  readonly port: number
+  readonly faults: FaultControl
+  readonly faultState: FaultState
+}
+
+const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
+  const q = url.indexOf("?")
+  return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
+}
+
+let traceSeq = 0
+
+/** Serves the Gate dialect for `engine` (and `market`, stepped by the driver) until the scope closes. */
+export const makeGateServer = Effect.fnUntraced(function*(
+  engine: SimEngine,
+  market: SyntheticMarket | undefined,
+  options: GateServerOptions,
+  faults: FaultState = new FaultState()
+) {
+  const startedAt = yield* Clock.currentTimeMillis
+  const stats = new MarketStats(engine)
+  yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
+  const accounts = new GateAccounts(engine)
+  yield* Effect.addFinalizer(() => Effect.sync(() => accounts.close()))
+  const quotas = new GateQuotas(options.rateLimits)
+  const bookUpdatedAt = new Map<string, number>()
+  for (const config of engine.symbols()) {
+    bookUpdatedAt.set(config.symbol, startedAt)
+    const unsubscribe = engine.subscribeDepth(config.symbol, (change) => void bookUpdatedAt.set(change.symbol, lastNow))
+    yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
+  }
+  let lastNow = startedAt
+  const depth = (pair: string, limit: number): DepthSnapshot | undefined => engine.depth(pair, limit)
+  const routes = gateRoutes({
+    engine,
+    stats,
+    accounts,
+    faults,
+    depth,
+    bookUpdatedAt: (pair) => bookUpdatedAt.get(pair),
+    options: options.rest
+  })
+  const secretOf = (key: string) => engine.account(key)?.secret
+
+  const respond = (status: number, body: unknown, headers: Record<string, string>) =>
+    HttpServerResponse.jsonUnsafe(body, { status, headers })
+
+  const rest = (request: HttpServerRequest, rawUrl: string) =>
+    Effect.gen(function*() {
+      const inTime = (yield* Clock.currentTimeMillis) * 1000
+      const { path, query } = splitUrl(rawUrl)
+      const headers: Record<string, string> = { "x-in-time": String(inTime), "x-gate-trace-id": (++traceSeq).toString(16).padStart(32, "0") }
+      const requestId = request.headers["x-client-request-id"]
+      if (requestId !== undefined) headers["x-client-request-id"] = requestId
+      const answer = (status: number, body: unknown) =>
+        Effect.map(Clock.currentTimeMillis, (now) => respond(status, body, { ...headers, "x-out-time": String(now * 1000) }))
+      const error = (status: number, label: string, message: string) => answer(status, { label, message })
+
+      const matched = path.startsWith("/api/v4/") ? matchRoute(routes, request.method, path.slice("/api/v4".length)) : undefined
+      if (matched === undefined) return yield* error(404, "NOT_FOUND", `Not found: ${request.method} ${path}`)
+      if (matched === "method") return yield* error(405, "METHOD_NOT_ALLOWED", `Method not allowed: ${request.method} ${path}`)
+      const { pathParams, route } = matched
+      if (faults.restLatencyMs > 0) yield* Effect.sleep(Duration.millis(faults.restLatencyMs))
+      const body = request.method === "GET" ? "" : yield* request.text.pipe(Effect.orElseSucceed(() => ""))
+      const now = yield* Clock.currentTimeMillis
+      lastNow = now
+      const failure = faults.takeRestFailure()
+      if (failure !== undefined && (failure.status === 429 || failure.status === 418)) {
+        headers["retry-after"] = String(failure.retryAfterSeconds)
+        return yield* error(failure.status, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded")
+      }
+      const unknownOutcome = () => error(failure!.status, "SERVER_ERROR", "Internal server error: the request's outcome is unknown")
+      if (failure !== undefined && request.method === "GET") return yield* unknownOutcome()
+
+      const key = request.headers["key"]
+      const ip = `ip:${Option.getOrElse(request.remoteAddress, () => "?")}`
+      const identity = route.signed && key ? `key:${key}` : ip
+      let quotaKey = `${route.method} ${route.pattern} ${identity}`
+      let parsed: unknown = undefined
+      if (body !== "") {
+        try {
+          parsed = JSON.parse(body)
+        } catch {
+          parsed = Symbol.for("invalid")
+        }
+      }
+      if (route.quota === "placement") {
+        // Counted per account and currency pair.
+        const pair = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>)["currency_pair"] : undefined
+        quotaKey = `${identity} ${typeof pair === "string" ? pair : ""}`
+      } else if (route.quota === "cancel") quotaKey = identity
+      const decision = quotas.take(route.quota, quotaKey, now)
+      Object.assign(headers, quotaHeaders(decision))
+      if (!decision.allowed) {
+        if (failure !== undefined) return yield* unknownOutcome()
+        return yield* error(429, "TOO_MANY_REQUESTS", "Request Rate limit Exceeded")
+      }
+      let apiKey = ""
+      if (route.signed) {
+        const verified = verifyRest({
+          method: request.method,
+          path,
+          query,
+          body,
+          key,
+          timestamp: request.headers["timestamp"],
+          sign: request.headers["sign"]
+        }, now, secretOf)
+        if ("label" in verified) {
+          return yield* (failure !== undefined ? unknownOutcome() : error(verified.status, verified.label, verified.message))
+        }
+        apiKey = verified.apiKey
+      }
+      if (typeof parsed === "symbol") {
+        return yield* (failure !== undefined ? unknownOutcome() : error(400, "INVALID_REQUEST_BODY", "Request body is not valid JSON"))
+      }
+      let queryParams: URLSearchParams
+      try {
+        queryParams = new URLSearchParams(query)
+      } catch {
+        queryParams = new URLSearchParams()
+      }
+      let result: { readonly status: number; readonly body: unknown }
+      try {
+        result = route.handle({ query: queryParams, pathParams, body: parsed, apiKey, now })
+      } catch (cause) {
+        // A simulator bug: answered as Gate answers its own failures, and logged.
+        yield* Effect.logError("Gate REST handler failed", cause)
+        result = { status: 500, body: { label: "INTERNAL", message: "Internal server error" } }
+      }
+      if (failure !== undefined) return yield* unknownOutcome()
+      // The answer-lost fault: the call was carried out; the client never learns how it went.
+      const loss = request.method === "GET" ? undefined : faults.takeAnswerLoss()
+      if (loss?.mode === "cut") {
+        ;(request.source as Http.IncomingMessage).socket.destroy()
+        return HttpServerResponse.empty()
+      }
+      if (loss?.mode === "delay") yield* Effect.sleep(Duration.millis(loss.delayMs))
+      return yield* answer(result.status, result.body)
+    })
+
+  const control: FaultControl = restOnlyControl(faults)
+
+  const app = Effect.gen(function*() {
+    const request = yield* HttpServerRequest
+    const rawUrl = (request.source as Http.IncomingMessage).url ?? request.url
+    const { path, query } = splitUrl(rawUrl)
+    const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
+    if (admin !== undefined) return yield* admin
+    return yield* rest(request, rawUrl)
+  }).pipe(Effect.interruptible)
+
+  const bound = yield* serveHttp(app, { host: options.host, port: options.port, beforeClose: Effect.void })
+
+  // The driver: steps the market and fires countdown switches.
+  yield* Effect.forkScoped(Effect.gen(function*() {
+    while (true) {
+      yield* Effect.sleep(Duration.millis(10))
+      const now = yield* Clock.currentTimeMillis
+      lastNow = now
+      market?.step(now)
+      fireCountdowns(engine, accounts, now)
+    }
+  }))
+
+  const baseUrl = `http://${bound.host}:${bound.port}`
+  return {
+    baseUrl,
+    restUrl: `${baseUrl}/api/v4`,
+    wsUrl: `ws://${bound.host}:${bound.port}/ws/v4/`,
+    host: bound.bound,
+    port: bound.port,
+    faults: control,
+    faultState: faults
+  } satisfies GateServer
+})
+
+/** The fault operations that touch REST only (WebSocket ones are added with the WebSocket side). */
+const restOnlyControl = (faults: FaultState): FaultControl => ({
+  dropConnections: Effect.succeed(0),
+  refuseConnections: (seconds) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      faults.refuseUntil = now + seconds * 1000
+    }),
+  silence: (on) => Effect.sync(() => void (faults.silent = on)),
+  malformedFrames: (count) => Effect.sync(() => void (faults.malformedFrames = count)),
+  depthGap: (symbol) => Effect.sync(() => void faults.depthGaps.add(symbol ?? "*")),
+  staleSnapshot: () => Effect.void,
+  reorderDepth: (symbol) => Effect.sync(() => void faults.depthReorders.add(symbol ?? "*")),
+  duplicateDepth: (symbol) => Effect.sync(() => void faults.depthDuplicates.add(symbol ?? "*")),
+  depthSnapshotStart: (mode) => Effect.sync(() => void (faults.depthSnapshotStart = mode)),
+  latency: ({ restMs, wsMs }) =>
+    Effect.sync(() => {
+      if (restMs !== undefined) faults.restLatencyMs = restMs
+      if (wsMs !== undefined) faults.wsLatencyMs = wsMs
+    }),
+  failNextRest: (count, failure) =>
+    Effect.sync(() => {
+      faults.restFailures = count
+      faults.restFailure = { status: failure?.status ?? 503, retryAfterSeconds: failure?.retryAfterSeconds ?? 1 }
+    }),
+  loseAnswers: (count, loss) =>
+    Effect.sync(() => {
+      faults.answersLost = count
+      faults.answerLoss = loss ?? { mode: "cut" }
+    }),
+  notYetVisible: (ms) => Effect.sync(() => void (faults.notYetVisibleMs = ms)),
+  silencePrivate: (on, key) =>
+    Effect.sync(() => {
+      const k = key ?? "*"
+      if (on) faults.privateSilenced.add(k)
+      else if (k === "*") faults.privateSilenced.clear()
+      else faults.privateSilenced.delete(k)
+    }),
+  invalidateListenKey: () => Effect.succeed(false),
+  failKeepAlives: () => Effect.void,
+  expireListenKeys: Effect.succeed(0),
+  reset: Effect.sync(() => faults.reset()),
+  snapshot: Effect.map(Clock.currentTimeMillis, (now) => faults.snapshot(now))
+})
