@@ -7,7 +7,7 @@
  */
 import { Result } from "effect"
 import { OrderBook, scaleOf } from "../../src/exchange/OrderBook.ts"
-import { BookSync } from "../../src/venues/mexc/BookSync.ts"
+import { BookSync } from "../../src/connector/BookSync.ts"
 import * as Parse from "../../src/venues/mexc/Parse.ts"
 import type { PushDataV3ApiWrapper } from "../../src/venues/mexc/Proto.ts"
 import { parsePush } from "../../src/venues/mexc/PushParse.ts"

@@ -3,7 +3,7 @@
  *
  * - {@link OrderBook.applySnapshot} replaces the book; {@link OrderBook.applyLevels} applies a
  *   delta of absolute quantities (quantity 0 removes the level). Version continuity is the
- *   venue's rule and lives with the venue's sync state machine (`venues/<venue>/BookSync.ts`):
+ *   rule of the sync state machine (`connector/BookSync.ts`), each venue's versions mapped onto it:
  *   the book only applies levels and records the version it was told.
  * - Money is exact: prices and quantities are scaled `bigint`s, one scale per side of the
  *   number (price, quantity) per book, chosen from the instrument's tick and lot size when known

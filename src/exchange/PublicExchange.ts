@@ -1,7 +1,7 @@
 /**
  * Public market data of one venue as a service: instruments, always-correct order books, best
- * bid/ask and trades, as domain values. Implementations live in `venues/<venue>/`; the MEXC one is
- * `venues/mexc/MexcPublic.ts`.
+ * bid/ask and trades, as domain values. Built by `connector/PublicConnector.ts` over a port each
+ * venue implements (`venues/<venue>/`; MEXC's is `venues/mexc/MexcPublic.ts`).
  *
  * Streams are scoped subscriptions: the first subscriber of a symbol's channel subscribes upstream,
  * the last one leaving unsubscribes. Market-data streams are sliding with the latest value replayed:
@@ -25,6 +25,8 @@ export interface PublicExchangeStats {
   readonly malformed: number
   /** Subscriptions the venue refused. */
   readonly refused: number
+  /** Trades dropped as already delivered (the venue's trade id seen again on the channel). */
+  readonly duplicates: number
 }
 
 export interface PublicExchangeShape {

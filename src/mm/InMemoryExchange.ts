@@ -396,7 +396,7 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
           })
           : Effect.succeed(entry.view)
       }),
-    stats: Effect.succeed({ connections: 0, reconnects: 0, resyncs: 0, malformed: 0, refused: 0 })
+    stats: Effect.succeed({ connections: 0, reconnects: 0, resyncs: 0, malformed: 0, refused: 0, duplicates: 0 })
   })
 
   const controls = InMemoryExchange.of({

@@ -13,6 +13,7 @@
  */
 import { BigDecimal, Option } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
+import type { Malformed, Parsed } from "../../connector/Market.ts"
 import { Quote, type Side, Trade } from "../../exchange/Model.ts"
 import type { PublicAggreBookTickerV3Api, PublicAggreDealsV3Api, PublicAggreDepthsV3Api, PushDataV3ApiWrapper } from "./Proto.ts"
 
@@ -43,43 +44,7 @@ export const parseChannelName = (
   return m === null ? undefined : { kind: m[1] as ChannelKind, interval: m[2] as Interval, symbol: m[3]! }
 }
 
-/** One aggregated depth push: absolute quantities at `fromVersion..toVersion` (0 removes). */
-export interface DepthDelta {
-  readonly _tag: "DepthDelta"
-  readonly symbol: string
-  readonly fromVersion: bigint
-  readonly toVersion: bigint
-  /** Wire levels (decimal strings), read exactly by `OrderBook.applyLevels`. */
-  readonly bids: ReadonlyArray<{ readonly price: string; readonly quantity: string }>
-  readonly asks: ReadonlyArray<{ readonly price: string; readonly quantity: string }>
-  /** Venue send time (ms). */
-  readonly time: number
-}
-
-/** The trades of one aggregated deals push, in venue order. */
-export interface Trades {
-  readonly _tag: "Trades"
-  readonly symbol: string
-  readonly trades: ReadonlyArray<Trade>
-}
-
-/** A best bid/ask push. An empty side is a zero price and quantity. */
-export interface QuoteUpdate {
-  readonly _tag: "QuoteUpdate"
-  readonly symbol: string
-  readonly quote: Quote
-  /** The book version the venue says the quote is at, when given. */
-  readonly version: bigint | undefined
-}
-
-/** A push that does not belong on its channel or does not parse: counted and skipped. */
-export interface Malformed {
-  readonly _tag: "Malformed"
-  readonly channel: string
-  readonly detail: string
-}
-
-export type Parsed = DepthDelta | Trades | QuoteUpdate | Malformed
+export type { DepthDelta, Malformed, Parsed, QuoteUpdate, Trades } from "../../connector/Market.ts"
 
 const malformed = (channel: string, detail: string): Malformed => ({ _tag: "Malformed", channel, detail })
 

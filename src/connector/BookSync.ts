@@ -1,13 +1,16 @@
 /**
- * MEXC's order-book sync as a pure state machine over one {@link OrderBook}: no effects, no
- * clock; the caller passes the time in and performs the snapshot requests it is asked for.
+ * The order-book sync as a pure state machine over one {@link OrderBook}: no effects, no clock;
+ * the caller passes the time in and performs the snapshot requests it is asked for. Venue-neutral:
+ * MEXC's documented procedure (mexc-wire.md "Order-book sync") and Gate's (gateio-wire.md "Local
+ * order book") are this one, with each venue's version ids mapped onto `fromVersion..toVersion`.
  *
- * The procedure (/work/shared/reference/mexc-wire.md "Order-book sync" and "Live behaviour"):
- * 1. Subscribe the aggregated depth channel and buffer its pushes ({@link BookSync.start}).
- * 2. Take a REST snapshot; its `lastUpdateId` is the snapshot version ({@link BookSync.onSnapshot}).
- * 3. Drop buffered pushes the snapshot covers (`toVersion <= lastUpdateId`). The first push kept
- *    must straddle the snapshot (`fromVersion <= lastUpdateId < toVersion`) or start right after
- *    it (`fromVersion == lastUpdateId + 1`); one that starts later means the snapshot is older
+ * The procedure:
+ * 1. Subscribe the depth channel and buffer its pushes ({@link BookSync.start}).
+ * 2. Take a REST snapshot; its version (MEXC `lastUpdateId`, Gate `id`) is the snapshot version
+ *    ({@link BookSync.onSnapshot}).
+ * 3. Drop buffered pushes the snapshot covers (`toVersion <= version`). The first push kept
+ *    must straddle the snapshot (`fromVersion <= version < toVersion`) or start right after
+ *    it (`fromVersion == version + 1`); one that starts later means the snapshot is older
  *    than the stream: take another one, after a backoff, at most `maxSnapshotAttempts` times,
  *    then the sync fails (`BookSyncFailed`).
  * 4. From then on every push must start at the previous `toVersion + 1`. A push that ends at or
@@ -16,6 +19,8 @@
  *    sync starts over from 1.
  * 5. After a reconnect the book is cleared and synced from scratch ({@link BookSync.onReconnect}):
  *    pushes from a new connection are never merged into the old book.
+ * 6. A push marked `full` (Gate's `full: true`) is the whole book at its `toVersion`: it replaces
+ *    the book, and the sync is live from it (no snapshot needed, none waited for).
  *
  * A buffered push that starts beyond the book while a push that arrived after it starts no later
  * than the book's next version is out of order (a corrupted or impossible version): the stream went
@@ -29,8 +34,8 @@
  *
  * @since 0.1.0
  */
-import { InvalidLevel, type OrderBook, type SnapshotInput } from "../../exchange/OrderBook.ts"
-import type { DepthDelta } from "./PushParse.ts"
+import { InvalidLevel, type OrderBook, type SnapshotInput } from "../exchange/OrderBook.ts"
+import type { DepthDelta } from "./Market.ts"
 
 export interface BookSyncOptions {
   /** Snapshots taken for one sync before it fails. Default 5. */
@@ -107,7 +112,7 @@ export interface BookSyncStats {
   readonly lastResyncMs: number | undefined
 }
 
-/** MEXC's sync procedure for one symbol's book. */
+/** The sync procedure for one symbol's book. */
 export class BookSync {
   readonly book: OrderBook
   state: SyncState = "Idle"
@@ -183,6 +188,7 @@ export class BookSync {
       case "Failed":
         return "ignored"
       case "Buffering":
+        if (delta.full === true) return this.replace(delta, now)
         if (this.buffer.length >= this.bufferLimit) this.buffer.shift()
         this.buffer.push(delta)
         return "buffered"
@@ -194,6 +200,7 @@ export class BookSync {
       this.stats_.dropped++
       return "dropped"
     }
+    if (delta.full === true) return this.replace(delta, now)
     if (!this.continuous) {
       // The first push after a snapshot may straddle it or start right after it. One that
       // starts later shows the snapshot was older than the stream: another snapshot, within
@@ -288,6 +295,43 @@ export class BookSync {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /**
+   * A full push: the whole book at its `toVersion`. Replaces the book; a snapshot under way is no
+   * longer waited for; buffered pushes after it are applied in order. An unreadable one starts a
+   * resync.
+   */
+  private replace(full: DepthDelta, now: number): DeltaOutcome {
+    const buffered = this.state === "Buffering" ? this.buffer : []
+    try {
+      this.book.applySnapshot({ version: full.toVersion, bids: full.bids, asks: full.asks, time: full.time })
+    } catch (error) {
+      if (!(error instanceof InvalidLevel)) throw error
+      this.beginResync("invalid", now)
+      return "resync"
+    }
+    this.stats_.applied++
+    this.state = "Live"
+    this.request = undefined
+    this.buffer = []
+    this.continuous = true
+    this.attempt = 0
+    if (this.resyncStartedAt !== undefined) {
+      this.stats_.lastResyncMs = Math.max(0, now - this.resyncStartedAt)
+      this.stats_.resyncsCompleted++
+      this.resyncStartedAt = undefined
+    }
+    for (let k = 0; k < buffered.length; k++) {
+      const push = buffered[k]!
+      if (push.toVersion <= this.book.version) continue
+      const outcome = this.onDelta(push, now)
+      if (outcome === "resync") {
+        for (let rest = k + 1; rest < buffered.length; rest++) this.buffer.push(buffered[rest]!)
+        return "resync"
+      }
+    }
+    return "applied"
+  }
 
   private apply(delta: DepthDelta): boolean {
     try {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { describe as describeBook, OrderBook } from "../../../src/exchange/OrderBook.ts"
-import { BookSync, type BookSyncOptions } from "../../../src/venues/mexc/BookSync.ts"
-import type { DepthDelta } from "../../../src/venues/mexc/PushParse.ts"
+import { describe as describeBook, OrderBook } from "../../src/exchange/OrderBook.ts"
+import { BookSync, type BookSyncOptions } from "../../src/connector/BookSync.ts"
+import type { DepthDelta } from "../../src/connector/Market.ts"
 
 type Level = { price: string; quantity: string }
 const delta = (from: number, to: number, bids: Array<Level> = [], asks: Array<Level> = []): DepthDelta => ({
