@@ -37,6 +37,7 @@ import * as MexcPublic from "../src/venues/mexc/MexcPublic.ts"
 import * as MexcRest from "../src/venues/mexc/MexcRest.ts"
 import * as Quotas from "../src/venues/mexc/Quotas.ts"
 import * as Protocol from "../src/socket/Protocol.ts"
+import * as MexcProtocol from "../src/venues/mexc/MexcProtocol.ts"
 import { figure, type Row } from "./Report.ts"
 import { median, percentile, size, type Suite } from "./Suite.ts"
 
@@ -159,7 +160,7 @@ const raw = (restUrl: string, wsUrl: string) =>
       ws.on("message", () => {})
       ws.on("open", () => {
         sockets[g] = ws
-        for (const frame of Protocol.subscribeFrames(Protocol.mexc, groups[g]!)) ws.send(frame)
+        for (const frame of Protocol.subscribeFrames(MexcProtocol.market, groups[g]!)) ws.send(frame)
         opens++
         if (waiter !== undefined && opens >= waiter.target) waiter.resume()
       })

@@ -11,14 +11,18 @@
  * - the building blocks: `Connection` (with `ConnectionError`, `Protocol`, `Backoff`,
  *   `NodeWebSocket`), `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
  * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
- * - MEXC: wire formats `MexcProto`, `MexcSchemas`, `MexcSigning`; REST `MexcRest` with `MexcQuotas`,
- *   `MexcErrorCodes`, `MexcParse`; the simulated exchange: `SimExchange`, and `SimVenue` (it as a venue);
  * - venues: `Venue` (the registry: `Venue.layer(config)`), `VenueAdapter` (what a venue supplies),
- *   `VenueCredentials`, `Venues` (several venues in one program, by name);
+ *   `VenueCredentials`, `Venues` (several venues in one program, by name), and the venue-neutral
+ *   engines in `PublicConnector` (with its `PublicPort`, `BookSync`, `Market` types);
+ * - MEXC, under `Mexc`: `Mexc.Venue`, `Mexc.Public`, `Mexc.Private`, `Mexc.Rest`, `Mexc.Quotas`,
+ *   and its wire (`Mexc.Protocol`, `Mexc.Proto`, `Mexc.Schemas`, `Mexc.Signing`, `Mexc.ErrorCodes`,
+ *   `Mexc.Parse`, `Mexc.PushParse`);
+ * - the simulated exchange: `SimExchange`, and `SimVenue` (it as a venue);
  * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them.
  *
  * @since 0.1.0
  */
+export * from "./connector/index.ts"
 export * from "./exchange/index.ts"
 export * from "./hub/index.ts"
 export * from "./lifecycle/index.ts"
@@ -28,7 +32,7 @@ export * from "./ratelimit/index.ts"
 export * from "./rest/index.ts"
 export * from "./sim/index.ts"
 export * from "./socket/index.ts"
-export * from "./venues/mexc/index.ts"
+export * as Mexc from "./venues/mexc/Mexc.ts"
 export * as Venue from "./venues/Venue.ts"
 export * as VenueAdapter from "./venues/Adapter.ts"
 export * as VenueCredentials from "./venues/Credentials.ts"

@@ -29,6 +29,7 @@ import type { BookLevel, BookView } from "../../src/exchange/Model.ts"
 import { PublicExchange } from "../../src/exchange/PublicExchange.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as MexcPublic from "../../src/venues/mexc/MexcPublic.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
@@ -191,7 +192,7 @@ export const raw = (server: FeedServer, options: ClientOptions) =>
         ws.once("open", resolve)
         ws.once("error", reject)
       })
-      for (const frame of Protocol.subscribeFrames(Protocol.mexc, [channel])) ws.send(frame)
+      for (const frame of Protocol.subscribeFrames(MexcProtocol.market, [channel])) ws.send(frame)
       book = RawBook.make(rest, symbol, scale)
       await book.ready
       const sync = book.sync

@@ -11,6 +11,7 @@ import WebSocket from "ws"
 import type { BookView } from "../../src/exchange/Model.ts"
 import { PublicExchange } from "../../src/exchange/PublicExchange.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as MexcPublic from "../../src/venues/mexc/MexcPublic.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
@@ -98,8 +99,8 @@ if (variant === "raw") {
     if (book !== undefined && book.apply(push)) emitter.emit("book", book.sync.book.view())
   })
   await new Promise((resolve) => ws.once("open", resolve))
-  for (const frame of Protocol.subscribeFrames(Protocol.mexc, channels)) ws.send(frame)
-  const ping = setInterval(() => ws.send(Protocol.mexc.ping!), 10_000)
+  for (const frame of Protocol.subscribeFrames(MexcProtocol.market, channels)) ws.send(frame)
+  const ping = setInterval(() => ws.send(MexcProtocol.ping), 10_000)
   await Promise.all([...books.values()].map((b) => b.ready))
   await measure()
   clearInterval(ping)

@@ -24,6 +24,7 @@ import { MessageQueue } from "../../src/queue/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as MexcPublic from "../../src/venues/mexc/MexcPublic.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
 import { decodePush } from "../../src/venues/mexc/Proto.ts"
@@ -89,8 +90,8 @@ if (layer === "exchange") {
       if (isBinary && apply(new Uint8Array(data)) !== undefined) updates++
     })
     await new Promise((resolve) => ws.once("open", resolve))
-    for (const frame of Protocol.subscribeFrames(Protocol.mexc, [channel])) ws.send(frame)
-    const ping = setInterval(() => ws.send(Protocol.mexc.ping!), 10_000)
+    for (const frame of Protocol.subscribeFrames(MexcProtocol.market, [channel])) ws.send(frame)
+    const ping = setInterval(() => ws.send(MexcProtocol.ping), 10_000)
     await book.ready
     await measure()
     clearInterval(ping)
@@ -121,7 +122,7 @@ if (layer === "exchange") {
         const queue = yield* MessageQueue.make<Connection.Frame>({ name: "queue:layers", handoff: true, handleBatch })
         sink = queue.offerAll
       }
-      const connection = yield* Connection.make({ name: "layers", url: config.wsUrl, protocol: Protocol.mexc, sink })
+      const connection = yield* Connection.make({ name: "layers", url: config.wsUrl, protocol: MexcProtocol.market, sink })
       yield* connection.subscribe(channel)
       yield* Effect.promise(() => book.ready)
       yield* Effect.promise(measure)

@@ -16,11 +16,11 @@
  * ```ts
  * const connection = yield* Connection.make({
  *   name: "public",
- *   url: "wss://wbs-api.mexc.com/ws",
- *   protocol: Protocol.mexc,
+ *   url: "wss://stream.example.com/ws",
+ *   protocol, // the venue's SubscriptionProtocol (e.g. MexcProtocol.market)
  *   sink: (frames) => queue.offerAll(frames)
  * })
- * const deals = yield* connection.subscribe("spot@public.aggre.deals.v3.api.pb@100ms@BTCUSDT") // scoped
+ * const deals = yield* connection.subscribe("trades.BTCUSDT") // scoped; the venue's channel name
  * yield* deals.refused // fails with a ConnectionError (reason SubscriptionRefused) if the venue says no
  * ```
  *

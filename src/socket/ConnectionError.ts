@@ -104,7 +104,7 @@ export class ReadFailed extends Schema.TaggedError<ReadFailed>()("ReadFailed", {
 /**
  * The session was ended on purpose, and the connection dials again (evaluating its `url` afresh):
  * by the venue, with a text frame its protocol names as the end of the session (`by: "peer"`,
- * e.g. MEXC's `Invalid listen key`: the key in the URL is dead), or by `restart` (`by: "client"`,
+ * e.g. a user-data stream whose key in the URL is dead), or by `restart` (`by: "client"`,
  * e.g. a private stream found silent). Retryable.
  */
 export class Ended extends Schema.TaggedError<Ended>()("Ended", {

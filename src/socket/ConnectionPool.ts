@@ -1,6 +1,6 @@
 /**
- * Channels spread over as many connections as a venue's limit per connection requires (MEXC: 30
- * subscriptions per connection). A connection is opened when the first channel needs one and
+ * Channels spread over as many connections as a venue's limit per connection requires (the
+ * venue's port says how many). A connection is opened when the first channel needs one and
  * closed when its last channel leaves; each is its own {@link Connection} (and so its own
  * lifecycle component, `connection:<name>-<n>`), reconnecting and replaying on its own.
  *
@@ -10,9 +10,9 @@
  *
  * ```ts
  * const pool = yield* ConnectionPool.make({
- *   name: "mexc-public",
+ *   name: "public",
  *   maxChannelsPerConnection: 30,
- *   connection: { url, protocol: Protocol.mexc, sink: queue.offerAll }
+ *   connection: { url, protocol, sink: queue.offerAll }
  * })
  * const subscription = yield* pool.subscribe(channel) // scoped; the connection is subscription.connection
  * ```
@@ -27,7 +27,7 @@ import type { ConnectionError } from "./ConnectionError.ts"
 export interface ConnectionPoolOptions {
   /** Connections are named `<name>-1`, `<name>-2`, ... (lowest free number first). */
   readonly name: string
-  /** Channels one connection may hold (MEXC: 30). */
+  /** Channels one connection may hold (the venue's limit). */
   readonly maxChannelsPerConnection: number
   /** Settings of every connection, but its name. */
   readonly connection: Omit<Connection.ConnectionOptions, "name">

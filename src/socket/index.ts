@@ -2,7 +2,7 @@
  * The connection: one logical WebSocket with reconnects, heartbeat, stale detection, scoped
  * subscriptions replayed after reconnects, refusals as typed errors and a per-connection outbound
  * rate (`Connection`); its error (`ConnectionError`); a venue's control format, liveness rule and
- * rate (`Protocol`, e.g. `Protocol.mexc`); reconnect delays (`Backoff`); and the `ws`-backed
+ * rate (`Protocol`; each venue supplies its own); reconnect delays (`Backoff`); and the `ws`-backed
  * constructor for Node (`NodeWebSocket`).
  *
  * @since 0.1.0

@@ -5,6 +5,7 @@ import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { MessageQueue } from "../../src/queue/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
 
 const frame = (n: number): Uint8Array => {
@@ -39,7 +40,7 @@ describe("MessageQueue fed by a real socket", () => {
         const connection = yield* Connection.make({
           name: "socket",
           url: server.url,
-          protocol: Protocol.mexc,
+          protocol: MexcProtocol.market,
           sink: (frames) =>
             Effect.andThen(
               queue.offerAll(frames),
@@ -92,7 +93,7 @@ describe("MessageQueue fed by a real socket", () => {
         return yield* Connection.make({
           name: "paused",
           url: server.url,
-          protocol: Protocol.mexc,
+          protocol: MexcProtocol.market,
           sink: queue.offerAll,
           pingInterval: false,
           closeTimeout: "200 millis"

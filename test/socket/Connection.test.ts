@@ -5,6 +5,7 @@ import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as DeafWsServer from "../support/DeafWsServer.ts"
 import { waitUntil, waitUntilEffect } from "../support/eventually.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
@@ -31,7 +32,7 @@ const recordingSink = () => {
 }
 
 const fast = {
-  protocol: Protocol.mexc,
+  protocol: MexcProtocol.market,
   backoff: { initial: "20 millis", max: "200 millis", jitter: 0 },
   openTimeout: "2 seconds",
   closeTimeout: "200 millis",
@@ -372,7 +373,7 @@ describe("Connection", () => {
       const { frames, sink } = recordingSink()
       // MEXC's private stream: only pongs are consumed; acks and refusals reach its queue.
       const passThrough: Protocol.SubscriptionProtocol = {
-        ...Protocol.mexcPrivate,
+        ...MexcProtocol.userData,
         isControl: (frame) => frame.startsWith("{\"id\":") && frame.includes("\"PONG\""),
         refusal: undefined
       }

@@ -10,6 +10,7 @@ import { SimExchange } from "../../src/sim/index.ts"
 import * as ConnectionPool from "../../src/socket/ConnectionPool.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import { waitUntil } from "../support/eventually.ts"
 import { collectInto } from "../venues/mexc/publicSupport.ts"
 
@@ -32,7 +33,7 @@ describe("ConnectionPool", () => {
           maxChannelsPerConnection: 3,
           connection: {
             url: wsUrl,
-            protocol: Protocol.mexc,
+            protocol: MexcProtocol.market,
             sink: (batch) => Effect.sync(() => void (frames += batch.length)),
             closeTimeout: "200 millis"
           }

@@ -11,6 +11,7 @@ import { SimExchange } from "../../src/sim/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as NodeWebSocket from "../../src/socket/NodeWebSocket.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import { channelName } from "../../src/venues/mexc/PushParse.ts"
 import { live } from "../support/quiet.ts"
 
@@ -50,9 +51,9 @@ describe("Connection outbound rate, against the simulator's limit", () => {
   live("150 writes in a row stay under the venue's 100 messages/s: the connection is never closed", () =>
     withSim({}, (sim) =>
       Effect.gen(function*() {
-        const conn = yield* connect(sim.wsUrl, Protocol.mexc)
+        const conn = yield* connect(sim.wsUrl, MexcProtocol.market)
         yield* conn.awaitOpen
-        for (let i = 0; i < 150; i++) yield* conn.send(Protocol.mexc.ping!)
+        for (let i = 0; i < 150; i++) yield* conn.send(MexcProtocol.ping)
         // Every ping answered on the first connection: none was refused by a close.
         const stats = yield* statsUntil(conn, "150 pongs", (s) => s.controlFrames >= 150 || s.reconnects > 0)
         assert.strictEqual(stats.controlFrames, 150)
@@ -79,7 +80,7 @@ describe("Connection outbound rate, against the simulator's limit", () => {
     }, (sim) =>
       Effect.gen(function*() {
         // MEXC's format and rate, with one channel per frame: the worst case for a replay.
-        const protocol = { ...Protocol.mexc, maxChannelsPerFrame: 1 }
+        const protocol = { ...MexcProtocol.market, maxChannelsPerFrame: 1 }
         const conn = yield* connect(sim.wsUrl, protocol)
         const channels = Array.from({ length: 14 }, (_, i) => `S${i}USDT`).flatMap((symbol) => [
           ...(["100ms", "10ms"] as const).flatMap((interval) => [

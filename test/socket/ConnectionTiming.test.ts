@@ -11,6 +11,7 @@ import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import type { ConnectionErrorReason } from "../../src/socket/ConnectionError.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import { encodePush } from "../../src/venues/mexc/Proto.ts"
 import { effect } from "../support/quiet.ts"
 
@@ -98,7 +99,7 @@ const make = (layer: Layer.Layer<Socket.WebSocketConstructor>, extra?: Partial<C
     name: "timed",
     url: "ws://fake",
     // JSON text frames stand for data here: every frame counts as liveness, writes are unlimited.
-    protocol: Protocol.jsonMethodProtocol(),
+    protocol: MexcProtocol.jsonMethodProtocol(),
     sink: () => Effect.void,
     backoff: { initial: "100 millis", max: "1 second", factor: 2, jitter: 0 },
     closeTimeout: "100 millis",
@@ -167,11 +168,11 @@ describe("Connection timing (TestClock)", () => {
     LeakCheck.scoped(Effect.gen(function*() {
       const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
       const fake = fakeConstructor(() => "open", (ws, data) => {
-        if (data === Protocol.mexc.ping) ws.message(pong)
+        if (data === MexcProtocol.market.ping) ws.message(pong)
       })
       const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds" })
       yield* settle
-      const pings = () => fake.sockets[0]!.sent.filter((f) => f === Protocol.mexc.ping).length
+      const pings = () => fake.sockets[0]!.sent.filter((f) => f === MexcProtocol.market.ping).length
       yield* advance(9_999)
       assert.strictEqual(pings(), 0)
       yield* advance(1)
@@ -205,7 +206,7 @@ describe("Connection timing (TestClock)", () => {
       const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
       let answering = true
       const fake = fakeConstructor(() => "open", (ws, data) => {
-        if (data === Protocol.mexc.ping && answering) ws.message(pong)
+        if (data === MexcProtocol.market.ping && answering) ws.message(pong)
       })
       const conn = yield* make(fake.layer, { pingInterval: "10 seconds", staleAfter: "30 seconds", pongTimeout: "5 seconds" })
       const errors: Array<ConnectionErrorReason> = []
@@ -342,7 +343,7 @@ describe("Connection timing (TestClock)", () => {
   effect("every frame it writes passes the protocol's rate: sends, subscribes, unsubscribes", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
-      const protocol = Protocol.jsonMethodProtocol({ maxChannelsPerFrame: 1, outboundRate: { perSecond: 10, burst: 5 } })
+      const protocol = MexcProtocol.jsonMethodProtocol({ maxChannelsPerFrame: 1, outboundRate: { perSecond: 10, burst: 5 } })
       const conn = yield* make(fake.layer, { protocol, pingInterval: false, writeTimeout: "1 minute" })
       yield* settle
       const sent = () => fake.sockets[0]!.sent.length
@@ -368,7 +369,7 @@ describe("Connection timing (TestClock)", () => {
   effect("subscriptions made together go out in as few frames as the protocol allows", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const fake = fakeConstructor(() => "open")
-      const conn = yield* make(fake.layer, { protocol: Protocol.mexc, pingInterval: false })
+      const conn = yield* make(fake.layer, { protocol: MexcProtocol.market, pingInterval: false })
       yield* settle
       for (let i = 0; i < 100; i++) yield* conn.subscribe(`ch${i}`)
       // 60 subscribe/release cycles of one channel: nothing to tell the venue in the end.
@@ -388,7 +389,7 @@ describe("Connection timing (TestClock)", () => {
     LeakCheck.scoped(Effect.gen(function*() {
       const garbage = fakeConstructor(() => "open")
       const data = fakeConstructor(() => "open")
-      const options = { protocol: Protocol.mexc, pingInterval: false, staleAfter: "30 seconds" } as const
+      const options = { protocol: MexcProtocol.market, pingInterval: false, staleAfter: "30 seconds" } as const
       const dead = yield* make(garbage.layer, options)
       const alive = yield* make(data.layer, options)
       yield* settle

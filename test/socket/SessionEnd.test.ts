@@ -11,6 +11,7 @@ import { Effect, Stream } from "effect"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as Connection from "../../src/socket/Connection.ts"
 import * as Protocol from "../../src/socket/Protocol.ts"
+import * as MexcProtocol from "../../src/venues/mexc/MexcProtocol.ts"
 import * as LoopbackWsServer from "../support/LoopbackWsServer.ts"
 
 const subscribed = (log: ReadonlyArray<string> | undefined) =>
@@ -33,7 +34,7 @@ const connectCounting = (server: LoopbackWsServer.LoopbackWsServer) =>
     const connection = yield* Connection.make({
       name: "session-end",
       url,
-      protocol: Protocol.mexcPrivate,
+      protocol: MexcProtocol.userData,
       sink: (batch) => Effect.sync(() => void frames.push(...batch)),
       backoff: { initial: "20 millis", max: "200 millis", jitter: 0 },
       closeTimeout: "200 millis"

@@ -20,7 +20,7 @@ import {
   Stale,
   SubscriptionRefused
 } from "../ConnectionError.ts"
-import type { SubscriptionProtocol, SubscriptionRefusal } from "../Protocol.ts"
+import { pingFrame, type SubscriptionProtocol, type SubscriptionRefusal } from "../Protocol.ts"
 import * as Reader from "./Reader.ts"
 import type { SubscriptionRegistry } from "./SubscriptionRegistry.ts"
 import * as TokenBucket from "./TokenBucket.ts"
@@ -195,20 +195,19 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
         }
         yield* takeToken(env, session)
         if (link.live !== session) return
-        const frame = registry.nextFrame()
+        const frame = registry.nextFrame(clock.currentTimeMillisUnsafe())
         if (frame !== undefined) sendNow(ws, frame)
       }
     }))
 
     if (env.pingInterval !== undefined && protocol.ping !== undefined) {
-      const ping = protocol.ping
       const interval = env.pingInterval
       yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
         yield* Effect.sleep(interval)
         yield* takeToken(env, session)
         // Marked before it goes: the answer may be read before `send` returns.
         if (ws.readyState === OPEN && pingUnansweredSince === undefined) pingUnansweredSince = elapsedMs()
-        sendNow(ws, ping)
+        sendNow(ws, pingFrame(protocol, { id: registry.nextRequestId(), nowMs: clock.currentTimeMillisUnsafe() })!)
       })))
     }
 
@@ -316,13 +315,29 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
       if (refusal !== undefined) return applyRefusal(refusal)
       const acknowledged = protocol.acknowledgement?.(frame)
       if (acknowledged === undefined) return undefined
+      const channels = "requestId" in acknowledged ? registry.answered(acknowledged.requestId) : acknowledged
       let answered = false
-      for (const channel of acknowledged) if (registry.acknowledge(channel)) answered = true
+      for (const channel of channels) if (registry.acknowledge(channel)) answered = true
       return answered ? "answer" : "stray"
     }
-    const applyRefusal = (refusal: SubscriptionRefusal): "answer" | "stray" => {
+    const applyRefusal = (answer: SubscriptionRefusal): "answer" | "stray" => {
       const annotate = (channels: ReadonlyArray<string>) =>
         Effect.annotateLogs({ connection: env.name, connection_id: connectionId, channels })
+      // A venue that answers by request id: the refused channels are that request's; a request
+      // answered already (or never sent on this session) makes it stray.
+      let refusal = answer
+      if (answer.channels.length === 0 && answer.requestId !== undefined) {
+        const channels = registry.answered(answer.requestId)
+        if (channels.length === 0) {
+          answerLogs.push(
+            Effect.logWarning("ignored a refusal for a request not waiting for an answer", answer.message).pipe(
+              Effect.annotateLogs({ connection: env.name, connection_id: connectionId, request_id: answer.requestId })
+            )
+          )
+          return "stray"
+        }
+        refusal = { message: answer.message, channels }
+      }
       if (refusal.channels.length === 0) {
         // Names nothing: it fails no channel, and is counted once.
         stats.refusedSubscriptions++

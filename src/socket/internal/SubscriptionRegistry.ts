@@ -39,6 +39,10 @@ export class SubscriptionRegistry {
   private readonly protocol: SubscriptionProtocol
   /** Counts holds and releases that change what is due. */
   version = 0
+  /** The last control request id given out (ids are unique on the connection, across sessions). */
+  private lastRequestId = 0
+  /** Subscribe requests on the current session not answered yet, by id: their channels. */
+  private readonly requests = new Map<number, ReadonlyArray<string>>()
 
   constructor(protocol: SubscriptionProtocol) {
     this.protocol = protocol
@@ -107,8 +111,25 @@ export class SubscriptionRegistry {
     return "refused"
   }
 
+  /** A fresh id for a control frame that is not a subscribe or unsubscribe (a ping). */
+  nextRequestId(): number {
+    return ++this.lastRequestId
+  }
+
+  /**
+   * The channels of subscribe request `id` on the current session, forgetting it (a request is
+   * answered once); empty for an id this session did not send or that was answered already.
+   */
+  answered(id: number): ReadonlyArray<string> {
+    const channels = this.requests.get(id)
+    if (channels === undefined) return []
+    this.requests.delete(id)
+    return channels
+  }
+
   /** A new session starts: the venue knows nothing; every wanted channel is due again. */
   resetWire(): void {
+    this.requests.clear()
     for (const entry of this.entries.values()) {
       entry.onWire = false
       entry.awaiting = false
@@ -130,7 +151,7 @@ export class SubscriptionRegistry {
    * insertion order, up to `maxChannelsPerFrame` channels), counting it as sent; `undefined`
    * when nothing is due.
    */
-  nextFrame(): string | Uint8Array | undefined {
+  nextFrame(nowMs: number): string | Uint8Array | undefined {
     const max = Math.max(1, this.protocol.maxChannelsPerFrame)
     let subscribe: Array<Entry> | undefined
     let unsubscribe: Array<Entry> | undefined
@@ -148,7 +169,15 @@ export class SubscriptionRegistry {
         entry.onWire = true
         entry.awaiting = true
       }
-      return this.protocol.subscribe(subscribe.map((e) => e.channel))
+      const channels = subscribe.map((e) => e.channel)
+      const id = ++this.lastRequestId
+      // Requests answered by channel (or whose channels went) are forgotten here: the map holds
+      // only what still waits, however the venue answers.
+      for (const [pending, held] of this.requests) {
+        if (!held.some((c) => this.entries.get(c)?.awaiting === true)) this.requests.delete(pending)
+      }
+      this.requests.set(id, channels)
+      return this.protocol.subscribe(channels, { id, nowMs })
     }
     if (unsubscribe !== undefined) {
       for (const entry of unsubscribe) {
@@ -156,7 +185,7 @@ export class SubscriptionRegistry {
         entry.awaiting = false
         if (entry.holders === 0) this.entries.delete(entry.channel)
       }
-      return this.protocol.unsubscribe(unsubscribe.map((e) => e.channel))
+      return this.protocol.unsubscribe(unsubscribe.map((e) => e.channel), { id: ++this.lastRequestId, nowMs })
     }
     return undefined
   }

@@ -3,7 +3,7 @@
  * `PublicConnector` (which routes, syncs books, de-duplicates and counts).
  *
  * What is MEXC's here: the WebSocket URL and 30 channels per connection (mexc-wire.md,
- * "WebSocket"), the subscription protocol (`Protocol.mexc`), the aggregated channel names at an
+ * "WebSocket"), the subscription protocol (`MexcProtocol.market`), the aggregated channel names at an
  * interval (`PushParse.channelName`), binary protobuf push frames routed by their wrapper's
  * channel (`Proto.decodePush`), the parse of each body (`PushParse.parsePush`), the repeated
  * 10 ms book ticker dropped before parsing, instruments from `exchangeInfo` and book snapshots
@@ -21,6 +21,7 @@ import { PublicExchange } from "../../exchange/PublicExchange.ts"
 import type * as Connection from "../../socket/Connection.ts"
 import * as NodeWebSocket from "../../socket/NodeWebSocket.ts"
 import * as Protocol from "../../socket/Protocol.ts"
+import * as MexcProtocol from "./MexcProtocol.ts"
 import { MexcRest, type MexcRestShape } from "./MexcRest.ts"
 import { decodePush, type PushDataV3ApiWrapper } from "./Proto.ts"
 import { type ChannelKind, channelName, type Interval, parsePush } from "./PushParse.ts"
@@ -68,7 +69,7 @@ export const port = (rest: MexcRestShape, options: Options = {}): PublicPort<Pus
   return {
     venue: options.venue ?? "mexc",
     url: options.url ?? defaultUrl,
-    protocol: Protocol.mexc,
+    protocol: MexcProtocol.market,
     channelsPerConnection: maxChannelsPerConnection,
     channel: (kind, symbol) => channelName(kindOf[kind], symbol, interval),
     decode: (frame) => {

@@ -11,7 +11,7 @@
  *   dial (a reconnect, `Invalid listen key`, a restart after the key died or the stream went
  *   silent) makes a new key, so a URL never carries a key that may be dead; the replaced key is
  *   deleted in the background (MEXC allows 60 per account).
- * - `Invalid listen key` ends the session (`Protocol.mexcPrivate`); 730000 on keep-alive restarts
+ * - `Invalid listen key` ends the session (`MexcProtocol.userData`); 730000 on keep-alive restarts
  *   it.
  * - Subscription acks are not consumed by the connection here: an ack naming the orders channel
  *   means a session is subscribed. The first one makes the stream ready; each later one starts a
@@ -29,6 +29,7 @@ import { Lifecycle } from "../../../lifecycle/index.ts"
 import { MessageQueue } from "../../../queue/index.ts"
 import * as Connection from "../../../socket/Connection.ts"
 import * as Protocol from "../../../socket/Protocol.ts"
+import * as MexcProtocol from "../MexcProtocol.ts"
 import type { MexcRestShape } from "../MexcRest.ts"
 import * as PrivatePush from "../PrivatePush.ts"
 
@@ -66,7 +67,7 @@ export interface UserDataStream {
 
 /** Pongs are consumed by the connection; acks and refusals come through to be read here. */
 const protocol: Protocol.SubscriptionProtocol = {
-  ...Protocol.mexcPrivate,
+  ...MexcProtocol.userData,
   isControl: (frame) => frame.startsWith("{\"id\":") && frame.includes("\"PONG\""),
   refusal: undefined
 }
