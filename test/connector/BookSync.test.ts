@@ -24,7 +24,24 @@ const setup = (options?: BookSyncOptions) => {
 }
 const top = (book: OrderBook) => describeBook(book.view())
 
+const full = (to: number, bids: Array<Level> = [], asks: Array<Level> = []): DepthDelta => ({ ...delta(to, to, bids, asks), full: true })
+
 describe("BookSync", () => {
+  it("a full push (the whole book) replaces the book: live without the snapshot, which is then ignored; an older one is dropped", () => {
+    const { book, sync, first } = setup()
+    assert.strictEqual(sync.onDelta(delta(5, 8, [bid("1", "9")]), 0), "buffered")
+    assert.strictEqual(sync.onDelta(full(20, [bid("2", "1"), bid("1", "1")]), 0), "applied")
+    assert.isTrue(sync.synced)
+    assert.strictEqual(book.version, 20n)
+    assert.strictEqual(top(book), "bids 2 1; 1 1 | asks ", "the buffered push the full book covers was not applied")
+    assert.strictEqual(sync.onSnapshot(first.id, snap(10, [bid("7", "7")]), 0), "ignored", "the snapshot is no longer waited for")
+    assert.strictEqual(sync.onDelta(delta(21, 21, [bid("2", "0")]), 0), "applied", "deltas continue from the full book")
+    assert.strictEqual(sync.onDelta(full(18, [bid("9", "9")]), 0), "dropped", "an older full book is never applied over a newer one")
+    assert.strictEqual(sync.onDelta(full(30, [bid("5", "5")]), 0), "applied", "a newer one replaces the book even across a gap")
+    assert.strictEqual(top(book), "bids 5 5 | asks ")
+    assert.strictEqual(sync.stats.resyncs, 0)
+  })
+
   it("cold start: buffers, drops what the snapshot covers, applies a straddling push and what follows", () => {
     const { book, sync, first } = setup()
     assert.deepStrictEqual(first, { id: 1, delayMs: 0, attempt: 1 })
