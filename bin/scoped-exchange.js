@@ -10,6 +10,22 @@ import { fileURLToPath } from "node:url"
 const main = new URL("../src/cli/main.ts", import.meta.url)
 const major = Number(process.versions.node.split(".")[0])
 
+// Started by npm (`npx scoped-exchange`, an npm script), this process may sit under a `sh -c`
+// that npm runs it through: a signal sent to npm alone (a supervisor, a terminal multiplexer)
+// reaches that shell, which dies without passing it on, and this process would run on as an
+// orphan, still trading. When the process that started it is gone, it stops as if sent SIGTERM:
+// the orders are canceled and everything shuts down in order. (A shell that execs its command,
+// like the checkout's script-shell, passes the signal itself; this covers every other.)
+if (process.env.npm_command !== undefined) {
+  const parent = process.ppid
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return
+    clearInterval(watch)
+    process.kill(process.pid, "SIGTERM")
+  }, 250)
+  watch.unref()
+}
+
 if (major >= 24) {
   await import(main.href)
 } else {

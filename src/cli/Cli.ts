@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Option } from "effect"
 import { Command } from "effect/cli"
 import * as SimVenue from "../sim/SimVenue.ts"

@@ -6,6 +6,7 @@
  * |---|---|
  * | `0` | the command finished, no signal came, every component stopped within its budget. The process ends because nothing is left running: it is never forced out, so a leak shows up as a hang. |
  * | `130` / `143` | a SIGINT / SIGTERM came before the command ended, and everything stopped within budget. The first signal decides. The command is interrupted, its scopes close in order (orders cancelled, connections closed, queues drained), then the process ends on its own. |
+ * | `141` | its output closed (stdout or stderr is a pipe whose reader quit: `mm \| head -3`): the same orderly stop as a signal (see `Signals.ts`). |
  * | `70` | a component was abandoned: its release overran its stop budget (it may hold a timer or a socket for good). The only case in which the process is forced out, right after the command's scope closed, with a line naming each abandoned component. |
  * | `1` (or the error's `Runtime.errorExitCode`) | the command failed: a user error, an unreachable venue. The error is printed. |
  *
@@ -26,10 +27,11 @@
  *
  * @since 0.1.0
  */
-import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Runtime } from "effect"
 import { ComponentRegistry } from "../lifecycle/index.ts"
-import type { SignalLog, StopSignal } from "./Signals.ts"
+import { type SignalLog, signalExitCode, type StopSignal } from "./Signals.ts"
+
+export { signalExitCode } from "./Signals.ts"
 
 /** The exit codes of every command (see the table above). */
 export const ExitCode = {
@@ -38,11 +40,10 @@ export const ExitCode = {
   /** sysexits' EX_SOFTWARE: the program could not shut itself down. */
   abandoned: 70,
   sigint: 130,
+  /** The output closed (128 + SIGPIPE's number, what a shell reports for `yes | head`). */
+  outputClosed: 141,
   sigterm: 143
 } as const
-
-/** The exit code a stop signal maps to: 128 + the signal's number, as shells report it. */
-export const signalExitCode = (signal: StopSignal): number => signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm
 
 /** What decides a run's exit code besides the command's own result. */
 export interface RunEnd {
@@ -84,9 +85,10 @@ const exitWithoutNodeTeardown = (code: number): void => {
 
 /**
  * Runs a CLI program as the process's main fiber with the exit rule above. `signals` must have
- * been caught by the entry's first line ({@link SignalLog}). The program (and every component in
- * it) records into `registry`, which the exit rule reads; an exit report inside the program reads
- * the same registry through `ComponentRegistry.abandoned` / `ComponentRegistry.components`.
+ * been caught by the entry's first line ({@link SignalLog}): the first stop (SIGINT, SIGTERM, or
+ * the output closing) interrupts the program. The program (and every component in it) records
+ * into `registry`, which the exit rule reads; an exit report inside the program reads the same
+ * registry through `ComponentRegistry.abandoned` / `ComponentRegistry.components`.
  */
 export const runMain = <A, E>(
   program: Effect.Effect<A, E>,
@@ -94,42 +96,59 @@ export const runMain = <A, E>(
 ): void => {
   const { signals } = options
   const registry = options.registry ?? ComponentRegistry.make()
-  // Set once the main fiber ended: from then on a signal means "exit now".
-  let ended: { readonly code: number; readonly onExit: (code: number) => void } | undefined
-  let interrupted = signals.first() !== undefined
+  // Forcing the exit: only when a component was abandoned, or on a signal after the end.
+  const forceExit = (code: number) => process.exit(code)
 
-  signals.listen((signal) => {
-    if (ended !== undefined) {
-      ended.onExit(ended.code !== ExitCode.success ? ended.code : signalExitCode(signal))
-    } else if (interrupted) {
-      process.stderr.write(`${signal} received again while shutting down; the shutdown continues\n`)
-    } else {
-      // NodeRuntime's own handler interrupts the main fiber; here the signal is only recorded.
-      interrupted = true
-    }
+  const run = Runtime.makeRunMain(({ fiber, teardown }) => {
+    // Set once the main fiber ended: from then on a signal means "exit now".
+    let ended: { readonly code: number } | undefined
+    let interrupted = false
+
+    signals.listen((signal) => {
+      if (ended !== undefined) {
+        forceExit(ended.code !== ExitCode.success ? ended.code : signalExitCode(signal))
+      } else if (interrupted) {
+        if (signal !== "SIGPIPE") {
+          process.stderr.write(`${signal} received again while shutting down; the shutdown continues\n`)
+        }
+      } else {
+        interrupted = true
+        fiber.interruptUnsafe(fiber.id)
+      }
+    })
+
+    fiber.addObserver((exit) => {
+      teardown(exit, (code) => {
+        ended = { code }
+      })
+    })
   })
 
-  // A signal that came while the entry loaded its modules: stop before anything starts.
+  // A stop that came while the entry loaded its modules ended the process then; this covers one
+  // recorded by a caller that listened earlier.
   const main = Effect.suspend(() => signals.first() !== undefined ? Effect.interrupt : program).pipe(
     Effect.provideService(ComponentRegistry.ComponentRegistry, registry)
   )
 
-  NodeRuntime.runMain(main, {
-    // NodeRuntime calls `process.exit(code)` from `onExit` when a signal came or the code is
-    // non-zero. It is called only to force the exit: when a component was abandoned, or on a
-    // signal after the end. Otherwise the code is set and the process ends on its own.
-    teardown: (exit, onExit) => {
+  run(main, {
+    teardown: (exit, onEnd) => {
       const abandoned = registry.abandoned().length > 0
       const code = exitCode(exit, { signal: signals.first(), abandoned })
       process.exitCode = code
-      ended = { code, onExit }
+      onEnd(code)
       if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && signals.first() === undefined) {
         process.stderr.write("interrupted without a signal\n")
       }
       process.on("exit", exitWithoutNodeTeardown)
       if (abandoned) {
-        process.stderr.write(`exiting with ${code}: abandoned at shutdown: ${describeAbandoned(registry)}\n`)
-        onExit(code)
+        process.stderr.write(
+          code === ExitCode.abandoned
+            ? `exiting with ${code}: abandoned at shutdown: ${describeAbandoned(registry)}\n`
+            // The command's failure (printed above) decides the code; say so rather than pair
+            // its code with "abandoned".
+            : `abandoned at shutdown: ${describeAbandoned(registry)}; exiting with ${code} for the failure above\n`
+        )
+        forceExit(code)
       }
     }
   })

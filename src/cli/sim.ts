@@ -1,17 +1,26 @@
 /**
  * Standalone entry of the simulated exchange: `npm run sim -- --port 8080`.
  *
- * Exit codes are the CLI's (see `Teardown.ts`): 130 after SIGINT and 143 after SIGTERM once the
+ * Exit codes are the CLI's (see `Teardown.ts`): 130 after SIGINT, 143 after SIGTERM and 141 when its output closed, once the
  * server shut down in order (at any moment, also while the modules load), 1 on a startup error
  * (port taken, bad flags).
  *
  * @since 0.1.0
  */
-import { catchSignals } from "./Signals.ts"
+import { catchSignals, loadInSteps } from "./Signals.ts"
 
 const signals = catchSignals()
-const [{ NodeServices }, { Effect }, { Command }, { command }, { runMain }] = await Promise.all([
-  import("@effect/platform-node"),
+await loadInSteps([
+  () => import("effect/Effect"),
+  () => import("effect/Stream"),
+  () => import("effect/Schema"),
+  () => import("effect"),
+  () => import("@effect/platform-node/NodeHttpServer"),
+  () => import("@effect/platform-node"),
+  () => import("../sim/index.ts")
+])
+const [NodeServices, { Effect }, { Command }, { command }, { runMain }] = await Promise.all([
+  import("@effect/platform-node/NodeServices"),
   import("effect"),
   import("effect/cli"),
   import("./SimCommand.ts"),

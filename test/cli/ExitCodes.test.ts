@@ -6,7 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { exitCode, ExitCode } from "../../src/cli/Teardown.ts"
-import { main, runCli, spawnEntry, stoppingOrder } from "./support.ts"
+import { waitUntil } from "../support/eventually.ts"
+import { main, openOrders, runCli, spawnEntry, standaloneSim, stoppingOrder } from "./support.ts"
 
 const markLoading = new URL("./fixtures/markLoading.ts", import.meta.url).pathname
 const abandon = new URL("./fixtures/abandon.ts", import.meta.url).pathname
@@ -40,7 +41,17 @@ describe("CLI exit codes", () => {
       assert.notInclude(proc.output(), "starting", "the signal must come before the command starts")
       yield* proc.kill("SIGINT")
       assert.strictEqual(yield* proc.exit(), ExitCode.sigint, proc.output())
-      assertOrderlyShutdown(proc.output())
+      // Handled between two loading steps, not after the whole program loaded and started.
+      assert.notInclude(proc.output(), "starting", "nothing may start after a SIGINT while loading")
+    })))
+
+  it.live("130 for a SIGINT while the standalone simulator's entry loads, nothing started", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const proc = yield* spawnEntry(new URL("../../src/cli/sim.ts", import.meta.url).pathname, ["--port", "0"], ["--import", markLoading])
+      yield* proc.waitFor("[test] entry loading its modules")
+      yield* proc.kill("SIGINT")
+      assert.strictEqual(yield* proc.exit(), ExitCode.sigint, proc.output())
+      assert.notInclude(proc.output(), "starting")
     })))
 
   it.live("130 for a SIGINT while the components start", () =>
@@ -101,6 +112,35 @@ describe("CLI exit codes", () => {
         yield* proc.kill(signal)
         assert.strictEqual(yield* proc.exit(), code, proc.output())
       }
+    })))
+})
+
+describe("CLI exit codes: output closed by its reader (`mm | head -3`, `watch | jq` then quit)", () => {
+  const moments = [
+    ["after three lines, while it starts", (proc: { stdout: () => string }) => proc.stdout().split("\n").length > 3],
+    ["while an order rests", (proc: { stdout: () => string }) => /placed \(/.test(proc.stdout())]
+  ] as const
+  for (const [moment, closeWhen] of moments) {
+    it.live(`mm, ${moment}: no stack trace, orders canceled, exit ${ExitCode.outputClosed}`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const { restUrl, wsUrl } = yield* standaloneSim
+        const proc = yield* runCli(["mm", "--cycles", "0", "--rest-url", restUrl, "--ws-url", wsUrl])
+        yield* waitUntil(moment, () => closeWhen(proc), 90_000)
+        // The reader goes away, as `head` does once it has its lines.
+        proc.child.stdout!.destroy()
+        assert.strictEqual(yield* proc.exit(60_000), ExitCode.outputClosed, proc.output())
+        assert.notMatch(proc.output(), /EPIPE|\n\s+at /, "no stack trace")
+        assert.deepStrictEqual(yield* openOrders(restUrl), [], proc.output())
+      })), 120_000)
+  }
+
+  it.live(`watch: stderr closed too, exit ${ExitCode.outputClosed}`, () =>
+    Effect.scoped(Effect.gen(function*() {
+      const proc = yield* runCli(watchForever)
+      yield* proc.waitFor("BTCUSDT bid")
+      proc.child.stdout!.destroy()
+      proc.child.stderr!.destroy()
+      assert.strictEqual(yield* proc.exit(), ExitCode.outputClosed)
     })))
 })
 

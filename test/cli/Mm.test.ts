@@ -5,29 +5,10 @@
  */
 import { spawn } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
-import { MexcSigning } from "../../src/venues/mexc/index.ts"
-import { type Run, runCli, spawnEntry, stoppingOrder } from "./support.ts"
+import { Effect } from "effect"
+import { openOrders, type Run, runCli, standaloneSim, stoppingOrder } from "./support.ts"
 
 const root = new URL("../..", import.meta.url).pathname
-const simEntry = new URL("../../src/cli/sim.ts", import.meta.url).pathname
-
-/** A standalone simulator (`npm run sim -- --port 0`), its URLs read from its start line. */
-const standaloneSim = Effect.gen(function*() {
-  const sim = yield* spawnEntry(simEntry, ["--port", "0"])
-  yield* sim.waitFor(/sim rest=\S+ ws=\S+/)
-  const match = /sim rest=(\S+) ws=(\S+)/.exec(sim.output())!
-  return { sim, restUrl: match[1]!, wsUrl: match[2]! }
-})
-
-/** The demo account's open orders on HIFIUSDT, asked of the simulator over signed REST. */
-const openOrders = (restUrl: string) =>
-  Effect.promise(async () => {
-    const query = MexcSigning.signQuery(Redacted.make("sim-secret"), { symbol: "HIFIUSDT" }, Date.now())
-    const response = await fetch(`${restUrl}/api/v3/openOrders?${query}`, { headers: { "X-MEXC-APIKEY": "sim-key" } })
-    return (await response.json()) as ReadonlyArray<{ readonly orderId: string }>
-  })
-
 const mmAgainst = (restUrl: string, wsUrl: string) => runCli(["mm", "--cycles", "0", "--rest-url", restUrl, "--ws-url", wsUrl])
 
 /** The `mm` component stops first: its orders are canceled before the exchanges below close. */
