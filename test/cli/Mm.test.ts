@@ -75,7 +75,7 @@ describe("CLI: mm", () => {
       yield* mm.kill("SIGINT")
       assert.strictEqual(yield* mm.exit(30_000), 130, mm.output())
       assert.deepStrictEqual(yield* openOrders(restUrl), [], mm.output())
-    })))
+    })), 180_000)
 
   it.live("--reference: each cycle's summary adds how each reference market moved; the references stop after mm, before the exchanges", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -91,7 +91,7 @@ describe("CLI: mm", () => {
       const stopping = stoppingOrder(out).filter((e) => e.endsWith(":stopping"))
       assert.strictEqual(stopping[0], "mm:stopping", out)
       assert.isBelow(stopping.indexOf("references:stopping"), stopping.findIndex((e) => e.startsWith("connection:mexc-public")), out)
-    })))
+    })), 180_000)
 
   it.live("an unreachable venue: WARN per start-up attempt, then one line and exit 1", () =>
     Effect.scoped(Effect.gen(function*() {

@@ -44,5 +44,5 @@ describe("CLI: watch", () => {
       const badDuration = yield* run(["watch", "--duration", "-1"])
       assert.notStrictEqual(yield* badDuration.exit(20_000), 0)
       assert.include(badDuration.output(), "--duration must be >= 0")
-    })))
+    })), 90_000)
 })
