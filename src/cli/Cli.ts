@@ -6,10 +6,11 @@
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Option } from "effect"
-import { Command } from "effect/cli"
+import { CliOutput, Command } from "effect/cli"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Venue from "../venues/Venue.ts"
 import * as MmCommand from "./MmCommand.ts"
+import * as Output from "./Output.ts"
 import * as SimCommand from "./SimCommand.ts"
 import * as WatchCommand from "./WatchCommand.ts"
 
@@ -49,5 +50,12 @@ export const root = Command.make("scoped-exchange").pipe(
   Command.withSubcommands([MmCommand.make(exchanges), WatchCommand.make(publicExchange), SimCommand.command])
 )
 
-/** The whole CLI as one program: parses `process.argv` and runs the chosen command. */
-export const program = root.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer))
+/**
+ * The whole CLI as one program: parses `process.argv` and runs the chosen command. A bad flag is
+ * one line and a hint (`Output.presenter`), JSON with `--log-format json`.
+ */
+export const program = root.pipe(
+  Command.run({ version: "0.1.0" }),
+  Effect.provide(CliOutput.layerPresenter(Output.presenter(Output.formatFromArgs(process.argv)))),
+  Effect.provide(NodeServices.layer)
+)

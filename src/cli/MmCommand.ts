@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Data, Duration, Effect, Exit, Layer, Logger, Option, Runtime, Scope } from "effect"
+import { Console, Context, Data, Duration, Effect, Exit, Layer, Option, Runtime, Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Decimal from "../exchange/Decimal.ts"
@@ -31,6 +31,7 @@ import type { MarketMakerError } from "../mm/MarketMakerError.ts"
 import * as ReferenceMarkets from "../mm/ReferenceMarkets.ts"
 import * as Summary from "../mm/Summary.ts"
 import * as ExitReport from "./ExitReport.ts"
+import * as Output from "./Output.ts"
 
 const urlFlag = (name: string, schemes: ReadonlyArray<string>, description: string) =>
   Flag.String(name).pipe(
@@ -47,6 +48,21 @@ const urlFlag = (name: string, schemes: ReadonlyArray<string>, description: stri
     Flag.withDescription(description),
     Flag.optional
   )
+
+/** A symbol as typed on the command line: letters and digits, any case (upper-cased after). */
+export const symbolPattern = /^[A-Za-z0-9]{2,20}$/
+
+/**
+ * `--ws-url` alone would be ignored for the venue's default REST URL (or the embedded
+ * simulator's): refused, with the fix in the message.
+ */
+export const urlsProblem = (flags: {
+  readonly restUrl: Option.Option<string>
+  readonly wsUrl: Option.Option<string>
+}): string | undefined =>
+  Option.isSome(flags.wsUrl) && Option.isNone(flags.restUrl)
+    ? "--ws-url needs --rest-url too (the REST URL of the same venue or simulator, e.g. http://127.0.0.1:8080)"
+    : undefined
 
 /** Flags of the `mm` command. Each description names its default and unit. */
 export const mmFlags = {
@@ -67,8 +83,10 @@ export const mmFlags = {
     "WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, wss://wbs-api.mexc.com/ws for mexc"
   ),
   symbol: Flag.String("symbol").pipe(
-    Flag.filter((s) => /^[A-Z0-9]{2,20}$/.test(s), (s) => `--symbol must be an upper-case pair like HIFIUSDT (got "${s}")`),
-    Flag.withDescription("Symbol to quote. Default: HIFIUSDT"),
+    Flag.filter((s) => symbolPattern.test(s), (s) => `--symbol must be a pair like HIFIUSDT (got "${s}")`),
+    // The venue spells symbols in upper case; hifiusdt means HIFIUSDT.
+    Flag.map((s) => s.toUpperCase()),
+    Flag.withDescription("Symbol to quote (any case). Default: HIFIUSDT"),
     Flag.withDefault("HIFIUSDT")
   ),
   quoteQty: Flag.String("quote-qty").pipe(
@@ -81,9 +99,10 @@ export const mmFlags = {
   ),
   reference: Flag.String("reference").pipe(
     Flag.filter(
-      (text) => text.split(",").every((s) => /^[A-Z0-9]{2,20}$/.test(s)),
-      (text) => `--reference must be upper-case pairs separated by commas, like BTCUSDT,ETHUSDT (got "${text}")`
+      (text) => text.split(",").every((s) => symbolPattern.test(s)),
+      (text) => `--reference must be pairs separated by commas, like BTCUSDT,ETHUSDT (got "${text}")`
     ),
+    Flag.map((text) => text.toUpperCase()),
     Flag.withDescription(
       "Symbols to follow besides the quoted one (comma-separated, repeatable): their order book, best bid/ask and trades; each cycle's summary adds how each moved (mid in bps, trades and volume, top-5 book imbalance). Each takes 3 channels on the venue. Default: none"
     ),
@@ -132,14 +151,13 @@ const isUnreachable = (error: MarketMakerError | ExchangeError): boolean => {
   return exchange !== undefined && (exchange.reason._tag === "Transport" || exchange.reason._tag === "Unavailable")
 }
 
-/** The default logger, or one JSON object per line. */
-const loggerFor = (format: "pretty" | "json") =>
-  format === "json" ? Logger.layer([Logger.consoleJson]) : Layer.empty
-
 /** `mm` with the exchanges `exchangesFor` builds. */
 export const make = (exchangesFor: ExchangesFor) =>
   Command.make("mm", mmFlags, (flags) => {
     const json = flags.logFormat === "json"
+    const logger = Output.heldLogger(flags.logFormat)
+    // Whether start-up succeeded: a run that failed before has no summary and no exit report.
+    let started = false
     const stops: Array<ExitReport.ComponentStop> = []
     let counts: ExitReport.Counts = {}
     const observer = (event: Lifecycle.LifecycleEvent) => {
@@ -159,6 +177,7 @@ export const make = (exchangesFor: ExchangesFor) =>
         : print([...Summary.formatText(summary), ...moves.map((m) => `  ${ReferenceMarkets.formatText(m)}`)])
     const referenceSymbols = [...new Set(flags.reference.flatMap((text) => text.split(",")))].filter((s) => s !== flags.symbol)
     const printReport = Effect.suspend(() => {
+      if (!started) return Effect.void
       const abandoned = stops.filter((s) => s.outcome === "abandoned").length
       const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
       return json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
@@ -229,18 +248,28 @@ export const make = (exchangesFor: ExchangesFor) =>
 
     return Effect.scoped(
       Effect.gen(function*() {
+        const problem = urlsProblem(flags)
+        if (problem !== undefined) return yield* Effect.fail(new MmFailed({ message: problem }))
         const scope = yield* Effect.scope
-        const context = yield* startUp(scope)
-        yield* cycles.pipe(Effect.provideContext(context as Context.Context<MarketMaker.MarketMaker | ReferenceMarkets.ReferenceMarkets | PublicExchange | PrivateExchange>))
+        const context = yield* startUp(scope) as Effect.Effect<
+          Context.Context<MarketMaker.MarketMaker | ReferenceMarkets.ReferenceMarkets | PublicExchange | PrivateExchange>,
+          ExchangeError | MarketMakerError
+        >
+        // An amount below the instrument's minimums is a user error like an unknown symbol.
+        yield* Effect.flatMap(MarketMaker.MarketMaker, (mm) => mm.checkSize).pipe(Effect.provideContext(context))
+        started = true
+        yield* logger.release
+        yield* cycles.pipe(Effect.provideContext(context))
       })
     ).pipe(
       Effect.ensuring(printReport),
-      Effect.catch((error) => {
-        const message = `mm: ${error.message}`
-        return Console.error(message).pipe(Effect.andThen(Effect.fail(new MmFailed({ message }))))
-      }),
+      Effect.catch((error) =>
+        Output.userError("mm", error.message, flags.logFormat).pipe(
+          Effect.andThen(Effect.fail(new MmFailed({ message: `mm: ${error.message}` })))
+        )
+      ),
       Effect.provideService(Lifecycle.LifecycleObserver, observer),
-      Effect.provide(loggerFor(flags.logFormat))
+      Effect.provide(logger.layer)
     )
   }).pipe(
     Command.withDescription(

@@ -16,13 +16,15 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, Console, Data, Duration, Effect, Layer, Logger, Runtime, Schedule, Stream } from "effect"
+import { BigDecimal, Console, Data, Duration, Effect, Layer, Runtime, Schedule, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import type { BookView, Trade } from "../exchange/Model.ts"
 import { PublicExchange } from "../exchange/PublicExchange.ts"
+import { symbolPattern, urlsProblem } from "./MmCommand.ts"
+import * as Output from "./Output.ts"
 
 /** Flags of the `watch` command. Each description names its default and unit. */
 export const watchFlags = {
@@ -39,8 +41,9 @@ export const watchFlags = {
     Flag.optional
   ),
   symbol: Flag.String("symbol").pipe(
-    Flag.filter((s) => /^[A-Z0-9]{2,20}$/.test(s), (s) => `--symbol must be an upper-case pair like BTCUSDT (got "${s}")`),
-    Flag.withDescription("Symbol to watch. Default: BTCUSDT"),
+    Flag.filter((s) => symbolPattern.test(s), (s) => `--symbol must be a pair like BTCUSDT (got "${s}")`),
+    Flag.map((s) => s.toUpperCase()),
+    Flag.withDescription("Symbol to watch (any case). Default: BTCUSDT"),
     Flag.withDefault("BTCUSDT")
   ),
   duration: Flag.Int("duration").pipe(
@@ -92,12 +95,15 @@ export const statusLine = (symbol: string, state: State, stats: { readonly resyn
 
 /** `watch` with the public exchange `publicFor` builds. */
 export const make = (publicFor: PublicFor) =>
-  Command.make("watch", watchFlags, (flags) =>
-    Effect.gen(function*() {
+  Command.make("watch", watchFlags, (flags) => {
+    const logger = Output.heldLogger(flags.logFormat)
+    const problem = urlsProblem(flags)
+    return Effect.gen(function*() {
       const pub = yield* PublicExchange
       const symbol = flags.symbol
       // Asked before anything is subscribed: an unknown symbol fails here, with one line.
       yield* pub.instrument(symbol)
+      yield* logger.release
       const state: State = { book: undefined, lastTrade: undefined, trades: 0, books: 0 }
       const tty = process.stdout.isTTY === true && flags.logFormat === "pretty"
 
@@ -146,16 +152,29 @@ export const make = (publicFor: PublicFor) =>
       if (flags.duration > 0) yield* Effect.sleep(Duration.seconds(flags.duration))
       else yield* Effect.never
       const stats = yield* pub.stats
+      const done = {
+        books: state.books,
+        trades: state.trades,
+        resyncs: stats.resyncs,
+        reconnects: stats.reconnects,
+        malformed: stats.malformed
+      }
       yield* Console.log(
-        `done: ${state.books} book views, ${state.trades} trades, ${stats.resyncs} resyncs, ${stats.reconnects} reconnects, ${stats.malformed} malformed; shutting down`
+        flags.logFormat === "json"
+          ? JSON.stringify({ done })
+          : `done: ${done.books} book views, ${done.trades} trades, ${done.resyncs} resyncs, ${done.reconnects} reconnects, ${done.malformed} malformed; shutting down`
       )
     }).pipe(
       Effect.scoped,
       Effect.provide(publicFor(flags)),
-      Effect.catch((error) => {
-        const message = `watch: ${error.message}`
-        return Console.error(message).pipe(Effect.andThen(Effect.fail(new WatchFailed({ message }))))
-      }),
-      Effect.provide(flags.logFormat === "json" ? Logger.layer([Logger.consoleJson]) : Layer.empty)
-    )).pipe(Command.withDescription("Watch a symbol's order book, best bid/ask and trades through PublicExchange, then shut down cleanly"))
+      (watch): Effect.Effect<void, ExchangeError | WatchFailed> =>
+        problem === undefined ? watch : Effect.fail(new WatchFailed({ message: problem })),
+      Effect.catch((error) =>
+        Output.userError("watch", error.message, flags.logFormat).pipe(
+          Effect.andThen(Effect.fail(new WatchFailed({ message: `watch: ${error.message}` })))
+        )
+      ),
+      Effect.provide(logger.layer)
+    )
+  }).pipe(Command.withDescription("Watch a symbol's order book, best bid/ask and trades through PublicExchange, then shut down cleanly"))
 

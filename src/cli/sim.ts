@@ -19,12 +19,20 @@ await loadInSteps([
   () => import("@effect/platform-node"),
   () => import("../sim/index.ts")
 ])
-const [NodeServices, { Effect }, { Command }, { command }, { runMain }] = await Promise.all([
+const [NodeServices, { Effect }, { CliOutput, Command }, { command }, Output, { runMain }] = await Promise.all([
   import("@effect/platform-node/NodeServices"),
   import("effect"),
   import("effect/cli"),
   import("./SimCommand.ts"),
+  import("./Output.ts"),
   import("./Teardown.ts")
 ])
 
-runMain(command.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer)), { signals })
+runMain(
+  command.pipe(
+    Command.run({ version: "0.1.0" }),
+    Effect.provide(CliOutput.layerPresenter(Output.presenter(Output.formatFromArgs(process.argv)))),
+    Effect.provide(NodeServices.layer)
+  ),
+  { signals }
+)

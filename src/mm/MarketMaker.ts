@@ -138,6 +138,12 @@ export interface MarketMakerShape {
   readonly symbol: string
   /** Runs one buy-then-sell cycle. Fails with `MarketMakerError` (the orders are canceled first). */
   readonly runCycle: Effect.Effect<CycleSummary, MarketMakerError>
+  /**
+   * Checks, at the current best bid, that the configured quote amount buys at least the
+   * instrument's minimums (what each cycle checks before it places anything): fails with
+   * `BelowMinimum` otherwise. For a caller that wants a configuration error before any cycle.
+   */
+  readonly checkSize: Effect.Effect<void, MarketMakerError>
   /** The cycle running now or the last one, as far as it got (for a report after a failure). */
   readonly lastCycle: Effect.Effect<CycleSummary | undefined>
   /** Orders this strategy placed that are open, or whose placement outcome is not yet known. */
@@ -567,10 +573,8 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
     }
   }
 
-  const runCycle = Effect.fn("MarketMaker.runCycle")(function*() {
-    const c = { cycle: ++cycles, startedAt: now(), orders: [] as Array<Tracked>, completed: false }
-    current = c
-    yield* Effect.annotateCurrentSpan({ symbol, cycle: c.cycle })
+  /** The base quantity the quote amount buys at the current best bid, checked against the minimums. */
+  const sizedTarget = Effect.fnUntraced(function*() {
     const quote = yield* touch("BUY", now() + fillTimeoutMs)
     const bid = quote.bidPrice
     const target = Decimal.roundToStep(BigDecimal.divideUnsafe(options.quoteQuantity, bid), instrument.lotSize, "down")
@@ -584,6 +588,14 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
         })
       })
     }
+    return target
+  })
+
+  const runCycle = Effect.fn("MarketMaker.runCycle")(function*() {
+    const c = { cycle: ++cycles, startedAt: now(), orders: [] as Array<Tracked>, completed: false }
+    current = c
+    yield* Effect.annotateCurrentSpan({ symbol, cycle: c.cycle })
+    const target = yield* sizedTarget()
     const buy = yield* runLeg("BUY", target, c.orders)
     const buyOrders = buy.orders
     yield* awaitFees(buyOrders)
@@ -648,6 +660,7 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
   return MarketMaker.of({
     symbol,
     runCycle: runCycle(),
+    checkSize: Effect.asVoid(sizedTarget()).pipe(Effect.withSpan("MarketMaker.checkSize")),
     lastCycle: Effect.sync(() => current === undefined ? undefined : summarize(current)),
     openOrders: Effect.sync(() => [...owned.values()].map(toRecord))
   })

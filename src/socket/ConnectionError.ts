@@ -13,7 +13,7 @@ export class OpenFailed extends Schema.TaggedError<OpenFailed>()("OpenFailed", {
 }) {
   readonly retryable = true
   override get message(): string {
-    return `could not open ${this.url}: ${describe(this.cause)}`
+    return `could not open ${displayUrl(this.url)}: ${describe(this.cause)}`
   }
 }
 
@@ -24,7 +24,7 @@ export class OpenTimeout extends Schema.TaggedError<OpenTimeout>()("OpenTimeout"
 }) {
   readonly retryable = true
   override get message(): string {
-    return `no handshake from ${this.url} within ${this.timeoutMs} ms`
+    return `no handshake from ${displayUrl(this.url)} within ${this.timeoutMs} ms`
   }
 }
 
@@ -185,7 +185,34 @@ export class ConnectionError extends Schema.TaggedError<ConnectionError>()("Conn
   }
 }
 
+/**
+ * A URL as messages and logs show it: every query value longer than 16 characters cut to its
+ * first 6 and `…`. A query may carry a credential (a listen key grants access to the account's
+ * private stream); its first characters are enough to tell two apart.
+ */
+export const displayUrl = (url: string): string =>
+  url.replace(/([?&][^=&#]+=)([^&#]{17,})/g, (_, name: string, value: string) => `${name}${value.slice(0, 6)}…`)
+
+/** Node's error codes a user meets when dialing, in words. */
+const errorCodeWords: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "timed out",
+  ENOTFOUND: "host not found",
+  EHOSTUNREACH: "host unreachable"
+}
+
 const describe = (cause: unknown): string => {
+  const code = typeof cause === "object" && cause !== null
+    ? (cause as { readonly code?: unknown; readonly error?: { readonly code?: unknown } }).code ??
+      (cause as { readonly error?: { readonly code?: unknown } }).error?.code
+    : undefined
+  const words = typeof code === "string" ? errorCodeWords[code] : undefined
+  if (words !== undefined) return `${words} (${describeRaw(cause)})`
+  return describeRaw(cause)
+}
+
+const describeRaw = (cause: unknown): string => {
   if (cause instanceof Error) return cause.message
   if (typeof cause === "string") return cause
   // WebSocket error events carry the underlying error or a message.

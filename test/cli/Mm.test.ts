@@ -110,7 +110,7 @@ describe("CLI: mm", () => {
         [["mm", "--quote-qty", "abc"], /--quote-qty must be a positive decimal amount/],
         [["mm", "--cycles", "-1"], /--cycles must be >= 0/],
         [["mm", "--symbol", "NOPEUSDT"], /^mm: .*unknown symbol NOPEUSDT/m],
-        [["mm", "--reference", "btcusdt"], /--reference must be upper-case pairs separated by commas/],
+        [["mm", "--reference", "btc-usdt"], /--reference must be pairs separated by commas/],
         [["mm", "--reference", "BTCUSDT,NOPEUSDT"], /^mm: .*unknown symbol NOPEUSDT/m],
         [["mm", "--quote-qty", "0.2"], /^mm: order size on HIFIUSDT too small: 0.2 USDT at [\d.]+ buys [\d.]+ HIFI: below the minimum/m],
         [["mm", "--venue", "mexc"], /^mm: .*MEXC_API_KEY/m, { MEXC_API_KEY: "", MEXC_API_SECRET: "" }]

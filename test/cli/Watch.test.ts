@@ -33,9 +33,9 @@ describe("CLI: watch", () => {
 
   it.live("rejects bad flags with a clear message and a non-zero exit", () =>
     Effect.scoped(Effect.gen(function*() {
-      const badSymbol = yield* run(["watch", "--symbol", "btc"])
+      const badSymbol = yield* run(["watch", "--symbol", "btc/usdt"])
       assert.notStrictEqual(yield* badSymbol.exit(20_000), 0)
-      assert.include(badSymbol.output(), "--symbol must be an upper-case pair like BTCUSDT")
+      assert.include(badSymbol.output(), "--symbol must be a pair like BTCUSDT")
 
       const badVenue = yield* run(["watch", "--venue", "kraken"])
       assert.notStrictEqual(yield* badVenue.exit(20_000), 0)

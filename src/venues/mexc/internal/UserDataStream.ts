@@ -210,12 +210,19 @@ export const make = (
       }
     })))
 
+    // A connection that gives up dialing (refused at every start-up attempt) says why at once,
+    // instead of the start timeout blaming the subscription.
+    const gaveUp = connection.awaitOpen.pipe(
+      Effect.andThen(Effect.never),
+      Effect.mapError((error) => failStart(error.message))
+    )
     yield* Deferred.await(ready).pipe(
       Effect.timeoutOrElse({
         duration: options.startTimeout,
         orElse: () =>
           Effect.fail(failStart(`the private stream was not subscribed within ${Duration.format(options.startTimeout)}`))
-      })
+      }),
+      Effect.raceFirst(gaveUp)
     )
 
     return {
