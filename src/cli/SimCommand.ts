@@ -34,7 +34,7 @@ const nonNegative = (name: string) =>
 
 const accountFlag = Flag.String("account").pipe(
   Flag.filter((text) => /^[^:\s]+:\S+$/.test(text), (text) => `--account must be key:secret (got "${text}")`),
-  Flag.withDescription("Extra account as API key and secret, key:secret (repeatable)"),
+  Flag.withDescription("Extra account as API key and secret, key:secret (repeatable). Default: none"),
   Flag.atLeast(0)
 )
 
@@ -42,24 +42,24 @@ const accountFlag = Flag.String("account").pipe(
 export const simFlags = {
   port: Flag.Int("port").pipe(
     Flag.filter((port) => port >= 0 && port <= 65535, (port) => `--port must be 0-65535 (got ${port})`),
-    Flag.withDescription("Port to listen on (0 picks a free one)"),
+    Flag.withDescription("Port to listen on (0 picks a free one). Default: 8080"),
     Flag.withDefault(8080)
   ),
-  host: Flag.String("host").pipe(Flag.withDescription("Interface to bind"), Flag.withDefault("127.0.0.1")),
+  host: Flag.String("host").pipe(Flag.withDescription("Interface to bind. Default: 127.0.0.1"), Flag.withDefault("127.0.0.1")),
   seed: Flag.Int("seed").pipe(
-    Flag.withDescription(`Seed of the synthetic market, 0-${maxSeed} (same seed, same market)`),
+    Flag.withDescription(`Seed of the synthetic market, 0-${maxSeed} (same seed, same market). Default: 1`),
     Flag.withDefault(1)
   ),
-  apiKey: Flag.String("api-key").pipe(Flag.withDescription("Demo account API key"), Flag.withDefault("sim-key")),
+  apiKey: Flag.String("api-key").pipe(Flag.withDescription("Demo account API key. Default: sim-key"), Flag.withDefault("sim-key")),
   apiSecret: Flag.Redacted("api-secret").pipe(
     Flag.withFallbackConfig(Config.Redacted("SIM_API_SECRET")),
-    Flag.withDescription("Demo account secret (or SIM_API_SECRET); never printed unless it is the default demo secret"),
+    Flag.withDescription("Demo account secret (or SIM_API_SECRET); never printed unless it is the default demo secret. Default: the demo account's, sim-secret"),
     Flag.withDefault(Redacted.make(demoSecret))
   ),
   account: accountFlag,
   rateLimit: Flag.Int("rate-limit").pipe(
     Flag.filter((n) => n >= 1, (n) => `--rate-limit must be >= 1 (got ${n})`),
-    Flag.withDescription("Requests per 10 s per endpoint and API key / IP before 429 (MEXC: 500)"),
+    Flag.withDescription("Requests per 10 s per endpoint and API key / IP before 429 (MEXC: 500). Default: 500"),
     Flag.withDefault(500)
   ),
   extraSymbols: nonNegative("extra-symbols").pipe(
@@ -69,31 +69,31 @@ export const simFlags = {
     Flag.withDefault(0)
   ),
   noMarket: Flag.Boolean("no-market").pipe(
-    Flag.withDescription("Leave the books empty (no synthetic market)"),
+    Flag.withDescription("Leave the books empty (no synthetic market). Default: off"),
     Flag.withDefault(false)
   ),
   refuseConnections: nonNegative("refuse-connections").pipe(
-    Flag.withDescription("Fault: refuse new WebSocket connections for N seconds from start"),
+    Flag.withDescription("Fault: refuse new WebSocket connections for N seconds from start. Default: off"),
     Flag.optional
   ),
   silent: Flag.Boolean("silent").pipe(
-    Flag.withDescription("Fault: send no data and no pongs on open connections"),
+    Flag.withDescription("Fault: send no data and no pongs on open connections. Default: off"),
     Flag.withDefault(false)
   ),
   malformedFrames: nonNegative("malformed-frames").pipe(
-    Flag.withDescription("Fault: replace the next N binary frames with malformed ones"),
+    Flag.withDescription("Fault: replace the next N binary frames with malformed ones. Default: off"),
     Flag.optional
   ),
   restLatency: nonNegative("rest-latency").pipe(
-    Flag.withDescription("Fault: add N ms before every REST answer"),
+    Flag.withDescription("Fault: add N ms before every REST answer. Default: off"),
     Flag.optional
   ),
   wsLatency: nonNegative("ws-latency").pipe(
-    Flag.withDescription("Fault: add N ms before every WebSocket write"),
+    Flag.withDescription("Fault: add N ms before every WebSocket write. Default: off"),
     Flag.optional
   ),
   failRest: nonNegative("fail-rest").pipe(
-    Flag.withDescription("Fault: fail the next N REST calls (see --fail-rest-status)"),
+    Flag.withDescription("Fault: fail the next N REST calls (see --fail-rest-status). Default: off"),
     Flag.optional
   ),
   failRestStatus: Flag.Int("fail-rest-status").pipe(
@@ -101,62 +101,62 @@ export const simFlags = {
       (s) => s === 429 || s === 418 || (s >= 500 && s <= 599),
       (s) => `--fail-rest-status must be 429, 418 or 5xx (got ${s})`
     ),
-    Flag.withDescription("Status of --fail-rest failures: 429/418 (with Retry-After) or 5xx"),
+    Flag.withDescription("Status of --fail-rest failures: 429/418 (with Retry-After) or 5xx. Default: 503"),
     Flag.withDefault(503)
   ),
   retryAfter: nonNegative("retry-after").pipe(
-    Flag.withDescription("Retry-After seconds of 429/418 failures"),
+    Flag.withDescription("Retry-After seconds of 429/418 failures. Default: 1"),
     Flag.withDefault(1)
   ),
   dropEvery: nonNegative("drop-every").pipe(
-    Flag.withDescription("Fault: drop every WebSocket connection every N seconds"),
+    Flag.withDescription("Fault: drop every WebSocket connection every N seconds. Default: off"),
     Flag.optional
   ),
   depthGapEvery: nonNegative("depth-gap-every").pipe(
-    Flag.withDescription("Fault: make a depth push skip versions every N seconds"),
+    Flag.withDescription("Fault: make a depth push skip versions every N seconds. Default: off"),
     Flag.optional
   ),
   staleSnapshotEvery: nonNegative("stale-snapshot-every").pipe(
-    Flag.withDescription("Fault: every N seconds, arm a stale REST depth snapshot (the book as it was then)"),
+    Flag.withDescription("Fault: every N seconds, arm a stale REST depth snapshot (the book as it was then). Default: off"),
     Flag.optional
   ),
   depthReorderEvery: nonNegative("depth-reorder-every").pipe(
-    Flag.withDescription("Fault: every N seconds, send a depth push after the one that follows it"),
+    Flag.withDescription("Fault: every N seconds, send a depth push after the one that follows it. Default: off"),
     Flag.optional
   ),
   depthDuplicateEvery: nonNegative("depth-duplicate-every").pipe(
-    Flag.withDescription("Fault: every N seconds, send a depth push twice"),
+    Flag.withDescription("Fault: every N seconds, send a depth push twice. Default: off"),
     Flag.optional
   ),
   depthSnapshotStart: Flag.Literals("depth-snapshot-start", ["alternate", "straddle", "adjacent"]).pipe(
-    Flag.withDescription("Where the first depth push after a REST snapshot starts (live MEXC does both)"),
+    Flag.withDescription("Where the first depth push after a REST snapshot starts (live MEXC does both). Default: alternate"),
     Flag.withDefault("alternate")
   ),
   loseAnswers: nonNegative("lose-answers").pipe(
-    Flag.withDescription("Fault: the first N POST/PUT/DELETE calls are carried out, then their connection is cut"),
+    Flag.withDescription("Fault: the first N POST/PUT/DELETE calls are carried out, then their connection is cut. Default: off"),
     Flag.optional
   ),
   loseAnswersDelay: nonNegative("lose-answers-delay").pipe(
-    Flag.withDescription("With --lose-answers: hold the answers N ms instead of cutting the connection"),
+    Flag.withDescription("With --lose-answers: hold the answers N ms instead of cutting the connection. Default: off"),
     Flag.optional
   ),
   notYetVisible: nonNegative("not-yet-visible").pipe(
-    Flag.withDescription("Fault: GET order answers -2013 for orders placed less than N ms ago"),
+    Flag.withDescription("Fault: GET order answers -2013 for orders placed less than N ms ago. Default: off"),
     Flag.optional
   ),
   silentPrivate: Flag.Boolean("silent-private").pipe(
-    Flag.withDescription("Fault: private streams get no pushes (pongs and TCP stay alive)"),
+    Flag.withDescription("Fault: private streams get no pushes (pongs and TCP stay alive). Default: off"),
     Flag.withDefault(false)
   ),
   failKeepAlives: nonNegative("fail-keep-alives").pipe(
-    Flag.withDescription("Fault: the first N listen-key keep-alives answer 730000"),
+    Flag.withDescription("Fault: the first N listen-key keep-alives answer 730000. Default: off"),
     Flag.optional
   ),
   expireListenKeysEvery: nonNegative("expire-listen-keys-every").pipe(
-    Flag.withDescription("Fault: expire every listen key every N seconds"),
+    Flag.withDescription("Fault: expire every listen key every N seconds. Default: off"),
     Flag.optional
   ),
-  verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Show lifecycle logs"), Flag.withDefault(false))
+  verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Show lifecycle logs. Default: off"), Flag.withDefault(false))
 }
 
 type SimFlags = Command.Command.Config.Infer<typeof simFlags>

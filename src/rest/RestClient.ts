@@ -402,7 +402,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   // Measured at start; a venue that does not answer yet leaves it to the first signed request.
   yield* measureWith(true).pipe(
     Effect.catch((error) =>
-      Effect.logWarning("could not measure the server time at start; the first signed request will").pipe(
+      Effect.logWarning("could not measure the server time at start; the first signed request will measure it").pipe(
         Effect.annotateLogs({ component: `rest:${venue.name}`, error: error.message })
       )
     )

@@ -218,4 +218,23 @@ describe("RestClient", () => {
       )
     )
   })
+
+  it.effect("a server time that cannot be measured at start is a warning in a whole sentence", () =>
+    Effect.gen(function*() {
+      const messages: Array<unknown> = []
+      const capture = Logger.make((options) => {
+        messages.push(options.message)
+      })
+      yield* LeakCheck.scoped(
+        Effect.gen(function*() {
+          const server = yield* serve({ "/time": json(503, "down") })
+          yield* RestClient.make({ venue: venue(server.url), retries: 0, retryBase: "10 millis", timeout: "2 seconds" })
+        }).pipe(
+          Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+          Effect.provide(Logger.layer([capture]))
+        )
+      )
+      const warning = messages.flat().map(String).find((m) => m.includes("server time"))
+      assert.strictEqual(warning, "could not measure the server time at start; the first signed request will measure it")
+    }))
 })
