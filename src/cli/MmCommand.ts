@@ -166,15 +166,25 @@ export const make = (exchangesFor: ExchangesFor) =>
       }
     }
     const print = (lines: ReadonlyArray<string>) => Effect.forEach(lines, (line) => Console.log(line), { discard: true })
+    // The running total over the cycles printed so far.
+    let total: Summary.Total | undefined
     const printSummary = (summary: MarketMaker.CycleSummary, moves: ReadonlyArray<ReferenceMarkets.ReferenceMove> = []) =>
-      json
-        ? Console.log(JSON.stringify({
-          cycleSummary: {
-            ...Summary.toJson(summary),
-            ...(moves.length === 0 ? {} : { references: moves.map(ReferenceMarkets.toJson) })
-          }
-        }))
-        : print([...Summary.formatText(summary), ...moves.map((m) => `  ${ReferenceMarkets.formatText(m)}`)])
+      Effect.suspend(() => {
+        total = Summary.addToTotal(total, summary)
+        return json
+          ? Console.log(JSON.stringify({
+            cycleSummary: {
+              ...Summary.toJson(summary),
+              ...(moves.length === 0 ? {} : { references: moves.map(ReferenceMarkets.toJson) }),
+              total: Summary.totalToJson(total)
+            }
+          }))
+          : print([
+            ...Summary.formatText(summary),
+            ...moves.map((m) => `  ${ReferenceMarkets.formatText(m)}`),
+            Summary.formatTotal(total)
+          ])
+      })
     const referenceSymbols = [...new Set(flags.reference.flatMap((text) => text.split(",")))].filter((s) => s !== flags.symbol)
     const printReport = Effect.suspend(() => {
       if (!started) return Effect.void

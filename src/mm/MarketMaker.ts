@@ -104,6 +104,8 @@ export interface OrderRecord {
   /** From sending the request to seeing the order completely filled. */
   readonly fillMs: number | undefined
   readonly end: OrderEnd
+  /** Why the venue refused the order (post-only would cross, insufficient balance, ...), when it did. */
+  readonly rejection: string | undefined
 }
 
 /** One cycle: its orders and what it earned. Amounts are exact decimals. */
@@ -125,8 +127,14 @@ export interface CycleSummary {
   /** Base left over: bought, less fees charged in the base asset, less sold. */
   readonly unsold: Decimal.Decimal
   /**
-   * Profit in the quote asset: quote received - quote spent - fees charged in the quote asset +
-   * the unsold base valued at the average buy price (fees charged in the base asset are in `unsold`).
+   * The price the unsold base is valued at: the mid ((best bid + best ask) / 2) when the summary
+   * was made, or, before any quote arrived, the average buy price.
+   */
+  readonly mark: { readonly price: Decimal.Decimal; readonly source: "mid" | "average buy" }
+  /**
+   * Profit in the quote asset, marked to market: quote received - quote spent - fees charged in
+   * the quote asset + the unsold base valued at `mark` (fees charged in the base asset are in
+   * `unsold`). Not realized until that base is sold.
    */
   readonly pnl: Decimal.Decimal
   /** Whether the cycle bought and sold to the end (false when it failed or was interrupted). */
@@ -168,6 +176,7 @@ interface Tracked {
   ackAt: number | undefined
   filledAt: number | undefined
   end: OrderEnd
+  rejection: string | undefined
 }
 
 type Event =
@@ -207,7 +216,8 @@ const toRecord = (t: Tracked): OrderRecord => ({
   fees: [...feesOf(t.fills.values())].map(([asset, amount]) => ({ asset, amount })),
   ackMs: t.ackAt === undefined ? undefined : t.ackAt - t.requestedAt,
   fillMs: t.filledAt === undefined ? undefined : t.filledAt - t.requestedAt,
-  end: t.end
+  end: t.end,
+  rejection: t.rejection
 })
 
 /** Whether `update` is at least as far along as what we know (streams and REST may interleave). */
@@ -405,7 +415,8 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
         requestedAt: now(),
         ackAt: undefined,
         filledAt: undefined,
-        end: "open"
+        end: "open",
+        rejection: undefined
       }
       tracked.set(t.clientOrderId, t)
       owned.set(t.clientOrderId, t)
@@ -424,8 +435,15 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
         const error = Exit.findErrorOption(placed)
         if (Option.isSome(error) && isPostOnlyRejection(error.value)) {
           t.end = "rejected"
+          t.rejection = error.value.reason.message
           owned.delete(t.clientOrderId)
           return yield* rejected(leg, error.value.message)
+        }
+        if (Option.isSome(error) && isRefusal(error.value)) {
+          // Refused outright: nothing was placed. It stays owned, so the finalizer's check by
+          // client order id confirms that.
+          t.end = "rejected"
+          t.rejection = error.value.reason.message
         }
         // Unknown outcome or a refusal: the finalizer still checks this client order id.
         return yield* Effect.failCause(placed.cause).pipe(Effect.mapError(fail))
@@ -552,8 +570,14 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
     const quoteFees = fees.get(instrument.quoteAsset) ?? Decimal.zero
     const unsold = BigDecimal.normalize(BigDecimal.subtract(BigDecimal.subtract(bought, baseFees), sold))
     const avgBuy = BigDecimal.isZero(bought) ? Decimal.zero : BigDecimal.divideUnsafe(boughtQuote, bought)
+    const mark = latestQuote === undefined
+      ? { price: Decimal.roundToStep(avgBuy, Decimal.stepOfPlaces(12), "nearest"), source: "average buy" as const }
+      : {
+        price: BigDecimal.normalize(BigDecimal.divideUnsafe(BigDecimal.sum(latestQuote.bidPrice, latestQuote.askPrice), BigDecimal.fromNumberUnsafe(2))),
+        source: "mid" as const
+      }
     const pnl = BigDecimal.normalize(
-      BigDecimal.sum(BigDecimal.subtract(BigDecimal.subtract(soldQuote, boughtQuote), quoteFees), BigDecimal.multiply(unsold, avgBuy))
+      BigDecimal.sum(BigDecimal.subtract(BigDecimal.subtract(soldQuote, boughtQuote), quoteFees), BigDecimal.multiply(unsold, mark.price))
     )
     return {
       cycle: c.cycle,
@@ -567,6 +591,7 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
       soldQuote,
       fees: [...fees].map(([asset, amount]) => ({ asset, amount })),
       unsold,
+      mark,
       pnl: Decimal.roundToStep(pnl, Decimal.stepOfPlaces(12), "nearest"),
       completed: c.completed,
       durationMs: now() - c.startedAt
@@ -670,6 +695,11 @@ const fmtAvg = (order: Order): string => {
   const avg = order.averagePrice
   return avg === undefined ? "-" : Decimal.format(Decimal.roundToStep(avg, Decimal.stepOfPlaces(12), "nearest"))
 }
+
+/** The venue refused the order outright (no outcome to resolve): balance, filters, other 4xx. */
+const isRefusal = (error: ExchangeError): boolean =>
+  error.reason._tag === "InsufficientBalance" || error.reason._tag === "FilterRejected" ||
+  error.reason._tag === "Rejected" || error.reason._tag === "InvalidSymbol"
 
 const isPostOnlyRejection = (error: ExchangeError): boolean =>
   error.reason._tag === "FilterRejected" && error.reason.filter === "postOnly"

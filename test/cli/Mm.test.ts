@@ -93,6 +93,18 @@ describe("CLI: mm", () => {
       assert.isBelow(stopping.indexOf("references:stopping"), stopping.findIndex((e) => e.startsWith("connection:mexc-public")), out)
     })), 180_000)
 
+  it.live("an order refused for insufficient balance shows as REJECTED with the venue's reason; a total follows each summary", () =>
+    Effect.scoped(Effect.gen(function*() {
+      // The demo account holds 10,000 USDT.
+      const mm = yield* runCli(["mm", "--quote-qty", "20000"])
+      assert.strictEqual(yield* mm.exit(120_000), 1, mm.output())
+      const out = mm.output()
+      assert.match(out, /^ {2}BUY +[\d.]+ @ [\d.]+ +REJECTED +filled 0 .* rejected \S+: insufficient balance/m)
+      assert.notMatch(out, /\(no answer\)/)
+      assert.match(out, /^total over 1 cycle: PnL [+-][\d.]+ USDT \(realized [+-][\d.]+ USDT, unsold 0 HIFI\)$/m)
+      assert.match(out, /^mm: .*insufficient balance/m)
+    })), 120_000)
+
   it.live("an unreachable venue: WARN per start-up attempt, then one line and exit 1", () =>
     Effect.scoped(Effect.gen(function*() {
       const mm = yield* runCli(["mm", "--rest-url", "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9/ws"])

@@ -141,6 +141,8 @@ describe("MarketMaker", () => {
       const summary = yield* Fiber.join(cycle)
       assert.deepStrictEqual(summary.orders.map((o) => o.end), ["rejected", "filled", "filled"])
       assert.isUndefined(summary.orders[0]!.status)
+      // The summary says why: the venue's reason, not "(no answer)".
+      assert.match(summary.orders[0]!.rejection ?? "", /postOnly.*would immediately match/)
     })))
 
   it.live("counts a fill that races the cancel from the order's final state", () =>
@@ -175,8 +177,10 @@ describe("MarketMaker", () => {
         const summary = yield* Fiber.join(cycle)
         assert.deepStrictEqual(summary.fees.map((f) => [f.asset, Decimal.format(f.amount)]), [["HIFI", "0.0035"], ["USDT", "0.002094349"]])
         eq(summary.unsold, "0.0065")
-        // 2.094349 received - 2.1 spent - 0.002094349 fee + 0.0065 unsold at 0.6
-        eq(summary.pnl, "-0.003845349")
+        // 2.094349 received - 2.1 spent - 0.002094349 fee + 0.0065 unsold marked at the mid 0.60005
+        eq(summary.mark.price, "0.60005")
+        assert.strictEqual(summary.mark.source, "mid")
+        eq(summary.pnl, "-0.003845024")
       }),
       { fee: "0.001" }
     ))
