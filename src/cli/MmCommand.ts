@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Data, Duration, Effect, Exit, Layer, Option, Runtime, Scope } from "effect"
+import { Cause, Console, Context, Data, Duration, Effect, Exit, Layer, Option, Runtime, Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Decimal from "../exchange/Decimal.ts"
@@ -187,7 +187,6 @@ export const make = (exchangesFor: ExchangesFor) =>
       })
     const referenceSymbols = [...new Set(flags.reference.flatMap((text) => text.split(",")))].filter((s) => s !== flags.symbol)
     const printReport = Effect.suspend(() => {
-      if (!started) return Effect.void
       const abandoned = stops.filter((s) => s.outcome === "abandoned").length
       const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
       return json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
@@ -272,14 +271,18 @@ export const make = (exchangesFor: ExchangesFor) =>
         yield* cycles.pipe(Effect.provideContext(context))
       })
     ).pipe(
-      Effect.ensuring(printReport),
+      // A run that failed before it started (a user error) has no report; one stopped by a
+      // signal during start-up shows how its components stopped.
+      Effect.onExit((exit) =>
+        started || (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) ? printReport : Effect.void
+      ),
       Effect.catch((error) =>
         Output.userError("mm", error.message, flags.logFormat).pipe(
           Effect.andThen(Effect.fail(new MmFailed({ message: `mm: ${error.message}` })))
         )
       ),
       Effect.provideService(Lifecycle.LifecycleObserver, observer),
-      Effect.provide(logger.layer)
+      logger.run
     )
   }).pipe(
     Command.withDescription(

@@ -5,13 +5,14 @@
  * - {@link presenter}: a bad flag prints its error and one hint (`--help`), not the whole help;
  * - {@link userError}: a command's failure as its one line (`mm: unknown symbol NOPEUSDT`);
  * - {@link heldLogger}: the logger of a run, holding its INFO lines (the lifecycle's
- *   starting/started) back until start-up succeeded, so a start-up that fails on a user error
- *   prints that error alone; warnings and errors are never held.
+ *   starting/started) back until start-up succeeded or was interrupted, so a start-up that fails
+ *   on a user error prints that error alone; warnings and errors are never held, and nothing is
+ *   held under `--log-level debug` (or lower), which asks to see everything as it happens.
  *
  * @since 0.1.0
  */
 import { formatWithOptions } from "node:util"
-import { Console, Effect, Layer, Logger, LogLevel } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, References } from "effect"
 import { CliOutput } from "effect/cli"
 
 /** The text or JSON output of a run (`--log-format`). */
@@ -55,6 +56,12 @@ export interface HeldLogger {
   readonly layer: Layer.Layer<never>
   /** Start-up succeeded: prints what was held, in order, and stops holding. */
   readonly release: Effect.Effect<void>
+  /**
+   * Runs a command with the logger: releases what is held when the command succeeds or is
+   * interrupted (a signal during start-up shows the start and the orderly stop), drops it when
+   * the command fails (its one line says why).
+   */
+  readonly run: <A, E, R>(command: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 /**
@@ -66,21 +73,24 @@ export interface HeldLogger {
 export const heldLogger = (format: LogFormat): HeldLogger => {
   const base = format === "json" ? Logger.consoleJson : Logger.defaultLogger
   let held: Array<string> | undefined = []
-  let capturing = false
+  let passing = false
   const logger = Logger.make<unknown, void>((options) => {
-    if (held === undefined || LogLevel.isGreaterThan(options.logLevel, "Info")) return base.log(options)
-    capturing = true
+    const direct = held !== undefined && (LogLevel.isGreaterThan(options.logLevel, "Info") ||
+      LogLevel.isLessThan(options.fiber.getRef(References.MinimumLogLevel), "Info"))
+    if (!direct) return base.log(options)
+    passing = true
     try {
       base.log(options)
     } finally {
-      capturing = false
+      passing = false
     }
   })
-  // Both loggers print through the fiber's console: this one keeps what a held line prints.
+  // Both loggers, and the command's own lines, print through the fiber's console: while holding,
+  // it keeps every stdout line (so the order stays) except what the logger lets through.
   const console: Console.Console = Object.create(globalThis.console, {
     log: {
       value: (...args: ReadonlyArray<unknown>) => {
-        if (capturing && held !== undefined) {
+        if (!passing && held !== undefined) {
           held.push(formatWithOptions({ colors: process.stdout.hasColors?.() ?? false }, ...args))
         } else {
           globalThis.console.log(...args)
@@ -88,12 +98,21 @@ export const heldLogger = (format: LogFormat): HeldLogger => {
       }
     }
   })
+  const release = Effect.sync(() => {
+    const lines = held ?? []
+    held = undefined
+    for (const line of lines) globalThis.console.log(line)
+  })
+  const layer = Layer.mergeAll(Logger.layer([logger]), Layer.succeed(Console.Console, console))
   return {
-    layer: Layer.mergeAll(Logger.layer([logger]), Layer.succeed(Console.Console, console)),
-    release: Effect.sync(() => {
-      const lines = held ?? []
-      held = undefined
-      for (const line of lines) globalThis.console.log(line)
-    })
+    layer,
+    release,
+    run: (command) =>
+      command.pipe(
+        Effect.onExit((exit) =>
+          Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause) ? Effect.sync(() => (held = undefined)) : release
+        ),
+        Effect.provide(layer)
+      )
   }
 }

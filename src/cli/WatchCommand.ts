@@ -174,7 +174,7 @@ export const make = (publicFor: PublicFor) =>
           Effect.andThen(Effect.fail(new WatchFailed({ message: `watch: ${error.message}` })))
         )
       ),
-      Effect.provide(logger.layer)
+      logger.run
     )
   }).pipe(Command.withDescription("Watch a symbol's order book, best bid/ask and trades through PublicExchange, then shut down cleanly"))
 

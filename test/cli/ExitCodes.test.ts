@@ -56,7 +56,8 @@ describe("CLI exit codes", () => {
 
   it.live("130 for a SIGINT while the components start", () =>
     Effect.scoped(Effect.gen(function*() {
-      const proc = yield* runCli(watchForever)
+      // At debug level the start-up's lines show as they happen (by default they wait for it).
+      const proc = yield* runCli([...watchForever, "--log-level", "debug"])
       yield* proc.waitFor("starting { component: 'sim' }")
       yield* proc.kill("SIGINT")
       assert.strictEqual(yield* proc.exit(), ExitCode.sigint, proc.output())
