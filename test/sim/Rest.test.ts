@@ -210,6 +210,12 @@ describe("SimExchange REST", () => {
         const query = MexcSigning.signQuery(Redacted.make("sim-secret"), {}, Date.now())
         const tampered = yield* call("GET", `${sim.restUrl}/api/v3/account?${query.replace(/signature=[0-9a-f]+/, `signature=${"0".repeat(64)}`)}`, { headers })
         assert.strictEqual(tampered.body.code, 700002)
+        // Issue 16, item 20: MEXC's signature is lowercase hex; the same digits in upper case are refused.
+        const upper = query.replace(/signature=([0-9a-f]+)/, (_, hex: string) => `signature=${hex.toUpperCase()}`)
+        const upperAnswer = yield* call("GET", `${sim.restUrl}/api/v3/account?${upper}`, { headers })
+        assert.strictEqual(upperAnswer.status, 400)
+        assert.deepStrictEqual(upperAnswer.body, { code: 700002, msg: "Signature for this request is not valid." })
+        assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/account?${query}`, { headers })).status, 200, "the lowercase one passes")
         const stale = MexcSigning.signQuery(Redacted.make("sim-secret"), {}, Date.now() - 10_000)
         assert.strictEqual((yield* call("GET", `${sim.restUrl}/api/v3/account?${stale}`, { headers })).body.code, 700003)
         const nobody = yield* call("GET", `${sim.restUrl}/api/v3/account?${query}`, { headers: { "X-MEXC-APIKEY": "who" } })

@@ -31,8 +31,8 @@ export const sign = (secret: Redacted.Redacted<string>, payload: string): string
   createHmac("sha256", Redacted.value(secret)).update(payload).digest("hex")
 
 /**
- * Checks `signature` against the expected one in constant time. Comparison is case-insensitive on
- * the hex digits, as MEXC's is.
+ * Checks `signature` against the expected one in constant time. MEXC documents the signature as
+ * lowercase hex (mexc-wire.md, "Signing"): an upper-case one does not match (issue 16, item 20).
  */
 export const verify = (
   secret: Redacted.Redacted<string>,
@@ -40,7 +40,7 @@ export const verify = (
   signature: string
 ): boolean => {
   const expected = Buffer.from(sign(secret, payload), "latin1")
-  const given = Buffer.from(signature.toLowerCase(), "latin1")
+  const given = Buffer.from(signature, "latin1")
   return expected.length === given.length && timingSafeEqual(expected, given)
 }
 

@@ -17,9 +17,10 @@ describe("MexcSigning", () => {
     assert.strictEqual(MexcSigning.sign(vectorSecret, MexcSigning.totalParams(query, body)), vectorSignature)
   })
 
-  it("verifies case-insensitively and rejects a wrong or truncated signature", () => {
+  it("verifies lowercase hex only, and rejects a wrong, truncated or upper-case signature", () => {
     assert.isTrue(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature))
-    assert.isTrue(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.toUpperCase()))
+    assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.toUpperCase()), "MEXC documents lowercase hex")
+    assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.replace(/[a-f]/, (c) => c.toUpperCase())))
     assert.isFalse(MexcSigning.verify(Redacted.make("other-secret"), vectorParams, vectorSignature))
     assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams + "&x=1", vectorSignature))
     assert.isFalse(MexcSigning.verify(vectorSecret, vectorParams, vectorSignature.slice(0, 10)))
