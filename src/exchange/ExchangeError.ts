@@ -76,7 +76,7 @@ export class InvalidSymbol extends Schema.TaggedError<InvalidSymbol>()("InvalidS
  */
 export class FilterRejected extends Schema.TaggedError<FilterRejected>()("FilterRejected", {
   symbol: Schema.String,
-  filter: Schema.Literals(["tickSize", "lotSize", "minQuantity", "minNotional", "maxNotional", "orderType", "postOnly", "status", "venue"]),
+  filter: Schema.Literals(["tickSize", "lotSize", "quoteStep", "minQuantity", "minNotional", "maxNotional", "orderType", "postOnly", "status", "venue"]),
   detail: Schema.String,
   code: Schema.optional(Schema.Number)
 }) {

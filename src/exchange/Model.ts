@@ -58,6 +58,11 @@ export class Instrument extends Schema.Class<Instrument>("scoped-exchange/exchan
   minNotional: Amount,
   /** Largest notional of one order, when the venue sets one. */
   maxNotional: Schema.optional(Amount),
+  /**
+   * The step of a quote amount (a MARKET order by `quoteQuantity`), when the venue's differs
+   * from the tick size; absent: the tick size (MEXC: both are `quoteAssetPrecision` decimals).
+   */
+  quoteStep: Schema.optional(Amount),
   orderTypes: Schema.Array(OrderType),
   /** Fee rates as fractions (0.001 = 0.1%). */
   makerFeeRate: Amount,
@@ -201,9 +206,9 @@ export interface OrderRequest {
   readonly quoteQuantity?: Decimal.Decimal | undefined
   readonly clientOrderId?: string | undefined
   /**
-   * What to do with a price or quantity that is not a multiple of the instrument's step:
-   * `reject` (default) fails with `FilterRejected`; `round` rounds prices toward the passive side
-   * (bids down, asks up) and quantities down.
+   * What to do with a price, quantity or quote amount that is not a multiple of the instrument's
+   * step: `reject` (default) fails with `FilterRejected`; `round` rounds prices toward the passive
+   * side (bids down, asks up), quantities and quote amounts down (never more than asked).
    */
   readonly precision?: "reject" | "round" | undefined
 }

@@ -8,10 +8,11 @@
  * 2. `orderType`: the type is one the instrument allows, and the request has the fields the type
  *    needs (LIMIT / LIMIT_MAKER: price and quantity; MARKET: exactly one of quantity and quote
  *    amount, no price); `IOC`/`FOK` apply to LIMIT only; values are positive;
- * 3. `tickSize` / `lotSize`: the price is a multiple of the tick and the quantity of the lot. With
- *    `precision: "round"` the price is moved to the passive side (a bid down, an ask up: never a
- *    worse price than asked) and the quantity down (never more than asked); with `"reject"` (the
- *    default) an off-step value is refused;
+ * 3. `tickSize` / `lotSize` / `quoteStep`: the price is a multiple of the tick, the quantity of the
+ *    lot and a MARKET order's quote amount of the quote step (the instrument's `quoteStep`, else
+ *    its tick size). With `precision: "round"` the price is moved to the passive side (a bid down,
+ *    an ask up: never a worse price than asked), the quantity and the quote amount down (never
+ *    more than asked); with `"reject"` (the default) an off-step value is refused;
  * 4. `minQuantity`, then `minNotional` (price x quantity, or the quote amount of a MARKET order by
  *    amount; a MARKET order by quantity has no price to check against, the venue checks it) and
  *    `maxNotional` when the instrument has one.
@@ -79,11 +80,18 @@ export const validate = (instrument: Instrument, request: OrderRequest): Result.
       return reject(symbol, "orderType", "a MARKET order needs exactly one of quantity and quoteQuantity")
     }
     if (hasQuote) {
-      const amount = request.quoteQuantity!
-      if (!isPositive(amount)) return reject(symbol, "orderType", `quote amount ${fmt(amount)} is not positive`)
-      const notional = checkNotional(instrument, amount)
+      const amount = checkQuoteAmount(instrument, request.quoteQuantity!, request.precision)
+      if (Result.isFailure(amount)) return Result.fail(amount.failure)
+      const notional = checkNotional(instrument, amount.success.value)
       if (notional !== undefined) return notional
-      return Result.succeed({ symbol, side: request.side, type, timeInForce, quoteQuantity: amount, rounded: false })
+      return Result.succeed({
+        symbol,
+        side: request.side,
+        type,
+        timeInForce,
+        quoteQuantity: amount.success.value,
+        rounded: amount.success.rounded
+      })
     }
     const quantity = checkQuantity(instrument, request.quantity!, request.precision)
     if (Result.isFailure(quantity)) return Result.fail(quantity.failure)
@@ -150,6 +158,27 @@ const checkQuantity = (
     return reject(symbol, "minQuantity", `quantity ${fmt(value)}${was} is below the minimum ${fmt(instrument.minQuantity)} ${instrument.baseAsset}`)
   }
   return Result.succeed({ value, rounded })
+}
+
+/** A MARKET order's quote amount on the quote step (issue 16, item 5: it was sent as given). */
+const checkQuoteAmount = (
+  instrument: Instrument,
+  requested: Decimal.Decimal,
+  precision: OrderRequest["precision"]
+): Result.Result<{ readonly value: Decimal.Decimal; readonly rounded: boolean }, FilterRejected> => {
+  const symbol = instrument.symbol
+  if (!isPositive(requested)) return reject(symbol, "orderType", `quote amount ${fmt(requested)} is not positive`)
+  const step = instrument.quoteStep ?? instrument.tickSize
+  const value = BigDecimal.normalize(requested)
+  if (Decimal.isMultipleOf(value, step)) return Result.succeed({ value, rounded: false })
+  if (precision !== "round") {
+    return reject(symbol, "quoteStep", `quote amount ${fmt(value)} is not a multiple of the quote step ${fmt(step)} ${instrument.quoteAsset}`)
+  }
+  const rounded = Decimal.roundToStep(value, step, "down")
+  if (!isPositive(rounded)) {
+    return reject(symbol, "quoteStep", `quote amount ${fmt(value)} rounds to zero at the quote step ${fmt(step)} ${instrument.quoteAsset}`)
+  }
+  return Result.succeed({ value: rounded, rounded: true })
 }
 
 const checkNotional = (instrument: Instrument, notional: Decimal.Decimal): Result.Result<never, FilterRejected> | undefined => {

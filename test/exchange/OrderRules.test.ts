@@ -82,6 +82,17 @@ describe("OrderRules.validate", () => {
     const market = accepted(hifi, { symbol: "HIFIUSDT", side: "BUY", type: "MARKET", quoteQuantity: d("2.1") })
     expect(Decimal.format(market.quoteQuantity!)).toBe("2.1")
     expect(market.quantity).toBeUndefined()
+    // Issue 16, item 5: a quote amount keeps to the quote step (HIFI: 4 decimals, its tick size).
+    const offStep = { symbol: "HIFIUSDT", side: "BUY", type: "MARKET", quoteQuantity: d("2.123456") } as const
+    const refused = rejection(hifi, offStep)
+    expect(refused.filter).toBe("quoteStep")
+    expect(refused.detail).toContain("2.123456")
+    const rounded = accepted(hifi, { ...offStep, precision: "round" })
+    expect(Decimal.format(rounded.quoteQuantity!)).toBe("2.1234")
+    expect(rounded.rounded).toBe(true)
+    expect(rejection(hifi, { ...offStep, quoteQuantity: d("0.00001"), precision: "round" }).filter).toBe("quoteStep")
+    const ownStep = instruments.hifi({ quoteStep: d("0.01") })
+    expect(Decimal.format(accepted(ownStep, { ...offStep, precision: "round" }).quoteQuantity!)).toBe("2.12")
     // By quantity: no price to compute a notional from; the quantity rules still hold.
     const byQuantity = accepted(hifi, { symbol: "HIFIUSDT", side: "SELL", type: "MARKET", quantity: d("3") })
     expect(Decimal.format(byQuantity.quantity!)).toBe("3")
