@@ -24,6 +24,7 @@
 import { BigDecimal } from "effect"
 import * as Decimal from "./Decimal.ts"
 import { BookLevel, type BookView } from "./Model.ts"
+import * as Validate from "./Validate.ts"
 
 /**
  * One price level as input: decimal strings as they come off the wire (`"65000.10"`), or exact
@@ -272,7 +273,7 @@ const scaledFromText = (text: string, scale: number): bigint | undefined => {
 }
 
 const scaledFromDecimal = (value: BigDecimal.BigDecimal, scale: number): bigint | undefined => {
-  if (value.value < 0n) throw new InvalidLevel(BigDecimal.format(value))
+  if (value.value < 0n || Validate.inRange(value, "level") !== undefined) throw new InvalidLevel(String(value.value) + "e" + String(-value.scale))
   if (value.scale <= scale) return value.value * pow10(scale - value.scale)
   const n = BigDecimal.normalize(value)
   if (n.scale > scale) return undefined
@@ -285,7 +286,7 @@ const decimalsOfValue = (value: string | BigDecimal.BigDecimal): number => {
     if (d < 0) {
       // Not a plain decimal: an exponent form is still exact, read it once through BigDecimal.
       const parsed = Decimal.parse(value)
-      if (parsed._tag === "None" || parsed.value.value < 0n) throw new InvalidLevel(value)
+      if (parsed._tag === "None" || Validate.nonNegative(parsed.value, "level") !== undefined) throw new InvalidLevel(value)
       return Math.max(0, parsed.value.scale)
     }
     return d
@@ -297,7 +298,7 @@ const toScaled = (value: string | BigDecimal.BigDecimal, scale: number): bigint 
   if (typeof value !== "string") return scaledFromDecimal(value, scale)
   if (decimalText.test(value)) return scaledFromText(value, scale)
   const parsed = Decimal.parse(value)
-  if (parsed._tag === "None") throw new InvalidLevel(value)
+  if (parsed._tag === "None" || Validate.inRange(parsed.value, "level") !== undefined) throw new InvalidLevel(value)
   return scaledFromDecimal(parsed.value, scale)
 }
 

@@ -91,7 +91,8 @@ describe("OrderBook", () => {
   })
 
   it("rejects what is not a non-negative decimal and leaves the book unchanged", () => {
-    for (const bad of ["", "-1", "abc", "1.2.3", " 1", "NaN", "Infinity", "0x10", "1e-3e"]) {
+    // 1e999999999 would be a billion-digit integer once scaled (issue 16, item 7): refused at once.
+    for (const bad of ["", "-1", "abc", "1.2.3", " 1", "NaN", "Infinity", "0x10", "1e-3e", "1e999999999", "1e-999999999", "-1e5"]) {
       const book = new OrderBook("X")
       book.applySnapshot({ version: 1n, time: 0, bids: [{ price: "1", quantity: "1" }], asks: [] })
       const before = describeBook(book.view())

@@ -185,6 +185,15 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
   }
 
   /** Decodes a batch of private frames, updates the views, publishes per topic in one step each. */
+  /** Assets of the account (as fetched or pushed) and of the instruments used: an account push for another is garbage. */
+  const knownAssets = {
+    has: (asset: string): boolean => {
+      if (balanceView.has(asset)) return true
+      for (const instrument of instruments.values()) if (instrument.baseAsset === asset || instrument.quoteAsset === asset) return true
+      return false
+    }
+  }
+
   const onFrames = (frames: ReadonlyArray<Connection.Frame>): Effect.Effect<void> =>
     Effect.suspend(() => {
       const orders: Array<OrderUpdate> = []
@@ -231,7 +240,7 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
             break
           }
           case "privateAccount": {
-            const parsed = PrivatePush.balance(body.value)
+            const parsed = PrivatePush.balance(body.value, knownAssets)
             if (!parsed.ok) {
               problems.push(`account push: ${parsed.reason}`)
               break

@@ -17,6 +17,7 @@ import { BigDecimal, Option, Result, Schema } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote } from "../../exchange/Model.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import type { DepthSnapshot, OrderAck } from "./MexcRest.ts"
 import { readVersion } from "./PushParse.ts"
 
@@ -161,6 +162,9 @@ const decimal = (text: string | number | null | undefined, field: string): Decim
   if (text === null || text === undefined) throw new Invalid(`${field} is missing`)
   const parsed = Decimal.parse(String(text).trim())
   if (Option.isNone(parsed)) throw new Invalid(`${field} is not a decimal number: ${JSON.stringify(text)}`)
+  // Every number the venue sends is in range (an exponent like 1e999999999 is not).
+  const invalid = Validate.inRange(parsed.value, field)
+  if (invalid !== undefined) throw new Invalid(invalid)
   return parsed.value
 }
 
@@ -243,7 +247,7 @@ export const quote = (t: BookTickerAnswer, time: number): ParseResult<Quote> =>
   attempt(() => {
     const orZero = (text: string | null | undefined, field: string) =>
       text === null || text === undefined || text === "" ? Decimal.zero : decimal(text, field)
-    return new Quote({
+    const q = new Quote({
       symbol: t.symbol,
       bidPrice: orZero(t.bidPrice, "bidPrice"),
       bidQuantity: orZero(t.bidQty, "bidQty"),
@@ -251,14 +255,21 @@ export const quote = (t: BookTickerAnswer, time: number): ParseResult<Quote> =>
       askQuantity: orZero(t.askQty, "askQty"),
       time
     })
+    const invalid = Validate.quote(q)
+    if (invalid !== undefined) throw new Invalid(invalid)
+    return q
   })
 
 /** `GET account` to balances. */
 export const balances = (a: AccountAnswer): ParseResult<Array<Balance>> =>
   attempt(() =>
-    a.balances.map((b) =>
-      new Balance({ asset: b.asset, free: decimal(b.free, `${b.asset}.free`), locked: decimal(b.locked, `${b.asset}.locked`) })
-    )
+    a.balances.map((b) => {
+      const balance = new Balance({ asset: b.asset, free: decimal(b.free, `${b.asset}.free`), locked: decimal(b.locked, `${b.asset}.locked`) })
+      const invalid = Validate.asset(b.asset) ?? Validate.nonNegative(balance.free, `${b.asset}.free`) ??
+        Validate.nonNegative(balance.locked, `${b.asset}.locked`)
+      if (invalid !== undefined) throw new Invalid(invalid)
+      return balance
+    })
   )
 
 /** `POST order` to its acknowledgement (the answer carries no client order id: ours is given). */

@@ -6,14 +6,18 @@
  * 5 MARKET; `status` 1 new, 2 filled, 3 partially filled, 4 canceled, 5 partially canceled;
  * `tradeType` 1 buy, 2 sell; `balanceAmount` is the free amount, `frozenAmount` the locked one.
  *
- * A push that cannot be read (a number that is not a decimal, an unknown code) yields `undefined`
- * with the reason, so the caller counts and logs it and carries on.
+ * A push that cannot be read (a number that is not a decimal, an unknown code) or whose values
+ * fail the neutral checks of `exchange/Validate` (an empty order id, a negative or out-of-range
+ * amount, a fill of no quantity, a balance of an asset the caller does not know; issue 16, item 7)
+ * yields the reason instead, so the caller counts and logs it like an undecodable frame and
+ * carries on.
  *
  * @since 0.1.0
  */
 import { BigDecimal, Option } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import { Balance, Fill, Order, type OrderStatus, type OrderType, type Side, type TimeInForce } from "../../exchange/Model.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import type { PrivateAccountV3Api, PrivateDealsV3Api, PrivateOrdersV3Api } from "./Proto.ts"
 
 /** The private channels, exactly as MEXC spells them. */
@@ -31,11 +35,17 @@ const bad = (reason: string): Parsed<never> => ({ ok: false, reason })
 
 class Unreadable extends Error {}
 
+/** A decimal that may be absent (zero), never negative or out of range. */
 const num = (field: string, text: string | undefined): Decimal.Decimal => {
   if (text === undefined || text === "") return Decimal.zero
   const parsed = Decimal.parse(text)
   if (Option.isNone(parsed)) throw new Unreadable(`${field} ${JSON.stringify(text)} is not a decimal`)
+  check(Validate.nonNegative(parsed.value, field))
   return parsed.value
+}
+
+const check = (invalid: string | undefined): void => {
+  if (invalid !== undefined) throw new Unreadable(invalid)
 }
 
 const typeOf: Record<number, { readonly type: OrderType; readonly timeInForce: TimeInForce }> = {
@@ -83,6 +93,8 @@ export const order = (
     if (side === undefined) return bad(`unknown tradeType ${push.tradeType}`)
     const name = symbol ?? push.market
     if (name === undefined || name === "") return bad("no symbol")
+    check(Validate.id(push.id, "order id"))
+    if (push.createTime !== 0) check(Validate.time(push.createTime, "order createTime"))
     const price = num("price", push.price)
     const quantity = num("quantity", push.quantity)
     const amount = num("amount", push.amount)
@@ -114,8 +126,10 @@ export const fill = (push: PrivateDealsV3Api, symbol: string | undefined): Parse
     const side = sideOf(push.tradeType)
     if (side === undefined) return bad(`unknown tradeType ${push.tradeType}`)
     if (symbol === undefined || symbol === "") return bad("no symbol")
+    check(Validate.id(push.orderId, "fill orderId") ?? Validate.id(push.tradeId, "fill tradeId"))
     const price = num("price", push.price)
     const quantity = num("quantity", push.quantity)
+    check(Validate.positive(price, "fill price") ?? Validate.positive(quantity, "fill quantity") ?? Validate.time(push.time, "fill time"))
     const amount = push.amount === "" ? BigDecimal.multiply(price, quantity) : num("amount", push.amount)
     return ok(
       new Fill({
@@ -135,12 +149,20 @@ export const fill = (push: PrivateDealsV3Api, symbol: string | undefined): Parse
     )
   })
 
-/** An account push to the asset's balance after the change, with MEXC's reason (`type`). */
+/**
+ * An account push to the asset's balance after the change, with MEXC's reason (`type`). `known`
+ * tells the assets the caller knows (from its account and instruments); a push for another one
+ * is refused. Without it, only the asset's spelling is checked.
+ */
 export const balance = (
-  push: PrivateAccountV3Api
+  push: PrivateAccountV3Api,
+  known?: { readonly has: (asset: string) => boolean }
 ): Parsed<{ readonly balance: Balance; readonly reason: string; readonly time: number }> =>
   guard(() => {
     if (push.vcoinName === "") return bad("no asset")
+    check(Validate.asset(push.vcoinName))
+    if (known !== undefined) check(Validate.known(push.vcoinName, known, "asset"))
+    if (push.time !== 0) check(Validate.time(push.time, "account time"))
     return ok({
       balance: new Balance({
         asset: push.vcoinName,

@@ -5,7 +5,9 @@
  * Each push is checked against the channel it arrived on: a body of another kind (a book ticker
  * on a deals channel), a symbol other than the channel's, a missing or non-numeric version or
  * price is {@link Malformed}: the router counts and skips it, a subscriber never sees it
- * (issue 11, fault 9).
+ * (issue 11, fault 9). So is every domain value that fails the neutral checks of
+ * `exchange/Validate` (issue 16, item 7): a trade's price and quantity must be positive and in
+ * range and its time a time; a quote's numbers in range and its best bid below its best ask.
  *
  * Channel names and body kinds: /work/shared/reference/mexc-wire.md "Channels".
  *
@@ -15,6 +17,7 @@ import { BigDecimal, Option } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import type { Malformed, Parsed } from "../../connector/Market.ts"
 import { Quote, type Side, Trade } from "../../exchange/Model.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import type { PublicAggreBookTickerV3Api, PublicAggreDealsV3Api, PublicAggreDepthsV3Api, PushDataV3ApiWrapper } from "./Proto.ts"
 
 /** Push interval of the aggregated channels. */
@@ -123,6 +126,9 @@ export const parseDeals = (channel: string, symbol: string, value: PublicAggreDe
     if (price === undefined || quantity === undefined) {
       return malformed(channel, `deal price/quantity ${JSON.stringify(deal.price)}/${JSON.stringify(deal.quantity)}`)
     }
+    const invalid = Validate.positive(price, "deal price") ?? Validate.positive(quantity, "deal quantity") ??
+      Validate.time(deal.time, "deal time")
+    if (invalid !== undefined) return malformed(channel, invalid)
     const side: Side | undefined = deal.tradeType === 1 ? "BUY" : deal.tradeType === 2 ? "SELL" : undefined
     if (side === undefined) return malformed(channel, `deal tradeType ${deal.tradeType}`)
     trades.push(
@@ -151,17 +157,15 @@ export const parseBookTicker = (channel: string, symbol: string, value: PublicAg
     return malformed(channel, `book ticker ${value.bidPrice}/${value.bidQuantity} ${value.askPrice}/${value.askQuantity}`)
   }
   const quoteTime = time !== 0 ? time : value.lastOrderCreateTime
-  return {
-    _tag: "QuoteUpdate",
+  const quote = new Quote({
     symbol,
-    quote: new Quote({
-      symbol,
-      bidPrice,
-      bidQuantity,
-      askPrice,
-      askQuantity,
-      ...(quoteTime !== 0 ? { time: quoteTime } : {})
-    }, { disableChecks: true }),
-    version: readVersion(value.version)
-  }
+    bidPrice,
+    bidQuantity,
+    askPrice,
+    askQuantity,
+    ...(quoteTime !== 0 ? { time: quoteTime } : {})
+  }, { disableChecks: true })
+  const invalid = Validate.quote(quote) ?? (quoteTime !== 0 ? Validate.time(quoteTime, "quote time") : undefined)
+  if (invalid !== undefined) return malformed(channel, invalid)
+  return { _tag: "QuoteUpdate", symbol, quote, version: readVersion(value.version) }
 }

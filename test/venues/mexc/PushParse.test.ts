@@ -104,6 +104,32 @@ describe("MEXC PushParse", () => {
     assert.strictEqual(PushParse.readVersion("0"), 0n)
   })
 
+  // Issue 16, item 7: garbage never reaches a subscriber; it is Malformed, counted and skipped.
+  it("domain checks: crossed quotes, exponent numbers, trades of no quantity or at no time are malformed", () => {
+    const deals = decode("deals")
+    const dealsValue = (deals.body as any).value
+    const withDeal = (patch: object) =>
+      ({ ...deals, body: { $case: "publicAggreDeals", value: { ...dealsValue, deals: [{ ...dealsValue.deals[0], ...patch }] } } }) as PushDataV3ApiWrapper
+    const ticker = decode("bookTicker")
+    const withTicker = (patch: object) =>
+      ({ ...ticker, body: { $case: "publicAggreBookTicker", value: { ...(ticker.body as any).value, ...patch } } }) as PushDataV3ApiWrapper
+    const cases: Array<[string, PushParse.Parsed]> = [
+      ["quantity 0", PushParse.parsePush("deals", "ETHUSDT", withDeal({ quantity: "0" }))],
+      ["price 0", PushParse.parsePush("deals", "ETHUSDT", withDeal({ price: "0.000" }))],
+      ["exponent price", PushParse.parsePush("deals", "ETHUSDT", withDeal({ price: "1e999999999" }))],
+      ["time -1", PushParse.parsePush("deals", "ETHUSDT", withDeal({ time: -1 }))],
+      ["time 0", PushParse.parsePush("deals", "ETHUSDT", withDeal({ time: 0 }))],
+      ["time 2^53", PushParse.parsePush("deals", "ETHUSDT", withDeal({ time: 2 ** 53 }))],
+      ["bid = ask", PushParse.parsePush("bookTicker", "BTCUSDT", withTicker({ bidPrice: "96210.02", askPrice: "96210.02" }))],
+      ["bid > ask", PushParse.parsePush("bookTicker", "BTCUSDT", withTicker({ bidPrice: "96300", askPrice: "96210.02" }))],
+      ["exponent ask", PushParse.parsePush("bookTicker", "BTCUSDT", withTicker({ askPrice: "1e999999999" }))],
+      ["exponent quantity", PushParse.parsePush("bookTicker", "BTCUSDT", withTicker({ bidQuantity: "1e-999999999" }))]
+    ]
+    for (const [what, parsed] of cases) assert.strictEqual(parsed._tag, "Malformed", what)
+    assert.strictEqual(PushParse.parsePush("deals", "ETHUSDT", deals)._tag, "Trades", "the saved frame itself is fine")
+    assert.strictEqual(PushParse.parsePush("bookTicker", "BTCUSDT", ticker)._tag, "QuoteUpdate")
+  })
+
   it("an empty book side in a ticker is zero", () => {
     const ticker = decode("bookTicker")
     const parsed = PushParse.parsePush("bookTicker", "BTCUSDT", {
