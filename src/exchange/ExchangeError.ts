@@ -98,13 +98,20 @@ export class Rejected extends Schema.TaggedError<Rejected>()("Rejected", {
   }
 }
 
-/** HTTP 429: over a quota. Every caller of that quota waits `retryAfter`. */
+/**
+ * Over a quota: the venue answered HTTP 429 (`by` absent or `venue`), or our own rate limiter held
+ * the request past its longest wait without sending it (`by: "limiter"`). Every caller of that
+ * quota waits `retryAfter`.
+ */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
-  retryAfter: Schema.Duration
+  retryAfter: Schema.Duration,
+  by: Schema.optional(Schema.Literals(["venue", "limiter"]))
 }) {
   readonly retryable = true
   override get message(): string {
-    return `rate limited by the venue; retry after ${Duration.format(this.retryAfter)}`
+    return this.by === "limiter"
+      ? `not sent: the rate limit's wait ran out (the venue was not asked); retry after ${Duration.format(this.retryAfter)}`
+      : `rate limited by the venue; retry after ${Duration.format(this.retryAfter)}`
   }
 }
 

@@ -10,7 +10,13 @@
  * - Waiters are served in arrival order (per key), and interrupting one leaves nothing behind: its
  *   sleep is its own fiber's, and no slot was consumed for it.
  * - Adaptive: after an HTTP 429 or 418 with `Retry-After`, {@link RateLimiterShape.pause} holds the
- *   quota for every caller for that long.
+ *   quota for every caller for that long, and (sliding-window quotas) the quota nearest to its
+ *   limit among the request's shrinks to what the venue accepted in that window, then recovers by {@link recoveryShare} of its limit (or a
+ *   quarter of the current limit, if more) every
+ *   {@link recoveryWindows} windows without a refusal, counted from the end of the pause: the
+ *   burst that was refused is never sent again, and a venue whose real limit is below ours is
+ *   probed once per recovery step (one refused request, then the quota shrinks again), not
+ *   hammered every window until it bans the IP (issue 16, item 4).
  * - Algorithms: `"sliding-window"` (default, this module's: never more than the limit in any
  *   window, which is what keeps an exchange from answering 429), or Effect's
  *   `effect/persistence/RateLimiter` `"fixed-window"` / `"token-bucket"`, with whatever
@@ -84,6 +90,8 @@ export interface KeyStats {
   readonly pausedForMs: number
   /** Weight used in the current window (sliding-window quotas; `undefined` otherwise). */
   readonly used: number | undefined
+  /** The weight allowed per window now: below the quota's while it recovers from a 429. */
+  readonly limit: number
 }
 
 /** A snapshot of the limiter. */
@@ -105,12 +113,16 @@ export interface RateLimiterShape {
   readonly pause: (keys: string | ReadonlyArray<string>, retryAfter: Duration.Input) => Effect.Effect<void, RateLimitError>
   /**
    * Feeds a response back: on 429 or 418, pauses the keys for its `Retry-After` (seconds or an
-   * HTTP date; when absent, for the longest window among the keys). Other statuses do nothing.
+   * HTTP date; when absent, for the longest window among the keys), and shrinks each key's
+   * sliding-window quota to the weight granted in its window before the refused request
+   * (`weight`, default 1), recovering slowly after the pause (see the module doc). Other statuses
+   * do nothing.
    */
   readonly onResponse: (options: {
     readonly keys: ReadonlyArray<string>
     readonly status: number
     readonly retryAfter?: string | null | undefined
+    readonly weight?: number | undefined
   }) => Effect.Effect<void, RateLimitError>
   readonly stats: Effect.Effect<RateLimiterStats>
 }
@@ -130,6 +142,12 @@ export const parseRetryAfter = (value: string | null | undefined, nowMs: number)
   return Number.isNaN(date) ? Option.none() : Option.some(Duration.millis(Math.max(0, date - nowMs)))
 }
 
+/** Share of a quota's limit regained per recovery step (at least 1, or a quarter of the current limit), after a 429 shrank it. */
+export const recoveryShare = 0.05
+
+/** Windows without a refusal per recovery step (MEXC: 10 s for a 1 s quota, 100 s for 10 s ones). */
+export const recoveryWindows = 10
+
 /**
  * Now, in whole milliseconds of the monotonic clock: windows and pauses measure elapsed time, which
  * a wall clock stepped back (NTP, a resumed VM) would stretch by the size of the step.
@@ -145,6 +163,10 @@ interface KeyState {
   /** Waiting requests in arrival order (insertion-ordered). */
   readonly queue: Set<Waiter>
   pausedUntil: number
+  /** After a 429: the limit it shrank to, and from when it recovers (the end of the pause). */
+  shrunk: { readonly limit: number; readonly since: number } | undefined
+  /** Weight refused (429/418) in the window starting at `since`: granted by us, not accepted by the venue. */
+  refused: { readonly since: number; weight: number } | undefined
   readonly waits: Metric.Metric<number, unknown>
   readonly waitTime: Metric.Metric<number, unknown>
   readonly pauses: Metric.Metric<number, unknown>
@@ -214,6 +236,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         counter: Counter.make(quota, `${name}:${key}`, store),
         queue: new Set(),
         pausedUntil: 0,
+        shrunk: undefined,
+        refused: undefined,
         ...series
       }
       keys.set(key, state)
@@ -228,6 +252,63 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         if (!states.includes(state)) states.push(state)
       }
       return states
+    }
+
+    // --- adapting to the venue ----------------------------------------------------------------
+
+    /** Sets a shrunk quota's limit for `now`: what the venue accepted, plus what it has regained. */
+    const adapt = (state: KeyState, now: number): void => {
+      const shrunk = state.shrunk
+      const log = state.counter.sliding
+      if (shrunk === undefined || log === undefined) return
+      const steps = Math.max(0, Math.floor((now - shrunk.since) / (state.windowMs * recoveryWindows)))
+      let limit = shrunk.limit
+      // Each step adds a share of the quota's limit, or a quarter of the current one when that is
+      // more (a quota shrunk to 1 by a stray 429 is back within minutes, not hours).
+      for (let step = 0; step < steps && limit < state.limit; step++) {
+        limit += Math.max(1, Math.ceil(state.limit * recoveryShare), Math.ceil(limit / 4))
+      }
+      if (limit >= state.limit) {
+        log.limit = state.limit
+        state.shrunk = undefined
+      } else log.limit = limit
+    }
+
+    /**
+     * A 429/418 for a request of `weight`: the quota shrinks to what the venue accepted in this
+     * window, what we granted less what it refused (requests in flight together are refused together).
+     */
+    const shrink = (state: KeyState, weight: number, now: number): void => {
+      const log = state.counter.sliding
+      if (log === undefined) return
+      const refused = state.refused
+      if (refused === undefined || now - refused.since >= state.windowMs) state.refused = { since: now, weight }
+      else refused.weight += weight
+      const accepted = Math.max(1, Math.min(log.limit, log.usedAt(now) - state.refused!.weight))
+      const limit = state.shrunk === undefined ? accepted : Math.min(accepted, state.shrunk.limit)
+      state.shrunk = { limit, since: Math.max(now, state.pausedUntil) }
+      log.limit = limit
+    }
+
+    /**
+     * The request's keys that were nearest to their limits (used / limit) when the venue refused
+     * it: the quota the venue's limit binds. Only those shrink: a key with a longer window or more
+     * room (the per-endpoint 500 per 10 s beside 20 per second overall) would otherwise be cut to
+     * a few requests per window it has no part in.
+     */
+    const nearestToLimit = (states: ReadonlyArray<KeyState>, now: number): Array<KeyState> => {
+      let best = -1
+      let nearest: Array<KeyState> = []
+      for (const state of states) {
+        const log = state.counter.sliding
+        if (log === undefined) continue
+        const share = log.usedAt(now) / log.limit
+        if (share > best) {
+          best = share
+          nearest = [state]
+        } else if (share === best) nearest.push(state)
+      }
+      return nearest
     }
 
     // --- granting ------------------------------------------------------------------------------
@@ -303,6 +384,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
             continue
           }
           const now = nowMs(clock)
+          for (const state of states) adapt(state, now)
           const paused = pausedFor(states, now)
           if (paused > 0) {
             waited = true
@@ -344,6 +426,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         const now = nowMs(clock)
         let fast = true
         for (const state of states) {
+          if (state.shrunk !== undefined) adapt(state, now)
           if (state.counter.sliding === undefined || state.queue.size > 0 || state.pausedUntil > now) fast = false
           else if (state.counter.sliding.waitFor(weight, now) > 0) fast = false
           if (!fast) break
@@ -387,6 +470,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
       readonly keys: ReadonlyArray<string>
       readonly status: number
       readonly retryAfter?: string | null | undefined
+      readonly weight?: number | undefined
     }): Effect.Effect<void, RateLimitError> =>
       Effect.clockWith((clock) => {
         if (response.status !== 429 && response.status !== 418) return Effect.void
@@ -397,7 +481,13 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
           parseRetryAfter(response.retryAfter, clock.currentTimeMillisUnsafe()), // an HTTP date: wall time
           () => fallback
         )
-        return pause(response.keys, retryAfter)
+        return Effect.andThen(
+          pause(response.keys, retryAfter),
+          Effect.sync(() => {
+            const now = nowMs(clock)
+            for (const state of nearestToLimit(states, now)) shrink(state, response.weight ?? 1, now)
+          })
+        )
       })
 
     const stats = Effect.clockWith((clock) =>
@@ -409,7 +499,8 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
             key: state.key,
             waiting: state.queue.size,
             pausedForMs: Math.max(0, state.pausedUntil - now),
-            used: state.counter.sliding?.usedAt(now)
+            used: state.counter.sliding?.usedAt(now),
+            limit: (adapt(state, now), state.counter.sliding?.limit ?? state.limit)
           }))
         }
       })

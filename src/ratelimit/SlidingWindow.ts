@@ -9,7 +9,8 @@
 
 /** The log of one key: grants (time, weight) still inside the window, oldest first. */
 export class SlidingWindow {
-  readonly limit: number
+  /** The weight allowed per window now: the quota's, or less while it adapts to a venue's 429. */
+  limit: number
   readonly windowMs: number
   private times: Array<number> = []
   private weights: Array<number> = []

@@ -215,7 +215,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     Effect.flatMap(limiter.stats, (stats) => {
       let pausedMs = 0
       for (const key of stats.keys) if (keys.includes(key.key)) pausedMs = Math.max(pausedMs, key.pausedForMs)
-      const reason = new RateLimited({ retryAfter: pausedMs > 0 ? Duration.millis(pausedMs) : quotaWait })
+      const reason = new RateLimited({ retryAfter: pausedMs > 0 ? Duration.millis(pausedMs) : quotaWait, by: "limiter" })
       waitedOut.add(reason)
       return Effect.fail(reason)
     })

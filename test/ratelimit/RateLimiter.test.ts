@@ -253,8 +253,59 @@ describe("RateLimiter", () => {
       assert.isFalse(isDone(a) || isDone(b), "nobody passes while paused")
       assert.strictEqual((yield* limiter.stats).keys[0]!.pausedForMs, 1)
       yield* TestClock.adjust("1 millis")
-      yield* Fiber.joinAll([a, b])
+      yield* Fiber.join(a)
+      // The venue had accepted nothing else in that window: the quota shrank to 1 (issue 16, item 4).
+      yield* settle
+      assert.isFalse(isDone(b), "the refused burst is not sent again at once")
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(b)
       assert.strictEqual((yield* Metric.value(pauses)).count - before, 1)
+      yield* close
+    })))
+
+  // Issue 16, item 4: a venue whose real limit (6 per second) is below the quota (10) used to get
+  // the same burst of 10 every window after its 429, and banned the IP.
+  it.effect("after a 429 the quota shrinks to what the venue accepted, never re-sends the burst, and recovers slowly", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" } }, "ratelimit:adapt")
+      // The venue: at most 6 per fixed second; a refusal answers 429, Retry-After to the second's end.
+      let second = -1
+      let acceptedThisSecond = 0
+      let refusals = 0
+      const sentPerSecond = new Map<number, number>()
+      const venue = Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const s = Math.floor(now / 1000)
+        sentPerSecond.set(s, (sentPerSecond.get(s) ?? 0) + 1)
+        if (s !== second) {
+          second = s
+          acceptedThisSecond = 0
+        }
+        if (acceptedThisSecond >= 6) {
+          refusals++
+          yield* limiter.onResponse({ keys: ["ip"], status: 429, retryAfter: String((s + 1) * 1000 - now > 0 ? 1 : 0) })
+          return
+        }
+        acceptedThisSecond++
+      })
+      // A client that always has work: 40 callers, each sending as fast as the limiter lets it.
+      const callers: Array<Fiber.Fiber<unknown, unknown>> = []
+      for (let i = 0; i < 40; i++) {
+        callers.push(yield* Effect.forever(Effect.andThen(limiter.take({ keys: ["ip"] }), venue)).pipe(Effect.forkChild))
+      }
+      for (let ms = 0; ms < 60_000; ms += 100) {
+        yield* settle
+        yield* TestClock.adjust("100 millis")
+      }
+      yield* Effect.forEach(callers, Fiber.interrupt)
+      const stats = (yield* limiter.stats).keys[0]!
+      // The first second's burst meets the venue's limit once; after that the quota stays at
+      // what it accepted, probing one more every 10 s: a few refusals a minute, not one a second.
+      assert.isAtMost(refusals, 7, `refusals: ${refusals}`)
+      const afterFirst = [...sentPerSecond.entries()].filter(([s]) => s >= 2).map(([, n]) => n)
+      assert.isAtMost(Math.max(...afterFirst), 7, `sent per second: ${afterFirst.join(",")}`)
+      assert.isAtLeast(afterFirst.reduce((a, b) => a + b, 0) / afterFirst.length, 5, "and still uses what the venue accepts")
+      assert.isAtMost(stats.limit, 7, "the quota shows its adapted limit")
       yield* close
     })))
 

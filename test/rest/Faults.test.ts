@@ -123,6 +123,32 @@ describe("MexcRest under faults", () => {
         assert.strictEqual(logs.filter((l) => l.startsWith("quota paused by the venue")).length, 3)
       })))
 
+  // Issue 16, item 4: with the venue's real limit below the preset (here 5 depth requests per
+  // second against 14 market-data requests per second), every window after a 429 used to carry
+  // the same burst; the calls past the first refusal count as ignored, and the IP was banned (418).
+  it.live("a venue limit below the preset: the quota adapts after the first 429, and the IP is never banned", () =>
+    withHarness({ rateLimits: { endpoints: { "GET /api/v3/depth": { limit: 5, windowMs: 1_000 } }, banAfterIgnored: 10 } }, ({ client, limiter }) =>
+      Effect.gen(function*() {
+        // A short quota wait: a ban's long pause comes back as an answer instead of a hang.
+        const rest = yield* client({ retryBase: "10 millis", quotaWait: "3 seconds" })
+        const outcomes: Array<string> = []
+        let answered = 0
+        let banned = false
+        const worker = Effect.gen(function*() {
+          while (answered < 20 && !banned) {
+            const outcome = yield* reasonOf(rest.depth("BTCUSDT"))
+            outcomes.push(outcome.tag)
+            if (outcome.tag === "success") answered++
+            if (outcome.tag === "Banned") banned = true
+          }
+        })
+        yield* Effect.all(Array.from({ length: 12 }, () => worker), { concurrency: "unbounded", discard: true })
+        assert.notInclude(outcomes, "Banned", outcomes.join(","))
+        assert.isAtLeast(answered, 20)
+        const marketData = (yield* limiter.stats).keys.find((k) => k.key === "marketData")!
+        assert.isAtMost(marketData.limit, 6, "the quota came down to what the venue accepts")
+      })))
+
   it.live("a ban longer than the quota wait fails RateLimited with the time left instead of hanging", () =>
     withHarness({}, ({ client, sim }) =>
       Effect.gen(function*() {
@@ -131,6 +157,10 @@ describe("MexcRest under faults", () => {
         assert.strictEqual((yield* reasonOf(rest.depth("BTCUSDT"))).tag, "Banned")
         const waited = yield* reasonOf(rest.depth("BTCUSDT"))
         assert.strictEqual(waited.tag, "RateLimited")
+        // Issue 16, item 4: our own wait ran out; the venue was not asked, so it did not answer 429.
+        assert.strictEqual((waited.error!.reason as { by?: string }).by, "limiter")
+        assert.notInclude(waited.error!.message, "by the venue")
+        assert.include(waited.error!.message, "not sent")
         const left = Duration.toMillis((waited.error!.reason as { retryAfter: Duration.Duration }).retryAfter)
         assert.isAbove(left, 100_000, "the ban's remaining time")
         const signed = yield* reasonOf(rest.newOrder(buy("during-ban")))
