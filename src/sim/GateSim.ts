@@ -26,7 +26,8 @@ import type { GateRateLimitOptions } from "./server/gate/Quotas.ts"
 import type { GateRestOptions } from "./server/gate/Rest.ts"
 import { makeGateServer } from "./server/gate/Server.ts"
 import { gateSymbol } from "./server/gate/Wire.ts"
-import type { SimAccount } from "./SimExchange.ts"
+import type { GateWsOptions } from "./server/gate/Ws.ts"
+import type { InitialFaults, SimAccount } from "./SimExchange.ts"
 
 /** How to run the Gate simulator. Every field is optional. */
 export interface GateSimOptions {
@@ -49,6 +50,12 @@ export interface GateSimOptions {
   readonly rateLimits?: GateRateLimitOptions | undefined
   /** Choices where the reference is uncertain (precision, post-only crossing, order-book limit). */
   readonly rest?: GateRestOptions | undefined
+  /** WebSocket limits: `idleTimeout` (default 60 s), `maxConnectionAge`, `maxInboundPerSecond`, `outboxCapacity`. */
+  readonly ws?: GateWsOptions | undefined
+  /** Chance that a book push is a `full: true` snapshot instead of an increment (seeded). Default 0.01. */
+  readonly fullPushChance?: number | undefined
+  /** Faults on from the start (as the MEXC side's; listen-key faults do not apply). */
+  readonly faults?: InitialFaults | undefined
 }
 
 /** The running Gate simulator. */
@@ -107,7 +114,16 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
   const market = options.market === false
     ? undefined
     : SyntheticMarket.make(engine, { seed, params: options.market?.params ?? gateParams(defaultSyntheticParams) }, startedAt)
-  const server = yield* makeGateServer(engine, market, { host: options.host, port: options.port, rateLimits: options.rateLimits, rest: options.rest })
+  const server = yield* makeGateServer(engine, market, {
+    host: options.host,
+    port: options.port,
+    rateLimits: options.rateLimits,
+    rest: options.rest,
+    ws: options.ws,
+    seed,
+    fullPushChance: options.fullPushChance,
+    faults: options.faults
+  })
   return GateSim.of({
     baseUrl: server.baseUrl,
     restUrl: server.restUrl,

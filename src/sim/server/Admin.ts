@@ -177,7 +177,7 @@ export const handleAdmin = (
     }
     case "/sim/faults/silence-private": {
       const on = params.get("on")
-      return action(control.silencePrivate(on === null || on === "" || on === "true" || on === "1", params.get("listenKey") ?? undefined))
+      return action(control.silencePrivate(on === null || on === "" || on === "true" || on === "1", params.get("listenKey") ?? params.get("apiKey") ?? undefined))
     }
     case "/sim/faults/invalidate-listen-key": {
       const listenKey = params.get("listenKey")

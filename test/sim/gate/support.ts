@@ -69,3 +69,47 @@ export const withGate = <A, E, R>(options: GateSim.GateSimOptions, f: (gate: Gat
       return yield* f(yield* GateSim.GateSim)
     }).pipe(Effect.provide(GateSim.layer(options)), Effect.provideService(References.MinimumLogLevel, "Warn"))
   )
+
+/** The JSON messages a client received (text frames that parse). */
+export const messages = (client: { readonly texts: ReadonlyArray<string> }): Array<any> =>
+  client.texts.flatMap((t) => {
+    try {
+      return [JSON.parse(t)]
+    } catch {
+      return []
+    }
+  })
+
+/** Pushes (event `update`) of one channel. */
+export const updates = (client: { readonly texts: ReadonlyArray<string> }, channel: string): Array<any> =>
+  messages(client).filter((m) => m.channel === channel && m.event === "update")
+
+/** A Gate WebSocket request. */
+export const request = (channel: string, event: string, payload?: ReadonlyArray<string>, id?: number) => ({
+  time: Math.floor(Date.now() / 1000),
+  ...(id === undefined ? {} : { id }),
+  channel,
+  event,
+  ...(payload === undefined ? {} : { payload })
+})
+
+/** A private subscribe request, signed with `channel=...&event=...&time=...`. */
+export const privateRequest = (
+  channel: string,
+  event: string,
+  payload: ReadonlyArray<string>,
+  id: number,
+  credentials: { apiKey: string; secret: string } = demo,
+  time = Math.floor(Date.now() / 1000)
+) => ({
+  time,
+  id,
+  channel,
+  event,
+  payload,
+  auth: {
+    method: "api_key",
+    KEY: credentials.apiKey,
+    SIGN: createHmac("sha512", credentials.secret).update(`channel=${channel}&event=${event}&time=${time}`).digest("hex")
+  }
+})

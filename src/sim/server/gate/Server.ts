@@ -18,15 +18,39 @@ import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { SimEngine } from "../../engine/Engine.ts"
 import type { DepthSnapshot } from "../../engine/Types.ts"
+import type { InitialFaults } from "../../SimExchange.ts"
 import type { SyntheticMarket } from "../../engine/SyntheticMarket.ts"
 import { type FaultControl, handleAdmin } from "../Admin.ts"
 import { FaultState } from "../Faults.ts"
 import { serveHttp } from "../Http.ts"
+import { LiveClock } from "../../../lifecycle/index.ts"
 import { MarketStats } from "../MarketStats.ts"
 import { GateAccounts } from "./Accounts.ts"
 import { verifyRest } from "./Auth.ts"
+import { GateFeed } from "./Feed.ts"
 import { GateQuotas, type GateRateLimitOptions, quotaHeaders } from "./Quotas.ts"
 import { fireCountdowns, type GateRestOptions, gateRoutes, matchRoute } from "./Rest.ts"
+import { GateRegistry, type GateWsOptions, serveGateSession } from "./Ws.ts"
+
+/** Applies the faults on from the start (the CLI's fault flags) that mean something on Gate. */
+const applyInitialFaults = (faults: FaultState, initial: InitialFaults, startedAt: number): void => {
+  if (initial.refuseConnectionsSeconds) faults.refuseUntil = startedAt + initial.refuseConnectionsSeconds * 1000
+  faults.silent = initial.silent ?? false
+  faults.malformedFrames = initial.malformedFrames ?? 0
+  faults.restLatencyMs = initial.restLatencyMs ?? 0
+  faults.wsLatencyMs = initial.wsLatencyMs ?? 0
+  faults.depthSnapshotStart = initial.depthSnapshotStart ?? "alternate"
+  if (initial.loseAnswers !== undefined) {
+    faults.answersLost = initial.loseAnswers.count
+    faults.answerLoss = initial.loseAnswers.loss ?? { mode: "cut" }
+  }
+  faults.notYetVisibleMs = initial.notYetVisibleMs ?? 0
+  if (initial.silentPrivate) faults.privateSilenced.add("*")
+  if (initial.restFailures !== undefined) {
+    faults.restFailures = initial.restFailures.count
+    faults.restFailure = { status: initial.restFailures.status ?? 503, retryAfterSeconds: initial.restFailures.retryAfterSeconds ?? 1 }
+  }
+}
 
 /** How to run the Gate side. */
 export interface GateServerOptions {
@@ -34,6 +58,14 @@ export interface GateServerOptions {
   readonly port?: number | undefined
   readonly rateLimits?: GateRateLimitOptions | undefined
   readonly rest?: GateRestOptions | undefined
+  /** WebSocket limits (idle timeout, connection age, inbound rate, outbox). */
+  readonly ws?: GateWsOptions | undefined
+  /** Seed of the feed's irregular full book pushes. Default 1. */
+  readonly seed?: number | undefined
+  /** Chance that a book push is `full: true` instead of an increment. Default 0.01. */
+  readonly fullPushChance?: number | undefined
+  /** Faults on from the start (listen-key faults do not apply to Gate). */
+  readonly faults?: InitialFaults | undefined
 }
 
 /** The running Gate side. */
@@ -65,6 +97,7 @@ export const makeGateServer = Effect.fnUntraced(function*(
   faults: FaultState = new FaultState()
 ) {
   const startedAt = yield* Clock.currentTimeMillis
+  if (options.faults !== undefined) applyInitialFaults(faults, options.faults, startedAt)
   const stats = new MarketStats(engine)
   yield* Effect.addFinalizer(() => Effect.sync(() => stats.close()))
   const accounts = new GateAccounts(engine)
@@ -77,7 +110,14 @@ export const makeGateServer = Effect.fnUntraced(function*(
     yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
   }
   let lastNow = startedAt
-  const depth = (pair: string, limit: number): DepthSnapshot | undefined => engine.depth(pair, limit)
+  const registry = new GateRegistry(faults)
+  registry.now = startedAt
+  const feed = new GateFeed(engine, registry, faults, accounts, stats, {
+    seed: options.seed ?? 1,
+    fullPushChance: options.fullPushChance
+  })
+  feed.now = startedAt
+  const depth = (pair: string, limit: number): DepthSnapshot | undefined => feed.depthSnapshot(pair, limit)
   const routes = gateRoutes({
     engine,
     stats,
@@ -111,6 +151,8 @@ export const makeGateServer = Effect.fnUntraced(function*(
       const body = request.method === "GET" ? "" : yield* request.text.pipe(Effect.orElseSucceed(() => ""))
       const now = yield* Clock.currentTimeMillis
       lastNow = now
+      feed.now = now
+      registry.now = now
       const failure = faults.takeRestFailure()
       if (failure !== undefined && (failure.status === 429 || failure.status === 418)) {
         headers["retry-after"] = String(failure.retryAfterSeconds)
@@ -186,25 +228,94 @@ export const makeGateServer = Effect.fnUntraced(function*(
       return yield* answer(result.status, result.body)
     })
 
-  const control: FaultControl = restOnlyControl(faults)
+  const control: FaultControl = {
+    ...faultControl(faults),
+    dropConnections: Effect.sync(() => registry.dropAll()),
+    staleSnapshot: (pair) =>
+      Effect.sync(() => {
+        const snapshots = new Map<string, DepthSnapshot>()
+        for (const config of engine.symbols()) {
+          if (pair !== undefined && config.symbol !== pair) continue
+          snapshots.set(config.symbol, engine.depth(config.symbol, 5000)!)
+        }
+        faults.staleSnapshots.set(pair ?? "*", snapshots)
+      })
+  }
+  let closing = false
+  const wsDeps = {
+    faults,
+    hasPair: (pair: string) => engine.symbol(pair) !== undefined,
+    secretOf,
+    onSubscribe: feed.onSubscribe.bind(feed)
+  }
 
   const app = Effect.gen(function*() {
     const request = yield* HttpServerRequest
     const rawUrl = (request.source as Http.IncomingMessage).url ?? request.url
     const { path, query } = splitUrl(rawUrl)
+    if (path === "/ws/v4/" || path === "/ws/v4") {
+      const now = yield* Clock.currentTimeMillis
+      if (closing || faults.refusing(now)) {
+        return respond(503, { label: "SERVER_ERROR", message: "Service unavailable: connections refused" }, {})
+      }
+      yield* serveGateSession(request, registry, wsDeps, options.ws ?? {})
+      return HttpServerResponse.empty()
+    }
     const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
     if (admin !== undefined) return yield* admin
     return yield* rest(request, rawUrl)
   }).pipe(Effect.interruptible)
 
-  const bound = yield* serveHttp(app, { host: options.host, port: options.port, beforeClose: Effect.void })
+  const bound = yield* serveHttp(app, {
+    host: options.host,
+    port: options.port,
+    // Refuse new sockets, ask clients to go (1001), then cut those that linger.
+    beforeClose: Effect.gen(function*() {
+      closing = true
+      feed.close()
+      for (const session of registry.sessions) registry.requestClose(session, 1001, "server shutting down")
+      for (let waited = 0; registry.openSockets() > 0 && waited < 250; waited += 10) {
+        yield* Effect.sleep(Duration.millis(10))
+      }
+      registry.destroyAll()
+    }).pipe(LiveClock.withLiveClock)
+  })
 
-  // The driver: steps the market and fires countdown switches.
+  // Recurring faults from the start (the CLI's --*-every flags).
+  const initial = options.faults
+  const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>
+    seconds === undefined || seconds <= 0
+      ? Effect.void
+      : Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(Duration.seconds(seconds)), action)))
+  yield* every(initial?.dropConnectionsEverySeconds, control.dropConnections)
+  yield* every(initial?.depthGapEverySeconds, control.depthGap())
+  yield* every(initial?.staleSnapshotEverySeconds, control.staleSnapshot())
+  yield* every(initial?.depthReorderEverySeconds, control.reorderDepth())
+  yield* every(initial?.depthDuplicateEverySeconds, control.duplicateDepth())
+
+  // The driver: flushes the push windows, then steps the market and fires countdown switches.
+  // Stepping after the flush leaves the step's changes pending until the next window.
   yield* Effect.forkScoped(Effect.gen(function*() {
+    let windows = 0
+    let last100 = startedAt
+    let last1000 = startedAt
     while (true) {
       yield* Effect.sleep(Duration.millis(10))
       const now = yield* Clock.currentTimeMillis
       lastNow = now
+      feed.now = now
+      registry.now = now
+      windows++
+      feed.flush("10ms")
+      if (windows % 2 === 0) feed.flush("20ms")
+      if (now - last100 >= 100) {
+        last100 = now
+        feed.flush("100ms")
+      }
+      if (now - last1000 >= 1000) {
+        last1000 = now
+        feed.flush("1000ms")
+      }
       market?.step(now)
       fireCountdowns(engine, accounts, now)
     }
@@ -222,8 +333,8 @@ export const makeGateServer = Effect.fnUntraced(function*(
   } satisfies GateServer
 })
 
-/** The fault operations that touch REST only (WebSocket ones are added with the WebSocket side). */
-const restOnlyControl = (faults: FaultState): FaultControl => ({
+/** The switchboard's operations on the fault state (connection-level ones are the server's). */
+const faultControl = (faults: FaultState): FaultControl => ({
   dropConnections: Effect.succeed(0),
   refuseConnections: (seconds) =>
     Effect.map(Clock.currentTimeMillis, (now) => {

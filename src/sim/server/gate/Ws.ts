@@ -1,0 +1,464 @@
+/**
+ * The Gate.io side's WebSocket (`/ws/v4/`): one session per connection, Gate's JSON envelope,
+ * subscriptions with acks and errors by request id, `spot.ping`/`spot.pong`, per-subscribe auth
+ * of private channels, an idle timeout, and the registry the feed publishes through
+ * (`gateio-wire.md`, "WebSocket v4 (spot)").
+ *
+ * Requests: `{"time": <s>, "id": <int>?, "channel": "...", "event": "subscribe" | "unsubscribe",
+ * "payload": [...], "auth"?: {"method": "api_key", "KEY": ..., "SIGN": ...}}`. Acks:
+ * `{time, time_ms, id, conn_id, trace_id, channel, event, payload, error: null, result: {status:
+ * "success"}}`; a refusal has `error: {code, message}` and `result: {status: "fail"}` (codes: 1
+ * invalid request body, 2 invalid argument, 4 authentication failed). `{"channel":"spot.ping"}`
+ * answers `{time, time_ms, channel: "spot.pong", event: "", error: null, result: null}`.
+ *
+ * A connection on which nothing travelled either way for `idleTimeout` (default 60 s) is closed.
+ *
+ * @since 0.1.0
+ */
+import type * as Http from "node:http"
+import { Clock, Deferred, Duration, Effect, Queue } from "effect"
+import type { HttpServerRequest } from "effect/http/HttpServerRequest"
+import * as Socket from "effect/socket/Socket"
+import type { FaultState } from "../Faults.ts"
+import { timestampWindowSeconds, wsSignature } from "./Auth.ts"
+
+/** WebSocket limits. */
+export interface GateWsOptions {
+  /** Close a connection on which nothing was sent either way for this long (default 60 s). */
+  readonly idleTimeout?: Duration.Input | undefined
+  /** Close any connection after this long (default 24 h). */
+  readonly maxConnectionAge?: Duration.Input | undefined
+  /** Inbound messages per second per connection before it is closed (default 100). */
+  readonly maxInboundPerSecond?: number | undefined
+  /** Frames a session may have queued before newer ones are dropped (default 4096). */
+  readonly outboxCapacity?: number | undefined
+}
+
+type Outgoing = string | Socket.CloseEvent
+
+/** A public subscription key: `channel|argument`, e.g. `spot.order_book_update|BTC_USDT|100ms`. */
+export type StreamKey = string
+
+/** Private channels. */
+export const privateChannels: ReadonlySet<string> = new Set(["spot.orders", "spot.usertrades", "spot.balances"])
+
+/** One authenticated private subscription of a session. */
+export interface PrivateSubscription {
+  readonly channel: string
+  readonly apiKey: string
+  /** Pairs, or `all` (`["!all"]`, and always for `spot.balances`). */
+  readonly pairs: ReadonlySet<string> | "all"
+}
+
+/** One open connection. */
+export interface GateSession {
+  readonly id: number
+  readonly connId: string
+  /** Public streams subscribed. */
+  readonly streams: Set<StreamKey>
+  /** Private subscriptions, keyed `channel|apiKey`. */
+  readonly privates: Map<string, PrivateSubscription>
+  /** `spot.obu` streams whose first (full) push is still due to this session. */
+  readonly pendingFull: Set<StreamKey>
+  readonly outbox: Queue.Queue<Outgoing>
+  readonly raw: { destroy(): void } | undefined
+  readonly stop: Deferred.Deferred<void>
+  readonly closing: Deferred.Deferred<void>
+  /** Epoch ms of the last frame either way. */
+  lastActivity: number
+}
+
+/** What the WebSocket side needs from the rest of the simulator. */
+export interface GateWsDeps {
+  readonly faults: FaultState
+  readonly hasPair: (pair: string) => boolean
+  readonly secretOf: (apiKey: string) => string | undefined
+  /** Called after a session subscribed (the feed prepares state; `obu` newcomers get a full push). */
+  readonly onSubscribe: (session: GateSession, channel: string, keys: ReadonlyArray<StreamKey>) => void
+}
+
+/** A frame that no JSON parser accepts (the malformed-frames fault). */
+export const malformedText = `{"time":1,"channel":"spot.`
+
+/** Sessions and their subscriptions; the feed publishes through it. */
+export class GateRegistry {
+  readonly sessions = new Set<GateSession>()
+  readonly byStream = new Map<StreamKey, Set<GateSession>>()
+  /** api key -> sessions with a private subscription of that account. */
+  readonly byAccount = new Map<string, Set<GateSession>>()
+  /** Current time as the driver last saw it (for activity stamps). */
+  now = 0
+  private readonly faults: FaultState
+  private readonly raw = new Set<{ destroy(): void }>()
+
+  constructor(faults: FaultState) {
+    this.faults = faults
+  }
+
+  /** Offers a control answer (acks, pongs) to a session: only the silence fault applies. */
+  reply(session: GateSession, text: string): void {
+    if (this.faults.silent) return
+    session.lastActivity = this.now
+    Queue.offerUnsafe(session.outbox, text)
+  }
+
+  /** Offers a data frame to a session, applying the silence and malformed-frame faults. */
+  send(session: GateSession, text: string): void {
+    if (this.faults.silent) return
+    session.lastActivity = this.now
+    Queue.offerUnsafe(session.outbox, this.faults.takeMalformedFrame() ? malformedText : text)
+  }
+
+  /** Sends `text` to every session subscribed to `key`. */
+  publish(key: StreamKey, text: string): void {
+    const sessions = this.byStream.get(key)
+    if (sessions === undefined) return
+    for (const session of sessions) this.send(session, text)
+  }
+
+  /**
+   * The sessions with a private `channel` subscription of `apiKey` covering `pair` (undefined:
+   * any), unless that account's private streams are silenced.
+   */
+  privateSessions(apiKey: string, channel: string, pair: string | undefined): Array<GateSession> {
+    const sessions = this.byAccount.get(apiKey)
+    if (sessions === undefined || this.faults.privateSilent(apiKey)) return []
+    const out: Array<GateSession> = []
+    for (const session of sessions) {
+      const sub = session.privates.get(`${channel}|${apiKey}`)
+      if (sub !== undefined && (sub.pairs === "all" || pair === undefined || sub.pairs.has(pair))) out.push(session)
+    }
+    return out
+  }
+
+  /** Tracks the TCP socket under an upgraded connection until it closes. */
+  trackSocket(socket: { readonly destroyed: boolean; destroy(): void; once(event: "close", listener: () => void): unknown }): void {
+    if (socket.destroyed) return
+    this.raw.add(socket)
+    socket.once("close", () => this.raw.delete(socket))
+  }
+
+  openSockets(): number {
+    return this.raw.size
+  }
+
+  destroyAll(): void {
+    for (const socket of this.raw) socket.destroy()
+    this.raw.clear()
+  }
+
+  /** Drops every connection abruptly (TCP destroyed, no close frame). */
+  dropAll(): number {
+    let n = 0
+    for (const session of this.sessions) {
+      n++
+      if (session.raw !== undefined) session.raw.destroy()
+      else Deferred.doneUnsafe(session.stop, Effect.void)
+    }
+    return n
+  }
+
+  /** Asks a session to close with `code`/`reason` after what it has queued (at once when its outbox is full). */
+  requestClose(session: GateSession, code: number, reason: string): void {
+    if (!Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))) Deferred.doneUnsafe(session.stop, Effect.void)
+    else Deferred.doneUnsafe(session.closing, Effect.void)
+  }
+
+  add(session: GateSession): void {
+    this.sessions.add(session)
+  }
+
+  remove(session: GateSession): void {
+    this.sessions.delete(session)
+    for (const key of session.streams) this.unsubscribe(session, key)
+    for (const sub of [...session.privates.values()]) this.unsubscribePrivate(session, sub.channel, sub.apiKey)
+  }
+
+  subscribe(session: GateSession, key: StreamKey): void {
+    session.streams.add(key)
+    let set = this.byStream.get(key)
+    if (set === undefined) this.byStream.set(key, set = new Set())
+    set.add(session)
+  }
+
+  unsubscribe(session: GateSession, key: StreamKey): void {
+    session.streams.delete(key)
+    session.pendingFull.delete(key)
+    const set = this.byStream.get(key)
+    if (set === undefined) return
+    set.delete(session)
+    if (set.size === 0) this.byStream.delete(key)
+  }
+
+  subscribePrivate(session: GateSession, sub: PrivateSubscription): void {
+    session.privates.set(`${sub.channel}|${sub.apiKey}`, sub)
+    let set = this.byAccount.get(sub.apiKey)
+    if (set === undefined) this.byAccount.set(sub.apiKey, set = new Set())
+    set.add(session)
+  }
+
+  unsubscribePrivate(session: GateSession, channel: string, apiKey: string): void {
+    session.privates.delete(`${channel}|${apiKey}`)
+    for (const sub of session.privates.values()) if (sub.apiKey === apiKey) return
+    const set = this.byAccount.get(apiKey)
+    set?.delete(session)
+    if (set?.size === 0) this.byAccount.delete(apiKey)
+  }
+}
+
+let nextSessionId = 1
+let traceSeq = 0
+
+/** The intervals `spot.order_book_update` takes. */
+export const bookIntervals: ReadonlySet<string> = new Set(["20ms", "100ms"])
+/** `spot.obu` levels: 50 (20 ms) and 400 (100 ms). */
+export const obuLevels: ReadonlySet<string> = new Set(["50", "400"])
+
+interface Request {
+  readonly time?: unknown
+  readonly id?: unknown
+  readonly channel?: unknown
+  readonly event?: unknown
+  readonly payload?: unknown
+  readonly auth?: unknown
+}
+
+/**
+ * Serves one upgrade request as a Gate WebSocket session until the client leaves, the server
+ * stops it, or a timeout closes it.
+ */
+export const serveGateSession = (
+  request: HttpServerRequest,
+  registry: GateRegistry,
+  deps: GateWsDeps,
+  options: GateWsOptions
+): Effect.Effect<"closed"> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const socket = yield* request.upgrade
+    const writer = yield* socket.writer
+    const reader = yield* socket.reader
+    const nodeRequest = request.source as Http.IncomingMessage
+    registry.trackSocket(nodeRequest.socket)
+    const id = nextSessionId++
+    const session: GateSession = {
+      id,
+      connId: `sim${String(id).padStart(13, "0")}`,
+      streams: new Set(),
+      privates: new Map(),
+      pendingFull: new Set(),
+      outbox: yield* Queue.dropping<Outgoing>(options.outboxCapacity ?? 4096),
+      raw: nodeRequest.socket,
+      stop: yield* Deferred.make<void>(),
+      closing: yield* Deferred.make<void>(),
+      lastActivity: now
+    }
+    registry.add(session)
+    yield* Effect.addFinalizer(() => Effect.sync(() => registry.remove(session)))
+
+    // The writer waits for the TCP socket to drain before taking more (the bounded outbox is
+    // what a stalled client costs); a queued close frame ends the wait.
+    const tcp = nodeRequest.socket
+    const socketDrained = Effect.callback<void>((resume) => {
+      if (!tcp.writableNeedDrain || tcp.destroyed) return resume(Effect.void)
+      const done = () => {
+        tcp.off("drain", done)
+        tcp.off("close", done)
+        resume(Effect.void)
+      }
+      tcp.on("drain", done)
+      tcp.on("close", done)
+      return Effect.sync(() => {
+        tcp.off("drain", done)
+        tcp.off("close", done)
+      })
+    })
+    const drained = Effect.suspend(() =>
+      tcp.writableNeedDrain && !tcp.destroyed ? Effect.raceFirst(socketDrained, Deferred.await(session.closing)) : Effect.void
+    )
+    yield* Effect.forkScoped(Effect.forever(
+      Effect.gen(function*() {
+        yield* drained
+        const batch = yield* Queue.takeAll(session.outbox)
+        if (deps.faults.wsLatencyMs > 0) yield* Effect.sleep(Duration.millis(deps.faults.wsLatencyMs))
+        let pending: Array<string> = []
+        for (const item of batch) {
+          if (Socket.isCloseEvent(item)) {
+            if (pending.length > 0) yield* writer.writeAll(pending as [string])
+            pending = []
+            yield* writer.write(item)
+            return yield* Deferred.succeed(session.stop, undefined)
+          }
+          pending.push(item)
+        }
+        if (pending.length > 0) yield* writer.writeAll(pending as [string])
+      })
+    ).pipe(Effect.catchCause(() => Deferred.succeed(session.stop, undefined))))
+
+    const idleMs = Duration.toMillis(Duration.fromInputUnsafe(options.idleTimeout ?? "60 seconds"))
+    const closeAt = now + Duration.toMillis(Duration.fromInputUnsafe(options.maxConnectionAge ?? "24 hours"))
+    const maxInbound = options.maxInboundPerSecond ?? 100
+    let inboundWindowStart = now
+    let inboundCount = 0
+
+    // Watchdog: idle connections and old ones are closed.
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      while (true) {
+        const at = yield* Clock.currentTimeMillis
+        const idleDeadline = session.lastActivity + idleMs
+        const deadline = Math.min(idleDeadline, closeAt)
+        if (at >= deadline) {
+          registry.requestClose(session, 1000, deadline === closeAt ? "connection too old" : "idle")
+          return
+        }
+        yield* Effect.sleep(Duration.millis(Math.min(deadline - at, 1_000)))
+      }
+    }))
+
+    const envelope = (at: number, message: Request, channel: string, event: string) => ({
+      time: Math.floor(at / 1000),
+      time_ms: at,
+      ...(typeof message.id === "number" ? { id: message.id } : {}),
+      conn_id: session.connId,
+      trace_id: (++traceSeq).toString(16).padStart(32, "0"),
+      channel,
+      event,
+      ...(message.payload !== undefined ? { payload: message.payload } : {})
+    })
+    const ack = (at: number, message: Request, channel: string, event: string) =>
+      registry.reply(session, JSON.stringify({ ...envelope(at, message, channel, event), error: null, result: { status: "success" } }))
+    const refuse = (at: number, message: Request, channel: string, event: string, code: number, text: string) =>
+      registry.reply(
+        session,
+        JSON.stringify({ ...envelope(at, message, channel, event), error: { code, message: text }, result: { status: "fail" } })
+      )
+
+    const handle = (text: string, at: number): void => {
+      let message: Request
+      try {
+        message = JSON.parse(text) as Request
+        if (typeof message !== "object" || message === null || Array.isArray(message)) throw new Error("not an object")
+      } catch {
+        refuse(at, {}, "", "", 1, "invalid request body")
+        return
+      }
+      const channel = typeof message.channel === "string" ? message.channel : ""
+      const event = typeof message.event === "string" ? message.event : ""
+      if (channel === "spot.ping") {
+        registry.reply(session, JSON.stringify({ time: Math.floor(at / 1000), time_ms: at, channel: "spot.pong", event: "", error: null, result: null }))
+        return
+      }
+      if (event !== "subscribe" && event !== "unsubscribe") return refuse(at, message, channel, event, 1, `invalid event: ${event}`)
+      const payload = message.payload === undefined ? [] : message.payload
+      if (!Array.isArray(payload) || !payload.every((p) => typeof p === "string")) {
+        return refuse(at, message, channel, event, 2, "payload must be an array of strings")
+      }
+      const args = payload as ReadonlyArray<string>
+
+      if (privateChannels.has(channel)) {
+        const auth = (typeof message.auth === "object" && message.auth !== null ? message.auth : {}) as Record<string, unknown>
+        const key = typeof auth["KEY"] === "string" ? auth["KEY"] : ""
+        const sign = typeof auth["SIGN"] === "string" ? auth["SIGN"] : ""
+        const secret = deps.secretOf(key)
+        const time = message.time
+        if (auth["method"] !== "api_key" || secret === undefined || (typeof time !== "number" && typeof time !== "string")) {
+          return refuse(at, message, channel, event, 4, "authentication failed: missing or unknown api key")
+        }
+        if (Math.abs(at / 1000 - Number(time)) > timestampWindowSeconds) {
+          return refuse(at, message, channel, event, 4, "authentication failed: time out of window")
+        }
+        if (sign !== wsSignature(secret, channel, event, String(time))) {
+          return refuse(at, message, channel, event, 4, "authentication failed: signature mismatch")
+        }
+        if (event === "unsubscribe") {
+          registry.unsubscribePrivate(session, channel, key)
+          return ack(at, message, channel, event)
+        }
+        let pairs: ReadonlySet<string> | "all" = "all"
+        if (channel !== "spot.balances" && !(args.length === 1 && args[0] === "!all")) {
+          if (args.length === 0) return refuse(at, message, channel, event, 2, "payload must name currency pairs or !all")
+          const unknown = args.find((p) => !deps.hasPair(p))
+          if (unknown !== undefined) return refuse(at, message, channel, event, 2, `unknown currency pair: ${unknown}`)
+          const existing = session.privates.get(`${channel}|${key}`)
+          const merged = new Set(existing === undefined || existing.pairs === "all" ? [] : existing.pairs)
+          for (const p of args) merged.add(p)
+          pairs = existing?.pairs === "all" ? "all" : merged
+        }
+        registry.subscribePrivate(session, { channel, apiKey: key, pairs })
+        deps.onSubscribe(session, channel, [])
+        return ack(at, message, channel, event)
+      }
+
+      // Public channels: every argument is checked before anything is subscribed.
+      const keys: Array<StreamKey> = []
+      switch (channel) {
+        case "spot.book_ticker":
+        case "spot.trades":
+        case "spot.tickers": {
+          if (args.length === 0) return refuse(at, message, channel, event, 2, "payload must name currency pairs")
+          const unknown = args.find((p) => !deps.hasPair(p))
+          if (unknown !== undefined) return refuse(at, message, channel, event, 2, `unknown currency pair: ${unknown}`)
+          for (const p of args) keys.push(`${channel}|${p}`)
+          break
+        }
+        case "spot.order_book_update": {
+          const [pair, interval] = args
+          if (pair === undefined || !deps.hasPair(pair)) return refuse(at, message, channel, event, 2, `unknown currency pair: ${pair ?? ""}`)
+          if (interval === undefined || !bookIntervals.has(interval)) {
+            return refuse(at, message, channel, event, 2, `invalid interval: ${interval ?? ""} (20ms or 100ms)`)
+          }
+          keys.push(`${channel}|${pair}|${interval}`)
+          break
+        }
+        case "spot.obu": {
+          if (args.length === 0) return refuse(at, message, channel, event, 2, "payload must name streams ob.<PAIR>.<level>")
+          for (const stream of args) {
+            const parts = stream.split(".")
+            if (parts.length !== 3 || parts[0] !== "ob" || !obuLevels.has(parts[2]!)) {
+              return refuse(at, message, channel, event, 2, `invalid stream: ${stream}`)
+            }
+            if (!deps.hasPair(parts[1]!)) return refuse(at, message, channel, event, 2, `unknown currency pair: ${parts[1]}`)
+            const key = `${channel}|${stream}`
+            if (event === "subscribe" && session.streams.has(key)) return refuse(at, message, channel, event, 2, `Alert sub ${stream}`)
+            keys.push(key)
+          }
+          break
+        }
+        default:
+          return refuse(at, message, channel, event, 2, `unknown channel: ${channel}`)
+      }
+      if (event === "unsubscribe") {
+        for (const key of keys) registry.unsubscribe(session, key)
+        return ack(at, message, channel, event)
+      }
+      for (const key of keys) registry.subscribe(session, key)
+      // The ack goes out before the first push (the feed queues pushes after this).
+      ack(at, message, channel, event)
+      deps.onSubscribe(session, channel, keys)
+    }
+
+    const readLoop = Effect.gen(function*() {
+      while (true) {
+        const batch = yield* reader.pull
+        const at = yield* Clock.currentTimeMillis
+        for (const data of batch) {
+          session.lastActivity = at
+          if (at - inboundWindowStart >= 1_000) {
+            inboundWindowStart = at
+            inboundCount = 0
+          }
+          if (++inboundCount > maxInbound) {
+            registry.requestClose(session, 1008, "too many messages")
+            return yield* Deferred.await(session.stop)
+          }
+          handle(typeof data === "string" ? data : new TextDecoder().decode(data), at)
+        }
+      }
+    }).pipe(Effect.ignore)
+
+    yield* Effect.raceFirst(readLoop, Deferred.await(session.stop))
+    return "closed" as const
+  }).pipe(
+    Effect.scoped,
+    Effect.catch(() => Effect.succeed("closed" as const))
+  )
