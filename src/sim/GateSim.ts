@@ -72,6 +72,12 @@ export interface GateSimShape {
   readonly engine: SimEngine
   readonly market: SyntheticMarket | undefined
   readonly faults: FaultControl
+  /**
+   * The WebSocket subscriptions open now, one entry per connection and stream: public ones as
+   * `spot.trades|BTC_USDT`, `spot.order_book_update|BTC_USDT|100ms`, `spot.obu|ob.BTC_USDT.50`,
+   * private ones as `spot.orders|<apiKey>` (lets a test wait until a client subscribed).
+   */
+  readonly subscriptions: () => ReadonlyArray<string>
 }
 
 /** The simulated Gate.io exchange. */
@@ -133,7 +139,8 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
     credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
     engine,
     market,
-    faults: server.faults
+    faults: server.faults,
+    subscriptions: server.subscriptions
   })
 })
 

@@ -80,6 +80,8 @@ export interface GateServer {
   readonly port: number
   readonly faults: FaultControl
   readonly faultState: FaultState
+  /** Subscriptions now open, one entry per connection and stream (`spot.orders|<apiKey>` for private ones). */
+  readonly subscriptions: () => ReadonlyArray<string>
 }
 
 const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
@@ -329,7 +331,15 @@ export const makeGateServer = Effect.fnUntraced(function*(
     host: bound.bound,
     port: bound.port,
     faults: control,
-    faultState: faults
+    faultState: faults,
+    subscriptions: () => {
+      const out: Array<string> = []
+      for (const session of registry.sessions) {
+        for (const key of session.streams) out.push(key)
+        for (const sub of session.privates.values()) out.push(`${sub.channel}|${sub.apiKey}`)
+      }
+      return out
+    }
   } satisfies GateServer
 })
 
