@@ -15,7 +15,7 @@
  */
 import { Config, Console, Data, Effect, Option, Redacted, References, Runtime } from "effect"
 import { Command, Flag } from "effect/cli"
-import { SimExchange } from "../sim/index.ts"
+import { GateSim, SimExchange, SimVenues } from "../sim/index.ts"
 
 /** The seed's range: the synthetic market's generator uses 32 bits. */
 export const maxSeed = 0xffff_ffff
@@ -156,6 +156,31 @@ export const simFlags = {
     Flag.withDescription("Fault: expire every listen key every N seconds. Default: off"),
     Flag.optional
   ),
+  venues: Flag.String("venues").pipe(
+    Flag.filter(
+      (text) => text.split(",").every((v) => v === "mexc" || v === "gate") && new Set(text.split(",")).size === text.split(",").length,
+      (text) => `--venues must be a comma-separated list of mexc, gate (got "${text}")`
+    ),
+    Flag.withDescription(
+      "Venues to serve, each on its own port with its own accounts and books, correlated through one seeded reference price: mexc, gate, or mexc,gate. Default: mexc"
+    ),
+    Flag.withDefault("mexc")
+  ),
+  gatePort: Flag.Int("gate-port").pipe(
+    Flag.filter((port) => port >= 0 && port <= 65535, (port) => `--gate-port must be 0-65535 (got ${port})`),
+    Flag.withDescription("Port of the Gate.io side. Default: --port + 1 when both venues run, --port when gate runs alone, 0 when --port is 0"),
+    Flag.optional
+  ),
+  divergenceBps: Flag.Finite("divergence-bps").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--divergence-bps must be >= 0 (got ${n})`),
+    Flag.withDescription("With several venues: standard deviation of each venue's divergence from the reference, in basis points. Default: 0.2"),
+    Flag.optional
+  ),
+  jumpsPerHour: Flag.Finite("jumps-per-hour").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--jumps-per-hour must be >= 0 (got ${n})`),
+    Flag.withDescription("With several venues: divergence jumps per hour per venue and instrument. Default: 6"),
+    Flag.optional
+  ),
   verbose: Flag.Boolean("verbose").pipe(Flag.withDescription("Show lifecycle logs. Default: off"), Flag.withDefault(false))
 }
 
@@ -212,6 +237,45 @@ export const startLine = (sim: SimExchange.SimExchangeShape): string => {
   return `sim rest=${sim.restUrl} ws=${sim.wsUrl} apiKey=${sim.credentials.apiKey} apiSecret=${secret}`
 }
 
+/** The Gate side's start line: `sim venue=gate rest=<.../api/v4> ws=<.../ws/v4/> apiKey=... apiSecret=...`. */
+export const gateStartLine = (gate: GateSim.GateSimShape): string => {
+  const secret = Redacted.value(gate.credentials.apiSecret) === demoSecret ? demoSecret : "<redacted>"
+  return `sim venue=gate rest=${gate.restUrl} ws=${gate.wsUrl} apiKey=${gate.credentials.apiKey} apiSecret=${secret}`
+}
+
+/** The venues named by `--venues`, in order. */
+export const venuesOf = (flags: SimFlags): ReadonlyArray<SimVenues.SimVenueName> => flags.venues.split(",") as Array<SimVenues.SimVenueName>
+
+/** Options of several venues (`--venues` names gate): the MEXC side as `toOptions`, the Gate side on its own port. */
+export const toVenuesOptions = (flags: SimFlags): SimVenues.SimVenuesOptions => {
+  const mexc = toOptions(flags)
+  const venues = venuesOf(flags)
+  const gatePort = Option.isSome(flags.gatePort)
+    ? flags.gatePort.value
+    : flags.port === 0 || !venues.includes("mexc")
+    ? flags.port
+    : flags.port + 1
+  const { dropConnectionsEverySeconds, expireListenKeysEverySeconds: _expire, keepAliveFailures: _keepAlives, ...faults } = mexc.faults ?? {}
+  return {
+    venues,
+    seed: flags.seed,
+    spread: {
+      divergenceBps: Option.getOrUndefined(flags.divergenceBps),
+      jumpsPerHour: Option.getOrUndefined(flags.jumpsPerHour)
+    },
+    mexc,
+    gate: {
+      host: flags.host,
+      port: gatePort,
+      apiKey: mexc.apiKey,
+      apiSecret: mexc.apiSecret,
+      accounts: mexc.accounts,
+      market: flags.noMarket ? false : undefined,
+      faults: { ...faults, dropConnectionsEverySeconds }
+    }
+  }
+}
+
 /** The simulator could not start; the message was already printed. */
 export class SimStartError extends Data.TaggedError("SimStartError")<{ readonly message: string }> {
   override readonly [Runtime.errorReported] = false
@@ -223,12 +287,20 @@ export const command = Command.make("sim", simFlags, (flags) => {
   if (refused !== undefined) {
     return Console.error(refused).pipe(Effect.andThen(Effect.fail(new SimStartError({ message: refused }))))
   }
-  return Effect.gen(function*() {
-    const sim = yield* SimExchange.SimExchange
-    yield* Console.log(startLine(sim))
-    return yield* Effect.never
-  }).pipe(
-    Effect.provide(SimExchange.layer(toOptions(flags))),
+  const venues = venuesOf(flags)
+  const run = venues.length === 1 && venues[0] === "mexc"
+    ? Effect.gen(function*() {
+      const sim = yield* SimExchange.SimExchange
+      yield* Console.log(startLine(sim))
+      return yield* Effect.never
+    }).pipe(Effect.provide(SimExchange.layer(toOptions(flags))))
+    : Effect.gen(function*() {
+      const served = yield* SimVenues.SimVenues
+      if (served.mexc !== undefined) yield* Console.log(startLine(served.mexc))
+      if (served.gate !== undefined) yield* Console.log(gateStartLine(served.gate))
+      return yield* Effect.never
+    }).pipe(Effect.provide(SimVenues.layer(toVenuesOptions(flags))))
+  return run.pipe(
     Effect.catch((error) => {
       const cause = "cause" in error && error.cause instanceof Error ? error.cause.message : String(error)
       const message = `sim: cannot listen on ${flags.host}:${flags.port}: ${cause}`
@@ -236,4 +308,8 @@ export const command = Command.make("sim", simFlags, (flags) => {
     }),
     Effect.provideService(References.MinimumLogLevel, flags.verbose ? "Info" : "Warn")
   )
-}).pipe(Command.withDescription("Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket) until Ctrl-C"))
+}).pipe(
+  Command.withDescription(
+    "Run the simulated MEXC Spot v3 exchange (REST + protobuf WebSocket), and with --venues mexc,gate a Gate.io Spot v4 one beside it, until Ctrl-C"
+  )
+)

@@ -19,6 +19,7 @@
 import { Clock, Context, Effect, Layer, Redacted } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
@@ -44,7 +45,14 @@ export interface GateSimOptions {
   /** Pairs, Gate-spelt (`symbol: "BTC_USDT"`). Default: the MEXC side's instruments renamed. */
   readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
   /** `false`: empty books; or per-pair parameters (keys Gate-spelt). */
-  readonly market?: false | { readonly params?: Readonly<Record<string, SyntheticSymbolParams>> } | undefined
+  readonly market?:
+    | false
+    | {
+      readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
+      /** Where the mids come from (correlated venues, see `SimVenues`); default the market's own walk. */
+      readonly driver?: MidDriver | undefined
+    }
+    | undefined
   readonly maxOpenOrders?: number | undefined
   /** Quotas; Gate's by default (see `Quotas.ts`). */
   readonly rateLimits?: GateRateLimitOptions | undefined
@@ -119,7 +127,11 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
   })
   const market = options.market === false
     ? undefined
-    : SyntheticMarket.make(engine, { seed, params: options.market?.params ?? gateParams(defaultSyntheticParams) }, startedAt)
+    : SyntheticMarket.make(engine, {
+      seed,
+      params: options.market?.params ?? gateParams(defaultSyntheticParams),
+      driver: options.market?.driver
+    }, startedAt)
   const server = yield* makeGateServer(engine, market, {
     host: options.host,
     port: options.port,

@@ -27,6 +27,7 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
 import type { DepthSnapshot } from "./engine/Types.ts"
 import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
@@ -113,7 +114,14 @@ export interface SimOptions {
    * The synthetic market: `false` leaves the books empty (tests that want full control),
    * or per-symbol parameters. Default: on, with the engine's defaults.
    */
-  readonly market?: false | { readonly params?: Readonly<Record<string, SyntheticSymbolParams>> } | undefined
+  readonly market?:
+    | false
+    | {
+      readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
+      /** Where the mids come from (correlated venues, see `SimVenues`); default the market's own walk. */
+      readonly driver?: MidDriver | undefined
+    }
+    | undefined
   /** Open orders a client account may hold before new orders are refused (30029). Default 500. */
   readonly maxOpenOrders?: number | undefined
   /** Request quotas. Default: 500 per 10 s per endpoint and key/IP. */
@@ -215,7 +223,8 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       seed,
       params: extra.symbols.length === 0
         ? options.market?.params
-        : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params }
+        : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params },
+      driver: options.market?.driver
     }, startedAt)
 
   const faults = new FaultState()

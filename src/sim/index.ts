@@ -12,3 +12,10 @@ export * as SimVenue from "./SimVenue.ts"
  * @since 0.1.0
  */
 export * as GateSim from "./GateSim.ts"
+/**
+ * Several simulated venues at once (MEXC and Gate.io), correlated through one seeded reference
+ * price; `measureCrossings` gives the rate at which their prices cross.
+ *
+ * @since 0.1.0
+ */
+export * as SimVenues from "./SimVenues.ts"

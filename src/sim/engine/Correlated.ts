@@ -36,13 +36,13 @@ export interface ReferenceInstrument {
 
 /** How venues diverge from the reference. */
 export interface SpreadProcess {
-  /** Standard deviation of a venue's divergence at rest, in basis points. Default 1.5. */
+  /** Standard deviation of a venue's divergence at rest, in basis points. Default 0.2. */
   readonly divergenceBps?: number | undefined
-  /** Half-life of a divergence, in seconds. Default 10. */
+  /** Half-life of a divergence, in seconds. Default 3. */
   readonly halfLifeSeconds?: number | undefined
-  /** Jumps per hour per venue and instrument. Default 20. */
+  /** Jumps per hour per venue and instrument. Default 6. */
   readonly jumpsPerHour?: number | undefined
-  /** Standard deviation of a jump, in basis points. Default 6. */
+  /** Standard deviation of a jump, in basis points. Default 3. */
   readonly jumpBps?: number | undefined
 }
 
@@ -55,10 +55,10 @@ export const defaultReferenceInstruments: Readonly<Record<string, ReferenceInstr
 
 /** The default spread process. */
 export const defaultSpread: { readonly [K in keyof SpreadProcess]-?: number } = {
-  divergenceBps: 1.5,
-  halfLifeSeconds: 10,
-  jumpsPerHour: 20,
-  jumpBps: 6
+  divergenceBps: 0.2,
+  halfLifeSeconds: 3,
+  jumpsPerHour: 6,
+  jumpBps: 3
 }
 
 /** An instrument's key across venues' spellings. */

@@ -28,6 +28,7 @@
  */
 import * as Decimal from "./Decimal.ts"
 import type { SimEngine } from "./Engine.ts"
+import type { MidDriver } from "./Correlated.ts"
 import { Prng } from "./Random.ts"
 import type { SymbolConfig } from "./Symbols.ts"
 
@@ -66,6 +67,12 @@ export interface SyntheticMarketOptions {
   readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
   /** Most ticks one `step` runs; a longer gap is skipped. Default 1,000. */
   readonly maxTicksPerStep?: number | undefined
+  /**
+   * Where the mid comes from: when the driver gives a mid for a symbol (at the market's tick
+   * index), the ladder is quoted around it instead of the market's own random walk (correlated
+   * venues, `Correlated.ts`). Default: none.
+   */
+  readonly driver?: MidDriver | undefined
 }
 
 /** Internal account of the market maker. */
@@ -113,6 +120,7 @@ export class SyntheticMarket {
   private readonly tickMs: number
   private readonly maxTicks: number
   private readonly states: Array<SymbolState> = []
+  private readonly driver: MidDriver | undefined
   private lastTick: number
   private ticks = 0
 
@@ -121,6 +129,7 @@ export class SyntheticMarket {
     this.random = new Prng(options.seed)
     this.tickMs = options.tickMs ?? 10
     this.maxTicks = options.maxTicksPerStep ?? 1_000
+    this.driver = options.driver
     if (!(this.tickMs > 0)) throw new Error("tickMs must be positive")
     this.lastTick = now
     engine.addInternalAccount(makerAccount)
@@ -133,7 +142,11 @@ export class SyntheticMarket {
     for (const name of Object.keys(params)) {
       if (engine.symbol(name) === undefined) throw new Error(`Synthetic market: unknown symbol ${name}`)
     }
-    for (const state of this.states) this.requote(state, now)
+    for (const state of this.states) {
+      const driven = this.driver?.mid(state.config, 0)
+      if (driven !== undefined) state.mid = Math.max(state.floor, Math.round(driven / state.tickValue))
+      this.requote(state, now)
+    }
   }
 
   /** Ticks run so far. */
@@ -203,9 +216,14 @@ export class SyntheticMarket {
 
   private tick(state: SymbolState, now: number): void {
     const random = this.random
-    state.anchor = Math.max(state.floor, state.anchor + random.normal() * state.sigmaAnchor)
-    state.deviation = state.deviation * state.decay + random.normal() * state.sigmaDeviation
-    state.mid = Math.max(state.floor, Math.round(state.anchor + state.deviation))
+    const driven = this.driver?.mid(state.config, this.ticks)
+    if (driven !== undefined) {
+      state.mid = Math.max(state.floor, Math.round(driven / state.tickValue))
+    } else {
+      state.anchor = Math.max(state.floor, state.anchor + random.normal() * state.sigmaAnchor)
+      state.deviation = state.deviation * state.decay + random.normal() * state.sigmaDeviation
+      state.mid = Math.max(state.floor, Math.round(state.anchor + state.deviation))
+    }
     this.requote(state, now)
 
     // Re-quote one level so the book changes every tick.
