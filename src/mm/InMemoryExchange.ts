@@ -15,9 +15,18 @@
  * }).pipe(Effect.provide(InMemoryExchange.layer({ instruments: [hifi] })))
  * ```
  *
- * What it does not model: depth beyond the top level, balance locking by open orders, rate
- * limits, reconnects. Stream semantics match the services' contracts: quotes replay the latest
- * value; order updates and fills carry what happens after a subscriber starts.
+ * For takers (a strategy sending IOC legs) a test sets a book several levels deep
+ * ({@link InMemoryExchangeShape.setBook}): an `IOC` or `FOK` limit order trades at once against it
+ * as a taker (fee at the instrument's taker rate, in the asset received), takes the levels it
+ * crosses and ends `FILLED`, `PARTIALLY_CANCELED` or `CANCELED`. Faults are injected per
+ * placement ({@link PlaceFault}): a refusal (429, insufficient balance, a venue rule), or an answer
+ * lost after the venue acted, optionally with the order invisible to the next few queries. With
+ * `enforceBalances`, an order the free balance cannot cover is refused as a venue does; the
+ * balances REST answers can be frozen while trading goes on (a venue slow to update them).
+ *
+ * What it does not model: balance locking by open orders, rate limits, reconnects. Stream
+ * semantics match the services' contracts: quotes replay the latest value; order updates and
+ * fills carry what happens after a subscriber starts.
  *
  * @since 0.1.0
  */
@@ -46,7 +55,26 @@ export interface InMemoryExchangeOptions {
   readonly instruments: ReadonlyArray<Instrument>
   /** Starting free balances, asset -> amount. */
   readonly balances?: Readonly<Record<string, string>> | undefined
+  /**
+   * Refuse an order the free balance cannot cover (`InsufficientBalance`): a buy needs price x
+   * quantity of the quote asset, a sell the quantity of the base asset. Default false.
+   */
+  readonly enforceBalances?: boolean | undefined
 }
+
+/**
+ * What one placement suffers (see {@link InMemoryExchangeShape.placeFault}):
+ * - `Fail`: the venue refuses it with `reason` and does nothing (a 429, a rule, a balance);
+ * - `LoseAnswer`: the venue acts on it (an IOC trades), then the answer is lost: the call fails
+ *   with `Unavailable`; the next `hiddenQueries` queries of the order answer `UnknownOrder`
+ *   ("not yet visible"), later ones find it.
+ */
+export type PlaceFault =
+  | { readonly _tag: "Fail"; readonly reason: ExchangeError.ExchangeErrorReason }
+  | { readonly _tag: "LoseAnswer"; readonly hiddenQueries?: number | undefined }
+
+/** One level of a book set by a test: price and quantity as decimal strings. */
+export type LevelText = readonly [price: string, quantity: string]
 
 /** Identifies an order to the controls: its client order id, or `{ orderId }`. */
 export type ControlRef = string | { readonly orderId: string }
@@ -75,6 +103,23 @@ export interface InMemoryExchangeShape {
    * quote so that a post-only order would cross. `undefined` removes it.
    */
   readonly beforePlace: (hook: ((request: OrderRequest) => Effect.Effect<void>) | undefined) => Effect.Effect<void>
+  /**
+   * Sets a symbol's book, levels best first (decimal strings), and publishes it. IOC/FOK orders
+   * trade against it and take what they fill.
+   */
+  readonly setBook: (symbol: string, book: { readonly bids: ReadonlyArray<LevelText>; readonly asks: ReadonlyArray<LevelText> }) => Effect.Effect<void>
+  /**
+   * Decides, for each placement before it is processed, the fault it suffers (`undefined`: none).
+   * `undefined` removes the hook.
+   */
+  readonly placeFault: (hook: ((request: OrderRequest) => PlaceFault | undefined) | undefined) => Effect.Effect<void>
+  /**
+   * While frozen, `balance`/`balances` answer what they did at the moment of freezing, however
+   * the account trades (a venue whose balance answers lag its fills).
+   */
+  readonly freezeBalances: (frozen: boolean) => Effect.Effect<void>
+  /** Current free balance of an asset (the truth, never frozen). */
+  readonly freeBalance: (asset: string) => Effect.Effect<Decimal.Decimal>
   /** Every order ever placed, in placement order, as it is now. */
   readonly orders: Effect.Effect<ReadonlyArray<Order>>
   /** Orders open now. */
@@ -91,19 +136,27 @@ interface QuoteView {
   readonly view: BookView
 }
 
-const bookView = (quote: Quote, version: bigint): BookView => {
-  const bid = new BookLevel({ price: quote.bidPrice, quantity: quote.bidQuantity })
-  const ask = new BookLevel({ price: quote.askPrice, quantity: quote.askQuantity })
+interface Book {
+  /** Best first. */
+  bids: Array<BookLevel>
+  asks: Array<BookLevel>
+}
+
+const bookView = (symbol: string, book: Book, version: bigint): BookView => {
+  const bids = book.bids.slice()
+  const asks = book.asks.slice()
   return {
-    symbol: quote.symbol,
+    symbol,
     version,
-    bestBid: bid,
-    bestAsk: ask,
-    bids: (n) => n > 0 ? [bid] : [],
-    asks: (n) => n > 0 ? [ask] : [],
-    time: quote.time ?? 0
+    bestBid: bids[0],
+    bestAsk: asks[0],
+    bids: (n) => bids.slice(0, Math.max(0, n)),
+    asks: (n) => asks.slice(0, Math.max(0, n)),
+    time: Number(version)
   }
 }
+
+const zeroLevel = new BookLevel({ price: Decimal.zero, quantity: Decimal.zero })
 
 /** Builds the venue in the current scope: its controls and both services. */
 export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions) {
@@ -115,6 +168,10 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
   const orders = new Map<string, Order>()
   const byOrderId = new Map<string, string>()
   const quotes = new Map<string, QuoteView>()
+  const books = new Map<string, Book>()
+  let faultHook: ((request: OrderRequest) => PlaceFault | undefined) | undefined
+  let frozenBalances: Map<string, Decimal.Decimal> | undefined
+  const hidden = new Map<string, number>()
   const quoteHubs = new Map<string, PubSub.PubSub<QuoteView>>()
   const updates = yield* PubSub.unbounded<OrderUpdate>()
   const fills = yield* PubSub.unbounded<Fill>()
@@ -168,20 +225,35 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
 
   // --- controls -----------------------------------------------------------------------------------
 
-  const setQuote = (symbol: string, bid: string, ask: string) =>
+  /** Publishes the symbol's book as it is now (a new version). */
+  const publishBook = (symbol: string) =>
     Effect.gen(function*() {
+      const book = books.get(symbol)!
+      const bid = book.bids[0] ?? zeroLevel
+      const ask = book.asks[0] ?? zeroLevel
       const quote = new Quote({
         symbol,
-        bidPrice: Decimal.unsafeParse(bid),
-        bidQuantity: Decimal.unsafeParse("1000"),
-        askPrice: Decimal.unsafeParse(ask),
-        askQuantity: Decimal.unsafeParse("1000"),
+        bidPrice: bid.price,
+        bidQuantity: bid.quantity,
+        askPrice: ask.price,
+        askQuantity: ask.quantity,
         time: Number(++version)
       })
-      const entry = { quote, view: bookView(quote, version) }
+      const entry = { quote, view: bookView(symbol, book, version) }
       quotes.set(symbol, entry)
       yield* PubSub.publish(yield* hubOf(symbol), entry)
     })
+
+  const levels = (list: ReadonlyArray<LevelText>) =>
+    list.map(([price, quantity]) => new BookLevel({ price: Decimal.unsafeParse(price), quantity: Decimal.unsafeParse(quantity) }))
+
+  const setBook = (symbol: string, book: { readonly bids: ReadonlyArray<LevelText>; readonly asks: ReadonlyArray<LevelText> }) =>
+    Effect.suspend(() => {
+      books.set(symbol, { bids: levels(book.bids), asks: levels(book.asks) })
+      return publishBook(symbol)
+    })
+
+  const setQuote = (symbol: string, bid: string, ask: string) => setBook(symbol, { bids: [[bid, "1000"]], asks: [[ask, "1000"]] })
 
   const fill = (ref: ControlRef, quantity?: string) =>
     Effect.gen(function*() {
@@ -195,11 +267,17 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
       if (!BigDecimal.isPositive(qty) || BigDecimal.isGreaterThan(qty, left)) {
         return yield* Effect.die(new Error(`InMemoryExchange.fill: cannot fill ${Decimal.format(qty)} of ${Decimal.format(left)} left`))
       }
-      const notional = BigDecimal.normalize(BigDecimal.multiply(qty, order.price))
+      return yield* execute(order, instrument, qty, order.price, true)
+    })
+
+  /** Trades `qty` of `order` at `price`: balances, the order's update, the fill and the public trade. */
+  const execute = (order: Order, instrument: Instrument, qty: Decimal.Decimal, price: Decimal.Decimal, isMaker: boolean) =>
+    Effect.gen(function*() {
+      const notional = BigDecimal.normalize(BigDecimal.multiply(qty, price))
       const buy = order.side === "BUY"
       const received = buy ? qty : notional
       const feeAsset = buy ? instrument.baseAsset : instrument.quoteAsset
-      const fee = BigDecimal.normalize(BigDecimal.multiply(received, instrument.makerFeeRate))
+      const fee = BigDecimal.normalize(BigDecimal.multiply(received, isMaker ? instrument.makerFeeRate : instrument.takerFeeRate))
       adjust(instrument.baseAsset, buy ? BigDecimal.subtract(qty, fee) : BigDecimal.negate(qty))
       adjust(instrument.quoteAsset, buy ? BigDecimal.negate(notional) : BigDecimal.subtract(notional, fee))
       const filledQuantity = BigDecimal.normalize(BigDecimal.sum(order.filledQuantity, qty))
@@ -208,7 +286,7 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
         ...order,
         filledQuantity,
         filledQuoteQuantity: BigDecimal.normalize(BigDecimal.sum(order.filledQuoteQuantity, notional)),
-        status: BigDecimal.equals(filledQuantity, order.quantity) ? "FILLED" : "PARTIALLY_FILLED",
+        status: BigDecimal.equals(filledQuantity, order.quantity ?? Decimal.zero) ? "FILLED" : "PARTIALLY_FILLED",
         updateTime: time
       })
       const tradeId = `t${++tradeSeq}`
@@ -221,18 +299,18 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
           clientOrderId: order.clientOrderId,
           tradeId,
           side: order.side,
-          price: order.price,
+          price,
           quantity: qty,
           quoteQuantity: notional,
           fee,
           feeAsset,
-          isMaker: true,
+          isMaker,
           time
         })
       )
       yield* PubSub.publish(
         trades,
-        new Trade({ symbol: order.symbol, price: order.price, quantity: qty, side: buy ? "SELL" : "BUY", time, tradeId })
+        new Trade({ symbol: order.symbol, price, quantity: qty, side: isMaker === buy ? "SELL" : "BUY", time, tradeId })
       )
       return next
     })
@@ -303,6 +381,19 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
     }
     const clientOrderId = request.clientOrderId ?? `mem-${++clientSeq}`
     if (orders.has(clientOrderId)) return yield* reject("venue", `client order id ${clientOrderId} already used`)
+    const fault = faultHook?.(request)
+    if (fault?._tag === "Fail") return yield* Effect.fail(error(operation, fault.reason))
+    if (options.enforceBalances === true) {
+      const asset = request.side === "BUY" ? instrument.quoteAsset : instrument.baseAsset
+      const need = request.side === "BUY" ? BigDecimal.multiply(request.price, request.quantity) : request.quantity
+      const free = balances.get(asset) ?? Decimal.zero
+      if (BigDecimal.isLessThan(free, need)) {
+        return yield* Effect.fail(error(
+          operation,
+          new ExchangeError.InsufficientBalance({ venueMessage: `${Decimal.format(free)} ${asset} free, ${Decimal.format(BigDecimal.normalize(need))} needed` })
+        ))
+      }
+    }
     const time = Number(++version)
     const order = new Order({
       symbol: request.symbol,
@@ -323,8 +414,49 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
     placedCount++
     yield* store(order)
     yield* Queue.offer(placed, order)
-    return order
+    const answer = order.timeInForce === "GTC" ? order : yield* takeLiquidity(order, instrument)
+    if (fault?._tag === "LoseAnswer") {
+      if ((fault.hiddenQueries ?? 0) > 0) hidden.set(clientOrderId, fault.hiddenQueries!)
+      return yield* Effect.fail(error(operation, new ExchangeError.Unavailable({ status: 504, detail: "answer lost (injected)" })))
+    }
+    return answer
   })
+
+  /**
+   * An IOC/FOK order trades at once against the book as a taker, level by level while the level
+   * is at or better than its limit; the rest is canceled. A FOK that cannot fill wholly trades
+   * nothing. The book loses what was taken.
+   */
+  const takeLiquidity = (order: Order, instrument: Instrument) =>
+    Effect.gen(function*() {
+      const book = books.get(order.symbol) ?? { bids: [], asks: [] }
+      const buy = order.side === "BUY"
+      const side = buy ? book.asks : book.bids
+      const limit = order.price!
+      const crosses = (level: BookLevel) =>
+        buy ? BigDecimal.isLessThanOrEqualTo(level.price, limit) : BigDecimal.isGreaterThanOrEqualTo(level.price, limit)
+      let available = Decimal.zero
+      for (const level of side) {
+        if (!crosses(level)) break
+        available = BigDecimal.sum(available, level.quantity)
+      }
+      let left = order.quantity!
+      if (order.timeInForce === "FOK" && BigDecimal.isLessThan(available, left)) left = Decimal.zero
+      let current = order
+      let traded = false
+      while (BigDecimal.isPositive(left) && side.length > 0 && crosses(side[0]!)) {
+        const level = side[0]!
+        const qty = BigDecimal.min(left, level.quantity)
+        const rest = BigDecimal.normalize(BigDecimal.subtract(level.quantity, qty))
+        if (BigDecimal.isPositive(rest)) side[0] = new BookLevel({ price: level.price, quantity: rest })
+        else side.shift()
+        left = BigDecimal.normalize(BigDecimal.subtract(left, qty))
+        current = yield* execute(current, instrument, qty, level.price, false)
+        traded = true
+      }
+      if (traded) yield* publishBook(order.symbol)
+      return current.isOpen ? yield* end(current, "CANCELED") : current
+    })
 
   const cancelOrder = Effect.fn("InMemoryExchange.cancelOrder")(function*(ref: OrderRef) {
     const before = resolve(ref)
@@ -336,20 +468,22 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
 
   const queryOrder = Effect.fn("InMemoryExchange.queryOrder")(function*(ref: OrderRef) {
     const order = resolve(ref)
-    if (order === undefined) return yield* Effect.fail(unknownOrder("queryOrder", ref))
+    const hiddenFor = order === undefined ? 0 : hidden.get(order.clientOrderId) ?? 0
+    if (hiddenFor > 0) hidden.set(order!.clientOrderId, hiddenFor - 1)
+    if (order === undefined || hiddenFor > 0) return yield* Effect.fail(unknownOrder("queryOrder", ref))
     return order
   })
 
   const openOf = (symbol?: string) => [...orders.values()].filter((o) => o.isOpen && (symbol === undefined || o.symbol === symbol))
 
   const balanceOf = (asset: string) => {
-    const free = balances.get(asset) ?? Decimal.zero
+    const free = (frozenBalances ?? balances).get(asset) ?? Decimal.zero
     return new Balance({ asset, free, locked: Decimal.zero })
   }
 
   const privateExchange = PrivateExchange.of({
     venue,
-    balances: Effect.sync(() => [...balances.keys()].map(balanceOf)),
+    balances: Effect.sync(() => [...(frozenBalances ?? balances).keys()].map(balanceOf)),
     balance: (asset) => Effect.sync(() => balanceOf(asset)),
     placeOrder,
     cancelOrder,
@@ -406,6 +540,10 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
     venueCancel,
     beforeCancel: (hook) => Effect.sync(() => void (cancelHook = hook)),
     beforePlace: (hook) => Effect.sync(() => void (placeHook = hook)),
+    setBook,
+    placeFault: (hook) => Effect.sync(() => void (faultHook = hook)),
+    freezeBalances: (frozen) => Effect.sync(() => void (frozenBalances = frozen ? new Map(balances) : undefined)),
+    freeBalance: (asset) => Effect.sync(() => balances.get(asset) ?? Decimal.zero),
     orders: Effect.sync(() => [...orders.values()]),
     openOrders: Effect.sync(() => openOf())
   })
