@@ -572,6 +572,9 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
     Effect.gen(function*() {
       let delay = 20
       while (true) {
+        // The private stream may have told us first.
+        const known = own.get(clientOrderId)?.order
+        if (known !== undefined) return known
         const answer = yield* Effect.result(r.venue.private.queryOrder({ symbol: r.symbol, clientOrderId }))
         if (Result.isSuccess(answer)) return answer.success
         const left = until - now()
