@@ -18,10 +18,12 @@
  *   and its wire (`Mexc.Protocol`, `Mexc.Proto`, `Mexc.Schemas`, `Mexc.Signing`, `Mexc.ErrorCodes`,
  *   `Mexc.Parse`, `Mexc.PushParse`);
  * - the simulated exchange: `SimExchange`, and `SimVenue` (it as a venue);
- * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them.
+ * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them; two-venue
+ *   arbitrage: `Arbitrage`, `ArbVenues`, `Detect`, `ArbitrageError`.
  *
  * @since 0.1.0
  */
+export * from "./arb/index.ts"
 export * from "./connector/index.ts"
 export * from "./exchange/index.ts"
 export * from "./hub/index.ts"
