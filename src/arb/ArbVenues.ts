@@ -16,6 +16,8 @@ import { PublicExchange, type PublicExchangeShape } from "../exchange/PublicExch
 
 /** One venue: its market data and its account. */
 export interface ArbVenue {
+  /** The venue's name in reports; default: the public exchange's `venue`. */
+  readonly name?: string | undefined
   readonly public: PublicExchangeShape
   readonly private: PrivateExchangeShape
 }

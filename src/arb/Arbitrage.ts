@@ -317,15 +317,15 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
   if (ordersPerSecond < 2) return yield* invalid(`ordersPerSecond must be at least 2: a leg and an unwind (got ${ordersPerSecond})`)
   if (unwindTries < 1) return yield* invalid(`unwindTries must be at least 1 (got ${unwindTries})`)
 
-  const names = venues.map((v) => v.public.venue)
+  const names = venues.map((v) => v.name ?? v.public.venue)
   if (names[0] === names[1]) {
     return yield* new ArbitrageError({ reason: new VenuesInvalid({ detail: `the two venues must differ (both are ${names[0]})` }) })
   }
 
   // --- start-up: the instrument on each venue by base/quote, and the balances we start from ---
   const runtimes: Array<Runtime> = []
-  for (const venue of venues) {
-    const name = venue.public.venue
+  for (const [index, venue] of venues.entries()) {
+    const name = names[index]!
     const listed = yield* venue.public.instruments.pipe(Effect.mapError(fromExchange))
     const instrument = listed.find((i) => i.baseAsset === options.base && i.quoteAsset === options.quote)
     if (instrument === undefined) {
