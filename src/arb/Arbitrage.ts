@@ -43,7 +43,7 @@
 import { BigDecimal, Clock, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Option, Queue, Random, Result, Scope, Stream, type Tracer } from "effect"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
-import type { BookView, Instrument, Order, OrderRequest, Side } from "../exchange/Model.ts"
+import { type BookView, type Instrument, instrumentKey, type Order, type OrderRequest, type Side } from "../exchange/Model.ts"
 import * as OrderRules from "../exchange/OrderRules.ts"
 import { SlidingWindow } from "../ratelimit/SlidingWindow.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
@@ -324,10 +324,11 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
 
   // --- start-up: the instrument on each venue by base/quote, and the balances we start from ---
   const runtimes: Array<Runtime> = []
+  const key = instrumentKey(options.base, options.quote)
   for (const [index, venue] of venues.entries()) {
     const name = names[index]!
     const listed = yield* venue.public.instruments.pipe(Effect.mapError(fromExchange))
-    const instrument = listed.find((i) => i.baseAsset === options.base && i.quoteAsset === options.quote)
+    const instrument = listed.find((i) => i.key === key)
     if (instrument === undefined) {
       return yield* new ArbitrageError({ reason: new InstrumentNotListed({ venue: name, base: options.base, quote: options.quote }) })
     }

@@ -22,8 +22,11 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number | u
   return sorted[rank - 1]
 }
 
+const average = (l: LegRecord): string =>
+  BigDecimal.isZero(l.filled) ? "" : ` at ${fmt(BigDecimal.divideUnsafe(l.filledQuote, l.filled))}`
+
 const legText = (l: LegRecord): string =>
-  `${l.side} ${fmt(l.quantity)} on ${l.venue} @ ${fmt(l.price)} -> ${l.outcome}${l.outcome === "partial" || l.outcome === "filled" ? ` ${fmt(l.filled)}` : ""}` +
+  `${l.side} ${fmt(l.quantity)} on ${l.venue} limit ${fmt(l.price)} -> ${l.outcome}${l.outcome === "partial" || l.outcome === "filled" ? ` ${fmt(l.filled)}${average(l)}` : ""}` +
   `${l.resolvedByQuery ? " (resolved by client id)" : ""}${l.error !== undefined && (l.outcome === "rejected" || l.outcome === "unknown") ? `: ${l.error}` : ""}`
 
 /** One line per attempt (plus one per unwind order). */

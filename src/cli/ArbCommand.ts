@@ -22,7 +22,7 @@ import { Console, Context, Data, Duration, Effect, Layer, Logger, Option, Runtim
 import { Command, Flag } from "effect/cli"
 import * as Arbitrage from "../arb/Arbitrage.ts"
 import type { ArbitrageError } from "../arb/ArbitrageError.ts"
-import type { ArbVenues } from "../arb/ArbVenues.ts"
+import * as ArbVenues from "../arb/ArbVenues.ts"
 import * as ArbSummary from "../arb/Summary.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
@@ -116,6 +116,30 @@ export const arbFlags = {
     Flag.withDescription("Largest |base bought - base sold| over both venues, in the base asset; an attempt starts only if a one-legged result stays within it. Default: 2 x size"),
     Flag.optional
   ),
+  cooldown: Flag.Int("cooldown").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--cooldown must be >= 0 milliseconds (got ${n})`),
+    Flag.withDescription("Pause after each attempt, in milliseconds. Default: 250"),
+    Flag.withDefault(250)
+  ),
+  restUrls: Flag.String("rest-urls").pipe(
+    Flag.filter(
+      (text) => {
+        const urls = text.split(",")
+        return urls.length === 2 && urls.every((u) => {
+          try {
+            return ["http:", "https:"].includes(new URL(u).protocol)
+          } catch {
+            return false
+          }
+        })
+      },
+      (text) => `--rest-urls must be two http(s) URLs separated by a comma (got "${text}")`
+    ),
+    Flag.withDescription(
+      "REST base URLs of two standalone simulators (`npm run sim`), in --venues order; each WebSocket at <url>/ws. Default: an embedded simulator per venue"
+    ),
+    Flag.optional
+  ),
   logFormat: Flag.Literals("log-format", ["pretty", "json"]).pipe(
     Flag.withDescription("Logs, attempt lines, the summary and the exit report as text (pretty) or one JSON object per line (json). Default: pretty"),
     Flag.withDefault("pretty")
@@ -130,7 +154,7 @@ export const arbFlags = {
 export type ArbFlags = Command.Command.Config.Infer<typeof arbFlags>
 
 /** The two venues a run trades on, as one layer (chosen by the flags). */
-export type VenuesFor = (flags: ArbFlags) => Layer.Layer<ArbVenues, ExchangeError | ArbitrageError>
+export type VenuesFor = (flags: ArbFlags) => Layer.Layer<ArbVenues.ArbVenues, ExchangeError | ArbitrageError>
 
 /** The run failed with a message already printed as its one line. */
 export class ArbFailed extends Data.TaggedError("ArbFailed")<{ readonly message: string }> {
@@ -152,7 +176,8 @@ export const options = (flags: ArbFlags): Arbitrage.ArbitrageOptions => {
     maxOneLegged: flags.maxOneLegged === 0 ? Number.MAX_SAFE_INTEGER : flags.maxOneLegged,
     maxLoss: flags.maxLoss,
     max429: flags.max429 === 0 ? Number.MAX_SAFE_INTEGER : flags.max429,
-    maxImbalance: Option.getOrUndefined(flags.maxImbalance)
+    maxImbalance: Option.getOrUndefined(flags.maxImbalance),
+    cooldown: Duration.millis(flags.cooldown)
   }
 }
 
@@ -186,18 +211,36 @@ export const make = (venuesFor: VenuesFor) =>
           }
         }
         const abandoned = stops.filter((s) => s.outcome === "abandoned").length
-        const report: ExitReport.Report = { components: stops, counts: { abandoned } }
+        const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
         yield* json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
       })
     )
 
-    const appLayer = Arbitrage.layer(opts).pipe(Layer.provide(venuesFor(flags)))
+    const appLayer = Arbitrage.layer(opts).pipe(Layer.provideMerge(venuesFor(flags)))
+    let counts: ExitReport.Counts = {}
+    /** Each venue's counts, read while the venues are still up. */
+    const readCounts = (venues: ArbVenues.ArbVenuesShape) =>
+      Effect.gen(function*() {
+        const out: Record<string, number> = {}
+        for (const venue of venues.venues) {
+          const name = venue.name ?? venue.public.venue
+          const p = yield* venue.public.stats
+          const q = yield* venue.private.stats
+          out[`${name} reconnects`] = p.reconnects + q.reconnects
+          out[`${name} resyncs`] = p.resyncs
+          out[`${name} malformed`] = p.malformed
+          out[`${name} unknownOutcomes`] = q.unknownOutcomesResolved
+        }
+        counts = out
+      })
 
     const body = Effect.gen(function*() {
       const scope = yield* Effect.scope
       const context = yield* Layer.buildWithScope(appLayer, scope)
       const strategy = Context.get(context as Context.Context<Arbitrage.Arbitrage>, Arbitrage.Arbitrage)
+      const venues = Context.get(context as Context.Context<ArbVenues.ArbVenues>, ArbVenues.ArbVenues)
       arb = strategy
+      yield* Effect.addFinalizer(() => readCounts(venues))
       yield* Effect.logInfo(`arb ${flags.symbol} on ${strategy.symbols.map((s) => `${s.venue} (${s.symbol})`).join(" and ")}`)
       const summary = yield* strategy.run({
         maxAttempts: flags.maxAttempts,

@@ -5,10 +5,16 @@
  * @since 0.1.0
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { CliOutput, Command } from "effect/cli"
+import * as ArbVenues from "../arb/ArbVenues.ts"
+import { ExchangeError, InvalidConfig } from "../exchange/ExchangeError.ts"
+import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
+import { PublicExchange } from "../exchange/PublicExchange.ts"
+import type * as Adapter from "../venues/Adapter.ts"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Venue from "../venues/Venue.ts"
+import * as ArbCommand from "./ArbCommand.ts"
 import * as MmCommand from "./MmCommand.ts"
 import * as Output from "./Output.ts"
 import * as SimCommand from "./SimCommand.ts"
@@ -44,10 +50,41 @@ const exchanges = (flags: VenueFlags) => Venue.layer(venueConfig(flags), { conne
 /** The chosen venue's public exchange alone (for `watch`: no credentials needed). */
 const publicExchange = (flags: VenueFlags) => Venue.layerPublic(venueConfig(flags), { connection }, SimVenue.adapters)
 
+/**
+ * The two venues of `arb`: a simulator per venue speaking that venue's dialect (`name#n` is another
+ * instance of `name`'s dialect), embedded with seeds `seed` and `seed + 1`, or standalone ones by
+ * `--rest-urls`. A name the registry does not have is `InvalidConfig`.
+ */
+const arbVenues = (flags: ArbCommand.ArbFlags) => {
+  const urls = Option.map(flags.restUrls, (text) => text.split(","))
+  const registry: Readonly<Record<string, Adapter.Adapter>> = Venue.adapters
+  const venue = (name: string, index: number) => {
+    const dialect = registry[name.split("#")[0]!]
+    if (dialect === undefined) {
+      return Layer.effect(PublicExchange, Effect.fail(
+        new ExchangeError({
+          venue: name,
+          operation: "arb",
+          reason: new InvalidConfig({ variable: "--venues", detail: `no venue "${name}" in this build (have: ${Object.keys(registry).join(", ")})` })
+        })
+      )) as Layer.Layer<PublicExchange | PrivateExchange, ExchangeError>
+    }
+    const restUrl = Option.getOrUndefined(Option.map(urls, (list) => list[index]!))
+    return SimVenue.adapter(dialect).exchanges({ name, venue: name, connection, seed: flags.seed + index, ...(restUrl === undefined ? {} : { restUrl }) })
+  }
+  const [first, second] = flags.venues.split(",") as [string, string]
+  return ArbVenues.layer(venue(first, 0), venue(second, 1))
+}
+
 /** The root command. */
 export const root = Command.make("scoped-exchange").pipe(
   Command.withDescription("Scoped, leak-free exchange connectivity: a market-making cycle, market data, and a simulated MEXC exchange"),
-  Command.withSubcommands([MmCommand.make(exchanges), WatchCommand.make(publicExchange), SimCommand.command])
+  Command.withSubcommands([
+    MmCommand.make(exchanges),
+    WatchCommand.make(publicExchange),
+    ArbCommand.make(arbVenues),
+    SimCommand.command
+  ])
 )
 
 /**
