@@ -42,16 +42,31 @@
  */
 import { BigDecimal, Clock, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Option, Queue, Random, Result, Scope, Stream, type Tracer } from "effect"
 import * as Decimal from "../exchange/Decimal.ts"
-import type { ExchangeError } from "../exchange/ExchangeError.ts"
-import { type BookView, type Instrument, instrumentKey, type Order, type OrderRequest, type Side } from "../exchange/Model.ts"
-import * as OrderRules from "../exchange/OrderRules.ts"
+import { instrumentKey, type Order } from "../exchange/Model.ts"
 import { SlidingWindow } from "../ratelimit/SlidingWindow.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { ArbitrageError, fromExchange, InstrumentNotListed, InvalidOptions, NotTradable, VenuesInvalid } from "./ArbitrageError.ts"
 import * as Metrics from "./ArbitrageMetrics.ts"
-import { type ArbVenue, ArbVenues } from "./ArbVenues.ts"
+import { ArbVenues } from "./ArbVenues.ts"
 import * as Detect from "./Detect.ts"
-import { feeInQuote, filledOf, filledQuoteOf, isNewer, type OwnOrder, VenueLedger } from "./Ledger.ts"
+import * as Legs from "./internal/Legs.ts"
+import { abs, add, isFinal, millis, mul, type Runtime, sub, type Trigger, two } from "./internal/Runtime.ts"
+import { isDust, unwindVenue } from "./internal/Unwind.ts"
+import { feeInQuote, filledOf, filledQuoteOf, type OwnOrder, VenueLedger } from "./Ledger.ts"
+import type { AttemptOutcome, AttemptRecord, LegRecord, RunOptions, RunSummary, State, StopReport } from "./Records.ts"
+
+export type {
+  AttemptOutcome,
+  AttemptRecord,
+  LegOutcome,
+  LegRecord,
+  LegRole,
+  RunOptions,
+  RunSummary,
+  State,
+  StopReport,
+  VenuePosition
+} from "./Records.ts"
 
 /** How to run the arbitrage. Durations accept `Duration.Input` ("3 seconds", millis as a number). */
 export interface ArbitrageOptions {
@@ -98,142 +113,6 @@ export interface ArbitrageOptions {
   readonly stopBudget?: Duration.Input | undefined
 }
 
-/** The states of the per-instrument state machine. */
-export type State = "Idle" | "Checking" | "Submitting" | "Complete" | "OneLegged" | "Unwinding" | "Cooldown"
-
-/** What a leg is for. */
-export type LegRole = "buy" | "sell" | "unwind"
-
-/**
- * How a leg ended. `rejected`: the venue refused it (nothing traded). `unknown`: no answer and
- * not found by its client order id by the deadline (counted as not traded until found).
- */
-export type LegOutcome = "filled" | "partial" | "unfilled" | "rejected" | "unknown"
-
-/** One order of an attempt. Times in milliseconds. */
-export interface LegRecord {
-  readonly venue: string
-  readonly role: LegRole
-  readonly side: Side
-  readonly clientOrderId: string
-  readonly orderId: string | undefined
-  /** IOC limit price. */
-  readonly price: Decimal.Decimal
-  readonly quantity: Decimal.Decimal
-  readonly filled: Decimal.Decimal
-  readonly filledQuote: Decimal.Decimal
-  readonly outcome: LegOutcome
-  /** The venue's refusal or the error that left the outcome unknown. */
-  readonly error: string | undefined
-  /** Whether the outcome came from a query by client order id (the answer was lost). */
-  readonly resolvedByQuery: boolean
-  /** Send to the venue's answer (undefined when none came). */
-  readonly ackMs: number | undefined
-  /** Send to final state (or giving up). */
-  readonly latencyMs: number
-}
-
-/**
- * How an attempt ended. `completed`: both legs filled alike. `missed`: neither filled.
- * `unwound`: one-legged, flattened. `dust`: one-legged, flattened but for a remainder below every
- * venue's minimum. `unwind-failed`: one-legged, a tradable imbalance left at the deadline.
- * `unresolved`: a leg's outcome is still unknown after both deadlines: nothing is unwound on a
- * guess (the position is not known), and the kill switch stops new attempts.
- */
-export type AttemptOutcome = "completed" | "missed" | "unwound" | "dust" | "unwind-failed" | "unresolved"
-
-/** One attempt as the summary shows it. */
-export interface AttemptRecord {
-  readonly attempt: number
-  readonly buyVenue: string
-  readonly sellVenue: string
-  readonly quantity: Decimal.Decimal
-  /** Expected at detection: net edge (bps) and profit (quote asset). */
-  readonly edgeBps: number
-  readonly expectedProfit: Decimal.Decimal
-  readonly legs: ReadonlyArray<LegRecord>
-  readonly unwinds: ReadonlyArray<LegRecord>
-  readonly outcome: AttemptOutcome
-  readonly oneLegged: boolean
-  /** Base bought - base sold over both venues after the attempt (gross fills). */
-  readonly positionAfter: Decimal.Decimal
-  /** Realized quote flow - fees + base flow marked at the mid at the end (quote asset). */
-  readonly pnl: Decimal.Decimal
-  /** Detection to both legs acknowledged (undefined when a leg got no answer). */
-  readonly detectToAckMs: number | undefined
-  readonly durationMs: number
-  /** States entered, with milliseconds since detection. */
-  readonly states: ReadonlyArray<{ readonly state: State; readonly atMs: number }>
-  /** The book update that triggered it. */
-  readonly trigger: { readonly venue: string; readonly version: string }
-}
-
-/** A venue's share of the result. */
-export interface VenuePosition {
-  readonly venue: string
-  readonly symbol: string
-  /** Gross base bought - sold on this venue, and quote received - paid (before fees). */
-  readonly base: Decimal.Decimal
-  readonly quote: Decimal.Decimal
-}
-
-/** The run as the summary shows it. */
-export interface RunSummary {
-  readonly base: string
-  readonly quote: string
-  readonly attempts: number
-  readonly completed: number
-  readonly missed: number
-  readonly oneLegged: number
-  readonly unwound: number
-  readonly dust: number
-  readonly unwindFailed: number
-  /** Directions at or above the threshold (two per book update at most). */
-  readonly detected: number
-  /** Book updates evaluated. */
-  readonly checked: number
-  /** Detected but not attempted, by reason. */
-  readonly skipped: Readonly<Record<string, number>>
-  /** Net of both venues in the quote asset, inventory marked at `mark`. */
-  readonly pnl: Decimal.Decimal
-  readonly fees: Decimal.Decimal
-  /** Whether some fees are estimates at the taker rate (their fills not seen). */
-  readonly feesEstimated: boolean
-  readonly mark: Decimal.Decimal | undefined
-  /** Base bought - sold over both venues. */
-  readonly position: Decimal.Decimal
-  readonly venues: ReadonlyArray<VenuePosition>
-  /** The kill switch that stopped new attempts, if one did. */
-  readonly killed: string | undefined
-  readonly durationMs: number
-  /** Detection to both legs acknowledged, per attempt that got both answers. */
-  readonly detectToAckMs: ReadonlyArray<number>
-}
-
-/** What the shutdown did and found. */
-export interface StopReport {
-  /** Whether an attempt was in flight, and whether it finished within the budget. */
-  readonly inFlight: "none" | "finished" | "interrupted"
-  /** Orders of ours canceled at stop. */
-  readonly canceled: number
-  /** Per venue: orders of ours still open by the venue's REST answer (must be 0), net position. */
-  readonly venues: ReadonlyArray<VenuePosition & { readonly openOrders: number; readonly confirmed: boolean }>
-  /** Client order ids whose outcome is still unknown. */
-  readonly unresolved: ReadonlyArray<string>
-  readonly position: Decimal.Decimal
-  readonly withinBudget: boolean
-}
-
-/** How long a run goes on; it also ends when a kill switch trips. */
-export interface RunOptions {
-  /** Attempts (legs sent) after which it stops; 0 or absent: no limit. */
-  readonly maxAttempts?: number | undefined
-  /** Run time after which it stops; absent: no limit. */
-  readonly duration?: Duration.Input | undefined
-  /** Called after each attempt (per-attempt lines). */
-  readonly onAttempt?: ((attempt: AttemptRecord) => Effect.Effect<void>) | undefined
-}
-
 export interface ArbitrageShape {
   /** The venues' symbols, in venue order. */
   readonly symbols: ReadonlyArray<{ readonly venue: string; readonly symbol: string }>
@@ -251,41 +130,6 @@ export interface ArbitrageShape {
 export class Arbitrage extends Context.Service<Arbitrage, ArbitrageShape>()("scoped-exchange/arb/Arbitrage") {}
 
 // ---------------------------------------------------------------------------------------------
-
-interface BookState {
-  view: BookView | undefined
-  receivedAt: number
-  /** False after a view whose version went back, until the next one goes forward. */
-  continuous: boolean
-  failed: ExchangeError | undefined
-}
-
-interface Runtime {
-  readonly name: string
-  readonly venue: ArbVenue
-  readonly instrument: Instrument
-  readonly symbol: string
-  readonly takerFeeRate: Decimal.Decimal
-  readonly ledger: VenueLedger
-  readonly book: BookState
-  privateFailed: ExchangeError | undefined
-  readonly budget: SlidingWindow
-  readonly metrics: Metrics.VenueMetrics
-}
-
-interface Trigger {
-  readonly venue: number
-  readonly version: bigint
-}
-
-const millis = (input: Duration.Input): number => Duration.toMillis(Duration.fromInputUnsafe(input))
-const abs = (d: Decimal.Decimal) => BigDecimal.abs(d)
-const add = (a: Decimal.Decimal, b: Decimal.Decimal) => BigDecimal.normalize(BigDecimal.sum(a, b))
-const sub = (a: Decimal.Decimal, b: Decimal.Decimal) => BigDecimal.normalize(BigDecimal.subtract(a, b))
-const mul = (a: Decimal.Decimal, b: Decimal.Decimal) => BigDecimal.normalize(BigDecimal.multiply(a, b))
-const two = Decimal.unsafeParse("2")
-
-const isFinal = (order: Order | undefined): order is Order => order !== undefined && !order.isOpen
 
 const invalid = (detail: string) => new ArbitrageError({ reason: new InvalidOptions({ detail }) })
 
@@ -375,22 +219,19 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
 
   // --- own orders, fed by both private streams (subscribed before anything is placed) ---------
   const own = new Map<string, OwnOrder>()
-  const waiters = new Map<string, Deferred.Deferred<Order>>()
   const unresolved = new Set<string>()
   const idPrefix = `arb${(yield* Random.nextIntBetween(0, 36 ** 5)).toString(36)}`
   let idCounter = 0
-
-  const onOrder = (order: Order) => {
-    const o = own.get(order.clientOrderId)
-    if (o === undefined || !isNewer(o.order, order)) return
-    o.order = order
-    if (!order.isOpen) {
-      byName.get(o.venue)?.ledger.apply(o)
-      unresolved.delete(o.clientOrderId)
-      const waiter = waiters.get(order.clientOrderId)
-      if (waiter !== undefined) Deferred.doneUnsafe(waiter, Exit.succeed(order))
-    }
-  }
+  let rateLimitedCount = 0
+  const { awaitFinal, leg, onOrder, refresh, resolveByClientId, resolveUnresolved } = Legs.make({
+    own,
+    unresolved,
+    byName,
+    now,
+    legTimeoutMs,
+    nextClientOrderId: () => `${idPrefix}${(++idCounter).toString(36)}`,
+    onRateLimited: () => void rateLimitedCount++
+  })
 
   const triggers = yield* Queue.sliding<Trigger>(1)
   for (const [index, r] of runtimes.entries()) {
@@ -432,7 +273,6 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
   const skipped: Record<string, number> = {}
   let killed: string | undefined
   let oneLeggedCount = 0
-  let rateLimitedCount = 0
   let stopping = false
   let stopReport: StopReport | undefined
   let startedAt = now()
@@ -566,196 +406,15 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
 
   // --- legs --------------------------------------------------------------------------------------
 
-  const nextClientOrderId = () => `${idPrefix}${(++idCounter).toString(36)}`
-
-  /** Asks the venue for an order by client order id until `until`; undefined when never found. */
-  const resolveByClientId = (r: Runtime, clientOrderId: string, until: number): Effect.Effect<Order | undefined> =>
-    Effect.gen(function*() {
-      let delay = 20
-      while (true) {
-        // The private stream may have told us first.
-        const known = own.get(clientOrderId)?.order
-        if (known !== undefined) return known
-        const answer = yield* Effect.result(r.venue.private.queryOrder({ symbol: r.symbol, clientOrderId }))
-        if (Result.isSuccess(answer)) return answer.success
-        const left = until - now()
-        if (left <= 0) return undefined
-        yield* Effect.sleep(Duration.millis(Math.min(delay, left)))
-        delay = Math.min(delay * 2, 250)
-      }
-    })
-
-  /** Retries the resolution of every unresolved order once (no waiting). */
-  const resolveUnresolved = Effect.suspend(() =>
-    Effect.forEach([...unresolved], (id) => {
-      const o = own.get(id)!
-      return Effect.map(resolveByClientId(byName.get(o.venue)!, id, 0), (order) => {
-        if (order !== undefined) onOrder(order)
-      })
-    }, { discard: true })
-  )
-
-  /** Waits for an acknowledged open order to become final: stream, then query, then cancel. */
-  const awaitFinal = (r: Runtime, o: OwnOrder, waiter: Deferred.Deferred<Order>, until: number): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      if (isFinal(o.order)) return
-      yield* Deferred.await(waiter).pipe(Effect.timeoutOption(Duration.millis(Math.max(0, until - now()))))
-      if (isFinal(o.order)) return
-      const ref = { symbol: r.symbol, clientOrderId: o.clientOrderId }
-      const queried = yield* Effect.result(r.venue.private.queryOrder(ref))
-      if (Result.isSuccess(queried)) onOrder(queried.success)
-      if (isFinal(o.order)) return
-      // An IOC still open past its deadline: cancel it (confirmed by the answer or a query).
-      const canceled = yield* Effect.result(r.venue.private.cancelOrder(ref))
-      if (Result.isSuccess(canceled)) onOrder(canceled.success)
-      else {
-        const again = yield* Effect.result(r.venue.private.queryOrder(ref))
-        if (Result.isSuccess(again)) onOrder(again.success)
-      }
-    })
-
-  /** A leg's record with what became known since (a late resolution). */
-  const refresh = (record: LegRecord, o: OwnOrder): LegRecord => {
-    if (record.outcome !== "unknown" || !isFinal(o.order)) return record
-    return { ...record, orderId: o.order.orderId, filled: filledOf(o), filledQuote: filledQuoteOf(o), outcome: legOutcome(o, record.quantity), resolvedByQuery: true }
-  }
-
-  const legOutcome = (o: OwnOrder, quantityAsked: Decimal.Decimal): LegOutcome => {
-    const filled = filledOf(o)
-    if (BigDecimal.isZero(filled)) return "unfilled"
-    return BigDecimal.isGreaterThanOrEqualTo(filled, quantityAsked) ? "filled" : "partial"
-  }
-
-  /** Sends one IOC order and brings it to a final state (or to `unknown`) by `until`. */
-  const leg = Effect.fn("Arbitrage.leg")(function*(r: Runtime, role: LegRole, request: OrderRequest, until: number) {
-    const clientOrderId = nextClientOrderId()
-    yield* Effect.annotateCurrentSpan({
-      venue: r.name,
-      side: request.side,
-      clientOrderId,
-      price: Decimal.format(request.price!),
-      quantity: Decimal.format(request.quantity!),
-      role
-    })
-    const o: OwnOrder = { venue: r.name, symbol: r.symbol, clientOrderId, side: request.side, order: undefined, fills: new Map(), applied: false }
-    own.set(clientOrderId, o)
-    const waiter = yield* Deferred.make<Order>()
-    waiters.set(clientOrderId, waiter)
-    const sentAt = now()
-    let ackAt: number | undefined
-    let error: string | undefined
-    let rejected = false
-    let resolvedByQuery = false
-    const answer = yield* r.venue.private.placeOrder({ ...request, clientOrderId }).pipe(
-      Effect.timeoutOption(Duration.millis(Math.max(1, until - now()))),
-      Effect.result
-    )
-    if (Result.isSuccess(answer) && Option.isSome(answer.success)) {
-      ackAt = now()
-      onOrder(answer.success.value)
-      yield* awaitFinal(r, o, waiter, until)
-    } else if (Result.isFailure(answer)) {
-      const failure = answer.failure
-      error = failure.message
-      const tag = failure.reason._tag
-      if (tag === "RateLimited") rateLimitedCount++
-      if (tag === "Unavailable") {
-        // The venue may have acted: ask for the order by its client order id, never send again.
-        const found = yield* resolveByClientId(r, clientOrderId, until)
-        if (found !== undefined) {
-          resolvedByQuery = true
-          ackAt = now()
-          onOrder(found)
-          yield* awaitFinal(r, o, waiter, until)
-        }
-      } else {
-        rejected = true
-      }
-    } else {
-      error = "no answer by the deadline"
-      const found = yield* resolveByClientId(r, clientOrderId, now() + legTimeoutMs)
-      if (found !== undefined) {
-        resolvedByQuery = true
-        onOrder(found)
-        yield* awaitFinal(r, o, waiter, now() + legTimeoutMs)
-      }
-    }
-    waiters.delete(clientOrderId)
-    const known = isFinal(o.order)
-    if (!rejected && !known) unresolved.add(clientOrderId)
-    const outcome: LegOutcome = rejected ? "rejected" : known ? legOutcome(o, request.quantity!) : "unknown"
-    const latencyMs = now() - sentAt
-    yield* Metric.update(r.metrics.legLatency, latencyMs)
-    yield* Effect.annotateCurrentSpan({ outcome, latencyMs: Math.round(latencyMs), ...(error === undefined ? {} : { error }) })
-    const record: LegRecord = {
-      venue: r.name,
-      role,
-      side: request.side,
-      clientOrderId,
-      orderId: o.order?.orderId,
-      price: request.price!,
-      quantity: request.quantity!,
-      filled: filledOf(o),
-      filledQuote: filledQuoteOf(o),
-      outcome,
-      error: outcome === "filled" || outcome === "partial" || outcome === "unfilled" ? (resolvedByQuery ? error : undefined) : error,
-      resolvedByQuery,
-      ackMs: ackAt === undefined ? undefined : ackAt - sentAt,
-      latencyMs
-    }
-    return { record, own: o, ackAt }
-  })
-
   // --- Unwinding ----------------------------------------------------------------------------------
 
-  /** An IOC that flattens `imbalance` on `r`, or undefined when `r` cannot (rules, book, balance). */
-  const unwindOrder = (r: Runtime, imbalance: Decimal.Decimal): OrderRequest | undefined => {
-    const side: Side = BigDecimal.isPositive(imbalance) ? "SELL" : "BUY"
-    const qty = Decimal.roundToStep(abs(imbalance), r.instrument.lotSize, "down")
-    if (!BigDecimal.isPositive(qty)) return undefined
-    const view = r.book.view
-    const best = side === "SELL" ? view?.bestBid : view?.bestAsk
-    if (best === undefined) return undefined
-    // Bounded slippage: at most `unwindSlippageBps` through the best price, on the tick.
-    const price = Detect.limitPrice(side, best.price, unwindSlippageBps, r.instrument.tickSize)
-    const request: OrderRequest = { symbol: r.symbol, side, type: "LIMIT", timeInForce: "IOC", price, quantity: qty }
-    if (Result.isFailure(OrderRules.validate(r.instrument, request))) return undefined
-    if (side === "SELL" && BigDecimal.isLessThan(r.ledger.availableBase, qty)) return undefined
-    if (side === "BUY" && BigDecimal.isLessThan(r.ledger.availableQuote, mul(mul(qty, price), add(Decimal.unsafeParse("1"), r.takerFeeRate)))) return undefined
-    return request
-  }
-
-  /** The venue with the better executable price for the unwind (unwind on the filled venue or hedge on the other). */
-  const unwindVenue = (imbalance: Decimal.Decimal): { readonly r: Runtime; readonly request: OrderRequest } | undefined => {
-    let chosen: { r: Runtime; request: OrderRequest; price: Decimal.Decimal } | undefined
-    for (const r of runtimes) {
-      const request = unwindOrder(r, imbalance)
-      if (request === undefined) continue
-      const levels = request.side === "SELL" ? r.book.view!.bids(Detect.maxDepth) : r.book.view!.asks(Detect.maxDepth)
-      const price = Detect.executable(levels, request.quantity!)?.vwap ?? levels[levels.length - 1]?.price ?? request.price!
-      const better = chosen === undefined ||
-        (request.side === "SELL" ? BigDecimal.isGreaterThan(price, chosen.price) : BigDecimal.isLessThan(price, chosen.price))
-      if (better) chosen = { r, request, price }
-    }
-    return chosen
-  }
-
-  /** Whether an imbalance is too small to trade on any venue. */
-  const isDust = (imbalance: Decimal.Decimal): boolean =>
-    runtimes.every((r) => {
-      const qty = Decimal.roundToStep(abs(imbalance), r.instrument.lotSize, "down")
-      if (BigDecimal.isLessThan(qty, r.instrument.minQuantity) || !BigDecimal.isPositive(qty)) return true
-      const price = r.book.view?.bestBid?.price ?? r.book.view?.bestAsk?.price
-      return price !== undefined && BigDecimal.isLessThan(mul(qty, price), r.instrument.minNotional)
-    })
-
   const unwind = Effect.fn("Arbitrage.unwind")(function*(until: number) {
-    const legs: Array<{ record: LegRecord; own: OwnOrder }> = []
+    const legs: Array<Legs.LegResult> = []
     for (let i = 0; i < unwindTries; i++) {
       const imbalance = position()
       yield* Effect.annotateCurrentSpan({ imbalance: Decimal.format(imbalance), tries: i })
-      if (BigDecimal.isZero(imbalance) || isDust(imbalance) || now() >= until) break
-      const target = unwindVenue(imbalance)
+      if (BigDecimal.isZero(imbalance) || isDust(runtimes, imbalance) || now() >= until) break
+      const target = unwindVenue(runtimes, imbalance, unwindSlippageBps)
       if (target === undefined) break
       // The budget reserved one unwind per venue; a further try waits for room, within the deadline.
       const wait = target.r.budget.waitFor(1, now())
@@ -768,7 +427,7 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
     }
     const left = position()
     yield* Effect.annotateCurrentSpan({ left: Decimal.format(left) })
-    const outcome: AttemptOutcome = BigDecimal.isZero(left) ? "unwound" : isDust(left) ? "dust" : "unwind-failed"
+    const outcome: AttemptOutcome = BigDecimal.isZero(left) ? "unwound" : isDust(runtimes, left) ? "dust" : "unwind-failed"
     return { legs, outcome }
   })
 
