@@ -77,7 +77,7 @@ export interface ArbitrageOptions {
   readonly size: Decimal.Decimal
   /** Smallest net edge after both fees, in bps of the buy notional. Default 10. */
   readonly minProfitBps?: number | undefined
-  /** Smallest net profit per attempt, quote asset. Default 0. */
+  /** Smallest net profit per attempt, quote asset. Default: none (only `minProfitBps`). */
   readonly minProfitAbs?: Decimal.Decimal | undefined
   /** Hysteresis around `minProfitBps`, in bps (see {@link Detect.Hysteresis}). Default 2. */
   readonly hysteresisBps?: number | undefined
@@ -213,7 +213,7 @@ export const make = Effect.fnUntraced(function*(options: ArbitrageOptions) {
   if (BigDecimal.isLessThan(maxImbalance, quantity)) {
     return yield* invalid(`maxImbalance ${Decimal.format(maxImbalance)} is below the leg size ${Decimal.format(quantity)}: no attempt could start`)
   }
-  const detectOptions: Detect.DetectOptions = { quantity, minProfitBps, minProfitAbs: options.minProfitAbs ?? Decimal.zero, limitBufferBps }
+  const detectOptions: Detect.DetectOptions = { quantity, minProfitBps, minProfitAbs: options.minProfitAbs, limitBufferBps }
   const hysteresis = new Detect.Hysteresis(minProfitBps, hysteresisBps)
   const byName = new Map(runtimes.map((r) => [r.name, r]))
 

@@ -69,8 +69,8 @@ export interface DetectOptions {
   readonly quantity: Decimal.Decimal
   /** Smallest net profit, in basis points of the buy notional. */
   readonly minProfitBps: number
-  /** Smallest net profit in the quote asset. */
-  readonly minProfitAbs: Decimal.Decimal
+  /** Smallest net profit in the quote asset; absent, only `minProfitBps` applies. */
+  readonly minProfitAbs?: Decimal.Decimal | undefined
   /** How far past the worst level the IOC limit goes, in bps (bounded slippage). */
   readonly limitBufferBps: number
 }
@@ -149,7 +149,7 @@ export const evaluate = (buy: VenueSide, sell: VenueSide, options: DetectOptions
   )
   const profit = BigDecimal.normalize(BigDecimal.subtract(BigDecimal.subtract(sellNotional, buyNotional), fees))
   const edgeBps = toBps(profit, buyNotional)
-  if (edgeBps < options.minProfitBps || BigDecimal.isLessThan(profit, options.minProfitAbs)) {
+  if (edgeBps < options.minProfitBps || (options.minProfitAbs !== undefined && BigDecimal.isLessThan(profit, options.minProfitAbs))) {
     return Result.fail({ _tag: "BelowThreshold", edgeBps, profit })
   }
   const buyLimit = limitPrice("BUY", bought.worst, options.limitBufferBps, buy.instrument.tickSize)

@@ -91,8 +91,8 @@ export const arbFlags = {
       (text) => Option.filter(Decimal.parse(text), (d) => d.value >= 0n),
       (text) => `--min-profit must be a decimal amount >= 0 (got "${text}")`
     ),
-    Flag.withDescription("Smallest net profit per attempt, in the quote asset (USDT). Default: 0"),
-    Flag.withDefault(Decimal.zero)
+    Flag.withDescription("Smallest net profit per attempt, in the quote asset (USDT), besides --min-profit-bps. Default: none"),
+    Flag.optional
   ),
   fees: Flag.String("fees").pipe(
     Flag.filterMap(parseFees, (text) => `--fees must be venue=rate pairs separated by commas, rates as fractions in [0, 1), like mexc=0.0005,gate=0.002 (got "${text}")`),
@@ -171,7 +171,7 @@ export const options = (flags: ArbFlags): Arbitrage.ArbitrageOptions => {
     quote,
     size: flags.size,
     minProfitBps: flags.minProfitBps,
-    minProfitAbs: flags.minProfit,
+    minProfitAbs: Option.getOrUndefined(flags.minProfit),
     takerFeeRates: Option.getOrUndefined(flags.fees),
     maxOneLegged: flags.maxOneLegged === 0 ? Number.MAX_SAFE_INTEGER : flags.maxOneLegged,
     maxLoss: flags.maxLoss,
