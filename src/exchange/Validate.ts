@@ -27,23 +27,25 @@ export const maxFractionDigits = 30
 /** Latest time taken: 2100-01-01 (epoch ms). */
 export const maxTimeMs = 4_102_444_800_000
 
-const maxValue = 10n ** BigInt(maxIntegerDigits)
+/** `bound[scale]`: the smallest unscaled value out of range at `scale` (10^(maxIntegerDigits + scale)), for 0..maxFractionDigits. */
+const bound = Array.from({ length: maxFractionDigits + 1 }, (_, scale) => 10n ** BigInt(maxIntegerDigits + scale))
+/** `powers[k]`: 10^k for 0..maxIntegerDigits. */
+const powers = Array.from({ length: maxIntegerDigits + 1 }, (_, k) => 10n ** BigInt(k))
 
 /** Why `value` is not a finite amount in range (see the module doc); `undefined` when it is. */
 export const inRange = (value: BigDecimal.BigDecimal, field: string): string | undefined => {
   const scale = value.scale
   if (scale > maxFractionDigits) {
     // More places than allowed may still be trailing zeros (`1.000...0`): normalise to tell.
-    if (BigDecimal.normalize(value).scale > maxFractionDigits) return `${field} has more than ${maxFractionDigits} decimals`
-    return undefined
+    const normalized = BigDecimal.normalize(value)
+    if (normalized.scale > maxFractionDigits) return `${field} has more than ${maxFractionDigits} decimals`
+    return inRange(normalized, field)
   }
-  if (scale < -maxIntegerDigits) return `${field} is out of range`
+  if (scale < -maxIntegerDigits) return value.value === 0n ? undefined : `${field} is out of range`
   const magnitude = value.value < 0n ? -value.value : value.value
-  // |value| = magnitude * 10^-scale < 10^maxIntegerDigits
-  if (scale >= 0 ? magnitude >= maxValue * 10n ** BigInt(scale) : magnitude * 10n ** BigInt(-scale) >= maxValue) {
-    return `${field} is out of range`
-  }
-  return undefined
+  // |value| = magnitude * 10^-scale must stay below 10^maxIntegerDigits.
+  const outOfRange = scale >= 0 ? magnitude >= bound[scale]! : magnitude * powers[-scale]! >= bound[0]!
+  return outOfRange ? `${field} is out of range` : undefined
 }
 
 /** A price, a quantity of a trade or fill, a notional: in range and above zero. */

@@ -14,6 +14,10 @@
  * The per-endpoint keys are charged the endpoint's documented weight (1 to 10), which can only
  * keep us further below 500; `overall` and `orders` count requests.
  *
+ * MEXC's real limits may be lower than these (per account, per IP shared with other programs):
+ * after a 429 the limiter shrinks the quota the venue's limit binds to what MEXC accepted and
+ * recovers it slowly (`RateLimiter`, "Adaptive"), so a refused burst is never sent again.
+ *
  * One limiter per venue, shared by the public and the private side: build it once with
  * {@link layer} and provide it to both.
  *
