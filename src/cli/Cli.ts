@@ -8,9 +8,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Layer, Option } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import * as ArbVenues from "../arb/ArbVenues.ts"
-import { ExchangeError, InvalidConfig } from "../exchange/ExchangeError.ts"
-import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
-import { PublicExchange } from "../exchange/PublicExchange.ts"
+import { ArbitrageError, InvalidOptions } from "../arb/ArbitrageError.ts"
 import type * as Adapter from "../venues/Adapter.ts"
 import * as SimVenue from "../sim/SimVenue.ts"
 import * as Venue from "../venues/Venue.ts"
@@ -53,27 +51,35 @@ const publicExchange = (flags: VenueFlags) => Venue.layerPublic(venueConfig(flag
 /**
  * The two venues of `arb`: a simulator per venue speaking that venue's dialect (`name#n` is another
  * instance of `name`'s dialect), embedded with seeds `seed` and `seed + 1`, or standalone ones by
- * `--rest-urls`. A name the registry does not have is `InvalidConfig`.
+ * `--rest-urls`. A name the registry does not have fails before either venue starts.
  */
 const arbVenues = (flags: ArbCommand.ArbFlags) => {
   const urls = Option.map(flags.restUrls, (text) => text.split(","))
   const registry: Readonly<Record<string, Adapter.Adapter>> = Venue.adapters
-  const venue = (name: string, index: number) => {
-    const dialect = registry[name.split("#")[0]!]
-    if (dialect === undefined) {
-      return Layer.effect(PublicExchange, Effect.fail(
-        new ExchangeError({
-          venue: name,
-          operation: "arb",
-          reason: new InvalidConfig({ variable: "--venues", detail: `no venue "${name}" in this build (have: ${Object.keys(registry).join(", ")})` })
+  const names = flags.venues.split(",") as [string, string]
+  // Both names checked before either venue starts.
+  const missing = names.find((name) => registry[name.split("#")[0]!] === undefined)
+  if (missing !== undefined) {
+    return Layer.effect(
+      ArbVenues.ArbVenues,
+      Effect.fail(
+        new ArbitrageError({
+          reason: new InvalidOptions({ detail: `no venue "${missing.split("#")[0]}" in this build (have: ${Object.keys(registry).join(", ")})` })
         })
-      )) as Layer.Layer<PublicExchange | PrivateExchange, ExchangeError>
-    }
-    const restUrl = Option.getOrUndefined(Option.map(urls, (list) => list[index]!))
-    return SimVenue.adapter(dialect).exchanges({ name, venue: name, connection, seed: flags.seed + index, ...(restUrl === undefined ? {} : { restUrl }) })
+      )
+    )
   }
-  const [first, second] = flags.venues.split(",") as [string, string]
-  return ArbVenues.layer(venue(first, 0), venue(second, 1))
+  const venue = (name: string, index: number) => {
+    const restUrl = Option.getOrUndefined(Option.map(urls, (list) => list[index]!))
+    return SimVenue.adapter(registry[name.split("#")[0]!]!).exchanges({
+      name,
+      venue: name,
+      connection,
+      seed: flags.seed + index,
+      ...(restUrl === undefined ? {} : { restUrl })
+    })
+  }
+  return ArbVenues.layer(venue(names[0], 0), venue(names[1], 1))
 }
 
 /** The root command. */
