@@ -17,8 +17,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
+import { ExchangeError, Transport } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
+import type * as Adapter from "../venues/Adapter.ts"
+import * as Venues from "../venues/Venues.ts"
 import {
   defaultReferenceInstruments,
   instrumentKey,
@@ -154,6 +157,58 @@ export const layer = (options: SimVenuesOptions = {}) =>
     if (venues.gate !== undefined) context = Context.add(context, GateSim.GateSim, venues.gate)
     return context as Context.Context<SimVenues | SimExchange.SimExchange | GateSim.GateSim>
   })).pipe(Lifecycle.component({ name: "sim-venues", stopBudget: "3 seconds" }))
+
+/**
+ * Settings that point a venue adapter of the same dialect at one simulated venue: its URLs and
+ * demo credentials, named after the venue (or `name`).
+ */
+export const settingsFor = (
+  endpoint: VenueEndpoint,
+  options: { readonly name?: string | undefined; readonly connection?: Adapter.ConnectionSettings | undefined } = {}
+): Adapter.Settings => ({
+  venue: options.name ?? endpoint.venue,
+  name: options.name ?? endpoint.venue,
+  restUrl: endpoint.restUrl,
+  wsUrl: endpoint.wsUrl,
+  privateWsUrl: endpoint.wsUrl,
+  credentials: { apiKey: Redacted.make(endpoint.credentials.apiKey), apiSecret: endpoint.credentials.apiSecret },
+  connection: options.connection
+})
+
+/**
+ * The simulated venues and, on top, a `Venues` service with each venue's exchanges built by the
+ * adapter given for its dialect (a venue without one is served but not in `Venues`): the
+ * arbitrage setup in one layer. Simulators are released last.
+ *
+ * ```ts
+ * SimVenues.layerVenues({ seed: 1 }, { mexc: MexcVenue.adapter, gate: GateVenue.adapter })
+ * ```
+ */
+export const layerVenues = (
+  options: SimVenuesOptions,
+  dialects: Partial<Record<SimVenueName, Adapter.Adapter>>
+): Layer.Layer<Venues.Venues | SimVenues | SimExchange.SimExchange | GateSim.GateSim, ExchangeError> =>
+  Layer.unwrap(Effect.map(SimVenues, (venues) => {
+    const layers: Record<string, Venues.VenueLayer> = {}
+    for (const endpoint of venues.endpoints) {
+      const dialect = dialects[endpoint.venue]
+      if (dialect !== undefined) layers[endpoint.venue] = dialect.exchanges(settingsFor(endpoint))
+    }
+    return Venues.layer(layers)
+  })).pipe(Layer.provideMerge(layer(options).pipe(
+    Layer.catch((cause) =>
+      Layer.effectContext(
+        Effect.fail(startFailed(cause)) as Effect.Effect<Context.Context<SimVenues | SimExchange.SimExchange | GateSim.GateSim>, ExchangeError>
+      )
+    )
+  )))
+
+const startFailed = (cause: unknown) =>
+  new ExchangeError({
+    venue: "sim",
+    operation: "start the simulated venues",
+    reason: new Transport({ detail: cause instanceof Error ? cause.message : String(cause) })
+  })
 
 /** How often the venues' books crossed, per instrument. */
 export interface Crossings {

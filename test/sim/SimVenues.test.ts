@@ -4,7 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { Effect, References } from "effect"
+import { Effect, References, Stream } from "effect"
+import * as MexcVenue from "../../src/venues/mexc/MexcVenue.ts"
+import * as Venues from "../../src/venues/Venues.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import { GateSim, SimExchange, SimVenues } from "../../src/sim/index.ts"
 import { gateSigned } from "./gate/support.ts"
@@ -41,6 +43,22 @@ describe("SimVenues", () => {
         assert.strictEqual(usdt(gate.engine.balances("sim-key")), "9950")
         assert.strictEqual(usdt(mexc.engine.balances("sim-key")), "10000")
       }).pipe(Effect.provide(SimVenues.layer({ seed: 3 })), quiet)
+    ))
+
+  it.live("layerVenues: the venues and a Venues service with the exchanges of each dialect given", () =>
+    LeakCheck.scoped(
+      Effect.gen(function*() {
+        const venues = yield* Venues.Venues
+        const served = yield* SimVenues.SimVenues
+        assert.deepStrictEqual(served.endpoints.map((e) => e.venue), ["mexc", "gate"])
+        // Only MEXC's dialect was given: Gate is served, not wired.
+        assert.deepStrictEqual(venues.names, ["mexc"])
+        const mexc = yield* Venues.get("mexc")
+        assert.strictEqual(mexc.public.venue, "mexc")
+        const quote = yield* mexc.public.quotes("BTCUSDT").pipe(Stream.take(1), Stream.runHead)
+        assert.strictEqual(quote._tag, "Some")
+        assert.isDefined(mexc.private)
+      }).pipe(Effect.provide(SimVenues.layerVenues({ seed: 2 }, { mexc: MexcVenue.adapter })), quiet)
     ))
 
   it("crossed prices between the venues: a seeded, reproducible rate", () => {
