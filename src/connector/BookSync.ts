@@ -29,7 +29,13 @@
  * is always safe: a push that starts beyond the book could not be applied anyway, and what is
  * applied still continues the book's version exactly.
  *
- * Resyncs (gap, reconnect, a push the book cannot read) are counted, and the time from the
+ * A push whose `toVersion` is impossibly far ahead but that starts right after the book is
+ * applied (nothing can tell it apart yet) and moves the book's version past the stream's: every
+ * push after it is then older than the book. When `maxBehind` pushes in a row are dropped while
+ * the stream moves on (each ends later than the one before), the book is the wrong one: it is
+ * cleared and synced again (reason `invalid`), instead of staying frozen (issue 16, item 8).
+ *
+ * Resyncs (gap, reconnect, a push the book cannot read, a stream behind the book) are counted, and the time from the
  * moment a resync starts to the first synced book is kept (`lastResyncMs`) for stats and logs.
  *
  * @since 0.1.0
@@ -46,6 +52,8 @@ export interface BookSyncOptions {
   readonly maxRetryDelayMs?: number | undefined
   /** Pushes buffered while a snapshot is on its way; the oldest are dropped past it. Default 10,000. */
   readonly bufferLimit?: number | undefined
+  /** Pushes in a row, each later than the last, that may end behind a live book before it resyncs. Default 10. */
+  readonly maxBehind?: number | undefined
 }
 
 /** A snapshot the caller must fetch, after `delayMs`, and hand back with its `id`. */
@@ -126,6 +134,9 @@ export class BookSync {
   lastRestart: Restart | undefined = undefined
   /** Whether the book has been live since the last (re)start: its version is continuous. */
   private continuous = false
+  /** Pushes dropped in a row as older than the book while the stream moved on; the last one's `toVersion`. */
+  private behind = 0
+  private behindAt = -1n
   private buffer: Array<DepthDelta> = []
   private nextRequestId = 0
   private attempt = 0
@@ -145,6 +156,7 @@ export class BookSync {
   private readonly retryDelayMs: number
   private readonly maxRetryDelayMs: number
   private readonly bufferLimit: number
+  private readonly maxBehind: number
 
   constructor(book: OrderBook, options?: BookSyncOptions) {
     this.book = book
@@ -152,6 +164,7 @@ export class BookSync {
     this.retryDelayMs = Math.max(0, options?.retryDelayMs ?? 100)
     this.maxRetryDelayMs = Math.max(this.retryDelayMs, options?.maxRetryDelayMs ?? 2000)
     this.bufferLimit = Math.max(1, options?.bufferLimit ?? 10_000)
+    this.maxBehind = Math.max(1, options?.maxBehind ?? 10)
   }
 
   get stats(): BookSyncStats {
@@ -198,8 +211,19 @@ export class BookSync {
     const version = this.book.version
     if (delta.toVersion <= version) {
       this.stats_.dropped++
+      if (delta.toVersion > this.behindAt) {
+        this.behindAt = delta.toVersion
+        if (++this.behind >= this.maxBehind) {
+          const detail = `the stream stays behind the book (book at ${version}, pushes end at ${delta.toVersion})`
+          this.beginResync("invalid", now)
+          this.lastRestart = { reason: "invalid", detail }
+          return "resync"
+        }
+      }
       return "dropped"
     }
+    this.behind = 0
+    this.behindAt = -1n
     if (delta.full === true) return this.replace(delta, now)
     if (!this.continuous) {
       // The first push after a snapshot may straddle it or start right after it. One that
@@ -350,6 +374,8 @@ export class BookSync {
     this.request = undefined
     this.failure = undefined
     this.continuous = false
+    this.behind = 0
+    this.behindAt = -1n
     this.attempt = 0
     this.resyncStartedAt = undefined
     this.state = "Buffering"

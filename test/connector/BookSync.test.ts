@@ -253,6 +253,24 @@ describe("BookSync", () => {
     assert.strictEqual(book.version, 18n)
   })
 
+  it("a push that jumps the book's version impossibly far ahead is found out when the stream stays behind: resync, never a frozen book", () => {
+    const { book, sync } = setup({ maxBehind: 3 })
+    sync.onSnapshot(1, snap(10), 0)
+    sync.onDelta(delta(11, 11, [bid("1", "1")]), 0)
+    // Starts right after the book, so it is applied; its end is nowhere near the stream.
+    assert.strictEqual(sync.onDelta(delta(12, 1_000_000_000_000, [bid("9", "9")]), 0), "applied")
+    assert.strictEqual(sync.onDelta(delta(12, 12, [bid("2", "1")]), 0), "dropped")
+    assert.strictEqual(sync.onDelta(delta(12, 12, [bid("2", "1")]), 0), "dropped", "a repeat is not the stream moving on")
+    assert.strictEqual(sync.onDelta(delta(13, 13, [bid("3", "1")]), 0), "dropped")
+    assert.strictEqual(sync.onDelta(delta(14, 14, [bid("4", "1")]), 0), "resync")
+    assert.match(sync.lastRestart!.detail, /stays behind the book/)
+    assert.isFalse(book.initialized)
+    sync.onDelta(delta(15, 15, [bid("5", "1")]), 0)
+    assert.strictEqual(sync.onSnapshot(sync.request!.id, snap(14, [bid("1", "1"), bid("2", "1"), bid("3", "1"), bid("4", "1")]), 0), "synced")
+    assert.strictEqual(top(book), "bids 5 1; 4 1; 3 1; 2 1; 1 1 | asks ")
+    assert.strictEqual(sync.onDelta(delta(16, 16), 0), "applied")
+  })
+
   it("the buffer keeps the newest pushes up to its limit", () => {
     const { sync } = setup({ bufferLimit: 3 })
     for (let v = 1; v <= 10; v++) sync.onDelta(delta(v, v), 0)
