@@ -23,7 +23,7 @@ import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as Decimal from "../../exchange/Decimal.ts"
 import { Decode, ExchangeError, InvalidConfig, InvalidSymbol } from "../../exchange/ExchangeError.ts"
-import type { Balance, BookLevel, Fill, Instrument, Order, OrderRef, OrderType, Quote, TimeInForce } from "../../exchange/Model.ts"
+import type { Balance, Fill, Instrument, Order, OrderRef, OrderType, Quote, TimeInForce } from "../../exchange/Model.ts"
 import type * as OrderRules from "../../exchange/OrderRules.ts"
 import type { RateLimiter } from "../../ratelimit/RateLimiter.ts"
 import * as RestClient from "../../rest/RestClient.ts"
@@ -33,29 +33,14 @@ import * as Parse from "./Parse.ts"
 import * as Quotas from "./Quotas.ts"
 import * as Signing from "./Signing.ts"
 
-/** `GET depth`: a snapshot at `version` (MEXC `lastUpdateId`). Levels best first. */
-export interface DepthSnapshot {
-  readonly symbol: string
-  readonly version: bigint
-  readonly bids: ReadonlyArray<BookLevel>
-  readonly asks: ReadonlyArray<BookLevel>
-  /** Venue time of the snapshot (ms). */
-  readonly time: number
-}
-
 /** `POST order`, already validated against the instrument and carrying its client order id. */
 export interface NewOrder extends Omit<OrderRules.ValidOrder, "rounded"> {
   readonly clientOrderId: string
 }
 
-/** `POST order`'s answer. */
-export interface OrderAck {
-  readonly symbol: string
-  readonly orderId: string
-  readonly clientOrderId: string
-  /** Venue time the order was accepted (ms). */
-  readonly time: number
-}
+import type { DepthSnapshot, OrderAck } from "./Parse.ts"
+
+export type { DepthSnapshot, OrderAck }
 
 export interface MexcRestShape {
   /** Venue time now (ms) as measured by the client's offset. */

@@ -18,8 +18,26 @@ import * as Decimal from "../../exchange/Decimal.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote } from "../../exchange/Model.ts"
 import * as Validate from "../../exchange/Validate.ts"
-import type { DepthSnapshot, OrderAck } from "./MexcRest.ts"
 import { readVersion } from "./PushParse.ts"
+
+/** `GET depth`: a snapshot at `version` (MEXC `lastUpdateId`). Levels best first. */
+export interface DepthSnapshot {
+  readonly symbol: string
+  readonly version: bigint
+  readonly bids: ReadonlyArray<BookLevel>
+  readonly asks: ReadonlyArray<BookLevel>
+  /** Venue time of the snapshot (ms). */
+  readonly time: number
+}
+
+/** `POST order`'s answer. */
+export interface OrderAck {
+  readonly symbol: string
+  readonly orderId: string
+  readonly clientOrderId: string
+  /** Venue time the order was accepted (ms). */
+  readonly time: number
+}
 
 // --- answer schemas (lenient) --------------------------------------------------------------------
 
