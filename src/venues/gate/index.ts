@@ -1,6 +1,6 @@
 /**
  * The Gate.io Spot v4 venue: wire only. REST and WebSocket shapes, request and subscribe signing,
- * WebSocket framing, wire-to-domain parsing of answers and pushes, client order ids as `text`, the
+ * WebSocket framing, the REST client (`GateRest`), wire-to-domain parsing of answers and pushes, client order ids as `text`, the
  * error-label table and the quota preset.
  *
  * @since 0.1.0
@@ -12,5 +12,6 @@ export * as GatePrivatePush from "./PrivatePush.ts"
 export * as GateProtocol from "./Protocol.ts"
 export * as GatePushParse from "./PushParse.ts"
 export * as GateQuotas from "./Quotas.ts"
+export * as GateRest from "./GateRest.ts"
 export * as GateSchemas from "./Schemas.ts"
 export * as GateSigning from "./Signing.ts"
