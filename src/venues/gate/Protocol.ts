@@ -17,6 +17,8 @@
  * @since 0.1.0
  */
 
+import type { ControlRequest, SubscriptionProtocol } from "../../socket/Protocol.ts"
+
 /** Gate's production WebSocket URL for spot. */
 export const productionUrl = "wss://api.gateio.ws/ws/v4/"
 
@@ -73,7 +75,14 @@ export type Frame =
   /** A push: the channel's body in `result`; `timeMs` the server's send time. */
   | { readonly _tag: "Push"; readonly channel: string; readonly result: unknown; readonly timeMs: number | undefined }
   /** A subscribe or unsubscribe answered `success`. */
-  | { readonly _tag: "Ack"; readonly id: number | undefined; readonly channel: string; readonly event: string }
+  | {
+    readonly _tag: "Ack"
+    readonly id: number | undefined
+    readonly channel: string
+    readonly event: string
+    /** The subscription's payload, when the answer echoes it (newer acks do). */
+    readonly payload: ReadonlyArray<string> | undefined
+  }
   /** A request refused: `code` 1 bad body, 2 bad argument, 3 server error, 4 authentication failed. */
   | {
     readonly _tag: "Refused"
@@ -109,10 +118,10 @@ export const read = (text: string): Frame => {
   if (typeof channel !== "string") return unreadable("no channel")
   if (channel === pongChannel) return { _tag: "Pong" }
   const id = typeof f.id === "number" ? f.id : undefined
+  const payload = Array.isArray(f.payload) && f.payload.every((p) => typeof p === "string") ? f.payload as Array<string> : undefined
   const error = f.error
   if (error !== null && error !== undefined) {
     const e = error as { code?: unknown; message?: unknown }
-    const payload = Array.isArray(f.payload) && f.payload.every((p) => typeof p === "string") ? f.payload as Array<string> : undefined
     return {
       _tag: "Refused",
       id,
@@ -126,9 +135,9 @@ export const read = (text: string): Frame => {
   if (event === "subscribe" || event === "unsubscribe") {
     const status = (f.result as { status?: unknown } | null | undefined)?.status
     if (status !== undefined && status !== "success") {
-      return { _tag: "Refused", id, channel, event, code: 0, message: `status ${String(status)}`, payload: undefined }
+      return { _tag: "Refused", id, channel, event, code: 0, message: `status ${String(status)}`, payload }
     }
-    return { _tag: "Ack", id, channel, event }
+    return { _tag: "Ack", id, channel, event, payload }
   }
   if (!("result" in f)) return unreadable(`no result on ${channel}`)
   const timeMs = typeof f.time_ms === "number" ? f.time_ms : typeof f.time === "number" ? f.time * 1000 : undefined
@@ -136,14 +145,75 @@ export const read = (text: string): Frame => {
 }
 
 /**
- * A cheap check for control replies (acks, refusals, pongs, upgrade): what carries no data.
- * Gate writes `"event":"update"` on every push and never on a control reply.
+ * A cheap check for control replies (acks, refusals, pongs): what carries no data. Gate writes
+ * `"event":"update"` on every push and never on a control reply.
  */
 export const isControl = (text: string): boolean =>
   !text.includes("\"event\":\"update\"") &&
-  (text.includes("\"event\":\"subscribe\"") || text.includes("\"event\":\"unsubscribe\"") ||
-    text.includes(pongChannel) || text.includes("\"event\":\"upgrade\""))
+  (text.includes("\"event\":\"subscribe\"") || text.includes("\"event\":\"unsubscribe\"") || text.includes(pongChannel))
+
+/** The server's "reconnect now" (`event: "upgrade"`): why the session ends, or `undefined`. */
+export const sessionEnd = (text: string): string | undefined =>
+  text.includes("\"event\":\"upgrade\"") ? "the server asked for a reconnect (event upgrade)" : undefined
 
 /** A cheap check that a frame is shaped like a Gate push (for the stale-connection watchdog). */
 export const isData = (frame: string | Uint8Array): boolean =>
   typeof frame === "string" && frame.startsWith("{") && frame.includes("\"channel\":\"spot.") && frame.includes("\"result\"")
+
+/** Options of {@link subscriptionProtocol}. */
+export interface ProtocolOptions {
+  /**
+   * Venue time minus local time (ms), read when a frame is written: Gate checks a request's `time`
+   * within 60 s of its own clock. Default 0 (the local clock).
+   */
+  readonly offsetMs?: (() => number) | undefined
+  /** The `auth` of a subscribe or unsubscribe of `channel` sent at `time`; `undefined` for a public one. */
+  readonly auth?: ((channel: string, event: "subscribe" | "unsubscribe", time: number) => Auth | undefined) | undefined
+}
+
+/**
+ * Gate's control messages, as the connection kit drives them: one subscription (a key, see
+ * {@link key}) per frame, written with the connection's request id and the time it is sent (and,
+ * for a private channel, its signature over that time); `spot.ping` with the time it is sent;
+ * acks, refusals and pongs recognised as control replies, each answering its request by id (or,
+ * without one, by its echoed payload); `event: "upgrade"` ends the session (the connection dials
+ * again). Writes: at most 10 a second with a burst of 10, far under any limit Gate enforces and
+ * fast enough for a connection's resubscriptions.
+ */
+export const subscriptionProtocol = (options: ProtocolOptions = {}): SubscriptionProtocol => {
+  const seconds = (request: ControlRequest) => Math.floor((request.nowMs + (options.offsetMs?.() ?? 0)) / 1000)
+  const frame = (event: "subscribe" | "unsubscribe") => (channels: ReadonlyArray<string>, control: ControlRequest): string => {
+    const k = channels[0] ?? ""
+    const subscription = subscriptionOf(k) ?? { channel: k, payload: [] }
+    const time = seconds(control)
+    return request({ event, subscription, time, id: control.id, auth: options.auth?.(subscription.channel, event, time) })
+  }
+  const named = (channel: string, payload: ReadonlyArray<string> | undefined): Array<string> =>
+    payload === undefined ? [] : [key({ channel, payload })]
+  return {
+    subscribe: frame("subscribe"),
+    unsubscribe: frame("unsubscribe"),
+    ping: (control) => ping(seconds(control)),
+    maxChannelsPerFrame: 1,
+    isControl,
+    refusal: (text) => {
+      const reply = read(text)
+      if (reply._tag !== "Refused") return undefined
+      return {
+        message: `${reply.message} (code ${reply.code})`,
+        channels: named(reply.channel, reply.payload),
+        ...(reply.id === undefined ? {} : { requestId: reply.id })
+      }
+    },
+    acknowledgement: (text) => {
+      const reply = read(text)
+      if (reply._tag !== "Ack") return undefined
+      if (reply.id !== undefined) return { requestId: reply.id }
+      const channels = named(reply.channel, reply.payload)
+      return channels.length === 0 ? undefined : channels
+    },
+    isData,
+    sessionEnd,
+    outboundRate: { perSecond: 10, burst: 10 }
+  }
+}

@@ -38,7 +38,13 @@ describe("GateProtocol", () => {
   })
 
   it("reads acks, refusals (with code and payload), pongs, upgrade, pushes and garbage", () => {
-    assert.deepStrictEqual(GateProtocol.read(wsFrame("subscribeAck")), { _tag: "Ack", id: 7, channel: "spot.order_book_update", event: "subscribe" })
+    assert.deepStrictEqual(GateProtocol.read(wsFrame("subscribeAck")), {
+      _tag: "Ack",
+      id: 7,
+      channel: "spot.order_book_update",
+      event: "subscribe",
+      payload: ["BTC_USDT", "100ms"]
+    })
     const refused = GateProtocol.read(wsFrame("refused"))
     assert.deepStrictEqual(refused, {
       _tag: "Refused",
