@@ -65,6 +65,42 @@ describe("GateProtocol", () => {
     assert.strictEqual(GateProtocol.read("{\"channel\":\"spot.trades\",\"event\":\"update\"}")._tag, "Unreadable", "a push without result")
   })
 
+  it("subscriptionProtocol: each frame carries the connection's request id and the time it is written; answers name their request", () => {
+    let offset = 0
+    const signed: Array<string> = []
+    const protocol = GateProtocol.subscriptionProtocol({
+      offsetMs: () => offset,
+      auth: (channel, event, time) => {
+        signed.push(`${channel} ${event} ${time}`)
+        return channel === "spot.orders" ? { method: "api_key", KEY: "k", SIGN: "s" } : undefined
+      }
+    })
+    const trades = GateProtocol.key(GatePushParse.subscription("trades", "BTC_USDT", "100ms"))
+    const first = JSON.parse(protocol.subscribe([trades], { id: 1, nowMs: 1733400000_900 }) as string)
+    offset = 61_000
+    const second = JSON.parse(protocol.subscribe(["spot.orders|!all"], { id: 2, nowMs: 1733400000_000 }) as string)
+    assert.deepStrictEqual([first.id, first.time, first.channel, first.payload, first.auth], [1, 1733400000, "spot.trades", ["BTC_USDT"], undefined])
+    assert.deepStrictEqual([second.id, second.time, second.channel, second.payload, second.auth], [2, 1733400061, "spot.orders", ["!all"], { method: "api_key", KEY: "k", SIGN: "s" }])
+    assert.deepStrictEqual(signed, ["spot.trades subscribe 1733400000", "spot.orders subscribe 1733400061"], "signed over the venue time it carries")
+    const unsubscribe = JSON.parse(protocol.unsubscribe([trades], { id: 3, nowMs: 1733400000_000 }) as string)
+    assert.deepStrictEqual([unsubscribe.event, unsubscribe.id], ["unsubscribe", 3])
+    const ping = protocol.ping
+    assert.isFunction(ping)
+    if (typeof ping === "function") assert.deepStrictEqual(JSON.parse(ping({ id: 4, nowMs: 1733400005_000 }) as string), { time: 1733400066, channel: "spot.ping" })
+    // An answer names its request by id; one without an id, by its echoed payload.
+    const ack = (id: number | undefined, payload?: Array<string>) =>
+      JSON.stringify({ time: 1, ...(id === undefined ? {} : { id }), channel: "spot.trades", event: "subscribe", ...(payload ? { payload } : {}), error: null, result: { status: "success" } })
+    assert.deepStrictEqual(protocol.acknowledgement?.(ack(1, ["BTC_USDT"])), { requestId: 1 })
+    assert.deepStrictEqual(protocol.acknowledgement?.(ack(undefined, ["ETH_USDT"])), ["spot.trades|ETH_USDT"])
+    assert.isUndefined(protocol.acknowledgement?.(ack(undefined)))
+    assert.isUndefined(protocol.refusal?.(ack(5)))
+    const refusal = protocol.refusal?.(JSON.stringify({ time: 1, id: 2, channel: "spot.orders", event: "subscribe", error: { code: 4, message: "Authentication fail" }, result: null }))
+    assert.deepStrictEqual(refusal, { message: "Authentication fail (code 4)", channels: [], requestId: 2 })
+    assert.strictEqual(protocol.maxChannelsPerFrame, 1)
+    assert.strictEqual(protocol.sessionEnd?.(JSON.stringify({ time: 1, channel: "", event: "upgrade" })), "the server asked for a reconnect (event upgrade)")
+    assert.isUndefined(protocol.sessionEnd?.(wsFrame("trade")))
+  })
+
   it("tells control replies from data cheaply, and Gate's pushes from garbage", () => {
     for (const name of ["subscribeAck", "refused", "authFailed", "pong"]) assert.isTrue(GateProtocol.isControl(wsFrame(name)), name)
     for (const name of ["depthUpdate", "bookTicker", "trade", "orders", "balances"]) {
