@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 export * as GateClientOrderId from "./ClientOrderId.ts"
+export * as GateDeadManSwitch from "./DeadManSwitch.ts"
 export * as GateErrorLabels from "./ErrorLabels.ts"
 export * as GateParse from "./Parse.ts"
 export * as GatePrivatePush from "./PrivatePush.ts"
