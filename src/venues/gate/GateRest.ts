@@ -97,8 +97,8 @@ export interface Options {
   readonly baseUrl?: string | undefined
   /** Needed by signed calls; without them those fail `InvalidConfig` (GATE_API_KEY / GATE_API_SECRET). */
   readonly credentials?: Credentials | undefined
-  /** Venue name in errors, logs and component names. Default `gate`. */
-  readonly venue?: string | undefined
+  /** Venue name in errors, and the lifecycle component `rest:<name>`. Default `gate`. */
+  readonly name?: string | undefined
   /** Timeout of one attempt of a request. Default 10 s. */
   readonly timeout?: Duration.Input | undefined
   /** Retries of a safe request (see `RestClient.Options`). Default 3, from 200 ms. */
@@ -156,7 +156,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<GateRestShape, never, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
   Effect.gen(function*() {
-    const venueName = options.venue ?? "gate"
+    const venueName = options.name ?? "gate"
     const client = yield* RestClient.make({
       venue: {
         name: venueName,

@@ -36,6 +36,10 @@ export const options: RateLimiter.Options = { name: "ratelimit:gate", quotas }
 /** The Gate rate limiter: one per venue, shared by the public and private sides. */
 export const layer: Layer.Layer<RateLimiter.RateLimiter> = RateLimiter.layer(options)
 
+/** {@link layer} as the component `ratelimit:<name>` (one venue instance among several). */
+export const layerNamed = (name: string): Layer.Layer<RateLimiter.RateLimiter> =>
+  RateLimiter.layer({ ...options, name: `ratelimit:${name}` })
+
 /** What a request is, for its cost. */
 export type Kind =
   /** Public market data (unsigned). */
