@@ -24,6 +24,7 @@ import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
 import type { PublicExchange } from "../exchange/PublicExchange.ts"
 import type * as Adapter from "./Adapter.ts"
 import type * as Credentials from "./Credentials.ts"
+import * as GateVenue from "./gate/GateVenue.ts"
 import * as MexcVenue from "./mexc/MexcVenue.ts"
 
 /** A record of adapters by the name a config (and the CLI's `--venue`) uses. */
@@ -31,7 +32,8 @@ export type Adapters = Readonly<Record<string, Adapter.Adapter>>
 
 /** The venues this library connects to. */
 export const adapters = {
-  mexc: MexcVenue.adapter
+  mexc: MexcVenue.adapter,
+  gate: GateVenue.adapter
 } as const satisfies Adapters
 
 /**
