@@ -16,6 +16,7 @@ import * as ArbCommand from "./ArbCommand.ts"
 import * as MmCommand from "./MmCommand.ts"
 import * as Output from "./Output.ts"
 import * as SimCommand from "./SimCommand.ts"
+import * as TelemetryFlags from "./TelemetryFlags.ts"
 import * as WatchCommand from "./WatchCommand.ts"
 
 /**
@@ -90,7 +91,9 @@ export const root = Command.make("scoped-exchange").pipe(
     WatchCommand.make(publicExchange),
     ArbCommand.make(arbVenues),
     SimCommand.command
-  ])
+  ]),
+  // --otlp-url, --metrics-port, ... for every subcommand.
+  TelemetryFlags.withTelemetry
 )
 
 /**

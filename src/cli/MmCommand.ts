@@ -162,7 +162,7 @@ export const make = (exchangesFor: ExchangesFor) =>
     let counts: ExitReport.Counts = {}
     const observer = (event: Lifecycle.LifecycleEvent) => {
       if (event.phase === "stopped") {
-        stops.push({ name: event.component, stopMs: event.durationMs, outcome: event.outcome ?? "ok" })
+        stops.push({ name: event.component, stopMs: event.durationMs, stopBudgetMs: event.stopBudgetMs, outcome: event.outcome ?? "ok" })
       }
     }
     const print = (lines: ReadonlyArray<string>) => Effect.forEach(lines, (line) => Console.log(line), { discard: true })
@@ -186,10 +186,11 @@ export const make = (exchangesFor: ExchangesFor) =>
           ])
       })
     const referenceSymbols = [...new Set(flags.reference.flatMap((text) => text.split(",")))].filter((s) => s !== flags.symbol)
-    const printReport = Effect.suspend(() => {
+    const printReport = Effect.gen(function*() {
       const abandoned = stops.filter((s) => s.outcome === "abandoned").length
-      const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
-      return json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
+      const queues = yield* ExitReport.queueCounts
+      const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues }
+      return yield* json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
     })
 
     const appLayer = MarketMaker.layer({

@@ -14,6 +14,7 @@
 import { formatWithOptions } from "node:util"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, References } from "effect"
 import { CliOutput } from "effect/cli"
+import * as Telemetry from "../telemetry/Telemetry.ts"
 
 /** The text or JSON output of a run (`--log-format`). */
 export type LogFormat = "pretty" | "json"
@@ -103,7 +104,8 @@ export const heldLogger = (format: LogFormat): HeldLogger => {
     held = undefined
     for (const line of lines) globalThis.console.log(line)
   })
-  const layer = Layer.mergeAll(Logger.layer([logger]), Layer.succeed(Console.Console, console))
+  // In place of the console logger only: an OTLP logger installed outside (--otlp-url) stays.
+  const layer = Layer.mergeAll(Telemetry.replaceConsoleLogger(logger), Layer.succeed(Console.Console, console))
   return {
     layer,
     release,

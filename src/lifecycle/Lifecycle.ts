@@ -42,6 +42,8 @@ export interface LifecycleEvent {
   readonly durationMs?: number | undefined
   /** For `stopped`: `"ok"`, `"failed"` (the release failed) or `"abandoned"` (over budget). */
   readonly outcome?: Outcome | undefined
+  /** For `stopping` and `stopped`: the component's stop budget, in milliseconds. */
+  readonly stopBudgetMs?: number | undefined
 }
 
 /**
@@ -155,7 +157,7 @@ const manage = <A, E, R>(
       Effect.gen(function*() {
         const stoppingAt = performance.now()
         entry.stopping()
-        yield* emit({ component: name, phase: "stopping" })
+        yield* emit({ component: name, phase: "stopping", stopBudgetMs: Duration.toMillis(budget) })
         // The release runs in a fiber of its own so that, past the budget, we can walk away
         // from it: an abandoned finalizer must not hold the rest of the shutdown hostage. It is
         // detached on purpose: the only scope that could own it is the one being released, and an
@@ -182,7 +184,7 @@ const manage = <A, E, R>(
         entry.stopped(outcome, durationMs)
         if (outcome !== "ok") yield* Metric.update(m.failures, 1)
         yield* Metric.update(m.histogram, durationMs)
-        yield* emit({ component: name, phase: "stopped", durationMs, outcome })
+        yield* emit({ component: name, phase: "stopped", durationMs, outcome, stopBudgetMs: Duration.toMillis(budget) })
       })
     )
     return value

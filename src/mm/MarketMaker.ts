@@ -32,7 +32,7 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, Context, Duration, Effect, Exit, Layer, Option, Queue, Random, Stream } from "effect"
+import { BigDecimal, Context, Duration, Effect, Exit, Layer, Metric, Option, Queue, Random, Stream } from "effect"
 
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
@@ -40,6 +40,7 @@ import type { Fill, Instrument, Order, OrderStatus, OrderUpdate, Quote, Side } f
 import { PrivateExchange } from "../exchange/PrivateExchange.ts"
 import { PublicExchange } from "../exchange/PublicExchange.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
+import * as MarketMakerMetrics from "./MarketMakerMetrics.ts"
 import {
   BelowMinimum,
   FillTimeout,
@@ -394,6 +395,16 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
       )
     )
 
+  // --- metrics -----------------------------------------------------------------------------------
+  /** Adds `n` to an order metric of this symbol and `side`. */
+  const record = (metric: Metric.Metric<number, unknown>, side: Side, n = 1) =>
+    Metric.update(Metric.withAttributes(metric, { symbol, side }), n)
+  /** Counts a confirmed end of `t` after a cancel: filled before it arrived, or canceled. */
+  const recordCancelEnd = (t: Tracked) =>
+    t.order === undefined
+      ? Effect.void // never placed: nothing ended
+      : record(t.order.status === "FILLED" ? MarketMakerMetrics.ordersFilled : MarketMakerMetrics.ordersCanceled, t.side)
+
   // --- the leg's states -------------------------------------------------------------------------
 
   const quoting = (leg: Leg): Effect.Effect<LegState, MarketMakerError> =>
@@ -437,6 +448,7 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
           t.end = "rejected"
           t.rejection = error.value.reason.message
           owned.delete(t.clientOrderId)
+          yield* record(MarketMakerMetrics.ordersRejected, leg.side)
           return yield* rejected(leg, error.value.message)
         }
         if (Option.isSome(error) && isRefusal(error.value)) {
@@ -450,6 +462,8 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
       }
       t.ackAt = now()
       applyOrder(t, placed.value)
+      yield* record(MarketMakerMetrics.ordersPlaced, leg.side)
+      yield* record(MarketMakerMetrics.orderAckTime, leg.side, t.ackAt - t.requestedAt)
       yield* Effect.logInfo(
         `${leg.side} ${Decimal.format(quantity)} ${symbol} @ ${Decimal.format(price)} placed (${placed.value.orderId}, ack ${Math.round(t.ackAt - t.requestedAt)} ms)`
       )
@@ -483,6 +497,7 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
           const order = t.order!
           if (order.status === "FILLED") {
             t.end = "filled"
+            yield* record(MarketMakerMetrics.ordersFilled, t.side)
             yield* Effect.logInfo(`${t.side} ${order.orderId} filled ${Decimal.format(order.filledQuantity)} @ ${fmtAvg(order)}`)
           } else {
             t.end = "venue"
@@ -507,6 +522,7 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
     Effect.gen(function*() {
       const touchNow = latestQuote === undefined ? "?" : Decimal.format(priceOf(t.side, latestQuote))
       yield* cancelConfirmed(t).pipe(Effect.mapError(fail))
+      yield* recordCancelEnd(t)
       const order = t.order
       const filled = order?.status === "FILLED"
       t.end = filled ? "filled" : because
@@ -648,8 +664,20 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
       }
     }
     c.completed = true
-    return summarize(c)
-  })
+    const summary = summarize(c)
+    yield* Effect.annotateCurrentSpan({ "mm.orders": summary.orders.length, "mm.pnl": Decimal.format(summary.pnl) })
+    return summary
+  }, (effect) =>
+    Effect.onExit(effect, (exit) =>
+      Effect.suspend(() => {
+        const c = current
+        if (c === undefined) return Effect.void
+        const attributes = { symbol, outcome: Exit.isSuccess(exit) ? "completed" : "failed" }
+        return Effect.andThen(
+          Metric.update(Metric.withAttributes(MarketMakerMetrics.cycles, attributes), 1),
+          Metric.update(Metric.withAttributes(MarketMakerMetrics.cycleTime, attributes), now() - c.startedAt)
+        )
+      })))
 
   // The strategy's finalizer: registered last, so it runs first when this scope closes, while the
   // streams and the exchanges below are still up.
@@ -662,9 +690,9 @@ export const make = Effect.fnUntraced(function*(options: MarketMakerOptions) {
         cancelConfirmed(t).pipe(
           Effect.tap(() => {
             if (t.end === "open") t.end = t.order?.status === "FILLED" ? "filled" : "shutdown"
-            return Effect.logInfo(
+            return Effect.andThen(recordCancelEnd(t), Effect.logInfo(
               `order ${t.order?.orderId ?? "(not placed)"} (${t.clientOrderId}) ${t.order?.status ?? "never placed"}, filled ${Decimal.format(filledOf(t))}`
-            )
+            ))
           }),
           Effect.catch((error) =>
             Effect.logWarning(`order ${t.order?.orderId ?? "?"} (${t.clientOrderId}): cancel not confirmed: ${error.message}`)

@@ -25,7 +25,10 @@
  * bounded `Schedule`; a state-changing request is sent at most once (plus the one resend after a
  * refused timestamp) and its `Unavailable` reaches the caller, who must reconcile.
  *
- * Spans: each call is a `RestClient.request` span with the method, path, status and attempt count.
+ * Spans: each call is a `RestClient.request` span with the venue, method, path, whether it is
+ * signed, the attempt count and the error's reason; each attempt under it a `RestClient.attempt`
+ * span with its number, the time it waited for the rate limiter (`rest.quota_wait_ms`) and the
+ * answer's status (`http.response.status_code`).
  * Parameters, headers and URLs are never put in a span or an error (they can carry a listen key or
  * an API key); the HTTP client's own span, which records the full URL, is switched off.
  *
@@ -245,6 +248,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   ) =>
     Effect.gen(function*() {
       if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
+      const quotaFrom = performance.now()
       for (const cost of request.cost) {
         yield* limiter.take(cost).pipe(
           Effect.catch((error) => {
@@ -255,6 +259,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
           Effect.timeoutOrElse({ duration: quotaWait, orElse: () => quotaExhausted(cost.keys) })
         )
       }
+      yield* Effect.annotateCurrentSpan("rest.quota_wait_ms", Math.round((performance.now() - quotaFrom) * 10) / 10)
       let sent = query
       let headers: Readonly<Record<string, string>> = {}
       if (request.signed === true) {
@@ -359,9 +364,12 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
       const body = requestBody(request.body)
       const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
       let attempts = 0
+      // One span per attempt (quota wait, signing, the HTTP exchange), under `RestClient.request`.
       const once = Effect.suspend(() => {
         attempts++
-        return attempt(request, operation, query, body, timeout)
+        return attempt(request, operation, query, body, timeout).pipe(
+          Effect.withSpan("RestClient.attempt", { attributes: { "rest.attempt": attempts } })
+        )
       })
       // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
       const timed = request.signed === true

@@ -444,7 +444,9 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   }).pipe(Scope.provide(serverScope))
   // Runs after the graceful window: whatever HTTP connection is left is cut.
   yield* Scope.addFinalizer(serverScope, Effect.sync(() => nodeServer.closeAllConnections()))
-  yield* server.serve(app).pipe(Scope.provide(serverScope))
+  // The simulator is not the program being observed: no server span per request (an embedded
+  // simulator's spans would land in the app's traces, with listen keys in their URLs).
+  yield* server.serve(app).pipe(Effect.withTracerEnabled(false), Scope.provide(serverScope))
 
   // Recurring faults from the start (the CLI's --*-every flags).
   const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>

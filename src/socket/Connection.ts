@@ -40,7 +40,8 @@ import {
   Random,
   type Scope,
   Stream,
-  SubscriptionRef
+  SubscriptionRef,
+  type Tracer
 } from "effect"
 import * as Socket from "effect/socket/Socket"
 import { monotonicMs } from "../internal/monotonic.ts"
@@ -268,6 +269,16 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     refusedSubscriptions: 0
   }
   const elapsedMs = () => monotonicMs(clock)
+  /**
+   * The `Connection.reconnect` span of the attempt under way: from the decision to reconnect to
+   * the session being open (replayed), or to that attempt failing. One per attempt, none per frame.
+   */
+  let reconnecting: Tracer.Span | undefined
+  const endReconnect = (exit: Exit.Exit<unknown, unknown>) => {
+    if (reconnecting === undefined) return
+    reconnecting.end(clock.currentTimeNanosUnsafe(), exit)
+    reconnecting = undefined
+  }
 
   const env: Session.SessionEnv = {
     name,
@@ -284,7 +295,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     oversizedCounter: Metric.withAttributes(framesSkipped, { connection: name, why: "oversized" }),
     onOpen: (connectionId, since, replayed) =>
       Effect.andThen(
-        setState({ _tag: "Open", connectionId, since }),
+        Effect.andThen(
+          Effect.sync(() => {
+            reconnecting?.attribute("connection.replayed", replayed)
+            endReconnect(Exit.void)
+          }),
+          setState({ _tag: "Open", connectionId, since })
+        ),
         Effect.logDebug("open").pipe(Effect.annotateLogs({ connection: name, replayed }))
       ),
     openTimeout: Duration.fromInputUnsafe(options.openTimeout ?? Duration.seconds(10)),
@@ -363,6 +380,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       const reason: ConnectionErrorReason = Exit.isFailure(exit)
         ? Option.getOrElse(Cause.findErrorOption(exit.cause), () => new ReadFailed({ cause: Cause.squash(exit.cause) }))
         : new ReadFailed({ cause: "session ended" })
+      endReconnect(Exit.fail(reason._tag))
       if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) {
         yield* Effect.logError("session died", exit.cause).pipe(Effect.annotateLogs(attributes))
       }
@@ -389,6 +407,9 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
       } else {
         stats.reconnects++
         reconnectCounter.updateUnsafe(1, services)
+        reconnecting = yield* Effect.makeSpan("Connection.reconnect", {
+          attributes: { connection: name, "connection.attempt": attempt, "connection.reason": reason._tag, "connection.retry_in_ms": retryInMs }
+        })
         yield* Effect.logInfo("reconnecting", reason.message).pipe(
           Effect.annotateLogs({ connection: name, attempt, retry_in_ms: retryInMs, reason: reason._tag })
         )
@@ -404,6 +425,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
   yield* Effect.addFinalizer(() =>
     Effect.suspend(() => {
       link.shutdown ??= new ConnectionShutdown({})
+      endReconnect(Exit.interrupt())
       link.openLatch.openUnsafe() // wake waiting writers so they fail with ConnectionShutdown
       return setState({ _tag: "Closed" })
     })

@@ -41,6 +41,9 @@ describe("CLI: mm", () => {
       assert.match(result.out, /shutdown\s+stopped in\s+budget\s+outcome/)
       assert.match(result.out, /counts: reconnects \d+, resyncs \d+/)
       assert.match(result.out, /counts: .*abandoned 0/)
+      // Each component with its stop budget: the strategy's (cancel and confirm) is 6 s.
+      assert.match(result.out, /\n {2}mm\s+\d+ ms\s+6000 ms\s+ok\n/)
+      assert.match(result.out, /queues: .*queue:mexc-public dropped 0 abandoned 0/)
       assert.notMatch(result.out, /\bERROR\b|abandoned \(over budget\)/)
     }))
 

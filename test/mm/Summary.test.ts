@@ -155,6 +155,16 @@ describe("ExitReport", () => {
       ])
     }))
 
+  it.effect("a line of each queue's dropped and abandoned messages, when the queues are known", () =>
+    Effect.sync(() => {
+      const lines = ExitReport.formatTable({
+        ...report,
+        queues: [{ name: "queue:mexc-public", dropped: 3, abandoned: 0 }, { name: "queue:mexc-private", dropped: 0, abandoned: 2 }]
+      })
+      assert.strictEqual(lines.at(-1), "queues: queue:mexc-public dropped 3 abandoned 0, queue:mexc-private dropped 0 abandoned 2")
+      assert.strictEqual(lines.at(-2), "counts: reconnects 1, resyncs 2, abandoned 1")
+    }))
+
   it.effect("one JSON line", () =>
     Effect.sync(() => {
       const line = ExitReport.formatJson(report)
