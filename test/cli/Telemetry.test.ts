@@ -8,7 +8,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { makeOtlpSink, type OtlpSink, type SinkSpan } from "../support/OtlpSink.ts"
 import * as Prometheus from "../support/Prometheus.ts"
-import { main, node, runCli, spawnCommand } from "./support.ts"
+import { main, node, runCli, spawnCommand, spawnEntry } from "./support.ts"
+
+const simEntry = new URL("../../src/cli/sim.ts", import.meta.url).pathname
 
 /** `span` and its ancestors in the sink, nearest first. */
 const ancestors = (sink: OtlpSink, span: SinkSpan): Array<SinkSpan> => {
@@ -168,6 +170,46 @@ describe("CLI: telemetry", () => {
       assert.isTrue(sink.headers().every((h) => h.authorization === "Bearer collector-token-123"))
       for (const body of sink.raw()) assert.notInclude(body, "collector-token-123")
       assert.notInclude(watch.output(), "collector-token-123")
+    })), 90_000)
+
+  it.live("span coverage under faults: each reconnect, each book resync and each REST attempt is a span (watch on a simulator that drops connections, opens depth gaps and fails REST calls)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sink = yield* makeOtlpSink
+      const sim = yield* spawnEntry(simEntry, ["--port", "0", "--drop-every", "2", "--depth-gap-every", "1", "--fail-rest", "3"])
+      yield* sim.waitFor(/sim rest=\S+ ws=\S+/)
+      const [, restUrl, wsUrl] = /sim rest=(\S+) ws=(\S+)/.exec(sim.output())!
+      const watch = yield* runCli(["watch", "--rest-url", restUrl!, "--ws-url", wsUrl!, "--duration", "5", "--otlp-url", sink.url])
+      assert.strictEqual(yield* watch.exit(60_000), 0, watch.output())
+
+      const reconnects = sink.spans().filter((s) => s.name === "Connection.reconnect")
+      assert.isAbove(reconnects.length, 0, `spans: ${[...new Set(sink.spans().map((s) => s.name))].join(", ")}\n${watch.output()}`)
+      const reconnected = reconnects.find((s) => s.attributes["connection.replayed"] !== undefined)
+      assert.isDefined(reconnected, "a reconnect that ended open, with its replayed channels")
+      assert.isString(reconnected!.attributes.connection)
+      assert.isString(reconnected!.attributes["connection.reason"])
+      assert.isNumber(reconnected!.attributes["connection.attempt"])
+
+      const resyncs = sink.spans().filter((s) => s.name === "OrderBook.snapshot" && s.attributes["book.reason"] !== "initial")
+      assert.isAbove(resyncs.length, 0, "a resync's snapshot")
+      assert.oneOf(resyncs[0]!.attributes["book.reason"], ["gap", "reconnect", "invalid", "stale"])
+      assert.strictEqual(resyncs[0]!.attributes.symbol, "BTCUSDT")
+      const resyncCounts = sink.metrics().filter((m) => m.name === "scoped_exchange_book_snapshots" && m.attributes.reason !== "initial")
+      assert.isAbove(resyncCounts.length, 0, "resyncs counted by reason")
+
+      // A safe request the simulator failed (503) and the client retried: one span per attempt.
+      const byId = new Map(sink.spans().map((s) => [s.spanId, s]))
+      const attemptsOf = new Map<string, Array<SinkSpan>>()
+      for (const s of sink.spans()) {
+        if (s.name !== "RestClient.attempt" || s.parentSpanId === undefined) continue
+        attemptsOf.set(s.parentSpanId, [...(attemptsOf.get(s.parentSpanId) ?? []), s])
+      }
+      const retried = [...attemptsOf].find(([, attempts]) => attempts.length >= 2)
+      assert.isDefined(retried, "a request with two attempts")
+      const [requestId, attempts] = retried!
+      const sorted = [...attempts].sort((a, b) => Number(a.attributes["rest.attempt"]) - Number(b.attributes["rest.attempt"]))
+      assert.strictEqual(sorted[0]!.attributes["http.response.status_code"], 503)
+      assert.strictEqual(sorted.at(-1)!.attributes["http.response.status_code"], 200)
+      assert.strictEqual(byId.get(requestId)!.attributes["rest.attempts"], sorted.length)
     })), 90_000)
 
   it.live("a metrics port that is taken is one line and exit code 1", () =>
