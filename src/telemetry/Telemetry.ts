@@ -156,7 +156,10 @@ const layerOtlpTo = (target: OtlpTarget, options: Options): Layer.Layer<never> =
       Effect.suspend(() => {
         if (warned) return Effect.void
         warned = true
-        return Effect.logWarning(`telemetry: cannot deliver to the collector at ${where} (${why}); what it did not accept is lost`)
+        return Effect.logWarning(`telemetry: cannot deliver to the collector at ${where} (${why}); what it did not accept is lost`).pipe(
+          // Not the exporter's own annotations (it calls itself "@effect/opentelemetry").
+          Effect.provideService(References.CurrentLogAnnotations, {})
+        )
       })
     const http = yield* HttpClient.HttpClient
     // Every attempt of the exporters passes here: the first that fails is the WARN line.
