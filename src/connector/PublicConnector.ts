@@ -40,7 +40,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Exit, Result, Scope, Semaphore, Stream } from "effect"
+import { Clock, Effect, Exit, Metric, Result, Scope, Semaphore, Stream } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import {
   BookSyncFailed,
@@ -50,6 +50,7 @@ import {
   SubscriptionRefused,
   Transport
 } from "../exchange/ExchangeError.ts"
+import * as BookMetrics from "../exchange/BookMetrics.ts"
 import type { BookView, Instrument, Quote, Trade } from "../exchange/Model.ts"
 import { OrderBook, scaleOf } from "../exchange/OrderBook.ts"
 import { PublicExchange, type PublicExchangeShape, type PublicExchangeStats } from "../exchange/PublicExchange.ts"
@@ -208,12 +209,22 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
         const open = yield* Effect.result(route.connection.awaitOpen)
         if (Result.isFailure(open)) return
       }
-      const answer = yield* Effect.result(port.snapshot(route.symbol))
-      if (route.sync !== sync) return
-      const now = nowMs()
-      const outcome = Result.isSuccess(answer)
-        ? sync.onSnapshot(request.id, answer.success, now)
-        : sync.onSnapshotFailed(request.id, answer.failure.message, now)
+      // One span and one count per snapshot taken for a book: the first sync, each resync, each retake.
+      const reason = sync.lastRestart?.reason ?? "initial"
+      const outcome = yield* Effect.gen(function*() {
+        const answer = yield* Effect.result(port.snapshot(route.symbol))
+        if (route.sync !== sync) return undefined
+        const now = nowMs()
+        const outcome = Result.isSuccess(answer)
+          ? sync.onSnapshot(request.id, answer.success, now)
+          : sync.onSnapshotFailed(request.id, answer.failure.message, now)
+        yield* Effect.annotateCurrentSpan("book.outcome", outcome)
+        yield* Metric.update(Metric.withAttributes(BookMetrics.snapshots, { venue, symbol: route.symbol, reason, outcome }), 1)
+        return outcome
+      }).pipe(Effect.withSpan("OrderBook.snapshot", {
+        attributes: { venue, symbol: route.symbol, "book.reason": reason, "book.attempt": request.attempt }
+      }))
+      if (outcome === undefined) return
       yield* afterSnapshot(route, sync, outcome)
     })
 
