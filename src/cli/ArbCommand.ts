@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Console, Context, Data, Duration, Effect, Layer, Logger, Option, Runtime } from "effect"
+import { Console, Context, Data, Duration, Effect, Layer, Option, Runtime } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Arbitrage from "../arb/Arbitrage.ts"
 import type { ArbitrageError } from "../arb/ArbitrageError.ts"
@@ -27,6 +27,7 @@ import * as ArbSummary from "../arb/Summary.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
+import * as Telemetry from "../telemetry/Telemetry.ts"
 import * as ExitReport from "./ExitReport.ts"
 
 const positiveDecimal = (name: string, description: string, fallback: string) =>
@@ -161,7 +162,8 @@ export class ArbFailed extends Data.TaggedError("ArbFailed")<{ readonly message:
   override readonly [Runtime.errorReported] = false
 }
 
-const loggerFor = (format: "pretty" | "json") => format === "json" ? Logger.layer([Logger.consoleJson]) : Layer.empty
+/** The default logger, or one JSON object per line (the OTLP logger of --otlp-url, if any, stays). */
+const loggerFor = Telemetry.consoleLogger
 
 /** The strategy's options from the flags. */
 export const options = (flags: ArbFlags): Arbitrage.ArbitrageOptions => {
@@ -187,7 +189,9 @@ export const make = (venuesFor: VenuesFor) =>
     const json = flags.logFormat === "json"
     const stops: Array<ExitReport.ComponentStop> = []
     const observer = (event: Lifecycle.LifecycleEvent) => {
-      if (event.phase === "stopped") stops.push({ name: event.component, stopMs: event.durationMs, outcome: event.outcome ?? "ok" })
+      if (event.phase === "stopped") {
+        stops.push({ name: event.component, stopMs: event.durationMs, stopBudgetMs: event.stopBudgetMs, outcome: event.outcome ?? "ok" })
+      }
     }
     const opts = options(flags)
     const print = (lines: ReadonlyArray<string>) => Effect.forEach(lines, (line) => Console.log(line), { discard: true })
@@ -211,7 +215,8 @@ export const make = (venuesFor: VenuesFor) =>
           }
         }
         const abandoned = stops.filter((s) => s.outcome === "abandoned").length
-        const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned } }
+        const queues = yield* ExitReport.queueCounts
+        const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues }
         yield* json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
       })
     )
