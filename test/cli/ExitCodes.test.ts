@@ -159,6 +159,17 @@ describe("CLI exit codes: a component abandoned at shutdown", () => {
       })))
   }
 
+  it.live("a failed command that also abandons a component exits 1 and says both, without pairing 1 with 'abandoned'", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const proc = yield* spawnEntry(abandon, ["sleep", "--fail"])
+      assert.strictEqual(yield* proc.exit(), ExitCode.failure, proc.output())
+      assert.match(
+        proc.output(),
+        /abandoned at shutdown: stuck-release \(stop budget 50 ms, [^)]+\); exiting with 1 for the failure above/
+      )
+      assert.notMatch(proc.output(), /exiting with 1: abandoned/)
+    })))
+
   it.live(`exits ${ExitCode.abandoned}, not 130, when the shutdown after a SIGINT abandons a component`, () =>
     Effect.scoped(Effect.gen(function*() {
       const proc = yield* spawnEntry(abandon, ["sleep", "--until-signal"])
