@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The `scoped-exchange` command. The CLI is TypeScript that Node 24 runs directly (type
-// stripping). Started by an older Node (a system Node 20 first on PATH), this file re-runs the CLI
-// on the Node 24 that the `node` devDependency installed, passing the arguments, the terminal,
-// the stop signals and the exit code through. Plain JavaScript that Node 20 can load.
+// The `scoped-exchange` command. In the checkout it runs the CLI from its TypeScript sources
+// (src/, what you edit), which Node 24 runs directly (type stripping); an installed package has
+// only the built JavaScript (dist/). Started by an older Node (a system Node 20 first on PATH),
+// this file re-runs the CLI on the Node 24 that the checkout's `node` devDependency installed,
+// passing the arguments, the terminal, the stop signals and the exit code through. Plain
+// JavaScript that Node 20 can load.
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
-const main = new URL("../src/cli/main.ts", import.meta.url)
+const source = new URL("../src/cli/main.ts", import.meta.url)
+const main = existsSync(fileURLToPath(source)) ? source : new URL("../dist/cli/main.js", import.meta.url)
 const major = Number(process.versions.node.split(".")[0])
 
 // Started by npm (`npx scoped-exchange`, an npm script), this process may sit under a `sh -c`
@@ -32,7 +35,8 @@ if (major >= 24) {
   const node = fileURLToPath(new URL("../node_modules/node/bin/node", import.meta.url))
   if (!existsSync(node)) {
     process.stderr.write(
-      `scoped-exchange needs Node 24 (this is Node ${process.versions.node}): run \`npm install\` in the checkout first\n`
+      `scoped-exchange needs Node 24 (this is Node ${process.versions.node})` +
+        `${main === source ? ": run `npm install` in the checkout first" : ""}\n`
     )
     process.exitCode = 1
   } else {

@@ -11,7 +11,8 @@ const example = new URL("../../examples/quotes.ts", import.meta.url).pathname
 describe("examples/quotes.ts", () => {
   it.live("prints the instrument, three consistent books and a quote, then exits 0 on its own", () =>
     Effect.scoped(Effect.gen(function*() {
-      const proc = yield* spawnEntry(example, [])
+      // As `npm run example` runs it: the package's name resolves to its sources.
+      const proc = yield* spawnEntry(example, [], ["--conditions=scoped-exchange-source"])
       const code = yield* proc.exit(60_000)
       const out = proc.output()
       assert.strictEqual(code, 0, out)
