@@ -122,6 +122,13 @@ export const arbFlags = {
     Flag.withDescription("Pause after each attempt, in milliseconds. Default: 250"),
     Flag.withDefault(250)
   ),
+  ordersPerSecond: Flag.Int("orders-per-second").pipe(
+    Flag.filter((n) => n >= 2, (n) => `--orders-per-second must be at least 2: a leg and an unwind (got ${n})`),
+    Flag.withDescription(
+      "The strategy's own order budget per venue per second; an attempt reserves a leg and an unwind on both venues before sending. Default: 5"
+    ),
+    Flag.withDefault(5)
+  ),
   restUrls: Flag.String("rest-urls").pipe(
     Flag.filter(
       (text) => {
@@ -179,7 +186,8 @@ export const options = (flags: ArbFlags): Arbitrage.ArbitrageOptions => {
     maxLoss: flags.maxLoss,
     max429: flags.max429 === 0 ? Number.MAX_SAFE_INTEGER : flags.max429,
     maxImbalance: Option.getOrUndefined(flags.maxImbalance),
-    cooldown: Duration.millis(flags.cooldown)
+    cooldown: Duration.millis(flags.cooldown),
+    ordersPerSecond: flags.ordersPerSecond
   }
 }
 

@@ -79,7 +79,8 @@ describe("CLI: arb", () => {
   it.live("SIGINT at random moments of an attempt: exit 130, 0 open orders on both venues, the net position reported", () =>
     Effect.gen(function*() {
       const [a, b] = yield* Effect.all([standaloneSim(3), standaloneSim(4)], { concurrency: 2 })
-      // Attempts back to back (no threshold, no cooldown to speak of): a signal lands in one.
+      // Attempts back to back (no threshold, no cooldown, no order budget to speak of): the signals
+      // land before, during and between attempts.
       for (const delayMs of [0, 7, 23, 61]) {
         const proc = yield* runCli([
           "arb",
@@ -95,7 +96,9 @@ describe("CLI: arb", () => {
           "--duration",
           "0",
           "--cooldown",
-          "0"
+          "0",
+          "--orders-per-second",
+          "1000"
         ])
         yield* proc.waitFor(/attempt \d+ /, 60_000)
         yield* Effect.sleep(`${delayMs} millis`)
