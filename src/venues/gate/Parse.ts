@@ -27,6 +27,7 @@
 import { BigDecimal, Option, Result } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import { FilterRejected } from "../../exchange/ExchangeError.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, Side, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote, Trade } from "../../exchange/Model.ts"
 import type * as OrderRules from "../../exchange/OrderRules.ts"
@@ -53,19 +54,29 @@ const attempt = <A>(f: () => A): ParseResult<A> => {
   }
 }
 
-/** A decimal >= 0. */
-const amount = (text: string | null | undefined, field: string): Decimal.Decimal => {
+/** Throws the reason a neutral check (`Validate`) gives, if any. */
+const check = (reason: string | undefined): void => {
+  if (reason !== undefined) throw new Invalid(reason)
+}
+
+const decimalOf = (text: string | null | undefined, field: string): Decimal.Decimal => {
   if (text === null || text === undefined) throw new Invalid(`${field} is missing`)
   const parsed = Decimal.parse(text.trim())
   if (Option.isNone(parsed)) throw new Invalid(`${field} is not a decimal number: ${JSON.stringify(text)}`)
-  if (BigDecimal.isNegative(parsed.value)) throw new Invalid(`${field} is negative: ${text}`)
   return parsed.value
 }
 
-/** A decimal > 0. */
+/** A decimal >= 0, in range. */
+const amount = (text: string | null | undefined, field: string): Decimal.Decimal => {
+  const value = decimalOf(text, field)
+  check(Validate.nonNegative(value, field))
+  return value
+}
+
+/** A decimal > 0, in range. */
 const positive = (text: string | null | undefined, field: string): Decimal.Decimal => {
-  const value = amount(text, field)
-  if (!BigDecimal.isPositive(value)) throw new Invalid(`${field} is not positive: ${text}`)
+  const value = decimalOf(text, field)
+  check(Validate.positive(value, field))
   return value
 }
 
@@ -79,7 +90,9 @@ export const millis = (value: number | string | undefined, field: string): numbe
   if (n === undefined || !Number.isFinite(n) || n < 0 || (typeof value === "string" && value.trim() === "")) {
     throw new Invalid(`${field} is not a time: ${JSON.stringify(value)}`)
   }
-  return Math.floor(n)
+  const ms = Math.floor(n)
+  check(Validate.time(ms, field))
+  return ms
 }
 
 const sideOf = (side: string): Side => {
@@ -111,6 +124,7 @@ const places = (value: number, field: string): number => {
  */
 export const instrument = (pair: Schemas.CurrencyPair): ParseResult<Instrument> =>
   attempt(() => {
+    check(Validate.id(pair.id, "currency pair") ?? Validate.asset(pair.base) ?? Validate.asset(pair.quote))
     const lotSize = Decimal.stepOfPlaces(places(pair.amount_precision, "amount_precision"))
     const maxNotional = optionalAmount(pair.max_quote_amount, "max_quote_amount")
     const feeRate = BigDecimal.normalize(BigDecimal.divideUnsafe(amount(pair.fee, "fee"), BigDecimal.fromBigInt(100n)))
@@ -162,8 +176,8 @@ export const bookSnapshot = (symbol: string, book: Schemas.OrderBook): ParseResu
 
 /** A `GET /spot/tickers` element to the best bid and ask (sizes zero when the answer has none). */
 export const quote = (ticker: Schemas.Ticker, time: number): ParseResult<Quote> =>
-  attempt(() =>
-    new Quote({
+  attempt(() => {
+    const q = new Quote({
       symbol: ticker.currency_pair,
       bidPrice: amount(ticker.highest_bid, "highest_bid"),
       bidQuantity: optionalAmount(ticker.highest_size, "highest_size") ?? Decimal.zero,
@@ -171,14 +185,17 @@ export const quote = (ticker: Schemas.Ticker, time: number): ParseResult<Quote> 
       askQuantity: optionalAmount(ticker.lowest_size, "lowest_size") ?? Decimal.zero,
       time
     })
-  )
+    check(Validate.quote(q))
+    return q
+  })
 
 /** `GET /spot/accounts` to balances. */
 export const balances = (accounts: ReadonlyArray<Schemas.AccountBalance>): ParseResult<Array<Balance>> =>
   attempt(() =>
-    accounts.map((a) =>
-      new Balance({ asset: a.currency, free: amount(a.available, `${a.currency}.available`), locked: amount(a.locked, `${a.currency}.locked`) })
-    )
+    accounts.map((a) => {
+      check(Validate.asset(a.currency))
+      return new Balance({ asset: a.currency, free: amount(a.available, `${a.currency}.available`), locked: amount(a.locked, `${a.currency}.locked`) })
+    })
   )
 
 /** A public trade (REST `GET /spot/trades` or the `spot.trades` push): `side` is the taker's. */
@@ -190,8 +207,9 @@ export const trade = (t: {
   readonly amount: string
   readonly price: string
 }): ParseResult<Trade> =>
-  attempt(() =>
-    new Trade({
+  attempt(() => {
+    check(Validate.id(String(t.id), "trade id"))
+    return new Trade({
       symbol: t.currency_pair,
       price: positive(t.price, "price"),
       quantity: positive(t.amount, "amount"),
@@ -199,7 +217,7 @@ export const trade = (t: {
       time: millis(t.create_time_ms, "create_time_ms"),
       tradeId: String(t.id)
     })
-  )
+  })
 
 // --- orders --------------------------------------------------------------------------------------
 
@@ -298,6 +316,7 @@ export interface OrderFields {
  */
 export const order = (o: OrderFields): ParseResult<Order> =>
   attempt(() => {
+    check(Validate.id(o.id, "order id"))
     const kind = orderType(o.type, o.time_in_force)
     const side = sideOf(o.side)
     const isMarket = kind.type === "MARKET"
@@ -365,13 +384,15 @@ export interface FillFields {
 /** One of our trades to a {@link Fill} (`quoteQuantity` = price x amount). */
 export const fill = (t: FillFields): ParseResult<Fill> =>
   attempt(() => {
-    if (t.order_id === undefined) throw new Invalid("order_id is missing")
+    const orderId = t.order_id
+    if (orderId === undefined) throw new Invalid("order_id is missing")
+    check(Validate.id(orderId, "order_id") ?? Validate.id(String(t.id), "trade id"))
     if (t.role !== "maker" && t.role !== "taker") throw new Invalid(`unknown role ${JSON.stringify(t.role)}`)
     const price = positive(t.price, "price")
     const quantity = positive(t.amount, "amount")
     return new Fill({
       symbol: t.currency_pair,
-      orderId: t.order_id,
+      orderId,
       clientOrderId: clientOrderIdOf(t.text),
       tradeId: String(t.id),
       side: sideOf(t.side),

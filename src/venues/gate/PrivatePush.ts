@@ -15,6 +15,7 @@
  */
 import { BigDecimal, Option, Result } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import { Balance, BalanceUpdate, type Fill, type Order } from "../../exchange/Model.ts"
 import * as Parse from "./Parse.ts"
 import type { Subscription } from "./Protocol.ts"
@@ -98,7 +99,7 @@ export const userTrades = (result: unknown): Read<Fill> =>
 
 const nonNegative = (value: unknown): Decimal.Decimal | undefined => {
   const parsed = typeof value === "string" ? Decimal.parse(value) : Option.none()
-  return Option.isSome(parsed) && !BigDecimal.isNegative(parsed.value) ? parsed.value : undefined
+  return Option.isSome(parsed) && Validate.nonNegative(parsed.value, "amount") === undefined ? parsed.value : undefined
 }
 
 /** A `spot.balances` push. */
@@ -111,11 +112,13 @@ export const balances = (result: unknown): Read<BalanceUpdate> =>
       ? free === undefined || total === undefined ? undefined : BigDecimal.subtract(total, free)
       : nonNegative(b.freeze)
     const time = Number(text(b.timestamp_ms))
-    if (currency === "") return Result.fail("no currency")
+    const badAsset = Validate.asset(currency)
+    if (badAsset !== undefined) return Result.fail(badAsset)
     if (free === undefined || locked === undefined || BigDecimal.isNegative(locked)) {
       return Result.fail(`${currency}: available/freeze/total are not amounts`)
     }
-    if (!Number.isFinite(time) || time < 0) return Result.fail(`${currency}: timestamp_ms is not a time`)
+    const badTime = Validate.time(Math.floor(time), `${currency} timestamp_ms`)
+    if (badTime !== undefined) return Result.fail(badTime)
     const reason = text(b.change_type)
     return Result.succeed(
       new BalanceUpdate({

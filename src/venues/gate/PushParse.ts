@@ -22,6 +22,7 @@
  */
 import { BigDecimal, Option, Result } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
+import * as Validate from "../../exchange/Validate.ts"
 import { Quote, type Trade } from "../../exchange/Model.ts"
 import * as Parse from "./Parse.ts"
 import type { Subscription } from "./Protocol.ts"
@@ -149,16 +150,11 @@ export const bookTicker = (result: unknown): QuoteUpdate | Malformed => {
   if (bidPrice === undefined || bidQuantity === undefined || askPrice === undefined || askQuantity === undefined) {
     return malformed(channel, `${r.s}: a price or amount is not a decimal`)
   }
-  if (BigDecimal.isPositive(bidPrice) && BigDecimal.isPositive(askPrice) && !BigDecimal.isLessThan(bidPrice, askPrice)) {
-    return malformed(channel, `${r.s}: best bid ${Decimal.format(bidPrice)} is not below best ask ${Decimal.format(askPrice)}`)
-  }
   const time = typeof r.t === "number" && Number.isFinite(r.t) ? r.t : undefined
-  return {
-    _tag: "QuoteUpdate",
-    symbol: r.s,
-    quote: new Quote({ symbol: r.s, bidPrice, bidQuantity, askPrice, askQuantity, ...(time === undefined ? {} : { time }) }),
-    version: BigInt(r.u)
-  }
+  const quote = new Quote({ symbol: r.s, bidPrice, bidQuantity, askPrice, askQuantity, ...(time === undefined ? {} : { time }) })
+  const invalid = Validate.quote(quote)
+  if (invalid !== undefined) return malformed(channel, `${r.s}: ${invalid}`)
+  return { _tag: "QuoteUpdate", symbol: r.s, quote, version: BigInt(r.u) }
 }
 
 /** A `spot.trades` result: one trade. */

@@ -170,6 +170,24 @@ describe("GateParse", () => {
   })
 })
 
+describe("GateParse: the neutral domain checks (Validate)", () => {
+  it("an amount out of range, a time that is not one, an empty id, a crossed ticker, a bad asset: refused with the reason", () => {
+    const [trade] = decode(Schema.Array(GateSchemas.Trade), fixture("trades"))
+    const reason = (r: Result.Result<unknown, string>) => (Result.isFailure(r) ? r.failure : "accepted")
+    assert.include(reason(GateParse.trade({ ...trade!, amount: `1${"0".repeat(31)}` })), "out of range")
+    assert.include(reason(GateParse.trade({ ...trade!, create_time_ms: "0" })), "is not a time")
+    assert.include(reason(GateParse.trade({ ...trade!, id: "" })), "trade id")
+    const [ticker] = decode(Schema.Array(GateSchemas.Ticker), fixture("tickers"))
+    assert.include(reason(GateParse.quote({ ...ticker!, highest_bid: "96210.3" }, 1)), "not below best ask")
+    const accounts = decode(Schema.Array(GateSchemas.AccountBalance), fixture("accounts"))
+    assert.include(reason(GateParse.balances([{ ...accounts[0]!, currency: "US DT" }])), "not an asset code")
+    const open = decode(GateSchemas.Order, fixture("order_open"))
+    assert.include(reason(GateParse.order({ ...open, id: "" })), "order id")
+    const pairs = decode(Schema.Array(GateSchemas.CurrencyPair), fixture("currency_pairs"))
+    assert.include(reason(GateParse.instrument({ ...pairs[0]!, base: "" })), "asset")
+  })
+})
+
 describe("Gate order requests", () => {
   const limit = { symbol: "BTC_USDT", side: "BUY" as const, type: "LIMIT" as const, timeInForce: "GTC" as const, price: d("96000"), quantity: d("0.001"), clientOrderId: "abc-1" }
   const body = (o: GateParse.NewOrder) => {
