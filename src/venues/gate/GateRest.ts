@@ -42,6 +42,7 @@ import type { Credentials } from "../Credentials.ts"
 import * as ClientOrderId from "./ClientOrderId.ts"
 import * as ErrorLabels from "./ErrorLabels.ts"
 import * as Parse from "./Parse.ts"
+import type * as Protocol from "./Protocol.ts"
 import * as Quotas from "./Quotas.ts"
 import * as Schemas from "./Schemas.ts"
 import * as Signing from "./Signing.ts"
@@ -84,6 +85,11 @@ export interface GateRestShape {
    * (0 disarms), for one pair or all. Answers the trigger time (ms).
    */
   readonly countdownCancelAll: (timeoutSeconds: number, symbol?: string) => Effect.Effect<number, ExchangeError>
+  /**
+   * The `auth` of a private WebSocket subscribe of `channel` sent at `time` (s), signed with this
+   * client's credentials (the secret stays inside); `undefined` without credentials.
+   */
+  readonly channelAuth: (channel: string, event: "subscribe" | "unsubscribe", time: number) => Protocol.Auth | undefined
 }
 
 export class GateRest extends Context.Service<GateRest, GateRestShape>()("scoped-exchange/venues/gate/GateRest") {}
@@ -118,7 +124,17 @@ const missingCredentials = new InvalidConfig({
   detail: "signed Gate calls need an API key and secret"
 })
 
-/** The signer: `KEY`, `Timestamp` (s) and `SIGN` headers; the query and body go out as signed. */
+/**
+ * How long after its timestamp a state-changing request may still be carried out: Gate rejects one
+ * that arrives after its `X-Gate-Exptime` (gateio-wire.md, "Signing"), which bounds how long a
+ * request whose answer was lost can still act (without it, the 60 s timestamp window would).
+ */
+export const requestExpirySeconds = 5
+
+/**
+ * The signer: `KEY`, `Timestamp` (s) and `SIGN` headers, and `X-Gate-Exptime` on a request that
+ * changes something; the query and body go out as signed.
+ */
 const signer = (credentials: Credentials | undefined): RestClient.Venue["sign"] => {
   if (credentials === undefined) return () => Effect.fail(missingCredentials)
   return ({ body, method, path, query, timestamp }) =>
@@ -128,6 +144,7 @@ const signer = (credentials: Credentials | undefined): RestClient.Venue["sign"] 
         [Signing.keyHeader]: Redacted.value(credentials.apiKey),
         [Signing.timestampHeader]: String(timestamp),
         [Signing.signHeader]: Signing.signRest(credentials.apiSecret, { method, path, query, body, timestamp }),
+        ...(method === "GET" ? {} : { "X-Gate-Exptime": String((timestamp + requestExpirySeconds) * 1000) }),
         "content-type": "application/json"
       }
     }))
@@ -344,7 +361,9 @@ export const make = (
       openOrders,
       cancelAll,
       myTrades,
-      countdownCancelAll
+      countdownCancelAll,
+      channelAuth: (channel, event, time) =>
+        options.credentials === undefined ? undefined : Signing.channelAuth(options.credentials, channel, event, time)
     })
   })
 

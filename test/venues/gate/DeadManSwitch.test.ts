@@ -33,7 +33,8 @@ const recording = (failWhen: (call: number) => boolean = () => false) => {
         return failWhen(calls.length)
           ? Effect.fail(new ExchangeError({ venue: "gate", operation: "POST /spot/countdown_cancel_all", reason: new Unavailable({ detail: "lost" }) }))
           : Effect.succeed(at + timeout * 1000)
-      })
+      }),
+    channelAuth: () => undefined
   }
   return { rest, calls }
 }

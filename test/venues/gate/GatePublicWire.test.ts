@@ -41,7 +41,8 @@ const fakeRest = (snapshots: Array<Deferred.Deferred<SnapshotInput>>): GateRestS
     openOrders: () => unused,
     cancelAll: () => unused,
     myTrades: () => unused,
-    countdownCancelAll: () => unused
+    countdownCancelAll: () => unused,
+    channelAuth: () => undefined
   }
 }
 

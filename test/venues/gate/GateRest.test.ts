@@ -18,6 +18,10 @@ import { GateSim } from "../../../src/sim/index.ts"
 import * as GateQuotas from "../../../src/venues/gate/Quotas.ts"
 import * as GateRest from "../../../src/venues/gate/GateRest.ts"
 import { waitUntilEffect } from "../../support/eventually.ts"
+import { readFileSync } from "node:fs"
+import type * as Http from "node:http"
+import { type Handler, serve } from "../../rest/support.ts"
+import { GateSigning } from "../../../src/venues/gate/index.ts"
 
 const d = Decimal.unsafeParse
 const fmt = Decimal.format
@@ -200,4 +204,48 @@ describe("GateRest over the Gate simulator", () => {
         const secret = Redacted.value(gate.credentials.apiSecret)
         for (const line of logs) assert.notInclude(line, secret)
       })))
+})
+
+describe("GateRest on the wire", () => {
+  it.live("signed requests carry KEY, Timestamp (s) and a SIGN over the request line as sent; X-Gate-Exptime on a state change only", () => {
+    const seen: Array<{ method: string; url: string; headers: Http.IncomingHttpHeaders; body: string }> = []
+    const record: Handler = (request, response) => {
+      let body = ""
+      request.on("data", (chunk) => (body += String(chunk)))
+      request.on("end", () => {
+        seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body })
+        response.writeHead(request.method === "POST" ? 201 : 200, { "content-type": "application/json" })
+        response.end(request.url?.startsWith("/api/v4/spot/time")
+          ? JSON.stringify({ server_time: Date.now() })
+          : request.method === "POST"
+          ? readFileSync(new URL("../../fixtures/gate/order_open.json", import.meta.url), "utf8")
+          : "[]")
+      })
+    }
+    return LeakCheck.scoped(Effect.gen(function*() {
+      const server = yield* serve({ "/api/v4/spot/time": record, "/api/v4/spot/orders": record })
+      const secret = Redacted.make("wire-secret")
+      const rest = yield* GateRest.make({ baseUrl: `${server.url}/api/v4`, credentials: { apiKey: Redacted.make("wire-key"), apiSecret: secret } }).pipe(
+        Effect.provide(yield* Layer.build(Layer.mergeAll(GateQuotas.layer, NodeHttpClient.layerUndici)))
+      )
+      yield* rest.openOrders("BTC_USDT")
+      yield* rest.newOrder({ symbol: "BTC_USDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", price: d("96000"), quantity: d("0.001"), clientOrderId: "wire-1" })
+      const [get, post] = seen.filter((s) => s.url.startsWith("/api/v4/spot/orders"))
+      for (const r of [get!, post!]) {
+        const [path, query = ""] = r.url.split("?")
+        const timestamp = Number(r.headers["timestamp"])
+        assert.strictEqual(r.headers["key"], "wire-key")
+        assert.approximately(timestamp, Date.now() / 1000, 5)
+        assert.isTrue(GateSigning.verify(secret, GateSigning.restSignaturePayload({ method: r.method, path: path!, query, body: r.body, timestamp }), String(r.headers["sign"])))
+      }
+      assert.strictEqual(get!.url, "/api/v4/spot/orders?currency_pair=BTC_USDT&status=open&limit=100")
+      assert.isUndefined(get!.headers["x-gate-exptime"], "a query changes nothing: no expiry")
+      assert.strictEqual(Number(post!.headers["x-gate-exptime"]), (Number(post!.headers["timestamp"]) + 5) * 1000)
+      assert.deepStrictEqual(JSON.parse(post!.body), {
+        text: "t-wire-1", currency_pair: "BTC_USDT", type: "limit", account: "spot", side: "buy", amount: "0.001", price: "96000", time_in_force: "gtc"
+      })
+      const auth = rest.channelAuth("spot.orders", "subscribe", 1733400000)
+      assert.deepStrictEqual(auth, { method: "api_key", KEY: "wire-key", SIGN: GateSigning.signChannel(secret, "spot.orders", "subscribe", 1733400000) })
+    })).pipe(Effect.provide(Logger.layer([])))
+  })
 })
