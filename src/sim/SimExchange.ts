@@ -20,8 +20,7 @@
  * @since 0.1.0
  */
 import * as Http from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
@@ -33,6 +32,7 @@ import type { DepthSnapshot } from "./engine/Types.ts"
 import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
+import { serveHttp } from "./server/Http.ts"
 import { isApiError, parseParams, verifySigned } from "./server/mexc/Auth.ts"
 import { AccountTrades } from "./server/AccountTrades.ts"
 import { type AnswerLoss, type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
@@ -412,18 +412,11 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     Effect.interruptible
   )
 
-  // The HTTP server lives in a scope of its own, closed after the finalizer below has closed
-  // every WebSocket: the server's WebSocketServer (created on the first upgrade) waits for its
-  // clients when it closes, so they must be gone by then. It closes on the live clock: its
-  // graceful window for in-flight requests must end even when a test installed a TestClock.
-  const serverScope = yield* Effect.acquireRelease(
-    Scope.make("sequential"),
-    (scope, exit) => Scope.close(scope, exit).pipe(LiveClock.withLiveClock)
-  )
-
-  // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
-  yield* Effect.addFinalizer(() =>
-    Effect.gen(function*() {
+  const bound = yield* serveHttp(app, {
+    host: options.host,
+    port: options.port,
+    // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
+    beforeClose: Effect.gen(function*() {
       closing = true
       feed.close()
       for (const session of registry.sessions) registry.requestClose(session, 1001, "server shutting down")
@@ -433,20 +426,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       }
       registry.destroyAll()
     }).pipe(LiveClock.withLiveClock)
-  )
-
-  const nodeServer = Http.createServer()
-  const server = yield* NodeHttpServer.make(() => nodeServer, {
-    host: options.host ?? "127.0.0.1",
-    port: options.port ?? 0,
-    // WebSockets are closed by the finalizer above; in-flight requests get this long.
-    gracefulShutdownTimeout: Duration.millis(250)
-  }).pipe(Scope.provide(serverScope))
-  // Runs after the graceful window: whatever HTTP connection is left is cut.
-  yield* Scope.addFinalizer(serverScope, Effect.sync(() => nodeServer.closeAllConnections()))
-  // The simulator is not the program being observed: no server span per request (an embedded
-  // simulator's spans would land in the app's traces, with listen keys in their URLs).
-  yield* server.serve(app).pipe(Effect.withTracerEnabled(false), Scope.provide(serverScope))
+  })
 
   // Recurring faults from the start (the CLI's --*-every flags).
   const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>
@@ -484,15 +464,11 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     }
   }))
 
-  const address = nodeServer.address()
-  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0)
-  const bound = options.host ?? "127.0.0.1"
-  const host = bound === "0.0.0.0" || bound === "::" ? "127.0.0.1" : bound.includes(":") ? `[${bound}]` : bound
   return SimExchange.of({
-    restUrl: `http://${host}:${port}`,
-    wsUrl: `ws://${host}:${port}/ws`,
-    host: bound,
-    port,
+    restUrl: `http://${bound.host}:${bound.port}`,
+    wsUrl: `ws://${bound.host}:${bound.port}/ws`,
+    host: bound.bound,
+    port: bound.port,
     credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
     engine,
     market,

@@ -31,6 +31,10 @@ export const serveHttp = Effect.fnUntraced(function*<E, R>(
     readonly beforeClose: Effect.Effect<void>
   }
 ) {
+  // The HTTP server lives in a scope of its own, closed after `beforeClose` has closed every
+  // WebSocket: the server's WebSocketServer (created on the first upgrade) waits for its clients
+  // when it closes, so they must be gone by then. It closes on the live clock: its graceful window
+  // for in-flight requests must end even when a test installed a TestClock.
   const serverScope = yield* Effect.acquireRelease(
     Scope.make("sequential"),
     (scope, exit) => Scope.close(scope, exit).pipe(LiveClock.withLiveClock)
@@ -40,10 +44,17 @@ export const serveHttp = Effect.fnUntraced(function*<E, R>(
   const server = yield* NodeHttpServer.make(() => nodeServer, {
     host: options.host ?? "127.0.0.1",
     port: options.port ?? 0,
+    // WebSockets are closed by `beforeClose`; in-flight requests get this long.
     gracefulShutdownTimeout: Duration.millis(250)
   }).pipe(Scope.provide(serverScope))
+  // Runs after the graceful window: whatever HTTP connection is left is cut.
   yield* Scope.addFinalizer(serverScope, Effect.sync(() => nodeServer.closeAllConnections()))
-  yield* server.serve(app as Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>).pipe(Scope.provide(serverScope))
+  // The simulator is not the program being observed: no server span per request (an embedded
+  // simulator's spans would land in the app's traces, with listen keys in their URLs).
+  yield* server.serve(app as Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>).pipe(
+    Effect.withTracerEnabled(false),
+    Scope.provide(serverScope)
+  )
   const address = nodeServer.address()
   const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 0)
   const bound = options.host ?? "127.0.0.1"
