@@ -125,6 +125,8 @@ describe("Gate REST: public", () => {
         assert.include(["buy", "sell"], trade.side)
         assert.strictEqual(trade.currency_pair, "BTC_USDT")
 
+        const currencies = (yield* gatePublic(gate, "/spot/currencies")).body.map((c: { currency: string }) => c.currency)
+        assert.sameMembers(currencies, ["BTC", "ETH", "HIFI", "USDT"])
         const missing = yield* gatePublic(gate, "/spot/nothing")
         assert.deepStrictEqual([missing.status, missing.body.label], [404, "NOT_FOUND"])
       })))
@@ -164,6 +166,9 @@ describe("Gate REST: signing", () => {
         const inWindow = yield* gateSigned(gate, "GET", "/spot/accounts", { timestamp: String(Math.floor(Date.now() / 1000) - 50) })
         assert.strictEqual(inWindow.status, 200)
 
+        const fee = (yield* gateSigned(gate, "GET", "/wallet/fee", { query: "currency_pair=BTC_USDT" })).body
+        assert.deepInclude(fee, { taker_fee: "0.0005", maker_fee: "0", currency_pair: "BTC_USDT" })
+        assert.deepInclude((yield* gateSigned(gate, "GET", "/account/detail")).body, { key: { mode: 1 } })
         const unknownKey = yield* gateSigned(gate, "GET", "/spot/accounts", { credentials: { apiKey: "nobody", secret: "x" } })
         assert.deepStrictEqual([unknownKey.status, unknownKey.body.label], [401, "INVALID_KEY"])
         const noSign = yield* gateSigned(gate, "GET", "/spot/accounts", { tweak: (h) => void delete h["SIGN"] })

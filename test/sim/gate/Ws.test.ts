@@ -106,6 +106,11 @@ describe("Gate WebSocket: public channels", () => {
         const message = updates(client, "spot.trades")[0]
         assert.isNumber(message.time)
         assert.isNumber(message.time_ms)
+        client.send(request("spot.tickers", "subscribe", ["ETH_USDT"], 3))
+        const tickers = (yield* eventually(() => updates(client, "spot.tickers")[0])).result
+        assert.strictEqual(tickers.currency_pair, "ETH_USDT")
+        assert.isTrue(Number(tickers.lowest_ask) > Number(tickers.highest_bid))
+        for (const field of ["last", "change_percentage", "base_volume", "quote_volume", "high_24h", "low_24h"]) assert.isString(tickers[field], field)
       })))
 
   it.live("order_book_update: the documented local-book procedure gives the engine's book; U = previous u + 1", () =>
