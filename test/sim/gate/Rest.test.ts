@@ -127,6 +127,8 @@ describe("Gate REST: public", () => {
 
         const currencies = (yield* gatePublic(gate, "/spot/currencies")).body.map((c: { currency: string }) => c.currency)
         assert.sameMembers(currencies, ["BTC", "ETH", "HIFI", "USDT"])
+        const badEscape = yield* gatePublic(gate, "/spot/currency_pairs/%E0%A4%A")
+        assert.deepStrictEqual([badEscape.status, badEscape.body.label], [404, "NOT_FOUND"])
         const missing = yield* gatePublic(gate, "/spot/nothing")
         assert.deepStrictEqual([missing.status, missing.body.label], [404, "NOT_FOUND"])
       })))

@@ -602,7 +602,15 @@ export const matchRoute = (
           matched = false
           break
         }
-        pathParams[segment.slice(1, -1)] = decodeURIComponent(parts[i]!)
+        let value: string
+        try {
+          value = decodeURIComponent(parts[i]!)
+        } catch {
+          // Not valid percent-encoding: no route takes it.
+          matched = false
+          break
+        }
+        pathParams[segment.slice(1, -1)] = value
       } else if (segment !== parts[i]) {
         matched = false
         break
