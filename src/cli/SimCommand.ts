@@ -270,6 +270,7 @@ export const toVenuesOptions = (flags: SimFlags): SimVenues.SimVenuesOptions => 
       apiKey: mexc.apiKey,
       apiSecret: mexc.apiSecret,
       accounts: mexc.accounts,
+      extraSymbols: flags.extraSymbols,
       market: flags.noMarket ? false : undefined,
       faults: { ...faults, dropConnectionsEverySeconds }
     }

@@ -28,7 +28,7 @@ import type { GateRestOptions } from "./server/gate/Rest.ts"
 import { makeGateServer } from "./server/gate/Server.ts"
 import { gateSymbol } from "./server/gate/Wire.ts"
 import type { GateWsOptions } from "./server/gate/Ws.ts"
-import type { InitialFaults, SimAccount } from "./SimExchange.ts"
+import { extraSymbols, type InitialFaults, type SimAccount } from "./SimExchange.ts"
 
 /** How to run the Gate simulator. Every field is optional. */
 export interface GateSimOptions {
@@ -44,6 +44,8 @@ export interface GateSimOptions {
   readonly accounts?: ReadonlyArray<SimAccount> | undefined
   /** Pairs, Gate-spelt (`symbol: "BTC_USDT"`). Default: the MEXC side's instruments renamed. */
   readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
+  /** Also list `SIM1_USDT` ... `SIM<n>_USDT` (the MEXC side's `extraSymbols`, Gate-spelt). Default 0. */
+  readonly extraSymbols?: number | undefined
   /** `false`: empty books; or per-pair parameters (keys Gate-spelt). */
   readonly market?:
     | false
@@ -120,8 +122,9 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
     : typeof options.apiSecret === "string"
     ? options.apiSecret
     : Redacted.value(options.apiSecret)
+  const extra = extraSymbols(options.extraSymbols ?? 0)
   const engine = SimEngine.make({
-    symbols: options.symbols ?? defaultGateSymbols,
+    symbols: [...(options.symbols ?? defaultGateSymbols), ...extra.symbols.map(gateSymbol)],
     maxOpenOrders: options.maxOpenOrders,
     accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
   })
@@ -129,7 +132,10 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
     ? undefined
     : SyntheticMarket.make(engine, {
       seed,
-      params: options.market?.params ?? gateParams(defaultSyntheticParams),
+      params: {
+        ...(options.market?.params ?? gateParams(defaultSyntheticParams)),
+        ...gateParams(extra.params, extra.symbols)
+      },
       driver: options.market?.driver
     }, startedAt)
   const server = yield* makeGateServer(engine, market, {

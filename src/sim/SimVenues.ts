@@ -102,7 +102,10 @@ const checkSeed = (seed: number) => {
 export const correlatedPrices = (options: SimVenuesOptions) => {
   const seed = options.seed ?? 1
   checkSeed(seed)
-  const reference = new ReferencePrices({ seed, instruments: options.reference ?? defaultReferenceInstruments })
+  // The extra symbols (`SIM<i>/USDT`, mid 1) follow the reference too.
+  const extras: Record<string, ReferenceInstrument> = {}
+  for (let i = 1; i <= (options.mexc?.extraSymbols ?? options.gate?.extraSymbols ?? 0); i++) extras[`SIM${i}/USDT`] = { initialMid: 1 }
+  const reference = new ReferencePrices({ seed, instruments: { ...(options.reference ?? defaultReferenceInstruments), ...extras } })
   const prices: Partial<Record<SimVenueName, VenuePrices>> = {}
   for (const venue of options.venues ?? venueNames) {
     prices[venue] = new VenuePrices(reference, {

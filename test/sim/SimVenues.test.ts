@@ -61,6 +61,19 @@ describe("SimVenues", () => {
       }).pipe(Effect.provide(SimVenues.layerVenues({ seed: 2 }, { mexc: MexcVenue.adapter })), quiet)
     ))
 
+  it.live("extra symbols on both sides, following the reference too", () =>
+    LeakCheck.scoped(
+      Effect.gen(function*() {
+        const mexc = yield* SimExchange.SimExchange
+        const gate = yield* GateSim.GateSim
+        assert.includeMembers(gate.engine.symbols().map((s) => s.symbol), ["SIM1_USDT", "SIM2_USDT"])
+        const a = mid(mexc.engine.bookTicker("SIM2USDT")!)
+        const b = mid(gate.engine.bookTicker("SIM2_USDT")!)
+        assert.isBelow(Math.abs(a - b) / a, 0.005, `${a} vs ${b}`)
+        assert.isDefined(SimVenues.correlatedPrices({ mexc: { extraSymbols: 2 } }).reference.priceAt("SIM2/USDT", 10))
+      }).pipe(Effect.provide(SimVenues.layer({ seed: 4, mexc: { extraSymbols: 2 }, gate: { extraSymbols: 2 } })), quiet)
+    ))
+
   it("crossed prices between the venues: a seeded, reproducible rate", () => {
     const first = SimVenues.measureCrossings({ seed: 1, seconds: 30 })
     const again = SimVenues.measureCrossings({ seed: 1, seconds: 30 })
