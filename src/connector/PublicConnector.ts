@@ -40,8 +40,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Exit, Metric, Result, Scope, Semaphore, Stream } from "effect"
-import type { NonEmptyReadonlyArray } from "effect/Array"
+import { Clock, Effect, Exit, Scope, Semaphore, Stream } from "effect"
 import {
   BookSyncFailed,
   Closed,
@@ -50,7 +49,6 @@ import {
   SubscriptionRefused,
   Transport
 } from "../exchange/ExchangeError.ts"
-import * as BookMetrics from "../exchange/BookMetrics.ts"
 import type { BookView, Instrument, Quote, Trade } from "../exchange/Model.ts"
 import { OrderBook, scaleOf } from "../exchange/OrderBook.ts"
 import { PublicExchange, type PublicExchangeShape, type PublicExchangeStats } from "../exchange/PublicExchange.ts"
@@ -61,8 +59,10 @@ import { MessageQueue } from "../queue/index.ts"
 import type * as Connection from "../socket/Connection.ts"
 import type { ConnectionError } from "../socket/ConnectionError.ts"
 import * as ConnectionPool from "../socket/ConnectionPool.ts"
-import { BookSync, type BookSyncOptions, type SnapshotOutcome, type SnapshotRequest } from "./BookSync.ts"
+import { BookSync, type BookSyncOptions } from "./BookSync.ts"
 import type { MarketKind } from "./Market.ts"
+import * as BookResync from "./internal/BookResync.ts"
+import { ChannelFailed, checkChunk, type Route } from "./internal/Route.ts"
 import { type PublicPort, Undecodable } from "./PublicPort.ts"
 
 /** Settings of the connector (the venue's facts come with its port). */
@@ -81,53 +81,6 @@ export interface Options {
 
 /** Trade ids remembered per channel for de-duplication. */
 export const tradeMemory = 4096
-
-/** A routed channel: what it carries, and while subscribed, its live state. */
-interface Route {
-  readonly channel: string
-  readonly kind: MarketKind
-  readonly symbol: string
-  readonly instrument: Instrument
-  readonly topic: Topic.Topic<unknown>
-  /** Subscribed upstream (frames are routed to it). */
-  live: boolean
-  scope: Scope.Closeable | undefined
-  connection: Connection.ConnectionShape | undefined
-  /** Depth channels: the book and its sync, made fresh on each subscription. */
-  sync: BookSync | undefined
-  /** Marks the route within one routed batch (its book changed). */
-  dirty: boolean
-  /** The last push's `repeatKey` (a push repeating it is dropped). */
-  lastKey: string | undefined
-  /** Trade ids delivered lately, oldest first (at most {@link tradeMemory}). */
-  tradeIds: Set<string> | undefined
-  /** Why the current subscription failed (refused, book sync failed), if it did. */
-  failure: ExchangeError | undefined
-}
-
-/** A channel's failure, published in band on its topic. */
-class ChannelFailed {
-  readonly error: ExchangeError
-  constructor(error: ExchangeError) {
-    this.error = error
-  }
-}
-
-/**
- * What a subscriber takes at once: fails on a channel failure; for books and quotes only the
- * newest (a slow reader skips ahead instead of working through older books); trades all.
- */
-const checkChunk = <A>(
-  chunk: NonEmptyReadonlyArray<A | ChannelFailed>,
-  latestOnly: boolean
-): Effect.Effect<NonEmptyReadonlyArray<A>, ExchangeError> => {
-  for (let i = 0; i < chunk.length; i++) {
-    const value = chunk[i]
-    if (value instanceof ChannelFailed) return Effect.fail(value.error)
-  }
-  const values = chunk as NonEmptyReadonlyArray<A>
-  return Effect.succeed(latestOnly && values.length > 1 ? [values[values.length - 1]!] : values)
-}
 
 /** Undecodable or mismatched frames are logged at most this often, with a count. */
 const malformedLogIntervalMs = 1000
@@ -200,104 +153,22 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
 
   const routes = new Map<string, Route>()
 
-  // --- book snapshots: a fiber of the channel's scope per request ----------------------------------
-  const fetchSnapshot = (route: Route, sync: BookSync, request: SnapshotRequest): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      if (request.delayMs > 0) yield* Effect.sleep(request.delayMs)
-      // A snapshot taken while the connection is down is older than the stream it must join.
-      if (route.connection !== undefined) {
-        const open = yield* Effect.result(route.connection.awaitOpen)
-        if (Result.isFailure(open)) return
-      }
-      // One span and one count per snapshot taken for a book: the first sync, each resync, each retake.
-      const reason = sync.lastRestart?.reason ?? "initial"
-      const outcome = yield* Effect.gen(function*() {
-        const answer = yield* Effect.result(port.snapshot(route.symbol))
-        if (route.sync !== sync) return undefined
-        const now = nowMs()
-        const outcome = Result.isSuccess(answer)
-          ? sync.onSnapshot(request.id, answer.success, now)
-          : sync.onSnapshotFailed(request.id, answer.failure.message, now)
-        yield* Effect.annotateCurrentSpan("book.outcome", outcome)
-        yield* Metric.update(Metric.withAttributes(BookMetrics.snapshots, { venue, symbol: route.symbol, reason, outcome }), 1)
-        return outcome
-      }).pipe(Effect.withSpan("OrderBook.snapshot", {
-        attributes: { venue, symbol: route.symbol, "book.reason": reason, "book.attempt": request.attempt }
-      }))
-      if (outcome === undefined) return
-      yield* afterSnapshot(route, sync, outcome)
-    })
-
-  const afterSnapshot = (route: Route, sync: BookSync, outcome: SnapshotOutcome): Effect.Effect<void> => {
-    switch (outcome) {
-      case "synced": {
-        const publish = hub.publish(route.topic, sync.book.view()).pipe(Effect.ignore)
-        const completed = sync.stats.resyncsCompleted
-        if (completed === 0 || loggedResyncs.get(sync) === completed) return publish
-        loggedResyncs.set(sync, completed)
-        return Effect.andThen(
-          publish,
-          Effect.logInfo("order book resynced").pipe(Effect.annotateLogs({
-            component: `exchange:${name}`,
-            symbol: route.symbol,
-            reason: sync.lastResyncReason ?? "unknown",
-            resync_ms: Math.round((sync.stats.lastResyncMs ?? 0) * 10) / 10,
-            resyncs: sync.stats.resyncs
-          }))
+  // --- book snapshots and resyncs: a fiber of the channel's scope per snapshot request -------------
+  const { afterSnapshot, fetchSnapshot, startResync } = BookResync.make({
+    name,
+    venue,
+    nowMs,
+    snapshot: port.snapshot,
+    publish: (route, view) => Effect.ignore(hub.publish(route.topic, view)),
+    failed: (route, sync) =>
+      failChannel(
+        route,
+        error(
+          "orderBook",
+          new BookSyncFailed({ symbol: route.symbol, attempts: sync.failure?.attempts ?? 0, detail: sync.failure?.detail ?? "" })
         )
-      }
-      case "retry":
-        return Effect.andThen(
-          Effect.logInfo("order book snapshot taken again", sync.lastRestart?.detail ?? "").pipe(Effect.annotateLogs({
-            component: `exchange:${name}`,
-            symbol: route.symbol,
-            attempt: sync.request?.attempt ?? 0,
-            retry_in_ms: sync.request?.delayMs ?? 0
-          })),
-          Effect.suspend(() => fetchSnapshot(route, sync, sync.request!))
-        )
-      case "failed":
-        return Effect.andThen(
-          Effect.logWarning("order book sync failed", sync.failure?.detail ?? "").pipe(
-            Effect.annotateLogs({ component: `exchange:${name}`, symbol: route.symbol })
-          ),
-          failChannel(route, bookSyncFailed(route, sync))
-        )
-      case "ignored":
-        return Effect.void
-    }
-  }
-  /** Per sync, the completed resyncs last logged (one line per completed resync). */
-  const loggedResyncs = new WeakMap<BookSync, number>()
-
-  const bookSyncFailed = (route: Route, sync: BookSync) =>
-    error(
-      "orderBook",
-      new BookSyncFailed({ symbol: route.symbol, attempts: sync.failure?.attempts ?? 0, detail: sync.failure?.detail ?? "" })
-    )
-
-  /** The book was cleared (a resync, or a snapshot found stale by a push): fetch the next snapshot. */
-  const startResync = (route: Route, sync: BookSync): Effect.Effect<void> => {
-    const restart = sync.lastRestart
-    const log = restart?.reason === "stale"
-      ? Effect.logInfo("order book snapshot taken again", restart.detail).pipe(Effect.annotateLogs({
-        component: `exchange:${name}`,
-        symbol: route.symbol,
-        attempt: sync.request?.attempt ?? 0,
-        retry_in_ms: sync.request?.delayMs ?? 0
-      }))
-      : Effect.logInfo("order book resync").pipe(Effect.annotateLogs({
-        component: `exchange:${name}`,
-        symbol: route.symbol,
-        reason: restart?.reason ?? "unknown",
-        resyncs: sync.stats.resyncs
-      }))
-    const scope = route.scope
-    const request = sync.request
-    return scope === undefined || request === undefined
-      ? log
-      : Effect.andThen(log, Effect.asVoid(Effect.forkIn(fetchSnapshot(route, sync, request), scope)))
-  }
+      )
+  })
 
   // --- the router: the queue's handler, one place for every frame --------------------------------
   const decode = port.decode
