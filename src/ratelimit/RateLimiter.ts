@@ -105,6 +105,13 @@ export interface RateLimiterShape {
   readonly name: string
   /** Waits until the request fits every named quota, then counts it. Interruptible. */
   readonly take: (options: TakeOptions) => Effect.Effect<void, RateLimitError>
+  /**
+   * `take` without waiting: `true` when the request was granted at once (counted, exactly as
+   * `take` counts it), `false` when it would have to wait (nothing taken, nobody queued). Fails
+   * as `take` does for an unknown key, a weight over the limit, or a closed limiter. A caller
+   * that puts a deadline on waiting can then pay for the deadline only when it waits.
+   */
+  readonly tryTake: (options: TakeOptions) => Effect.Effect<boolean, RateLimitError>
   /** `take` then `effect`. */
   readonly withLimit: (
     options: TakeOptions
@@ -406,36 +413,46 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         }
       })
 
+    /**
+     * Checks a request and grants it synchronously when it can: in-memory quotas, nobody queued,
+     * not paused, and it fits every key. `true`: granted and counted; the key states: it must
+     * wait (nothing taken); a `RateLimitError` or a defect for what `take` refuses at once.
+     */
+    const grantNow = (
+      request: TakeOptions,
+      clock: Clock.Clock
+    ): true | ReadonlyArray<KeyState> | RateLimitError | RangeError => {
+      const weight = request.weight ?? 1
+      // A caller's bug, not a quota condition: a negative weight would hand out extra quota,
+      // NaN would wait forever.
+      if (!(Number.isFinite(weight) && weight >= 0)) {
+        return new RangeError(`${name}: weight must be a finite number >= 0 (got ${weight})`)
+      }
+      const states = resolveAll(request.keys)
+      if (states instanceof RateLimitError) return states
+      for (const state of states) {
+        if (weight > state.limit) return fail(new WeightExceedsLimit({ key: state.key, weight, limit: state.limit }))
+      }
+      if (closed) return fail(new LimiterClosed())
+      const now = nowMs(clock)
+      for (const state of states) {
+        if (state.shrunk !== undefined) adapt(state, now)
+        const log = state.counter.sliding
+        if (log === undefined || state.queue.size > 0 || state.pausedUntil > now || log.waitFor(weight, now) > 0) return states
+      }
+      for (const state of states) state.counter.sliding!.add(weight, now)
+      recordGrant(states, weight)
+      return true
+    }
+
     const take = (request: TakeOptions): Effect.Effect<void, RateLimitError> =>
       Effect.clockWith((clock) => {
+        const granted = grantNow(request, clock)
+        if (granted === true) return Effect.void
+        if (granted instanceof RangeError) return Effect.die(granted)
+        if (granted instanceof RateLimitError) return Effect.fail(granted)
+        const states = granted
         const weight = request.weight ?? 1
-        // A caller's bug, not a quota condition: a negative weight would hand out extra quota,
-        // NaN would wait forever.
-        if (!(Number.isFinite(weight) && weight >= 0)) {
-          return Effect.die(new RangeError(`${name}: weight must be a finite number >= 0 (got ${weight})`))
-        }
-        const states = resolveAll(request.keys)
-        if (states instanceof RateLimitError) return Effect.fail(states)
-        for (const state of states) {
-          if (weight > state.limit) {
-            return Effect.fail(fail(new WeightExceedsLimit({ key: state.key, weight, limit: state.limit })))
-          }
-        }
-        if (closed) return Effect.fail(fail(new LimiterClosed()))
-        // Fast path: in-memory quotas, nobody queued, not paused, and it fits: grant synchronously.
-        const now = nowMs(clock)
-        let fast = true
-        for (const state of states) {
-          if (state.shrunk !== undefined) adapt(state, now)
-          if (state.counter.sliding === undefined || state.queue.size > 0 || state.pausedUntil > now) fast = false
-          else if (state.counter.sliding.waitFor(weight, now) > 0) fast = false
-          if (!fast) break
-        }
-        if (fast) {
-          for (const state of states) state.counter.sliding!.add(weight, now)
-          recordGrant(states, weight)
-          return Effect.void
-        }
         const waiter: Waiter = { keys: states, priority: request.priority === true, wake: undefined }
         // Queued and dequeued under one mask: an interruption can never leave a stale entry
         // holding up the queue.
@@ -446,6 +463,15 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
             Effect.sync(() => dequeue(waiter))
           )
         })
+      })
+
+    const tryTake = (request: TakeOptions): Effect.Effect<boolean, RateLimitError> =>
+      Effect.clockWith((clock) => {
+        const granted = grantNow(request, clock)
+        if (granted === true) return Effect.succeed(true)
+        if (granted instanceof RangeError) return Effect.die(granted)
+        if (granted instanceof RateLimitError) return Effect.fail(granted)
+        return Effect.succeed(false)
       })
 
     const withLimit = (request: TakeOptions) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -528,7 +554,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
       })
     )
 
-    return { name, take, withLimit, pause, onResponse, stats }
+    return { name, take, tryTake, withLimit, pause, onResponse, stats }
   })
 
 /** A layer providing the {@link RateLimiter} service. */

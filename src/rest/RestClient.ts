@@ -8,8 +8,9 @@
  * {@link ExchangeError} reasons.
  *
  * What every call goes through, in order:
- * 1. the {@link RateLimiter} (each `cost` entry is taken before the request is sent; a 429 or 418
- *    answer pauses those keys for `Retry-After`, for every caller);
+ * 1. the {@link RateLimiter} (each `cost` entry is taken before the request is sent, at once when
+ *    it has room, else after a wait bounded by `quotaWait`; a 429 or 418 answer pauses those keys
+ *    for `Retry-After`, for every caller);
  * 2. for a signed request, the venue's signer, which sees the method, the URL path, the encoded
  *    query and the body text exactly as they will be sent, and the venue time (`local clock +
  *    offset`, in the venue's {@link Venue.timestampUnit}); the query the signer answers is put on
@@ -18,8 +19,8 @@
  *    measured again when the venue answers `TimestampOutsideWindow`, after which the request is
  *    sent once more (the venue refused it unseen, so resending cannot act twice);
  * 3. the HTTP exchange under a per-request timeout (`Unavailable` past it: the outcome is unknown);
- * 4. the answer: 2xx decoded with the request's schema (`Decode`, keeping the body, when it does not
- *    fit); 429 `RateLimited`, 418 `Banned`, 5xx `Unavailable`; any other the venue's error table.
+ * 4. the answer: 2xx read by the request's hand-written `parse` when it has one and the body fits,
+ *    else decoded with the request's schema (`Decode`, keeping the body, when it does not fit); 429 `RateLimited`, 418 `Banned`, 5xx `Unavailable`; any other the venue's error table.
  *
  * Only safe requests retry on their own, on `Unavailable`, `Transport` and `RateLimited`, under a
  * bounded `Schedule`; a state-changing request is sent at most once (plus the one resend after a
@@ -43,6 +44,7 @@ import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
 import { RateLimiter } from "../ratelimit/RateLimiter.ts"
+import type { RateLimitError } from "../ratelimit/RateLimitError.ts"
 import { answerReason, decodeAnswer, httpFailureReason, limiterReason } from "./internal/answer.ts"
 import { requestBody, urlPath } from "./internal/encode.ts"
 
@@ -72,6 +74,12 @@ export interface Request<A> {
   readonly cost: ReadonlyArray<TakeOptions>
   /** Schema of the answer's JSON body. */
   readonly response: Schema.Decoder<A>
+  /**
+   * A hand-written check of a 2xx answer's parsed JSON, for hot endpoints: the value when the
+   * body fits, `undefined` when it does not (then {@link response} decodes it, and its `Decode`
+   * error says why). It must accept exactly what `response` accepts and answer the same value.
+   */
+  readonly parse?: ((json: unknown) => A | undefined) | undefined
   /** Timeout of one attempt (send and read the answer). Default: the client's `timeout`. */
   readonly timeout?: Duration.Input | undefined
 }
@@ -178,15 +186,35 @@ export interface RestClient {
   readonly syncTime: Effect.Effect<number, ExchangeError>
 }
 
-/** Encodes parameters as a query string (`undefined` values left out). */
+/** Characters `application/x-www-form-urlencoded` leaves as they are. */
+const plainText = /^[\w*.-]*$/
+
+/** One key or value encoded as `URLSearchParams` encodes it (most are plain and left alone). */
+const encodePart = (text: string): string =>
+  plainText.test(text) ? text : new URLSearchParams([["", text]]).toString().slice(1)
+
+/**
+ * Encodes parameters as a query string (`undefined` values left out), byte for byte as
+ * `URLSearchParams` would, without building one for plain keys and values.
+ */
 export const encodeParams = (params: Params | undefined): string => {
   if (params === undefined) return ""
-  const search = new URLSearchParams()
+  let query = ""
   for (const key in params) {
     const value = params[key]
-    if (value !== undefined) search.append(key, String(value))
+    if (value === undefined) continue
+    query += `${query.length > 0 ? "&" : ""}${encodePart(key)}=${encodePart(String(value))}`
   }
-  return search.toString()
+  return query
+}
+
+/** `parse` applied to `body` as JSON; `undefined` when it is not JSON or does not fit. */
+const parseFast = <A>(parse: (json: unknown) => A | undefined, body: string): A | undefined => {
+  try {
+    return parse(JSON.parse(body))
+  } catch {
+    return undefined
+  }
 }
 
 /** A rate limiter failure that is the caller's bug (unknown quota, weight over the limit). */
@@ -233,6 +261,12 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   let closed = false
   yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
 
+  /** A limiter failure: `Closed` / `Transport`, or a defect for the caller's bug. */
+  const limiterFailure = (error: RateLimitError) => {
+    const reason = limiterReason(error)
+    return reason === undefined ? Effect.die(new QuotaMisconfigured(error.message)) : Effect.fail(reason)
+  }
+
   const fail = (operation: string, reason: ExchangeErrorReason) => new ExchangeError({ venue: venue.name, operation, reason })
 
   const basePath = urlPath(venue.baseUrl)
@@ -250,11 +284,10 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
       if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
       const quotaFrom = performance.now()
       for (const cost of request.cost) {
+        // Granted at once when every key has room (no deadline to keep); only a wait is timed.
+        if (yield* Effect.catch(limiter.tryTake(cost), limiterFailure)) continue
         yield* limiter.take(cost).pipe(
-          Effect.catch((error) => {
-            const reason = limiterReason(error)
-            return reason === undefined ? Effect.die(new QuotaMisconfigured(error.message)) : Effect.fail(reason)
-          }),
+          Effect.catch(limiterFailure),
           // A venue's ban can last days: past `quotaWait` the caller is told, rather than left waiting.
           Effect.timeoutOrElse({ duration: quotaWait, orElse: () => quotaExhausted(cost.keys) })
         )
@@ -300,6 +333,10 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
         }).pipe(Effect.ignore)
       }
       if (answer.status >= 200 && answer.status < 300) {
+        if (request.parse !== undefined) {
+          const fast = parseFast(request.parse, answer.body)
+          if (fast !== undefined) return fast
+        }
         const decoded = yield* Effect.result(decodeAnswer(request.response, answer.body, operation))
         if (decoded._tag === "Success") return decoded.success
         if (venue.isErrorBody?.(answer.body) !== true) return yield* Effect.fail(decoded.failure)

@@ -330,6 +330,36 @@ describe("RateLimiter", () => {
       assert.strictEqual(reasonOf(yield* Effect.exit(limiter.take({ keys: ["ip"] }))), "LimiterClosed")
     })))
 
+  it.effect("tryTake grants at once and counts when every key has room; otherwise takes nothing and queues nobody", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 3, window: "1 second" }, uid: { limit: 10, window: "1 second" } })
+      assert.isTrue(yield* limiter.tryTake({ keys: ["ip", "uid"], weight: 2 }))
+      let stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "ip"), 2, "a grant without waiting is counted like take's")
+      assert.strictEqual(usedOf(stats, "uid"), 2)
+      // 2 + 2 > 3 on "ip": refused whole, "uid" untouched too.
+      assert.isFalse(yield* limiter.tryTake({ keys: ["ip", "uid"], weight: 2 }))
+      stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "ip"), 2)
+      assert.strictEqual(usedOf(stats, "uid"), 2)
+      assert.deepStrictEqual(stats.keys.map((k) => k.waiting), [0, 0], "nobody queued")
+      // A waiter queued on a key: a later request does not jump it, even with room for itself.
+      const waiting = yield* limiter.take({ keys: ["ip"], weight: 3 }).pipe(Effect.forkChild)
+      yield* settle
+      assert.isFalse(yield* limiter.tryTake({ keys: ["ip"], weight: 1 }))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(waiting)
+      // Paused by the venue: no grant at once either.
+      yield* limiter.pause("uid", "5 seconds")
+      assert.isFalse(yield* limiter.tryTake({ keys: ["uid"] }))
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.tryTake({ keys: ["nope"] }))), "UnknownQuota")
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.tryTake({ keys: ["ip"], weight: 4 }))), "WeightExceedsLimit")
+      const negative = yield* Effect.exit(limiter.tryTake({ keys: ["ip"], weight: -1 }))
+      assert.isTrue(Exit.isFailure(negative) && Cause.hasDies(negative.cause))
+      yield* close
+      assert.strictEqual(reasonOf(yield* Effect.exit(limiter.tryTake({ keys: ["ip"] }))), "LimiterClosed")
+    })))
+
   it.effect("rejects a weight that is negative or not a number as a defect, instead of corrupting the quota", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second" } })

@@ -219,6 +219,72 @@ describe("RestClient", () => {
     )
   })
 
+  it.live("a hand-written parse answers a body that fits; one that does not fits neither, and fails Decode keeping the body", () => {
+    let parsed = 0
+    const request = (path: string): RestClient.Request<typeof Depth.Type> => ({
+      ...get(path),
+      parse: (json) => {
+        parsed++
+        const id = (json as { lastUpdateId?: unknown } | null)?.lastUpdateId
+        return typeof id === "number" ? { lastUpdateId: id } : undefined
+      }
+    })
+    return withClient({
+      "/good": json(200, { lastUpdateId: 7 }),
+      "/bad": json(200, { lastUpdateId: "seven", note: "kept" }),
+      "/text": json(200, "not json"),
+      "/error200": json(200, { code: 10007, msg: "bad symbol" })
+    }, (client) =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* client.request(request("/good")), { lastUpdateId: 7 })
+        assert.strictEqual(parsed, 1)
+        const bad = yield* failure(client.request(request("/bad")))
+        assert.strictEqual(bad.reason._tag, "Decode")
+        assert.include((bad.reason as { body: string }).body, "\"note\":\"kept\"")
+        assert.include((bad.reason as { detail: string }).detail, "lastUpdateId", "the schema explains what does not fit")
+        const text = yield* failure(client.request(request("/text")))
+        assert.strictEqual(text.reason._tag, "Decode")
+        assert.include((text.reason as { body: string }).body, "not json")
+        const error200 = yield* failure(client.request(request("/error200")))
+        assert.strictEqual(error200.reason._tag, "Rejected", "an error sent with 200 still goes through the venue's table")
+      }))
+  })
+
+  it.live("a quota with room is taken without waiting and counted; a quota that must wait still times out as the limiter's", () =>
+    LeakCheck.scoped(
+      Effect.gen(function*() {
+        const server = yield* serve({ "/time": time, "/depth": json(200, { lastUpdateId: 1 }) })
+        const limiter = yield* RateLimiter.RateLimiter
+        const client = yield* RestClient.make({ venue: venue(server.url), retries: 2, retryBase: "10 millis", quotaWait: "100 millis" })
+        const request: RestClient.Request<typeof Depth.Type> = { ...get("/depth"), cost: [{ keys: ["few"], weight: 1 }] }
+        yield* client.request(request)
+        yield* client.request(request)
+        const few = (yield* limiter.stats).keys.find((k) => k.key === "few")
+        assert.strictEqual(few?.used, 2, "both grants counted")
+        const waited = yield* failure(client.request(request))
+        assert.strictEqual(waited.reason._tag, "RateLimited")
+        assert.strictEqual((waited.reason as { by?: string }).by, "limiter")
+        assert.strictEqual(server.hits.get("/depth"), 2, "nothing sent past the quota, and not retried after waiting")
+      }).pipe(
+        Effect.provide(Layer.mergeAll(
+          RateLimiter.layer({ name: "ratelimit:test", quotas: { few: { limit: 2, window: "1 hour" } } }),
+          NodeHttpClient.layerUndici
+        )),
+        Effect.provide(Logger.layer([]))
+      )
+    ))
+
+  it("encodes parameters byte for byte as URLSearchParams does", () => {
+    const values = ["BTCUSDT", "a b", "x+y", "!'()~*-._", "A,B", "é€😀", "\ud800", "=&?#%", "", "0.0001"]
+    for (const value of values) {
+      const params = { [value]: value, n: 1, skip: undefined, flag: true }
+      const expected = new URLSearchParams()
+      for (const [key, v] of Object.entries(params)) if (v !== undefined) expected.append(key, String(v))
+      assert.strictEqual(RestClient.encodeParams(params), expected.toString(), JSON.stringify(value))
+    }
+    assert.strictEqual(RestClient.encodeParams(undefined), "")
+  })
+
   it.effect("a server time that cannot be measured at start is a warning in a whole sentence", () =>
     Effect.gen(function*() {
       const messages: Array<unknown> = []

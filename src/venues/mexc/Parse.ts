@@ -125,6 +125,34 @@ export const OrderAnswer = Schema.Struct({
 })
 export type OrderAnswer = typeof OrderAnswer.Type
 
+// Hand-written checks of the hot answers (placing, cancelling and querying an order): the same
+// fields and types as the schemas above, without the schema's per-call machinery. A body that
+// does not fit answers `undefined`, and the schema decodes it again to explain why.
+
+type Json = Record<string, unknown>
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
+const isNumberOrText = (value: unknown): boolean => typeof value === "string" || typeof value === "number"
+const isOptionalText = (value: unknown): boolean => value === undefined || value === null || typeof value === "string"
+const isOptionalNumber = (value: unknown): boolean => value === undefined || value === null || typeof value === "number"
+
+/** A `POST order` answer checked by hand: the answer when it fits {@link NewOrderAnswer}, else `undefined`. */
+export const newOrderAnswer = (json: unknown): NewOrderAnswer | undefined =>
+  isObject(json) && typeof json.symbol === "string" && isNumberOrText(json.orderId) && isOptionalNumber(json.transactTime)
+    ? json as unknown as NewOrderAnswer
+    : undefined
+
+const orderTexts = ["clientOrderId", "origClientOrderId", "price", "origQty", "executedQty", "cummulativeQuoteQty", "origQuoteOrderQty"] as const
+
+/** An order answer checked by hand: the answer when it fits {@link OrderAnswer}, else `undefined`. */
+export const orderAnswer = (json: unknown): OrderAnswer | undefined => {
+  if (!isObject(json)) return undefined
+  if (typeof json.symbol !== "string" || !isNumberOrText(json.orderId)) return undefined
+  if (typeof json.status !== "string" || typeof json.type !== "string" || typeof json.side !== "string") return undefined
+  if (!isOptionalNumber(json.time) || !isOptionalNumber(json.updateTime)) return undefined
+  for (const key of orderTexts) if (!isOptionalText(json[key])) return undefined
+  return json as unknown as OrderAnswer
+}
+
 /** `GET openOrders`. */
 export const OrdersAnswer = Schema.Array(OrderAnswer)
 

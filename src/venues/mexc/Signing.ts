@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { createHmac, timingSafeEqual } from "node:crypto"
+import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto"
+import type { KeyObject } from "node:crypto"
 import { Redacted } from "effect"
 
 /** Header carrying the API key on SIGNED requests. */
@@ -29,6 +30,16 @@ export const totalParams = (queryString: string, body: string): string => queryS
  */
 export const sign = (secret: Redacted.Redacted<string>, payload: string): string =>
   createHmac("sha256", Redacted.value(secret)).update(payload).digest("hex")
+
+/**
+ * The HMAC key of `secret`, made once for a client that signs many requests (see {@link signWith}).
+ * A `KeyObject` does not show its bytes when logged or inspected.
+ */
+export const signingKey = (secret: Redacted.Redacted<string>): KeyObject =>
+  createSecretKey(Buffer.from(Redacted.value(secret), "utf8"))
+
+/** {@link sign} with a key from {@link signingKey}: the same signature. */
+export const signWith = (key: KeyObject, payload: string): string => createHmac("sha256", key).update(payload).digest("hex")
 
 /**
  * Checks `signature` against the expected one in constant time. MEXC documents the signature as

@@ -40,3 +40,14 @@ describe("MexcSigning", () => {
     assert.strictEqual(signed, `${vectorParams}&signature=${vectorSignature}`)
   })
 })
+
+describe("Signing with a key made once", () => {
+  it("signWith(signingKey(secret)) signs exactly as sign(secret)", () => {
+    const secret = Redacted.make("45d0b3c26f2644f19bfb98b07741b2f5")
+    const key = MexcSigning.signingKey(secret)
+    for (const payload of ["", "symbol=BTCUSDT&recvWindow=5000&timestamp=1", "é€😀{\"a\":1}"]) {
+      assert.strictEqual(MexcSigning.signWith(key, payload), MexcSigning.sign(secret, payload))
+    }
+    assert.notInclude(String(key), "45d0b3c2", "the key does not show the secret")
+  })
+})
