@@ -11,6 +11,8 @@
  * - the building blocks: `Connection` (with `ConnectionError`, `Protocol`, `Backoff`,
  *   `NodeWebSocket`), `MessageQueue`, `StreamHub`, `Topic`, `RateLimiter`, `RestClient`;
  * - the lifecycle kit: `Lifecycle`, `LeakCheck`, `LiveClock`;
+ * - telemetry: `Telemetry` (OTLP export of spans, metrics and logs, a Prometheus endpoint) and the
+ *   metrics a program records: `BookMetrics`, `MarketMakerMetrics`;
  * - venues: `Venue` (the registry: `Venue.layer(config)`), `VenueAdapter` (what a venue supplies),
  *   `VenueCredentials`, `Venues` (several venues in one program, by name), and the venue-neutral
  *   engines in `PublicConnector` (with its `PublicPort`, `BookSync`, `Market` types);
@@ -34,6 +36,7 @@ export * from "./ratelimit/index.ts"
 export * from "./rest/index.ts"
 export * from "./sim/index.ts"
 export * from "./socket/index.ts"
+export * as Telemetry from "./telemetry/Telemetry.ts"
 export * as Mexc from "./venues/mexc/Mexc.ts"
 export * as Venue from "./venues/Venue.ts"
 export * as VenueAdapter from "./venues/Adapter.ts"

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * as BookMetrics from "./BookMetrics.ts"
 export * as Decimal from "./Decimal.ts"
 export * as ExchangeError from "./ExchangeError.ts"
 export * as Model from "./Model.ts"

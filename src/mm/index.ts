@@ -7,5 +7,6 @@
 export * as InMemoryExchange from "./InMemoryExchange.ts"
 export * as MarketMaker from "./MarketMaker.ts"
 export * as MarketMakerError from "./MarketMakerError.ts"
+export * as MarketMakerMetrics from "./MarketMakerMetrics.ts"
 export * as ReferenceMarkets from "./ReferenceMarkets.ts"
 export * as Summary from "./Summary.ts"
