@@ -14,6 +14,9 @@
  * queues: queue:mexc-public dropped 0 abandoned 0, queue:mexc-private dropped 0 abandoned 0
  * ```
  *
+ * When a component could not confirm its release's work, one more line per component says so:
+ * `orders left open or unknown (private:mexc-private): 2: se…: open, se…: unknown (…)`.
+ *
  * @since 0.1.0
  */
 
@@ -42,11 +45,20 @@ export interface QueueCounts {
   readonly abandoned: number
 }
 
+/** What a component's release could not confirm (orders left open or unknown at close). */
+export interface Unconfirmed {
+  readonly component: string
+  readonly what: string
+  readonly items: ReadonlyArray<string>
+}
+
 export interface Report {
   readonly components: ReadonlyArray<ComponentStop>
   readonly counts: Counts
   /** Each queue's losses; omitted or empty: no queue line. */
   readonly queues?: ReadonlyArray<QueueCounts> | undefined
+  /** Not confirmed at close; absent or empty when everything was. */
+  readonly unconfirmed?: ReadonlyArray<Unconfirmed> | undefined
 }
 
 const counterValue = (state: unknown): number => {
@@ -96,7 +108,10 @@ export const formatTable = (report: Report): Array<string> => {
   const lines = rows.map((r) => r.map((cell, i) => i < 3 ? cell.padEnd(widths[i]!) : cell).join("  "))
   const counts = Object.entries(report.counts).map(([name, n]) => `${name} ${n}`).join(", ")
   const queues = (report.queues ?? []).map((q) => `${q.name} dropped ${q.dropped} abandoned ${q.abandoned}`).join(", ")
-  return [...lines, `counts: ${counts}`, ...(queues === "" ? [] : [`queues: ${queues}`])]
+  const unconfirmed = (report.unconfirmed ?? []).map((u) =>
+    `${u.what} (${u.component}): ${u.items.length}: ${u.items.join(", ")}`
+  )
+  return [...lines, `counts: ${counts}`, ...(queues === "" ? [] : [`queues: ${queues}`]), ...unconfirmed]
 }
 
 /** The report as one JSON line. */
@@ -110,6 +125,7 @@ export const formatJson = (report: Report): string =>
         outcome: c.outcome ?? null
       })),
       counts: report.counts,
-      queues: report.queues ?? []
+      queues: report.queues ?? [],
+      unconfirmed: report.unconfirmed ?? []
     }
   })

@@ -25,7 +25,7 @@ import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import { PrivateExchange } from "../exchange/PrivateExchange.ts"
 import { PublicExchange } from "../exchange/PublicExchange.ts"
-import { Lifecycle } from "../lifecycle/index.ts"
+import { ComponentRegistry, Lifecycle } from "../lifecycle/index.ts"
 import * as MarketMaker from "../mm/MarketMaker.ts"
 import type { MarketMakerError } from "../mm/MarketMakerError.ts"
 import * as ReferenceMarkets from "../mm/ReferenceMarkets.ts"
@@ -189,7 +189,8 @@ export const make = (exchangesFor: ExchangesFor) =>
     const printReport = Effect.gen(function*() {
       const abandoned = stops.filter((s) => s.outcome === "abandoned").length
       const queues = yield* ExitReport.queueCounts
-      const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues }
+      const unconfirmed = yield* ComponentRegistry.unconfirmed
+      const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues, unconfirmed }
       return yield* json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
     })
 

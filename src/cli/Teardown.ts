@@ -7,10 +7,12 @@
  * | `0` | the command finished, no signal came, every component stopped within its budget. The process ends because nothing is left running: it is never forced out, so a leak shows up as a hang. |
  * | `130` / `143` | a SIGINT / SIGTERM came before the command ended, and everything stopped within budget. The first signal decides. The command is interrupted, its scopes close in order (orders cancelled, connections closed, queues drained), then the process ends on its own. |
  * | `141` | its output closed (stdout or stderr is a pipe whose reader quit: `mm \| head -3`): the same orderly stop as a signal (see `Signals.ts`). |
+ * | `3` | orders left open or unknown: a component's release could not confirm what it had to (a private exchange's cancel on close: venue unreachable, IP banned, the open-orders check failed); each order is named in an ERROR line and in the exit report. |
  * | `70` | a component was abandoned: its release overran its stop budget (it may hold a timer or a socket for good). The only case in which the process is forced out, right after the command's scope closed, with a line naming each abandoned component. |
  * | `1` (or the error's `Runtime.errorExitCode`) | the command failed: a user error, an unreachable venue. The error is printed. |
  *
- * When several apply, the first row in this order wins: failure, abandoned, signal, success.
+ * When several apply, the first row in this order wins: failure, abandoned, orders left open or
+ * unknown, signal, success.
  *
  * Signals, whenever they come:
  * - before the command starts (while the entry loads its modules, about a second): the command is
@@ -37,6 +39,8 @@ export { signalExitCode } from "./Signals.ts"
 export const ExitCode = {
   success: 0,
   failure: 1,
+  /** Orders left open or unknown at close (a release that could not confirm its work). */
+  unconfirmed: 3,
   /** sysexits' EX_SOFTWARE: the program could not shut itself down. */
   abandoned: 70,
   sigint: 130,
@@ -51,6 +55,8 @@ export interface RunEnd {
   readonly signal: StopSignal | undefined
   /** Whether any component was abandoned at shutdown. */
   readonly abandoned: boolean
+  /** Whether any component reported orders left open or unknown (see `ComponentRegistry.Unconfirmed`). */
+  readonly unconfirmed?: boolean | undefined
 }
 
 /** The rule of the table above, as a pure function of how the command ended. */
@@ -59,6 +65,7 @@ export const exitCode = (exit: Exit.Exit<unknown, unknown>, end: RunEnd): number
     return Runtime.getErrorExitCode(Cause.squash(exit.cause))
   }
   if (end.abandoned) return ExitCode.abandoned
+  if (end.unconfirmed === true) return ExitCode.unconfirmed
   if (end.signal !== undefined) return signalExitCode(end.signal)
   // Interrupted although no signal came: nothing a user asked for, so not a success.
   return Exit.isSuccess(exit) ? ExitCode.success : ExitCode.failure
@@ -133,13 +140,18 @@ export const runMain = <A, E>(
   run(main, {
     teardown: (exit, onEnd) => {
       const abandoned = registry.abandoned().length > 0
-      const code = exitCode(exit, { signal: signals.first(), abandoned })
+      const unconfirmed = registry.unconfirmed().length > 0
+      const code = exitCode(exit, { signal: signals.first(), abandoned, unconfirmed })
       process.exitCode = code
       onEnd(code)
       if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) && signals.first() === undefined) {
         process.stderr.write("interrupted without a signal\n")
       }
       process.on("exit", exitWithoutNodeTeardown)
+      if (unconfirmed && !abandoned) {
+        const count = registry.unconfirmed().reduce((n, u) => n + u.items.length, 0)
+        process.stderr.write(`exiting with ${code}: ${count} order(s) left open or unknown (named above)\n`)
+      }
       if (abandoned) {
         process.stderr.write(
           code === ExitCode.abandoned

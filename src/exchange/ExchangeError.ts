@@ -194,6 +194,22 @@ export class Closed extends Schema.TaggedError<Closed>()("Closed", {
   }
 }
 
+/**
+ * A subscriber of a lossless stream (orders, fills, balances) fell `capacity` values behind and
+ * was dropped, so that it could not stall the venue's own bookkeeping or the other subscribers.
+ * What was published since is gone for it: rebuild from REST (open orders, balances) before
+ * subscribing again.
+ */
+export class SubscriberOverflow extends Schema.TaggedError<SubscriberOverflow>()("SubscriberOverflow", {
+  stream: Schema.String,
+  capacity: Schema.Number
+}) {
+  readonly retryable = false
+  override get message(): string {
+    return `the ${this.stream} subscriber fell ${this.capacity} updates behind and was dropped`
+  }
+}
+
 /** A configuration value is missing or malformed. Names the variable, never its value. */
 export class InvalidConfig extends Schema.TaggedError<InvalidConfig>()("InvalidConfig", {
   variable: Schema.String,
@@ -221,6 +237,7 @@ export type ExchangeErrorReason =
   | SubscriptionRefused
   | BookSyncFailed
   | Closed
+  | SubscriberOverflow
   | InvalidConfig
 
 /** A failed exchange operation: which venue, which operation, and why. */
@@ -244,6 +261,7 @@ export class ExchangeError extends Schema.TaggedError<ExchangeError>()("Exchange
     SubscriptionRefused,
     BookSyncFailed,
     Closed,
+    SubscriberOverflow,
     InvalidConfig
   ])
 }) {

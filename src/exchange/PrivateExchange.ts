@@ -10,8 +10,14 @@
  * - when the service's scope closes, every order this process placed that is still open is
  *   canceled and confirmed gone over REST, within the stop budget (option `cancelOnClose`, on by
  *   default);
- * - the streams are lossless (backpressure): a gap in the private stream is closed by reconciling
- *   orders and balances over REST.
+ * - a place or cancel answered "unknown order" inside the venue's visibility window is resolved by
+ *   query the same way (a cancel racing a fill returns the FILLED order);
+ * - the streams are lossless: a gap in the private stream is closed by reconciling orders and
+ *   balances over REST; each subscriber has its own bounded buffer and the exchange never waits
+ *   for it: one that falls too far behind fails with `SubscriberOverflow` instead of stalling
+ *   the exchange or the other subscribers; fills are passed on once, never beyond their order;
+ * - what cancel on close cannot confirm (venue unreachable, a failed open-orders check) is named
+ *   in an ERROR line per order and reported to the `ComponentRegistry` (the CLI then exits 3).
  *
  * Subscribe to `orderUpdates`/`fills` before placing an order whose updates you wait for: the
  * streams carry what happens after they start.

@@ -28,13 +28,30 @@ export class UpstreamSubscribeFailed extends Schema.TaggedError<UpstreamSubscrib
   }
 }
 
+/**
+ * The subscriber fell behind on a `"fail"` topic: its buffer held `capacity` values it had not
+ * taken. Its stream ends with this (after the values it had buffered); nothing was waited for and
+ * no other subscriber was touched. Not retryable as such: the values published since are gone for
+ * this subscriber, so it must rebuild its state (e.g. from REST) before subscribing again.
+ */
+export class SubscriberOverflow extends Schema.TaggedError<SubscriberOverflow>()("SubscriberOverflow", {
+  topic: Schema.String,
+  subscriber: Schema.String,
+  capacity: Schema.Number
+}) {
+  readonly retryable = false
+  override get message(): string {
+    return `subscriber ${this.subscriber} of topic ${this.topic} fell ${this.capacity} values behind and was dropped`
+  }
+}
+
 /** Every reason a hub operation can fail. */
-export type HubErrorReason = HubClosed | UpstreamSubscribeFailed
+export type HubErrorReason = HubClosed | UpstreamSubscribeFailed | SubscriberOverflow
 
 /** A hub failure, tagged with the hub's name. */
 export class HubError extends Schema.TaggedError<HubError>()("HubError", {
   hub: Schema.String,
-  reason: Schema.Union([HubClosed, UpstreamSubscribeFailed])
+  reason: Schema.Union([HubClosed, UpstreamSubscribeFailed, SubscriberOverflow])
 }) {
   /** Whether trying again (later) can succeed. */
   get retryable(): boolean {

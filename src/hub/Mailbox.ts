@@ -6,6 +6,9 @@
  * - `"sliding"`: always accepts; past `capacity` values it drops the oldest, counting them.
  * - `"backpressure"`: accepts a batch while fewer than `capacity` values are buffered (so it may
  *   hold up to `capacity + batch - 1`); otherwise the publisher waits for room.
+ * - `"fail"`: accepts a batch while fewer than `capacity` values are buffered; a batch that finds
+ *   it full overflows it: nothing more is accepted, the subscriber takes what is buffered, then its
+ *   pull ends and `overflowed` is set (the hub fails that stream). The publisher never waits.
  *
  * Wake-ups go through a dispatcher, never inline: a publisher must not run a subscriber's code on
  * its own stack (that would let a slow subscriber stall it), nor the reverse. The hub passes one
@@ -22,8 +25,10 @@ type Resume = (effect: Effect.Effect<void>) => void
 export class Mailbox<A> {
   /** Values buffered. */
   size = 0
-  /** Values dropped by the sliding policy. */
+  /** Values dropped by the sliding policy, or refused after a `"fail"` overflow. */
   dropped = 0
+  /** A `"fail"` buffer overflowed: its pull ends once the buffered values are taken. */
+  overflowed = false
   private chunks: Array<ReadonlyArray<A>> = []
   private head = 0
   private state: "open" | "ended" | "shutdown" = "open"
@@ -46,6 +51,13 @@ export class Mailbox<A> {
   offer(batch: ReadonlyArray<A>): number {
     if (this.state !== "open") return 0
     if (this.strategy === "backpressure" && this.size >= this.capacity) return -1
+    if (this.strategy === "fail" && this.size >= this.capacity) {
+      this.overflowed = true
+      this.dropped += batch.length
+      this.state = "ended"
+      this.wakeTaker()
+      return 0
+    }
     this.chunks.push(batch)
     this.size += batch.length
     let dropped = 0

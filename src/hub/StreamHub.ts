@@ -13,8 +13,10 @@
  *   leaving, so an exchange can subscribe and unsubscribe upstream channels on demand.
  * - Slow subscribers: on a `"sliding"` topic each subscriber has its own buffer that keeps the
  *   newest values (drops counted per subscriber); the publisher never waits, so one slow
- *   subscriber cannot stall the others. On a `"backpressure"` topic nothing is dropped and the
- *   publisher waits for room.
+ *   subscriber cannot stall the others. On a `"fail"` topic (`Topic.lossless`) nothing is dropped
+ *   silently and the publisher never waits either: a subscriber whose own buffer is full is dropped,
+ *   its stream failing with `SubscriberOverflow`. On a `"backpressure"` topic nothing is dropped
+ *   and the publisher waits for room.
  * - Batches stay batches: `publishAll` appends a batch to each subscriber's buffer in one step
  *   (one append per subscriber, not per value), and a subscriber's stream emits what is buffered
  *   as one chunk. On hot topics consume chunks (`Stream.runForEachArray`): `Stream.runForEach`
@@ -26,7 +28,7 @@ import { Cause, Context, Effect, Layer, Metric, Option, Semaphore, Stream } from
 import type { Duration, Scope } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { Lifecycle } from "../lifecycle/index.ts"
-import { HubClosed, HubError, UpstreamSubscribeFailed } from "./HubError.ts"
+import { HubClosed, HubError, SubscriberOverflow, UpstreamSubscribeFailed } from "./HubError.ts"
 import * as HubMetrics from "./HubMetrics.ts"
 import { Mailbox } from "./Mailbox.ts"
 import * as EagerScheduler from "../queue/internal/EagerScheduler.ts"
@@ -309,7 +311,16 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           )
           if (!registered) return yield* Effect.fail(closedError(topic.key))
           yield* join(state, subscriber)
-          const pull = (f === undefined ? mailbox.pull : Effect.flatMap(mailbox.pull as Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done>, f)) as Effect.Effect<NonEmptyReadonlyArray<B>, E | Cause.Done>
+          // A "fail" buffer that overflowed ends its pull like a completed one: told apart here.
+          const overflow = new HubError({
+            hub: hubName,
+            reason: new SubscriberOverflow({ topic: topic.key, subscriber: name, capacity: state.topic.capacity })
+          })
+          const taken: Effect.Effect<NonEmptyReadonlyArray<unknown>, Cause.Done | HubError> = state.topic.strategy !== "fail"
+            ? mailbox.pull
+            : Effect.catch(mailbox.pull, (done): Effect.Effect<never, Cause.Done | HubError> =>
+              mailbox.overflowed ? Effect.fail(overflow) : Effect.fail(done))
+          const pull = (f === undefined ? taken : Effect.flatMap(taken as Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done | HubError>, f)) as Effect.Effect<NonEmptyReadonlyArray<B>, E | HubError | Cause.Done>
           return Stream.fromPull(Effect.succeed(pull))
         })
       )

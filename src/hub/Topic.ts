@@ -15,10 +15,13 @@
 /**
  * What a slow subscriber costs. `"sliding"`: its buffer keeps the newest `capacity` values and
  * drops older ones (counted); publishers never wait, so it cannot stall anyone (market data).
- * `"backpressure"`: nothing is dropped; publishers wait until every subscriber has room (orders,
- * balances).
+ * `"fail"`: nothing is dropped silently and publishers never wait: a subscriber whose buffer holds
+ * `capacity` values it has not taken is dropped, its stream failing with `SubscriberOverflow`
+ * after what it had buffered (orders, fills, balances: one stuck reader cannot stall the venue's
+ * own bookkeeping or the other readers). `"backpressure"`: nothing is dropped; publishers wait
+ * until every subscriber has room (one slow subscriber stalls the publisher and everyone else).
  */
-export type Strategy = "sliding" | "backpressure"
+export type Strategy = "sliding" | "fail" | "backpressure"
 
 /** How a topic treats its subscribers. */
 export interface TopicOptions {
@@ -49,8 +52,12 @@ const defaultCapacity = 1024
 /** Market data (books, tickers, trades): the latest value replayed, slow subscribers skip ahead. */
 export const marketData: TopicOptions = { replay: 1, strategy: "sliding" }
 
-/** Orders, fills, balances: nothing dropped, the publisher waits for slow subscribers. */
-export const lossless: TopicOptions = { replay: 0, strategy: "backpressure" }
+/**
+ * Orders, fills, balances: nothing dropped silently, the publisher never waits. Each subscriber
+ * has its own buffer of 10,000 values; one that falls that far behind fails with
+ * `SubscriberOverflow` (see {@link Strategy}).
+ */
+export const lossless: TopicOptions = { replay: 0, strategy: "fail", capacity: 10_000 }
 
 /** A topic with a fixed key. The first use of a key in a hub fixes its options. */
 export const make = <A>(key: string, options?: TopicOptions): Topic<A> => {

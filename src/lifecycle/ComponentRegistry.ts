@@ -56,6 +56,19 @@ export interface AbandonedComponent {
   readonly running: boolean
 }
 
+/**
+ * What a component's release could not confirm it had done: e.g. a private exchange's orders left
+ * open or whose state is unknown at close. A program's edge exits non-zero when any is recorded.
+ */
+export interface Unconfirmed {
+  /** The component that reports it (e.g. `private:mexc-private`). */
+  readonly component: string
+  /** What could not be confirmed, in words (e.g. `orders left open or unknown`). */
+  readonly what: string
+  /** One line per item (e.g. `se3f…: open`, `se3f…: unknown (cancel failed: …)`). */
+  readonly items: ReadonlyArray<string>
+}
+
 /** The kit's handle on one component instance: each call records a step of its life. */
 export interface ComponentEntry {
   readonly started: (startMs: number) => void
@@ -72,6 +85,10 @@ export interface Registry {
   readonly components: () => ReadonlyArray<ComponentRecord>
   /** Components abandoned at shutdown, with budget and elapsed time. Empty when all stopped in time. */
   readonly abandoned: () => ReadonlyArray<AbandonedComponent>
+  /** Everything components reported as not confirmed, in report order. */
+  readonly unconfirmed: () => ReadonlyArray<Unconfirmed>
+  /** Records what a component could not confirm (called by the component, at its release). */
+  readonly reportUnconfirmed: (report: Unconfirmed) => void
   /** Used by the lifecycle kit: starts the record of a component instance. */
   readonly register: (name: string, stopBudgetMs: number) => ComponentEntry
 }
@@ -97,6 +114,7 @@ const keepStoppedOk = 1_000
 /** A fresh, empty registry. */
 export const make = (): Registry => {
   const records: Array<MutableRecord> = []
+  const unconfirmed: Array<Unconfirmed> = []
   let stoppedOk = 0
   const forgetOldestStoppedOk = () => {
     const index = records.findIndex((r) => r.phase === "stopped" && r.outcome === "ok")
@@ -124,6 +142,10 @@ export const make = (): Registry => {
         elapsedMs: r.stopMs ?? now - (r.stoppingAt ?? now),
         running: r.releasing
       }))
+    },
+    unconfirmed: () => unconfirmed.slice(),
+    reportUnconfirmed: (report) => {
+      if (report.items.length > 0) unconfirmed.push(report)
     },
     register: (name, stopBudgetMs) => {
       const r: MutableRecord = {
@@ -182,6 +204,13 @@ export class ComponentRegistry extends Context.Reference<Registry>("scoped-excha
 export const abandoned: Effect.Effect<ReadonlyArray<AbandonedComponent>> = ComponentRegistry.useSync((r) =>
   r.abandoned()
 )
+
+/** What components reported as not confirmed, in the current registry. */
+export const unconfirmed: Effect.Effect<ReadonlyArray<Unconfirmed>> = ComponentRegistry.useSync((r) => r.unconfirmed())
+
+/** Records, in the current registry, what a component could not confirm. */
+export const reportUnconfirmed = (report: Unconfirmed): Effect.Effect<void> =>
+  ComponentRegistry.useSync((r) => r.reportUnconfirmed(report))
 
 /** Every component recorded in the current registry, in start order. */
 export const components: Effect.Effect<ReadonlyArray<ComponentRecord>> = ComponentRegistry.useSync((r) =>

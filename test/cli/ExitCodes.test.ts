@@ -194,5 +194,11 @@ describe("Teardown.exitCode", () => {
     assert.strictEqual(exitCode(Exit.void, { signal: undefined, abandoned: true }), 70)
     assert.strictEqual(exitCode(failure, { signal: "SIGINT", abandoned: true }), 1)
     assert.strictEqual(exitCode(interrupted, none), 1)
+    // Orders left open or unknown at close: 3 replaces 0, 130 and 143, not a failure or an abandon.
+    assert.strictEqual(exitCode(Exit.void, { signal: undefined, abandoned: false, unconfirmed: true }), 3)
+    assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: false, unconfirmed: true }), 3)
+    assert.strictEqual(exitCode(interrupted, { signal: "SIGTERM", abandoned: false, unconfirmed: true }), 3)
+    assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: true, unconfirmed: true }), 70)
+    assert.strictEqual(exitCode(failure, { signal: undefined, abandoned: false, unconfirmed: true }), 1)
   })
 })

@@ -108,6 +108,25 @@ describe("CLI: mm", () => {
       assert.match(out, /^mm: .*insufficient balance/m)
     })), 120_000)
 
+  it.live("the venue gone at shutdown: each order left unknown at ERROR, a line in the exit report, exit 3 (not 130)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { restUrl, sim, wsUrl } = yield* standaloneSim
+      const mm = yield* mmAgainst(restUrl, wsUrl)
+      yield* mm.waitFor(/placed \(/, 90_000)
+      const orderId = /placed \((\S+?),/.exec(mm.output())![1]!
+      yield* sim.kill("SIGKILL")
+      yield* mm.kill("SIGINT")
+      const code = yield* mm.exit(60_000)
+      const out = mm.output()
+      assert.strictEqual(code, 3, out)
+      assert.match(out, /ERROR.*cancel on close: order state unknown/)
+      assert.match(out, /ERROR.*cancel on close: NOT confirmed: \d+ order\(s\) left open, \d+ unknown/)
+      assert.match(out, /^orders left open or unknown \(private:\S+\): 1: \S+/m)
+      assert.include(out.slice(out.indexOf("orders left open or unknown (")), `order ${orderId}`, "the exit report names the order")
+      assert.notMatch(out, /confirmed over REST that none is open/)
+      assert.match(out, /exiting with 3: 1 order\(s\) left open or unknown/)
+    })), 120_000)
+
   it.live("an unreachable venue: WARN per start-up attempt, then one line and exit 1", () =>
     Effect.scoped(Effect.gen(function*() {
       const mm = yield* runCli(["mm", "--rest-url", "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9/ws"])

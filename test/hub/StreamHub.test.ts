@@ -78,6 +78,36 @@ describe("StreamHub", () => {
       yield* close
     })))
 
+  it.live("a \"fail\" topic: a stuck subscriber never stalls the publisher or the others; it fails with SubscriberOverflow", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const fills = Topic.make<number>("fills", { replay: 0, strategy: "fail", capacity: 100 })
+      const gate = Latch.makeUnsafe(false)
+      // Takes its first chunk, then stops reading until the gate opens.
+      const stuck = yield* hub.subscribe(fills, { name: "stuck" }).pipe(
+        Stream.mapEffect((n) => Effect.as(gate.await, n)),
+        Stream.runCollect,
+        Effect.exit,
+        Effect.forkChild
+      )
+      const all = yield* hub.subscribe(fills, { name: "reader" }).pipe(Stream.take(3_000), Stream.runCollect, Effect.forkChild)
+      yield* subscribers(hub, "fills", 2)
+      // 3,000 publishes one by one, each followed by a turn for the readers (as frames arriving
+      // from a socket would give): each completes although the stuck buffer is full.
+      for (const n of range(1, 3_000)) {
+        yield* hub.publish(fills, n)
+        yield* Effect.yieldNow
+      }
+      assert.deepStrictEqual(Array.from(yield* Fiber.join(all)), range(1, 3_000), "the other subscriber sees every value")
+      yield* gate.open
+      const exit = yield* Fiber.join(stuck)
+      assert.strictEqual(failureReason(exit), "SubscriberOverflow")
+      const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+      assert.include(Option.getOrThrow(error).message, "stuck")
+      yield* subscribers(hub, "fills", 0)
+      yield* close
+    })))
+
   it.live("completes every subscriber stream when the hub closes, after what was buffered", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, hub } = yield* open()

@@ -18,12 +18,25 @@
  * - **Own open orders**: a view of this process's orders kept current from REST answers and the
  *   private stream (`ownOpenOrders`).
  * - **Cancel on close** (option `cancelOnClose`, default on): when the service's scope closes,
- *   every order this process placed that may still be open is canceled and confirmed gone over
- *   REST, each logged by id, within the stop budget. MEXC spot has no cancel-on-disconnect.
- * - **Lossless streams**: `orderUpdates`, `fills`, `balanceUpdates` are backpressure topics of the
- *   private hub. After a gap (a reconnect, a new listen key) open orders and balances are
- *   reconciled over REST (and the fills of orders that changed, from `myTrades`): what changed
- *   meanwhile is published with `source: "rest"`, so no fill is missed.
+ *   every order this process placed that may still be open is canceled and confirmed gone (by its
+ *   answer, or by an open-orders check that succeeded), each logged by id, within the stop
+ *   budget. What cannot be confirmed (venue unreachable, IP banned, the check failed: a failed
+ *   check is never an empty list) is named in an ERROR line per order, counted, and reported to
+ *   the `ComponentRegistry` (`unconfirmed`), from which the CLI exits 3. MEXC spot has no
+ *   cancel-on-disconnect.
+ * - **A cancel answered "unknown order"** (-2011) is an unknown outcome like a lost answer: the
+ *   order may have just filled (a fill racing the cancel) or not be visible yet. It is queried
+ *   until the visibility window has passed; a closed order is returned in its final state.
+ * - **Lossless streams, one buffer per subscriber**: `orderUpdates`, `fills`, `balanceUpdates`
+ *   are `Topic.lossless` topics: the exchange never waits for a subscriber; each subscriber has a
+ *   buffer of `subscriberCapacity` updates, and one that falls that far behind is dropped, its
+ *   stream failing with `SubscriberOverflow`. A stuck subscriber cannot stall the own-orders view,
+ *   the answers to `placeOrder`, cancel on close, or the other subscribers. After a gap (a
+ *   reconnect, a new listen key) open orders and balances are reconciled over REST (and the fills
+ *   of orders that changed, from `myTrades`): what changed meanwhile is published with
+ *   `source: "rest"`, so no fill is missed.
+ * - **Fills counted once**: a fill is passed on once per trade (MEXC's identity: symbol and trade
+ *   id), and never beyond its order's quantity: a corrupted copy cannot double a position.
  * - **A silent stream is noticed**: a REST answer about an order (place, cancel, or the periodic
  *   audit of open orders) must be followed by the stream's push about that order within
  *   `streamGrace`; when it is not, the session is restarted with a new key and reconciled.
@@ -41,6 +54,7 @@ import {
   ExchangeError,
   type ExchangeErrorReason,
   Rejected,
+  SubscriberOverflow,
   Transport,
   Unavailable
 } from "../../exchange/ExchangeError.ts"
@@ -56,8 +70,8 @@ import {
 } from "../../exchange/Model.ts"
 import * as OrderRules from "../../exchange/OrderRules.ts"
 import { PrivateExchange, type PrivateExchangeShape, type PrivateExchangeStats } from "../../exchange/PrivateExchange.ts"
-import { StreamHub, Topic } from "../../hub/index.ts"
-import { Lifecycle } from "../../lifecycle/index.ts"
+import { type HubError, StreamHub, Topic } from "../../hub/index.ts"
+import { ComponentRegistry, Lifecycle } from "../../lifecycle/index.ts"
 import type * as Connection from "../../socket/Connection.ts"
 import { monotonicMs } from "../../internal/monotonic.ts"
 import { OwnOrders } from "./internal/OwnOrders.ts"
@@ -106,16 +120,18 @@ export interface Options {
   readonly startTimeout?: Duration.Input | undefined
   /** Private queue capacity. Default 1000. */
   readonly queueCapacity?: number | undefined
+  /**
+   * Buffer of each subscriber of `orderUpdates`, `fills` and `balanceUpdates`, in updates. A
+   * subscriber this far behind is dropped (its stream fails with `SubscriberOverflow`) so that it
+   * never stalls the exchange's own bookkeeping or the other subscribers. Default 10,000.
+   */
+  readonly subscriberCapacity?: number | undefined
   /** Connection settings other than name, URL, protocol and sink. */
   readonly connection?: Partial<Omit<Connection.ConnectionOptions, "name" | "url" | "protocol" | "sink">> | undefined
 }
 
-const ordersTopic = Topic.make<OrderUpdate>("orders", Topic.lossless)
-const fillsTopic = Topic.make<Fill>("fills", Topic.lossless)
-const balancesTopic = Topic.make<BalanceUpdate>("balances", Topic.lossless)
-
-/** Trade ids remembered to drop fills seen twice (stream and reconciliation). */
-const seenTradesLimit = 10_000
+/** MEXC's identity of a private trade: its trade id, within its symbol. */
+const fillIdentity = (fill: Fill): string => `${fill.symbol}:${fill.tradeId}`
 
 type Failure = { readonly _tag: "Failure"; readonly error: ExchangeError } | { readonly _tag: "Interrupted" }
 
@@ -151,7 +167,12 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
 
   const view = new OwnOrders()
   const balanceView = new Map<string, Balance>()
-  const seenTrades = new Set<string>()
+  const lossless = { ...Topic.lossless, capacity: options.subscriberCapacity ?? 10_000 }
+  const ordersTopic = Topic.make<OrderUpdate>("orders", lossless)
+  const fillsTopic = Topic.make<Fill>("fills", lossless)
+  const balancesTopic = Topic.make<BalanceUpdate>("balances", lossless)
+  const registry = yield* ComponentRegistry.ComponentRegistry
+  const closeBudgetMs = Math.max(1_000, ms(options.stopBudget, "10 seconds") - 2_000)
   const inFlight = new Set<string>()
   const instruments = new Map<string, Instrument>()
   let closing = false
@@ -177,11 +198,13 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
       ? Effect.void
       : stream.enqueue(publishOrders([new OrderUpdate({ order, source: "rest", time: order.updateTime ?? order.time })]))
 
-  const noteFill = (fill: Fill): boolean => {
-    if (seenTrades.has(fill.tradeId)) return false
-    seenTrades.add(fill.tradeId)
-    if (seenTrades.size > seenTradesLimit) seenTrades.delete(seenTrades.values().next().value!)
-    return true
+  /** Whether a fill is new; one beyond its order's quantity is a problem to report. */
+  const noteFill = (fill: Fill, problems: Array<string>): boolean => {
+    const verdict = view.admitFill(fill, fillIdentity(fill))
+    if (verdict === "exceedsOrder") {
+      problems.push(`fill ${fill.tradeId} of order ${fill.orderId} would exceed the order's quantity (a corrupted copy?)`)
+    }
+    return verdict === "new"
   }
 
   /** Decodes a batch of private frames, updates the views, publishes per topic in one step each. */
@@ -236,7 +259,7 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
           case "privateDeals": {
             const parsed = PrivatePush.fill(body.value, wrapper.symbol)
             if (!parsed.ok) problems.push(`deal push: ${parsed.reason}`)
-            else if (noteFill(parsed.value)) fills.push(parsed.value)
+            else if (noteFill(parsed.value, problems)) fills.push(parsed.value)
             break
           }
           case "privateAccount": {
@@ -305,7 +328,14 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
           Effect.tapError((e) => Effect.logWarning("could not read the fills made during a gap", e.message)),
           Effect.orElseSucceed((): ReadonlyArray<Fill> => [])
         )
-        for (const fill of trades) if (view.get(fill.clientOrderId) !== undefined && noteFill(fill)) fills.push(fill)
+        const problems: Array<string> = []
+        for (const fill of trades) if (view.get(fill.clientOrderId) !== undefined && noteFill(fill, problems)) fills.push(fill)
+        if (problems.length > 0) {
+          stats.malformed += problems.length
+          yield* Effect.logWarning("skipped fill(s) from the trade history", problems[0]!).pipe(
+            Effect.annotateLogs({ component: `private:${name}`, skipped: problems.length })
+          )
+        }
       }
       if (fills.length > 0 && stream !== undefined) yield* stream.enqueue(Effect.ignore(hub.publishAll(fillsTopic, fills)))
       if (why !== "audit") {
@@ -477,7 +507,7 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
     }
     const clientOrderId = request.clientOrderId ?? view.nextClientOrderId()
     view.prune() // closed orders beyond the newest 10,000 are forgotten (a long run must not grow)
-    const entry = view.track(valid.symbol, clientOrderId)
+    const entry = view.track(valid.symbol, clientOrderId, valid.quantity)
     inFlight.add(clientOrderId)
     return yield* Effect.gen(function*() {
       const exit = yield* Effect.exit(rest.newOrder({
@@ -535,8 +565,12 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
       return Effect.as(publishRest(changed), entry?.order ?? order)
     })
 
-  /** Queries until the order is final; sends the cancel again while it is still open. */
-  const confirmCancel = (ref: OrderRef, cause: ExchangeError) =>
+  /**
+   * Queries until the order is final; sends the cancel again while it is still open. The venue's
+   * "unknown order" counts as "does not exist" only once `windowMs` has passed since the failure
+   * (MEXC answers -2013 for an order not yet visible).
+   */
+  const confirmCancel = (ref: OrderRef, cause: ExchangeError, windowMs: number) =>
     Effect.gen(function*() {
       const failedAt = now()
       while (true) {
@@ -551,10 +585,11 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
             stats.unknownOutcomesResolved++
             return yield* learn(again.value, true)
           }
+          if (failureOf(again)._tag === "Interrupted") return yield* Effect.interrupt
         } else {
           const failure = failureOf(exit)
           if (failure._tag === "Interrupted") return yield* Effect.interrupt
-          if (failure.error.reason._tag === "UnknownOrder" && now() - failedAt >= settleMs) return yield* failure.error
+          if (failure.error.reason._tag === "UnknownOrder" && now() - failedAt >= windowMs) return yield* failure.error
         }
         if (now() - failedAt >= deadlineMs) {
           return yield* error("cancelOrder", new Unavailable({
@@ -565,21 +600,23 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
       }
     })
 
+  /** How long "unknown order" may still mean "not yet visible" for `ref`. */
+  const visibilityFor = (ref: OrderRef): number => {
+    const entry = "clientOrderId" in ref ? view.get(ref.clientOrderId) : view.byOrderId(ref.orderId)
+    // A place whose outcome is not known yet may still arrive: the request's lifetime too.
+    return entry?.unresolved === true ? settleMs : visibilityMs
+  }
+
   const cancelOrder = Effect.fn("MexcPrivate.cancelOrder")(function*(ref: OrderRef) {
-    const target = ref
-    const exit = yield* Effect.exit(rest.cancelOrder(target))
+    const exit = yield* Effect.exit(rest.cancelOrder(ref))
     if (Exit.isSuccess(exit)) return yield* learn(exit.value, true)
     const failure = failureOf(exit)
     if (failure._tag === "Interrupted") return yield* Effect.interrupt
     const reason = failure.error.reason
-    if (isOutcomeUnknown(reason)) return yield* confirmCancel(target, failure.error)
-    if (reason._tag === "UnknownOrder") {
-      // Not open (any more): a closed order's final state is what the caller needs (a fill that
-      // raced the cancel); an order that does not exist fails as the venue said.
-      const query = yield* Effect.exit(rest.queryOrder(target))
-      if (Exit.isSuccess(query) && !query.value.isOpen) return yield* learn(query.value, false)
-      if (Exit.isSuccess(query)) return yield* confirmCancel(target, failure.error)
-    }
+    if (isOutcomeUnknown(reason)) return yield* confirmCancel(ref, failure.error, settleMs)
+    // "Unknown order" is an unknown outcome too: the order may be closed (a fill that raced the
+    // cancel, whose final state the caller needs) or not yet visible; only queries tell.
+    if (reason._tag === "UnknownOrder") return yield* confirmCancel(ref, failure.error, visibilityFor(ref))
     return yield* failure.error
   })
 
@@ -639,54 +676,126 @@ const makeWith = Effect.fnUntraced(function*(rest: MexcRestShape, options: Optio
     yield* Effect.addFinalizer(() => Effect.sync(() => void (closing = true)))
   }
 
+  /**
+   * Cancels every order of ours that may be live and confirms each: by the venue's answer (a final
+   * state, or "unknown order" past the window for a place that never landed) or by an open-orders
+   * check over REST that succeeded and does not list it. Whatever is not confirmed within the
+   * close budget is left open (listed by the check) or unknown, each named in an ERROR line and
+   * reported to the component registry (the CLI exits 3). A failed check is never read as empty.
+   */
   const cancelOwnOrders: Effect.Effect<void> = Effect.gen(function*() {
     const annotations = { component: `private:${name}` }
+    const closeStartedAt = now()
+    const left = () => Duration.millis(Math.max(0, closeBudgetMs - (now() - closeStartedAt)))
     // A place still in flight settles first (its own resolution knows whether it placed), so
     // that nothing it places is left behind. New places are refused from here on (`closing`).
-    for (let waited = 0; inFlight.size > 0 && waited < deadlineMs; waited += 20) yield* Effect.sleep("20 millis")
+    while (inFlight.size > 0 && now() - closeStartedAt < Math.min(deadlineMs, closeBudgetMs / 2)) yield* Effect.sleep("20 millis")
     const live = view.live()
     if (live.length === 0) {
       yield* Effect.logDebug("cancel on close: no open order").pipe(Effect.annotateLogs(annotations))
       return
     }
+    /** Per client order id: confirmed, or why not yet. */
+    const outcome = new Map<string, { readonly confirmed: true } | { readonly confirmed: false; readonly why: string }>()
     yield* Effect.forEach(live, (entry) =>
       Effect.gen(function*() {
-        const exit = yield* Effect.exit(cancelOrder({ symbol: entry.symbol, clientOrderId: entry.clientOrderId }))
         const ids = { ...annotations, symbol: entry.symbol, client_order_id: entry.clientOrderId }
-        if (Exit.isSuccess(exit)) {
+        const exit = yield* Effect.exit(
+          Effect.timeoutOption(cancelOrder({ symbol: entry.symbol, clientOrderId: entry.clientOrderId }), left())
+        )
+        if (Exit.isSuccess(exit) && exit.value._tag === "Some" && !exit.value.value.isOpen) {
+          outcome.set(entry.clientOrderId, { confirmed: true })
           yield* Effect.logInfo("cancel on close: order closed").pipe(
-            Effect.annotateLogs({ ...ids, order_id: exit.value.orderId, status: exit.value.status })
+            Effect.annotateLogs({ ...ids, order_id: exit.value.value.orderId, status: exit.value.value.status })
           )
-        } else {
-          const failure = failureOf(exit)
-          const message = failure._tag === "Failure" ? failure.error.message : "interrupted"
-          if (failure._tag === "Failure" && failure.error.reason._tag === "UnknownOrder" && entry.order === undefined) {
-            view.forget(entry.clientOrderId)
-            yield* Effect.logInfo("cancel on close: order was never placed").pipe(Effect.annotateLogs(ids))
-          } else {
-            yield* Effect.logWarning("cancel on close: cancel failed", message).pipe(Effect.annotateLogs(ids))
-          }
+          return
         }
+        if (Exit.isSuccess(exit)) {
+          const why = exit.value._tag === "None" ? "no answer within the close budget" : "the venue still reports it open"
+          outcome.set(entry.clientOrderId, { confirmed: false, why })
+          return
+        }
+        const failure = failureOf(exit)
+        if (failure._tag === "Failure" && failure.error.reason._tag === "UnknownOrder" && entry.order === undefined) {
+          // Past the visibility window and the request's lifetime: the place never landed.
+          view.forget(entry.clientOrderId)
+          outcome.set(entry.clientOrderId, { confirmed: true })
+          yield* Effect.logInfo("cancel on close: order was never placed").pipe(Effect.annotateLogs(ids))
+          return
+        }
+        const why = `cancel failed: ${failure._tag === "Failure" ? failure.error.message : "interrupted"}`
+        outcome.set(entry.clientOrderId, { confirmed: false, why })
       }), { concurrency: 4, discard: true })
-    // Confirm over REST: none of ours may be left open.
+
+    // Confirm over REST: an order not confirmed by its own answer is gone only if a check that
+    // succeeded does not list it; a failed check confirms nothing.
+    const leftOpen: Array<{ readonly entry: typeof live[number]; readonly order: Order }> = []
     const symbols = [...new Set(live.map((e) => e.symbol))]
-    const stillOpen: Array<Order> = []
     for (const symbol of symbols) {
-      const open = yield* rest.openOrders(symbol).pipe(Effect.orElseSucceed((): ReadonlyArray<Order> => []))
-      for (const order of open) if (view.entryOf(order) !== undefined) stillOpen.push(order)
+      const checked = yield* Effect.exit(Effect.timeoutOption(rest.openOrders(symbol), left()))
+      const ofSymbol = live.filter((e) => e.symbol === symbol)
+      if (Exit.isFailure(checked) || checked.value._tag === "None") {
+        const why = Exit.isFailure(checked)
+          ? `open-orders check failed: ${failureOf(checked)._tag === "Failure" ? (failureOf(checked) as { error: ExchangeError }).error.message : "interrupted"}`
+          : "open-orders check got no answer within the close budget"
+        for (const entry of ofSymbol) {
+          const known = outcome.get(entry.clientOrderId)
+          if (known?.confirmed !== true) outcome.set(entry.clientOrderId, { confirmed: false, why: known === undefined ? why : `${known.why}; ${why}` })
+        }
+        continue
+      }
+      const listed = new Map<string, Order>()
+      for (const order of checked.value.value) {
+        const entry = view.entryOf(order)
+        if (entry !== undefined) listed.set(entry.clientOrderId, order)
+      }
+      for (const entry of ofSymbol) {
+        const order = listed.get(entry.clientOrderId)
+        if (order !== undefined) {
+          leftOpen.push({ entry, order })
+          outcome.delete(entry.clientOrderId)
+        } else if (outcome.get(entry.clientOrderId)?.confirmed === false && entry.order !== undefined) {
+          // A known order the check does not list is not open (one whose place is unresolved may
+          // just not be visible yet: it stays unknown).
+          outcome.set(entry.clientOrderId, { confirmed: true })
+        }
+      }
     }
-    if (stillOpen.length > 0) {
-      yield* Effect.logWarning("cancel on close: orders still open after cancel").pipe(
-        Effect.annotateLogs({ ...annotations, order_ids: stillOpen.map((o) => o.orderId).join(",") })
-      )
-    } else {
+
+    const unknown = live.flatMap((entry) => {
+      const o = outcome.get(entry.clientOrderId)
+      return o !== undefined && !o.confirmed ? [{ entry, why: o.why }] : []
+    })
+    if (leftOpen.length === 0 && unknown.length === 0) {
       yield* Effect.logInfo("cancel on close: done, confirmed over REST that none is open").pipe(
         Effect.annotateLogs({ ...annotations, orders: live.length })
       )
+      return
     }
+    const items: Array<string> = []
+    for (const { entry, order } of leftOpen) {
+      items.push(`${entry.clientOrderId} (order ${order.orderId}, ${entry.symbol}): open`)
+      yield* Effect.logError("cancel on close: order left open").pipe(
+        Effect.annotateLogs({ ...annotations, symbol: entry.symbol, client_order_id: entry.clientOrderId, order_id: order.orderId })
+      )
+    }
+    for (const { entry, why } of unknown) {
+      const orderId = entry.order?.orderId
+      items.push(`${entry.clientOrderId} (${orderId === undefined ? "" : `order ${orderId}, `}${entry.symbol}): unknown`)
+      yield* Effect.logError("cancel on close: order state unknown", why).pipe(
+        Effect.annotateLogs({ ...annotations, symbol: entry.symbol, client_order_id: entry.clientOrderId, ...(orderId === undefined ? {} : { order_id: orderId }) })
+      )
+    }
+    yield* Effect.logError(`cancel on close: NOT confirmed: ${leftOpen.length} order(s) left open, ${unknown.length} unknown`).pipe(
+      Effect.annotateLogs({ ...annotations, left_open: leftOpen.length, unknown: unknown.length })
+    )
+    registry.reportUnconfirmed({ component: `private:${name}`, what: "orders left open or unknown", items })
   })
 
-  const closedError = (operation: string) => () => error(operation, new Closed({ what: "the private stream" }))
+  const closedError = (operation: string) => (cause: HubError.HubError) =>
+    cause.reason._tag === "SubscriberOverflow"
+      ? error(operation, new SubscriberOverflow({ stream: operation, capacity: cause.reason.capacity }))
+      : error(operation, new Closed({ what: "the private stream" }))
   const currentStats: Effect.Effect<PrivateExchangeStats> = Effect.gen(function*() {
     const connectionStats = yield* connection.stats
     return {

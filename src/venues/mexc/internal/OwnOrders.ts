@@ -8,11 +8,15 @@
  * wins. `apply` answers whether the view changed, which is what makes one update per change (not
  * one per source) reach the subscribers.
  *
+ * Fills are admitted once (`admitFill`): by the venue's identity of the event, and never beyond
+ * their order's quantity, so neither a copy of a fill nor a corrupted one (same trade, another id)
+ * can count twice and double a position.
+ *
  * @since 0.1.0
  */
 import { randomBytes } from "node:crypto"
 import { BigDecimal } from "effect"
-import { isOpenStatus, Order } from "../../../exchange/Model.ts"
+import { type Fill, isOpenStatus, Order } from "../../../exchange/Model.ts"
 
 /** One order this process placed (or tried to). */
 export interface Entry {
@@ -24,7 +28,21 @@ export interface Entry {
   unresolved: boolean
   /** A stream push for the order is expected by this time (ms, monotonic); see `expectStream`. */
   streamDueBy: number | undefined
+  /** The base quantity the place request asked for (undefined for a quote-quantity MARKET order). */
+  readonly quantity: BigDecimal.BigDecimal | undefined
+  /** Sum of the fills admitted for the order (base). */
+  filled: BigDecimal.BigDecimal
 }
+
+/**
+ * What {@link OwnOrders.admitFill} decided: `"new"` (pass it on), `"duplicate"` (its identity was
+ * seen), `"exceedsOrder"` (it would take the order's fills beyond its quantity: a corrupted copy).
+ */
+export type FillVerdict = "new" | "duplicate" | "exceedsOrder"
+
+/** Fill identities remembered to drop copies (stream, reconciliation, a venue's resend). */
+const seenFillsLimit = 10_000
+const zero = BigDecimal.fromBigInt(0n)
 
 /** Whether `next` tells something newer than `previous` about the same order. */
 export const isNewer = (previous: Order, next: Order): boolean => {
@@ -43,6 +61,7 @@ export class OwnOrders {
   private readonly byClientId = new Map<string, Entry>()
   private readonly clientIdByOrderId = new Map<string, string>()
   private readonly used = new Set<string>()
+  private readonly seenFills = new Set<string>()
   private readonly prefix: string
   private sequence = 0
 
@@ -66,9 +85,9 @@ export class OwnOrders {
   }
 
   /** Records a place request about to be sent: unresolved until an answer or a query says. */
-  track(symbol: string, clientOrderId: string): Entry {
+  track(symbol: string, clientOrderId: string, quantity?: BigDecimal.BigDecimal): Entry {
     this.used.add(clientOrderId)
-    const entry: Entry = { clientOrderId, symbol, order: undefined, unresolved: true, streamDueBy: undefined }
+    const entry: Entry = { clientOrderId, symbol, order: undefined, unresolved: true, streamDueBy: undefined, quantity, filled: zero }
     this.byClientId.set(clientOrderId, entry)
     return entry
   }
@@ -113,6 +132,25 @@ export class OwnOrders {
     entry.order = merged
     this.clientIdByOrderId.set(merged.orderId, entry.clientOrderId)
     return merged
+  }
+
+  /**
+   * Decides whether a fill is passed on: once per `identity` (the venue's identity of the trade),
+   * and, for our orders, only while the fills admitted stay within the order's quantity.
+   */
+  admitFill(fill: Fill, identity: string): FillVerdict {
+    if (this.seenFills.has(identity)) return "duplicate"
+    const entry = (fill.clientOrderId !== "" ? this.byClientId.get(fill.clientOrderId) : undefined) ??
+      this.byOrderId(fill.orderId)
+    if (entry !== undefined) {
+      const limit = entry.order?.quantity ?? entry.quantity
+      const total = BigDecimal.sum(entry.filled, fill.quantity)
+      if (limit !== undefined && BigDecimal.isGreaterThan(total, limit)) return "exceedsOrder"
+      entry.filled = total
+    }
+    this.seenFills.add(identity)
+    if (this.seenFills.size > seenFillsLimit) this.seenFills.delete(this.seenFills.values().next().value!)
+    return "new"
   }
 
   /** Our orders that are open as far as we know. */
