@@ -31,8 +31,12 @@ export type OrderType = typeof OrderType.Type
 export const TimeInForce = Schema.Literals(["GTC", "IOC", "FOK"])
 export type TimeInForce = typeof TimeInForce.Type
 
-/** The lifecycle of an order. `NEW` and `PARTIALLY_FILLED` are open; the others are final. */
-export const OrderStatus = Schema.Literals(["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "PARTIALLY_CANCELED", "REJECTED"])
+/**
+ * The lifecycle of an order. `NEW` and `PARTIALLY_FILLED` are open; the others are final. An order
+ * canceled after some fills is `CANCELED` with its `filledQuantity` (venues spell it their way:
+ * MEXC `PARTIALLY_CANCELED`, Gate `cancelled` with `left` short of `amount`; each venue's parse maps it).
+ */
+export const OrderStatus = Schema.Literals(["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "REJECTED"])
 export type OrderStatus = typeof OrderStatus.Type
 
 /** Whether an order in this status may still trade (and so must be canceled before shutdown). */

@@ -1,7 +1,7 @@
 /**
  * One account on one venue as a service: balances, orders, and the account's live streams, as
- * domain values. Implementations live in `venues/<venue>/`; the MEXC one is
- * `venues/mexc/MexcPrivate.ts`.
+ * domain values. The implementation is venue-neutral, `connector/PrivateConnector.ts`, driven by
+ * the port each venue implements (`connector/PrivatePort.ts`; MEXC's: `venues/mexc/MexcPrivate.ts`).
  *
  * Guarantees (see DESIGN.md, reliability contract):
  * - every order carries a client order id, generated when the caller gives none, never reused;
@@ -32,8 +32,11 @@ export interface PrivateExchangeStats {
   readonly ordersPlaced: number
   /** Place or cancel calls whose outcome had to be resolved by query. */
   readonly unknownOutcomesResolved: number
-  /** Listen keys created (1 + renewals after expiry or invalidation). */
-  readonly listenKeys: number
+  /**
+   * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence): MEXC listen
+   * keys created, Gate signed logins.
+   */
+  readonly userStreamSessions: number
   /** Reconciliations over REST after a gap in the private stream. */
   readonly reconciliations: number
   readonly reconnects: number

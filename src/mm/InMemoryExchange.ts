@@ -319,7 +319,7 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
     Effect.gen(function*() {
       const final = new Order({
         ...order,
-        status: status === "CANCELED" && BigDecimal.isPositive(order.filledQuantity) ? "PARTIALLY_CANCELED" : status,
+        status,
         updateTime: Number(++version)
       })
       yield* store(final)
@@ -496,7 +496,7 @@ export const make = Effect.fnUntraced(function*(options: InMemoryExchangeOptions
     orderUpdates: Stream.fromPubSub(updates),
     fills: Stream.fromPubSub(fills),
     balanceUpdates: Stream.never,
-    stats: Effect.sync(() => ({ ordersPlaced: placedCount, unknownOutcomesResolved: 0, listenKeys: 0, reconciliations: 0, reconnects: 0 }))
+    stats: Effect.sync(() => ({ ordersPlaced: placedCount, unknownOutcomesResolved: 0, userStreamSessions: 0, reconciliations: 0, reconnects: 0 }))
   })
 
   // --- PublicExchange -----------------------------------------------------------------------------

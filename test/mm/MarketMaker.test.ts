@@ -108,7 +108,8 @@ describe("MarketMaker", () => {
       const second = yield* venue.nextPlaced
       eq(second.price, "0.5999")
       eq(second.quantity, "2", "re-quotes only what is left")
-      assert.strictEqual((yield* venue.orders)[0]!.status, "PARTIALLY_CANCELED")
+      assert.strictEqual((yield* venue.orders)[0]!.status, "CANCELED")
+      eq((yield* venue.orders)[0]!.filledQuantity, "1.5")
       yield* venue.fill(second.clientOrderId)
       const sell = yield* venue.nextPlaced
       eq(sell.quantity, "3.5")

@@ -344,13 +344,14 @@ export const orderType = (type: string): { readonly type: OrderType; readonly ti
   }
 }
 
-const orderStatuses: ReadonlySet<string> = new Set<OrderStatus>([
-  "NEW",
-  "PARTIALLY_FILLED",
-  "FILLED",
-  "CANCELED",
-  "PARTIALLY_CANCELED",
-  "REJECTED"
+/** MEXC's order statuses to the domain's: `PARTIALLY_CANCELED` is `CANCELED` with its fills. */
+const orderStatuses: ReadonlyMap<string, OrderStatus> = new Map<string, OrderStatus>([
+  ["NEW", "NEW"],
+  ["PARTIALLY_FILLED", "PARTIALLY_FILLED"],
+  ["FILLED", "FILLED"],
+  ["CANCELED", "CANCELED"],
+  ["PARTIALLY_CANCELED", "CANCELED"],
+  ["REJECTED", "REJECTED"]
 ])
 
 /**
@@ -362,7 +363,8 @@ export const order = (o: OrderAnswer, fallbackTime: number): ParseResult<Order> 
   attempt(() => {
     const kind = orderType(o.type)
     if (kind === undefined) throw new Invalid(`unknown order type ${JSON.stringify(o.type)}`)
-    if (!orderStatuses.has(o.status)) throw new Invalid(`unknown order status ${JSON.stringify(o.status)}`)
+    const status = orderStatuses.get(o.status)
+    if (status === undefined) throw new Invalid(`unknown order status ${JSON.stringify(o.status)}`)
     if (o.side !== "BUY" && o.side !== "SELL") throw new Invalid(`unknown side ${JSON.stringify(o.side)}`)
     const isMarket = kind.type === "MARKET"
     const price = isMarket ? undefined : positiveOrAbsent(o.price, "price")
@@ -376,7 +378,7 @@ export const order = (o: OrderAnswer, fallbackTime: number): ParseResult<Order> 
       side: o.side,
       type: kind.type,
       timeInForce: kind.timeInForce,
-      status: o.status as OrderStatus,
+      status,
       ...(price === undefined ? {} : { price }),
       ...(quantity === undefined ? {} : { quantity }),
       ...(quoteQuantity === undefined ? {} : { quoteQuantity }),

@@ -61,7 +61,7 @@ const statusOf: Record<number, OrderStatus> = {
   2: "FILLED",
   3: "PARTIALLY_FILLED",
   4: "CANCELED",
-  5: "PARTIALLY_CANCELED"
+  5: "CANCELED" // partially canceled: CANCELED with its filled quantity
 }
 
 const sideOf = (tradeType: number): Side | undefined => tradeType === 1 ? "BUY" : tradeType === 2 ? "SELL" : undefined

@@ -90,7 +90,7 @@ describe("MexcPrivate: the user-data stream", () => {
         yield* waitUntil("a fill on the new key's stream", () =>
           updates.some((u) => u.order.orderId === after.orderId && u.order.status === "FILLED" && u.source === "stream"))
         const stats = yield* exchange.stats
-        assert.isAtLeast(stats.listenKeys, 2)
+        assert.isAtLeast(stats.userStreamSessions, 2)
         assert.isAtLeast(stats.reconnects, 1)
       })
     ))

@@ -82,7 +82,7 @@ describe("MexcPrivate: a stream that dies quietly", () => {
         assert.isTrue(logs.some((l) => l.includes("the private stream is silent")), "noticed")
         assert.strictEqual(updates.find((u) => u.order.orderId === a.orderId && u.order.status === "FILLED")!.source, "rest")
         // Restarted on a new key; the new session is subscribed once its gap is reconciled too.
-        const stats = yield* Effect.repeat(exchange.stats, { until: (s) => s.reconciliations >= 2 && s.listenKeys >= 2 }).pipe(
+        const stats = yield* Effect.repeat(exchange.stats, { until: (s) => s.reconciliations >= 2 && s.userStreamSessions >= 2 }).pipe(
           Effect.timeout("10 seconds")
         )
         assert.isAtLeast(stats.reconnects, 1)
@@ -117,7 +117,7 @@ describe("MexcPrivate: a stream that dies quietly", () => {
       Effect.gen(function*() {
         const updates = yield* recordUpdates(exchange)
         yield* sim.faults.failKeepAlives(1)
-        yield* Effect.repeat(exchange.stats, { until: (s) => s.listenKeys >= 2 && s.reconnects >= 1 }).pipe(Effect.timeout("10 seconds"))
+        yield* Effect.repeat(exchange.stats, { until: (s) => s.userStreamSessions >= 2 && s.reconnects >= 1 }).pipe(Effect.timeout("10 seconds"))
         const placed = yield* exchange.placeOrder(bid())
         counterOrder(sim, { symbol: "HIFIUSDT", side: "SELL", type: "LIMIT", price: "0.5", quantity: "10" })
         yield* waitUntil("the fill on the new key's stream", () =>

@@ -95,6 +95,14 @@ describe("MexcParse", () => {
     assert.strictEqual(canceled.time, 1732200009999, "a cancel answer carries no time: the answer's")
     assert.isFalse(canceled.isOpen)
 
+    // MEXC's PARTIALLY_CANCELED is not a domain status: CANCELED, with what was filled.
+    const partly = ok(MexcParse.order(
+      decode(MexcParse.OrderAnswer, { ...(fixture("cancelOrder") as object), status: "PARTIALLY_CANCELED", executedQty: "3" }),
+      0
+    ))
+    assert.strictEqual(partly.status, "CANCELED")
+    assert.strictEqual(Decimal.format(partly.filledQuantity), "3")
+
     const all = decode(MexcParse.CanceledOrdersAnswer, fixture("cancelOpenOrders"))
     assert.deepStrictEqual(all.map((o) => String(o.orderId)), ["C02__481937457916551168072"])
 

@@ -94,3 +94,26 @@ describe("MEXC PrivatePush", () => {
     refused(PrivatePush.balance(account({ frozenAmount: "1e999999999" }), known), "exponent locked", /out of range/)
   })
 })
+
+describe("MEXC private order pushes: statuses", () => {
+  it("status 5 (partially canceled) is CANCELED with what was filled, not a status of its own", () => {
+    const parsed = PrivatePush.order(order({ status: 5, cumulativeQuantity: "4", cumulativeAmount: "2.4" }), "HIFIUSDT", 1732200000500)
+    assert.isTrue(parsed.ok)
+    if (!parsed.ok) return
+    assert.strictEqual(parsed.value.status, "CANCELED")
+    assert.strictEqual(Decimal.format(parsed.value.filledQuantity), "4")
+    assert.isFalse(parsed.value.isOpen)
+  })
+
+  it("statuses 1-4 keep their meaning", () => {
+    const statuses = [1, 2, 3, 4].map((status) => {
+      const parsed = PrivatePush.order(
+        order({ status, cumulativeQuantity: status === 2 ? "10" : status === 3 ? "4" : "0" }),
+        "HIFIUSDT",
+        1732200000500
+      )
+      return parsed.ok ? parsed.value.status : parsed.reason
+    })
+    assert.deepStrictEqual(statuses, ["NEW", "FILLED", "PARTIALLY_FILLED", "CANCELED"])
+  })
+})

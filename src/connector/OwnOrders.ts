@@ -1,5 +1,5 @@
 /**
- * The private exchange's own view of the orders this process placed, kept current from REST
+ * The private connector's own view of the orders this process placed, kept current from REST
  * answers and the private stream, and the client order ids it hands out.
  *
  * Two sources report the same changes in any order (a fill's push may beat the REST answer of
@@ -16,7 +16,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { BigDecimal } from "effect"
-import { type Fill, isOpenStatus, Order } from "../../../exchange/Model.ts"
+import { type Fill, isOpenStatus, Order } from "../exchange/Model.ts"
 
 /** One order this process placed (or tried to). */
 export interface Entry {
@@ -65,16 +65,25 @@ export class OwnOrders {
   private readonly prefix: string
   private sequence = 0
 
-  constructor(prefix = "se") {
+  private readonly maxLength: number
+
+  /**
+   * `prefix` starts every generated client order id, `maxLength` bounds it (the venue's format,
+   * from its port).
+   */
+  constructor(prefix = "se", maxLength = 32) {
     // A per-process random part keeps ids unique across processes and restarts sharing a key.
     this.prefix = `${prefix}${randomBytes(5).toString("hex")}`
+    this.maxLength = maxLength
   }
 
-  /** A client order id never handed out before by this view (at most 32 characters, [a-z0-9]). */
+  /** A client order id never handed out before by this view ([a-z0-9] after the prefix). */
   nextClientOrderId(): string {
     let id: string
     do {
-      id = `${this.prefix}${Date.now().toString(36)}${(++this.sequence).toString(36)}`
+      const tail = `${Date.now().toString(36)}${(++this.sequence).toString(36)}`
+      // Past the venue's length, the random part gives way (time and sequence keep ids unique here).
+      id = `${this.prefix.slice(0, Math.max(0, this.maxLength - tail.length))}${tail}`
     } while (this.used.has(id))
     return id
   }
@@ -127,7 +136,7 @@ export class OwnOrders {
     entry.unresolved = false
     const previous = entry.order
     if (previous !== undefined && !isNewer(previous, order)) return undefined
-    // The venue's reports may leave out what the request said (MEXC's cancel answer has no time).
+    // The venue's reports may leave out what the request said (a cancel answer may carry no time).
     const merged = previous === undefined ? order : mergeOrder(previous, order)
     entry.order = merged
     this.clientIdByOrderId.set(merged.orderId, entry.clientOrderId)
