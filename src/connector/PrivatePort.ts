@@ -18,6 +18,8 @@
  *   kept alive and deleted on close; or private subscribes each signed with the key and the
  *   request's time), the channels, the decode of pushes to {@link PrivateEvent}s in order, and the
  *   moment a session after the first is subscribed (the connector reconciles the gap over REST).
+ *   Built from the socket kit's `Connection` (the venue's protocol, reconnects, heartbeat) and
+ *   `UserStreamQueue` (frames in order, control frames read apart, work queued behind them).
  * - its facts: the visibility window, the request lifetime, the client order id format, the
  *   identity of a fill.
  *

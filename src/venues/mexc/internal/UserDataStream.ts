@@ -3,7 +3,7 @@
  * behind the connection. The private exchange owns the hub the queue feeds.
  *
  * ```
- * POST userDataStream -> key -> Connection (url built per dial) -> MessageQueue -> handler
+ * POST userDataStream -> key -> Connection (url built per dial) -> UserStreamQueue -> handler
  *                         ^-- PUT every 30 min (scoped fiber); DELETE on close, REST still up
  * ```
  *
@@ -26,15 +26,12 @@ import { Deferred, Duration, Effect, Exit, FiberSet, Schedule, type Scope } from
 import type * as Socket from "effect/socket/Socket"
 import { ExchangeError, Unavailable } from "../../../exchange/ExchangeError.ts"
 import { Lifecycle } from "../../../lifecycle/index.ts"
-import { MessageQueue } from "../../../queue/index.ts"
+import * as UserStreamQueue from "../../../connector/UserStreamQueue.ts"
 import * as Connection from "../../../socket/Connection.ts"
 import * as Protocol from "../../../socket/Protocol.ts"
 import * as MexcProtocol from "../MexcProtocol.ts"
 import type { MexcRestShape } from "../MexcRest.ts"
 import * as PrivatePush from "../PrivatePush.ts"
-
-/** What travels the private queue: frames from the socket, and work queued behind them. */
-export type Item = Connection.Frame | { readonly _tag: "Deferred"; readonly run: Effect.Effect<void> }
 
 export interface Options {
   /** Component name suffix: `connection:<name>`, `queue:<name>`, `listenKey:<name>`. */
@@ -105,37 +102,12 @@ export const make = (
       return handlers.onResubscribed(sessions)
     }
 
-    const handleBatch = (items: ReadonlyArray<Item>): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const effects: Array<Effect.Effect<void>> = []
-        let frames: Array<Connection.Frame> = []
-        const flush = () => {
-          if (frames.length > 0) effects.push(handlers.onFrames(frames))
-          frames = []
-        }
-        for (const item of items) {
-          if (typeof item === "string") {
-            if (item.startsWith("{\"id\":")) {
-              flush()
-              effects.push(readAck(item))
-            } else frames.push(item)
-          } else if (item instanceof Uint8Array) frames.push(item)
-          else {
-            flush()
-            effects.push(item.run)
-          }
-        }
-        flush()
-        return Effect.all(effects, { discard: true })
-      })
-
-    const queue = yield* MessageQueue.make<Item>({
-      name: `queue:${name}`,
+    const queue = yield* UserStreamQueue.make({
+      name,
       capacity: options.queueCapacity,
-      overflow: "backpressure",
-      handleBatch,
-      describe: (item) =>
-        typeof item === "string" ? item.slice(0, 120) : item instanceof Uint8Array ? `<binary ${item.byteLength} bytes>` : "deferred"
+      isControl: (frame) => frame.startsWith("{\"id\":"),
+      onControl: readAck,
+      onFrames: handlers.onFrames
     })
 
     // --- listen keys -----------------------------------------------------------------------------
@@ -227,7 +199,7 @@ export const make = (
 
     return {
       connection,
-      enqueue: (run) => queue.offer({ _tag: "Deferred", run }),
+      enqueue: queue.enqueue,
       listenKeys: () => keysCreated,
       sessions: () => sessions
     } satisfies UserDataStream
