@@ -33,8 +33,8 @@ export type TimeInForce = typeof TimeInForce.Type
 
 /**
  * The lifecycle of an order. `NEW` and `PARTIALLY_FILLED` are open; the others are final. An order
- * canceled after some fills is `CANCELED` with its `filledQuantity` (venues spell it their way:
- * MEXC `PARTIALLY_CANCELED`, Gate `cancelled` with `left` short of `amount`; each venue's parse maps it).
+ * canceled after some fills is `CANCELED` with its `filledQuantity` (each venue spells that its
+ * own way; its parse maps it here).
  */
 export const OrderStatus = Schema.Literals(["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED", "REJECTED"])
 export type OrderStatus = typeof OrderStatus.Type
