@@ -33,8 +33,8 @@ export interface PrivateExchangeStats {
   /** Place or cancel calls whose outcome had to be resolved by query. */
   readonly unknownOutcomesResolved: number
   /**
-   * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence): MEXC listen
-   * keys created, Gate signed logins.
+   * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence): listen keys
+   * created or signed logins made, as the venue's port counts them.
    */
   readonly userStreamSessions: number
   /** Reconciliations over REST after a gap in the private stream. */
