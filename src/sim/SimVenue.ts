@@ -21,6 +21,7 @@ import type * as Adapter from "../venues/Adapter.ts"
 import * as Credentials from "../venues/Credentials.ts"
 import * as MexcVenue from "../venues/mexc/MexcVenue.ts"
 import * as Venue from "../venues/Venue.ts"
+import * as GateSim from "./GateSim.ts"
 import * as SimExchange from "./SimExchange.ts"
 
 /** The simulator's demo account (`npm run sim` prints it). */
@@ -93,8 +94,53 @@ export const layerSimPublic = (options: SimLayerOptions = {}): Layer.Layer<Publi
   Layer.unwrap(Effect.map(SimExchange.SimExchange, (sim) => (options.dialect ?? MexcVenue.adapter).publicExchange(onSim(sim, options))))
     .pipe(Layer.provideMerge(embedded(simOptions(options))))
 
-/** A standalone simulator serves its WebSocket at `/ws` on the REST port. */
-const wsUrlOf = (restUrl: string): string => `${restUrl.replace(/^http/, "ws").replace(/\/+$/, "")}/ws`
+/** Settings that point a dialect at a running Gate simulator. */
+const onGateSim = (gate: GateSim.GateSimShape, options: SimLayerOptions): Adapter.Settings => ({
+  venue: options.name ?? "sim",
+  name: options.name,
+  restUrl: gate.restUrl,
+  wsUrl: gate.wsUrl,
+  privateWsUrl: gate.wsUrl,
+  credentials: { apiKey: Redacted.make(gate.credentials.apiKey), apiSecret: gate.credentials.apiSecret },
+  connection: options.connection
+})
+
+/** The embedded Gate simulator, its start failure an `ExchangeError`. */
+const embeddedGate = (options: SimLayerOptions) =>
+  GateSim.layer(options.sim === undefined ? {} : { seed: options.sim.seed }).pipe(
+    Layer.catch((cause) => Layer.effect(GateSim.GateSim, Effect.fail(startFailed(cause))))
+  )
+
+/** Whether `dialect` speaks Gate.io's Spot v4 (served by the Gate simulator). */
+const isGate = (dialect: Adapter.Adapter | undefined): dialect is Adapter.Adapter => dialect?.name === "gate"
+
+/**
+ * For tests: an embedded Gate.io simulator (`GateSim`, fresh, on a free port) and the `dialect`'s
+ * exchanges (Gate's adapter) wired to it. The simulator is released last.
+ */
+export const layerSimGate = (
+  dialect: Adapter.Adapter,
+  options: Omit<SimLayerOptions, "dialect"> = {}
+): Layer.Layer<PublicExchange | PrivateExchange | GateSim.GateSim, ExchangeError> =>
+  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.exchanges(onGateSim(gate, options))))
+    .pipe(Layer.provideMerge(embeddedGate(options)))
+
+/** The public exchange of `dialect` (Gate's adapter) on an embedded Gate simulator. */
+export const layerSimGatePublic = (
+  dialect: Adapter.Adapter,
+  options: Omit<SimLayerOptions, "dialect"> = {}
+): Layer.Layer<PublicExchange | GateSim.GateSim, ExchangeError> =>
+  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.publicExchange(onGateSim(gate, options))))
+    .pipe(Layer.provideMerge(embeddedGate(options)))
+
+/**
+ * A standalone simulator's WebSocket on its REST port: `/ws` (MEXC), or `/ws/v4/` for the Gate
+ * side, whose REST base URL ends in `/api/v4`.
+ */
+const wsUrlOf = (restUrl: string, gate = false): string => {
+  const base = restUrl.replace(/^http/, "ws").replace(/\/+$/, "")
+  return gate ? `${base.replace(/\/api\/v4$/, "")}/ws/v4/` : `${base}/ws`
+}
 
 /**
  * The simulator as an adapter speaking `dialect`. Without `restUrl` it is embedded (`seed` picks
@@ -106,7 +152,7 @@ export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.A
   const standalone = (settings: Adapter.Settings, restUrl: string): Adapter.Settings => ({
     ...settings,
     venue: settings.venue ?? settings.name ?? "sim",
-    wsUrl: settings.wsUrl ?? wsUrlOf(restUrl)
+    wsUrl: settings.wsUrl ?? wsUrlOf(restUrl, isGate(dialect))
   })
   const layerOptions = (settings: Adapter.Settings): SimLayerOptions => ({
     dialect,
@@ -122,7 +168,11 @@ export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.A
     credentials,
     exchanges: (settings = {}) => {
       const restUrl = settings.restUrl
-      if (restUrl === undefined) return Layer.fresh(layerSim(layerOptions(settings)))
+      if (restUrl === undefined) {
+        return isGate(dialect)
+          ? Layer.fresh(layerSimGate(dialect, layerOptions(settings)))
+          : Layer.fresh(layerSim(layerOptions(settings)))
+      }
       return Layer.unwrap(Effect.map(
         settings.credentials === undefined ? credentials : Effect.succeed(settings.credentials),
         (checked) => dialect.exchanges({ ...standalone(settings, restUrl), credentials: checked })
@@ -130,7 +180,11 @@ export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.A
     },
     publicExchange: (settings = {}) => {
       const restUrl = settings.restUrl
-      if (restUrl === undefined) return Layer.fresh(layerSimPublic(layerOptions(settings)))
+      if (restUrl === undefined) {
+        return isGate(dialect)
+          ? Layer.fresh(layerSimGatePublic(dialect, layerOptions(settings)))
+          : Layer.fresh(layerSimPublic(layerOptions(settings)))
+      }
       return dialect.publicExchange(standalone(settings, restUrl))
     }
   }
