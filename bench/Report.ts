@@ -44,6 +44,15 @@ export const figure = (values: ReadonlyArray<number>, unit: string): Figure => (
 /** A single value (no rounds). */
 export const single = (value: number, unit: string, n?: number): Figure => ({ value, unit, n })
 
+/**
+ * Paired windows (or rounds) a row pools before it says met or missed: with fewer, a verdict
+ * flips from run to run, so the row says `n/a`.
+ */
+export const minPairs = 20
+
+/** A target's verdict from `pairs` paired windows: `undefined` (n/a) below {@link minPairs}. */
+export const verdict = (pairs: number, met: boolean): boolean | undefined => (pairs >= minPairs ? met : undefined)
+
 /** Ratio of two per-round lists paired round by round (same length): median and range. */
 export const pairedRatio = (against: string, ours: ReadonlyArray<number>, base: ReadonlyArray<number>) => {
   const ratios = ours.map((o, i) => o / base[i]!)

@@ -1,6 +1,7 @@
 /**
  * One client of the cadence suite, in a process of its own so that its CPU time is its own:
- * `node cadence-client.ts <raw|ours|ccxt> <config json>`. It subscribes the 10 ms depth channel of
+ * `node cadence-client.ts <raw|ours|ccxt|floor> <config json>` (floor: a bare `ws` wake-up per
+ * frame, nothing decoded). It subscribes the 10 ms depth channel of
  * the first `symbols` symbols on the simulator, warms up, then measures `windows` windows of
  * `seconds` each: the process's CPU time (user + system), the depth updates its consumer got,
  * and (ours) the fibers started. Prints one JSON line per window.
@@ -30,7 +31,7 @@ interface Config {
   readonly windows: number
 }
 
-const variant = process.argv[2] as "raw" | "ours" | "ccxt"
+const variant = process.argv[2] as "raw" | "ours" | "ccxt" | "floor"
 const config = JSON.parse(process.argv[3]!) as Config
 let updates = 0
 let fibers = 0
@@ -102,6 +103,20 @@ if (variant === "raw") {
   for (const frame of Protocol.subscribeFrames(MexcProtocol.market, channels)) ws.send(frame)
   const ping = setInterval(() => ws.send(MexcProtocol.ping), 10_000)
   await Promise.all([...books.values()].map((b) => b.ready))
+  await measure()
+  clearInterval(ping)
+  ws.terminate()
+} else if (variant === "floor") {
+  // The floor: a bare `ws` wake-up per frame, nothing decoded (binary frames counted as updates),
+  // pinging like the others. The least a client on this channel can cost.
+  const ws = new WebSocket(config.wsUrl)
+  ws.binaryType = "arraybuffer"
+  ws.on("message", (_data, isBinary) => {
+    if (isBinary) updates++
+  })
+  await new Promise((resolve) => ws.once("open", resolve))
+  for (const frame of Protocol.subscribeFrames(MexcProtocol.market, channels)) ws.send(frame)
+  const ping = setInterval(() => ws.send(MexcProtocol.ping), 10_000)
   await measure()
   clearInterval(ping)
   ws.terminate()
