@@ -26,7 +26,7 @@ import * as ArbVenues from "../arb/ArbVenues.ts"
 import * as ArbSummary from "../arb/Summary.ts"
 import * as Decimal from "../exchange/Decimal.ts"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
-import { Lifecycle } from "../lifecycle/index.ts"
+import { ComponentRegistry, Lifecycle } from "../lifecycle/index.ts"
 import * as Telemetry from "../telemetry/Telemetry.ts"
 import * as ExitReport from "./ExitReport.ts"
 
@@ -224,7 +224,9 @@ export const make = (venuesFor: VenuesFor) =>
         }
         const abandoned = stops.filter((s) => s.outcome === "abandoned").length
         const queues = yield* ExitReport.queueCounts
-        const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues }
+        // Orders left open or unknown at close, one line per venue's private component.
+        const unconfirmed = yield* ComponentRegistry.unconfirmed
+        const report: ExitReport.Report = { components: stops, counts: { ...counts, abandoned }, queues, unconfirmed }
         yield* json ? Console.log(ExitReport.formatJson(report)) : print(ExitReport.formatTable(report))
       })
     )
