@@ -49,8 +49,12 @@ const urlFlag = (name: string, schemes: ReadonlyArray<string>, description: stri
     Flag.optional
   )
 
-/** A symbol as typed on the command line: letters and digits, any case (upper-cased after). */
-export const symbolPattern = /^[A-Za-z0-9]{2,20}$/
+/**
+ * A symbol as typed on the command line, in the venue's spelling: letters and digits, any case
+ * (upper-cased after), with an underscore between base and quote where the venue writes one (Gate:
+ * `HIFI_USDT`).
+ */
+export const symbolPattern = /^(?=.{2,24}$)[A-Za-z0-9]+(_[A-Za-z0-9]+)?$/
 
 /**
  * `--ws-url` alone would be ignored for the venue's default REST URL (or the embedded

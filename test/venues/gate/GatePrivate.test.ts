@@ -1,0 +1,222 @@
+/**
+ * GatePrivate end to end on the Gate simulator (REST and WebSocket over loopback): the
+ * venue-neutral private connector driven by Gate's wire. Orders of every type and what the stream
+ * says of them; a placement whose answer is lost resolved by its client order id (exactly one order,
+ * also when it filled at once and Gate no longer finds its text on the path); a cancel racing a
+ * fill; a silent private stream noticed and reconciled; cancel-on-close confirmed; the secret in no
+ * log; the release order.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Context, Effect, Exit, Layer, Logger, Redacted, References, Result, Scope, Stream } from "effect"
+import * as Decimal from "../../../src/exchange/Decimal.ts"
+import type { OrderUpdate } from "../../../src/exchange/Model.ts"
+import type { PrivateExchangeShape } from "../../../src/exchange/PrivateExchange.ts"
+import { LeakCheck, Lifecycle } from "../../../src/lifecycle/index.ts"
+import { GateSim } from "../../../src/sim/index.ts"
+import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
+import * as GatePrivate from "../../../src/venues/gate/GatePrivate.ts"
+import * as GateQuotas from "../../../src/venues/gate/Quotas.ts"
+import * as GateRest from "../../../src/venues/gate/GateRest.ts"
+import { waitUntil } from "../../support/eventually.ts"
+
+const d = Decimal.unsafeParse
+const symbol = "HIFI_USDT"
+const counterparty = { apiKey: "counter-key", secret: "counter-secret" }
+
+/** Fast settings for tests: short grace and unknown-outcome windows; no audit unless asked. */
+const fast: GatePrivate.Options = {
+  unknownOutcome: { visibilityWindow: "300 millis", requestLifetime: "600 millis", deadline: "5 seconds", interval: "50 millis" },
+  streamGrace: "1 second",
+  auditInterval: false,
+  connection: {
+    backoff: { initial: "20 millis", max: "200 millis" },
+    closeTimeout: "200 millis",
+    pingInterval: "200 millis",
+    staleAfter: "2 seconds"
+  }
+}
+
+interface Harness {
+  readonly gate: GateSim.GateSimShape
+  readonly exchange: PrivateExchangeShape
+}
+
+const collectLogs = (lines: Array<string>) =>
+  Logger.make((options) => {
+    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+    const message = options.message
+    const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+    const cause = options.cause.reasons.length > 0 ? ` ${Cause.pretty(options.cause)}` : ""
+    lines.push(`${options.logLevel} ${text} ${JSON.stringify(annotations)}${cause}`)
+  })
+
+/** The simulator, then the limiter and REST, then the private exchange: released in reverse. */
+const withGate = <A, E>(
+  body: (h: Harness) => Effect.Effect<A, E, Scope.Scope>,
+  options: { readonly private?: GatePrivate.Options; readonly logs?: Array<string>; readonly events?: Array<Lifecycle.LifecycleEvent> } = {}
+) => {
+  const logs = options.logs ?? []
+  const events = options.events ?? []
+  return LeakCheck.scoped(Effect.gen(function*() {
+    const gate = Context.get(yield* Layer.build(Layer.fresh(GateSim.layer({ market: false, accounts: [counterparty] }))), GateSim.GateSim)
+    const restContext = yield* Layer.build(Layer.fresh(
+      GateRest.layer({ baseUrl: gate.restUrl, credentials: { apiKey: Redacted.make(gate.credentials.apiKey), apiSecret: gate.credentials.apiSecret } })
+        .pipe(Layer.provideMerge(GateQuotas.layer), Layer.provide(NodeHttpClient.layerUndici))
+    ))
+    const exchange = yield* GatePrivate.make({ ...fast, wsUrl: gate.wsUrl, ...options.private }).pipe(
+      Effect.provide(restContext),
+      Effect.provide(NodeWebSocket.layerConstructor())
+    )
+    return yield* body({ gate, exchange })
+  }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))).pipe(
+    Effect.provide(Logger.layer([collectLogs(logs)]))
+  )
+}
+
+const recordUpdates = (exchange: PrivateExchangeShape) =>
+  Effect.gen(function*() {
+    const updates: Array<OrderUpdate> = []
+    yield* exchange.orderUpdates.pipe(Stream.runForEach((u) => Effect.sync(() => void updates.push(u))), Effect.forkScoped)
+    yield* Effect.yieldNow
+    return updates
+  })
+
+const counterOrder = (gate: GateSim.GateSimShape, request: { side: "BUY" | "SELL"; price: string; quantity: string }) => {
+  const result = gate.engine.placeOrder(counterparty.apiKey, { symbol, type: "LIMIT", ...request }, Date.now())
+  if (Result.isFailure(result)) throw new Error(`counter order refused: ${JSON.stringify(result.failure)}`)
+}
+
+const ourOpenOrders = (gate: GateSim.GateSimShape) => {
+  const result = gate.engine.openOrders(gate.credentials.apiKey, symbol)
+  if (Result.isFailure(result)) throw new Error("openOrders failed")
+  return result.success
+}
+
+const bid = (price = "0.5", quantity = "10") => ({ symbol, side: "BUY", type: "LIMIT", price: d(price), quantity: d(quantity) }) as const
+
+describe("GatePrivate on the Gate simulator", () => {
+  it.live("orders of every type, as the stream and REST tell them; own open orders; fills once", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        const updates = yield* recordUpdates(exchange)
+        const fills: Array<string> = []
+        yield* exchange.fills.pipe(Stream.runForEach((f) => Effect.sync(() => void fills.push(`${f.clientOrderId} ${Decimal.format(f.quantity)}`))), Effect.forkScoped)
+        const resting = yield* exchange.placeOrder(bid("0.5"))
+        assert.strictEqual(resting.status, "NEW")
+        yield* waitUntil("the resting order reported", () => updates.some((u) => u.order.orderId === resting.orderId))
+        assert.deepStrictEqual((yield* exchange.ownOpenOrders).map((o) => o.orderId), [resting.orderId])
+        // IOC against 4 of 10: CANCELED with 4 filled, never FILLED.
+        counterOrder(gate, { side: "SELL", price: "0.6", quantity: "4" })
+        const ioc = yield* exchange.placeOrder({ ...bid("0.6"), timeInForce: "IOC" })
+        yield* waitUntil("the IOC's end", () => updates.some((u) => u.order.orderId === ioc.orderId && u.order.status === "CANCELED"))
+        const iocEnd = updates.find((u) => u.order.orderId === ioc.orderId && u.order.status === "CANCELED")!
+        assert.strictEqual(Decimal.format(iocEnd.order.filledQuantity), "4")
+        assert.isFalse(updates.some((u) => u.order.orderId === ioc.orderId && u.order.status === "FILLED"))
+        // Post-only that would take: refused; one that rests: NEW.
+        counterOrder(gate, { side: "SELL", price: "0.7", quantity: "10" })
+        const crossing = yield* Effect.exit(exchange.placeOrder({ ...bid("0.7"), type: "LIMIT_MAKER" }))
+        assert.isTrue(Exit.isFailure(crossing))
+        const maker = yield* exchange.placeOrder({ ...bid("0.45"), type: "LIMIT_MAKER" })
+        assert.strictEqual(maker.type, "LIMIT_MAKER")
+        // A market buy sized in quote takes from the 0.7 ask.
+        const market = yield* exchange.placeOrder({ symbol, side: "BUY", type: "MARKET", quoteQuantity: d("3.5") })
+        yield* waitUntil("the market order's end", () => updates.some((u) => u.order.orderId === market.orderId && !u.order.isOpen))
+        yield* waitUntil("the fills", () => fills.length >= 2)
+        assert.include(fills, `${ioc.clientOrderId} 4`)
+        assert.include(fills, `${market.clientOrderId} 5`)
+        assert.strictEqual(new Set(fills).size, fills.length, "each fill once")
+        yield* exchange.cancelOrder({ symbol, clientOrderId: resting.clientOrderId })
+        yield* exchange.cancelOrder({ symbol, orderId: maker.orderId })
+        assert.deepStrictEqual(ourOpenOrders(gate), [])
+      })))
+
+  it.live("a placement whose answer is lost is resolved by its client order id: exactly one order", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        yield* Effect.flatMap(exchange.placeOrder(bid("0.4")), (o) => exchange.cancelOrder({ symbol, orderId: o.orderId }))
+        yield* gate.faults.loseAnswers(1, { mode: "cut" })
+        const placed = yield* exchange.placeOrder(bid("0.5"))
+        assert.strictEqual(placed.status, "NEW")
+        assert.strictEqual(ourOpenOrders(gate).length, 1, "exactly one order")
+        assert.deepStrictEqual((yield* exchange.ownOpenOrders).map((o) => o.orderId), [placed.orderId])
+        assert.strictEqual((yield* exchange.stats).unknownOutcomesResolved, 1)
+      })))
+
+  it.live("an IOC whose answer is lost filled at once: found among finished orders by its client order id", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        counterOrder(gate, { side: "SELL", price: "0.6", quantity: "10" })
+        yield* gate.faults.loseAnswers(1, { mode: "cut" })
+        const ioc = yield* exchange.placeOrder({ ...bid("0.6"), timeInForce: "IOC" })
+        assert.strictEqual(ioc.status, "FILLED")
+        assert.deepStrictEqual(ourOpenOrders(gate), [])
+        assert.strictEqual((yield* exchange.stats).unknownOutcomesResolved, 1)
+      })))
+
+  it.live("a cancel racing a fill answers the FILLED order, not an error", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        const placed = yield* exchange.placeOrder(bid("0.5"))
+        counterOrder(gate, { side: "SELL", price: "0.5", quantity: "10" })
+        const result = yield* exchange.cancelOrder({ symbol, orderId: placed.orderId })
+        assert.strictEqual(result.status, "FILLED")
+      })))
+
+  it.live("a private stream silent while its pongs continue is noticed, restarted, and what it missed is delivered", () => {
+    const logs: Array<string> = []
+    return withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        const updates = yield* recordUpdates(exchange)
+        yield* gate.faults.silencePrivate(true)
+        const a = yield* exchange.placeOrder(bid("0.5"))
+        counterOrder(gate, { side: "SELL", price: "0.5", quantity: "10" })
+        yield* waitUntil("the fill of the order placed during the silence", () =>
+          updates.some((u) => u.order.orderId === a.orderId && u.order.status === "FILLED"))
+        assert.isTrue(logs.some((l) => l.includes("the private stream is silent")), "noticed")
+        // Restarted; the new session is subscribed and its gap reconciled before the venue speaks again.
+        yield* Effect.repeat(exchange.stats, { until: (s) => s.reconciliations >= 2 && s.userStreamSessions >= 2 }).pipe(Effect.timeout("10 seconds"))
+        yield* gate.faults.silencePrivate(false)
+        const b = yield* exchange.placeOrder(bid("0.49"))
+        counterOrder(gate, { side: "SELL", price: "0.49", quantity: "10" })
+        yield* waitUntil("a fill on the stream once it speaks again", () =>
+          updates.some((u) => u.order.orderId === b.orderId && u.order.status === "FILLED" && u.source === "stream"))
+        assert.isAtLeast((yield* exchange.stats).userStreamSessions, 2)
+      }), { logs })
+  })
+
+  it.live("cancel on close: every open order canceled and confirmed; the secret in no log; the release order", () => {
+    const logs: Array<string> = []
+    const events: Array<Lifecycle.LifecycleEvent> = []
+    let gateRef: GateSim.GateSimShape | undefined
+    return Effect.gen(function*() {
+      yield* withGate(({ exchange, gate }) =>
+        Effect.gen(function*() {
+          gateRef = gate
+          yield* exchange.placeOrder(bid("0.5"))
+          yield* exchange.placeOrder(bid("0.45"))
+          assert.strictEqual(ourOpenOrders(gate).length, 2)
+        }), { logs, events })
+      assert.deepStrictEqual(ourOpenOrders(gateRef!), [], "nothing left open")
+      const secret = Redacted.value(gateRef!.credentials.apiSecret)
+      for (const line of logs) assert.notInclude(line, secret)
+      // The service's release (cancel on close) starts first, while the connection and REST are up;
+      // the stream's parts go next, then REST and the limiter.
+      const stopping = events.filter((e) => e.phase === "stopping").map((e) => e.component)
+      const at = (c: string) => {
+        const i = stopping.indexOf(c)
+        assert.isAtLeast(i, 0, `${c} stopping (${stopping.join(", ")})`)
+        return i
+      }
+      assert.strictEqual(stopping[0], "private:gate-private")
+      assert.isBelow(at("connection:gate-private"), at("queue:gate-private"))
+      assert.isBelow(at("queue:gate-private"), at("hub:gate-private"))
+      assert.isBelow(at("hub:gate-private"), at("rest:gate"))
+      assert.isBelow(at("rest:gate"), at("ratelimit:gate"))
+      const confirmed = logs.findIndex((l) => l.includes("confirmed"))
+      const connectionStops = logs.findIndex((l) => l.includes("stopping") && l.includes("connection:gate-private"))
+      assert.isAtLeast(confirmed, 0, "cancel on close confirmed in the log")
+      assert.isBelow(confirmed, connectionStops, "confirmed while the private connection was still up")
+    })
+  })
+})
