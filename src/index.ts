@@ -19,6 +19,9 @@
  * - MEXC, under `Mexc`: `Mexc.Venue`, `Mexc.Public`, `Mexc.Private`, `Mexc.Rest`, `Mexc.Quotas`,
  *   and its wire (`Mexc.Protocol`, `Mexc.Proto`, `Mexc.Schemas`, `Mexc.Signing`, `Mexc.ErrorCodes`,
  *   `Mexc.Parse`, `Mexc.PushParse`);
+ * - Gate.io, under `Gate`: `Gate.Venue`, `Gate.Public`, `Gate.Private`, `Gate.Rest`, `Gate.Quotas`,
+ *   `Gate.DeadManSwitch`, and its wire (`Gate.Protocol`, `Gate.Schemas`, `Gate.Signing`,
+ *   `Gate.ErrorLabels`, `Gate.ClientOrderId`, `Gate.Parse`, `Gate.PushParse`, `Gate.PrivatePush`);
  * - the simulated exchange: `SimExchange`, and `SimVenue` (it as a venue);
  * - strategies: `MarketMaker`, `Summary`, and `InMemoryExchange` for testing them; two-venue
  *   arbitrage: `Arbitrage`, `ArbVenues`, `Detect`, `ArbitrageError`.
@@ -37,6 +40,7 @@ export * from "./rest/index.ts"
 export * from "./sim/index.ts"
 export * from "./socket/index.ts"
 export * as Telemetry from "./telemetry/Telemetry.ts"
+export * as Gate from "./venues/gate/Gate.ts"
 export * as Mexc from "./venues/mexc/Mexc.ts"
 export * as Venue from "./venues/Venue.ts"
 export * as VenueAdapter from "./venues/Adapter.ts"

@@ -9,15 +9,19 @@ import { PrivateExchange } from "../../../src/exchange/PrivateExchange.ts"
 import { PublicExchange } from "../../../src/exchange/PublicExchange.ts"
 import { LeakCheck } from "../../../src/lifecycle/index.ts"
 import { GateSim, SimVenue } from "../../../src/sim/index.ts"
+import * as Root from "../../../src/index.ts"
 import * as Venue from "../../../src/venues/Venue.ts"
 
 const withEnv = (env: Record<string, string>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.provideService(effect, ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
 
 describe("Gate in the venue registry", () => {
-  it("is a --venue choice", () => {
+  it("is a --venue choice, and the root module exports it under Gate", () => {
     assert.include(SimVenue.names, "gate")
     assert.include(Object.keys(Venue.adapters), "gate")
+    assert.strictEqual(Root.Gate.Venue.adapter, Venue.adapters.gate)
+    assert.isFunction(Root.Gate.Private.layer)
+    assert.isFunction(Root.Gate.Signing.signRest)
   })
 
   it.effect("credentials come from GATE_API_KEY / GATE_API_SECRET; a missing one is named", () =>
