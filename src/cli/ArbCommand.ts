@@ -5,7 +5,7 @@
  * itself after `--max-attempts` attempts or `--duration` seconds, or when a kill switch trips.
  *
  * ```sh
- * npm run arb                                          # mexc + gate simulators, HIFI/USDT
+ * npm run arb                                          # mexc + gate on one simulator, correlated, HIFI/USDT
  * npx scoped-exchange arb --venues mexc,mexc#2 --size 20 --min-profit-bps 5 --duration 30
  * npx scoped-exchange arb --fees mexc=0.0005,gate=0.002 --max-one-legged 1 --log-format json
  * ```
@@ -144,7 +144,7 @@ export const arbFlags = {
       (text) => `--rest-urls must be two http(s) URLs separated by a comma (got "${text}")`
     ),
     Flag.withDescription(
-      "REST base URLs of two standalone simulators (`npm run sim`), in --venues order; each WebSocket at <url>/ws. Default: an embedded simulator per venue"
+      "REST base URLs of two standalone simulators (`npm run sim`, `sim --venues mexc,gate`), in --venues order; each WebSocket where its dialect serves it (MEXC: <url>/ws; Gate: /ws/v4/ beside its .../api/v4). Default: embedded"
     ),
     Flag.optional
   ),
@@ -154,7 +154,7 @@ export const arbFlags = {
   ),
   seed: Flag.Int("seed").pipe(
     Flag.filter((n) => n >= 0 && n <= 0xffff_ffff, (n) => `--seed must be an integer from 0 to 4294967295 (got ${n})`),
-    Flag.withDescription("Seed of the simulated markets (the second venue's simulator uses seed + 1 until one simulator serves both). Default: 1"),
+    Flag.withDescription("Seed of the simulated markets: one reference price for two venues the simulator serves in their dialects (mexc,gate); a second instance of one dialect (mexc,mexc#2) gets its own simulator, seed + 1. Default: 1"),
     Flag.withDefault(1)
   )
 }

@@ -5,12 +5,14 @@
  * @since 0.1.0
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import * as ArbVenues from "../arb/ArbVenues.ts"
 import { ArbitrageError, InvalidOptions } from "../arb/ArbitrageError.ts"
-import type * as Adapter from "../venues/Adapter.ts"
+import { ExchangeError, Transport } from "../exchange/ExchangeError.ts"
 import * as SimVenue from "../sim/SimVenue.ts"
+import * as SimVenues from "../sim/SimVenues.ts"
+import type * as Adapter from "../venues/Adapter.ts"
 import * as Venue from "../venues/Venue.ts"
 import * as ArbCommand from "./ArbCommand.ts"
 import * as MmCommand from "./MmCommand.ts"
@@ -49,10 +51,47 @@ const exchanges = (flags: VenueFlags) => Venue.layer(venueConfig(flags), { conne
 /** The chosen venue's public exchange alone (for `watch`: no credentials needed). */
 const publicExchange = (flags: VenueFlags) => Venue.layerPublic(venueConfig(flags), { connection }, SimVenue.adapters)
 
+/** The venues one embedded simulator serves in their own dialects (`SimVenues`). */
+const simulatedDialects: ReadonlyArray<string> = SimVenues.venueNames
+
 /**
- * The two venues of `arb`: a simulator per venue speaking that venue's dialect (`name#n` is another
- * instance of `name`'s dialect), embedded with seeds `seed` and `seed + 1`, or standalone ones by
- * `--rest-urls`. A name the registry does not have fails before either venue starts.
+ * Both venues on ONE embedded simulator (`SimVenues`) serving each in its own dialect, their
+ * markets driven by one seeded reference price (correlated, drifting apart): each venue's
+ * exchanges built by its registry adapter against its side's URLs and demo account. Simulators
+ * start first and stop last.
+ */
+const correlatedVenues = (
+  names: readonly [string, string],
+  registry: Readonly<Record<string, Adapter.Adapter>>,
+  seed: number
+): Layer.Layer<ArbVenues.ArbVenues, ExchangeError> => {
+  const dialects = names.map((name) => name.split("#")[0]! as SimVenues.SimVenueName)
+  const start = SimVenues.layer({ seed, venues: dialects }).pipe(
+    Layer.catch((cause) =>
+      Layer.effectContext(Effect.fail(
+        new ExchangeError({
+          venue: "sim",
+          operation: "start the simulated venues",
+          reason: new Transport({ detail: cause instanceof Error ? cause.message : String(cause) })
+        })
+      ) as Effect.Effect<Context.Context<SimVenues.SimVenues>, ExchangeError>)
+    )
+  )
+  return Layer.unwrap(Effect.map(SimVenues.SimVenues, (served) => {
+    const venue = (index: 0 | 1) => {
+      const endpoint = served.endpoints.find((e) => e.venue === dialects[index])!
+      return registry[dialects[index]!]!.exchanges(SimVenues.settingsFor(endpoint, { name: names[index], connection }))
+    }
+    return ArbVenues.layer(venue(0), venue(1))
+  })).pipe(Layer.provide(start))
+}
+
+/**
+ * The two venues of `arb`. Two different venues the simulator speaks (default `mexc,gate`): one
+ * embedded simulator serving both, correlated markets from `--seed` ({@link correlatedVenues}).
+ * Otherwise (`mexc,mexc#2`: `name#n` is another instance of `name`'s dialect) a simulator per venue
+ * speaking that venue's dialect, seeds `seed` and `seed + 1`, independent markets; or standalone
+ * simulators by `--rest-urls`. A name the registry does not have fails before either venue starts.
  */
 const arbVenues = (flags: ArbCommand.ArbFlags) => {
   const urls = Option.map(flags.restUrls, (text) => text.split(","))
@@ -69,6 +108,10 @@ const arbVenues = (flags: ArbCommand.ArbFlags) => {
         })
       )
     )
+  }
+  const dialects = names.map((name) => name.split("#")[0]!)
+  if (Option.isNone(urls) && dialects[0] !== dialects[1] && dialects.every((d) => simulatedDialects.includes(d))) {
+    return correlatedVenues(names, registry, flags.seed)
   }
   const venue = (name: string, index: number) => {
     const restUrl = Option.getOrUndefined(Option.map(urls, (list) => list[index]!))
