@@ -152,6 +152,18 @@ export const arbFlags = {
     Flag.withDescription("Logs, attempt lines, the summary and the exit report as text (pretty) or one JSON object per line (json). Default: pretty"),
     Flag.withDefault("pretty")
   ),
+  jumpsPerHour: Flag.Finite("jumps-per-hour").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--jumps-per-hour must be >= 0 (got ${n})`),
+    Flag.withDescription(
+      "Embedded mexc,gate simulator: jumps of one venue's price away from the shared reference, per hour per venue (they decay with a 3 s half-life); what makes edges beyond both fees appear. Default: 720"
+    ),
+    Flag.withDefault(720)
+  ),
+  jumpBps: Flag.Finite("jump-bps").pipe(
+    Flag.filter((n) => n >= 0, (n) => `--jump-bps must be >= 0 (got ${n})`),
+    Flag.withDescription("Embedded mexc,gate simulator: standard deviation of a jump, in basis points. Default: 30"),
+    Flag.withDefault(30)
+  ),
   seed: Flag.Int("seed").pipe(
     Flag.filter((n) => n >= 0 && n <= 0xffff_ffff, (n) => `--seed must be an integer from 0 to 4294967295 (got ${n})`),
     Flag.withDescription("Seed of the simulated markets: one reference price for two venues the simulator serves in their dialects (mexc,gate); a second instance of one dialect (mexc,mexc#2) gets its own simulator, seed + 1. Default: 1"),

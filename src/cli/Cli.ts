@@ -63,10 +63,11 @@ const simulatedDialects: ReadonlyArray<string> = SimVenues.venueNames
 const correlatedVenues = (
   names: readonly [string, string],
   registry: Readonly<Record<string, Adapter.Adapter>>,
-  seed: number
+  flags: ArbCommand.ArbFlags
 ): Layer.Layer<ArbVenues.ArbVenues, ExchangeError> => {
   const dialects = names.map((name) => name.split("#")[0]! as SimVenues.SimVenueName)
-  const start = SimVenues.layer({ seed, venues: dialects }).pipe(
+  const spread = { jumpsPerHour: flags.jumpsPerHour, jumpBps: flags.jumpBps }
+  const start = SimVenues.layer({ seed: flags.seed, venues: dialects, spread }).pipe(
     Layer.catch((cause) =>
       Layer.effectContext(Effect.fail(
         new ExchangeError({
@@ -111,7 +112,7 @@ const arbVenues = (flags: ArbCommand.ArbFlags) => {
   }
   const dialects = names.map((name) => name.split("#")[0]!)
   if (Option.isNone(urls) && dialects[0] !== dialects[1] && dialects.every((d) => simulatedDialects.includes(d))) {
-    return correlatedVenues(names, registry, flags.seed)
+    return correlatedVenues(names, registry, flags)
   }
   const venue = (name: string, index: number) => {
     const restUrl = Option.getOrUndefined(Option.map(urls, (list) => list[index]!))

@@ -4,11 +4,14 @@
  * still has an open order (it must not). Time bounds are hang detectors, not performance
  * assertions.
  *
- * Both venues speak MEXC's dialect (`--venues mexc,mexc#2`, two simulators with different seeds):
- * the Gate.io connector is not in the venue registry yet.
+ * The default pair (mexc,gate) runs on one simulator serving both dialects with correlated markets:
+ * embedded (the default run, whose own stop report confirms over REST), or standalone
+ * (`sim --venues mexc,gate`, asked by the test itself). A second MEXC-dialect instance
+ * (`--venues mexc,mexc#2`) runs on a simulator of its own.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { GateSigning } from "../../src/venues/gate/index.ts"
 import { MexcSigning } from "../../src/venues/mexc/index.ts"
 import { type Run, runCli, spawnEntry, stoppingOrder } from "./support.ts"
 
@@ -30,6 +33,31 @@ const openOrders = (restUrl: string) =>
     return (await response.json()) as ReadonlyArray<unknown>
   })
 
+/** A standalone `sim --venues mexc,gate --port 0 --seed n`: both sides' REST URLs from its start lines. */
+const standaloneSimVenues = (seed: number) =>
+  Effect.gen(function*() {
+    const sim = yield* spawnEntry(simEntry, ["--venues", "mexc,gate", "--port", "0", "--seed", String(seed)])
+    yield* sim.waitFor(/sim venue=gate rest=\S+/)
+    yield* sim.waitFor(/sim rest=\S+ ws=/)
+    return { mexc: /sim rest=(\S+) ws=/.exec(sim.output())![1]!, gate: /sim venue=gate rest=(\S+) ws=/.exec(sim.output())![1]! }
+  })
+
+/** The demo account's open orders on HIFI_USDT, asked of a Gate simulator (`.../api/v4`) over signed REST. */
+const gateOpenOrders = (restUrl: string) =>
+  Effect.promise(async () => {
+    const url = new URL(`${restUrl}/spot/orders?currency_pair=HIFI_USDT&status=open`)
+    const timestamp = Math.floor(Date.now() / 1000)
+    const sign = GateSigning.signRest(Redacted.make("sim-secret"), {
+      method: "GET",
+      path: url.pathname,
+      query: url.search.slice(1),
+      body: "",
+      timestamp
+    })
+    const response = await fetch(url, { headers: { KEY: "sim-key", SIGN: sign, Timestamp: String(timestamp) } })
+    return (await response.json()) as ReadonlyArray<unknown>
+  })
+
 /** The strategy stops first: its orders are done before either venue closes. */
 const assertStrategyStoppedFirst = (proc: Run) => {
   const stopping = stoppingOrder(proc.output()).filter((e) => e.endsWith(":stopping"))
@@ -37,11 +65,14 @@ const assertStrategyStoppedFirst = (proc: Run) => {
 }
 
 /** The stop report's lines: each venue with 0 open orders of ours, confirmed over REST. */
-const assertNothingLeftOpen = (output: string) => {
+const assertNothingLeftOpen = (output: string, venues: ReadonlyArray<readonly [string, string]> = [["mexc", "HIFIUSDT"], ["mexc#2", "HIFIUSDT"]]) => {
   assert.match(output, /stop: attempt in flight (none|finished|interrupted), \d+ order\(s\) canceled, within budget; position [+-][\d.]+ HIFI/, output)
-  assert.match(output, /mexc \(HIFIUSDT\): net [+-][\d.]+ HIFI, [+-][\d.]+ USDT; open orders of ours 0 \(confirmed over REST\)/, output)
-  assert.match(output, /mexc#2 \(HIFIUSDT\): net [+-][\d.]+ HIFI, [+-][\d.]+ USDT; open orders of ours 0 \(confirmed over REST\)/, output)
+  for (const [venue, symbol] of venues) {
+    assert.match(output, new RegExp(`\\n\\s+${venue} \\(${symbol}\\): net [+-][\\d.]+ HIFI, [+-][\\d.]+ USDT; open orders of ours 0 \\(confirmed over REST\\)`), output)
+  }
 }
+
+const mexcAndGate = [["mexc", "HIFIUSDT"], ["gate", "HIFI_USDT"]] as const
 
 describe("CLI: arb", () => {
   it.live("runs its attempts on two simulators, prints each, the summary, the position and the exit report, and exits 0 by itself", () =>
@@ -114,6 +145,54 @@ describe("CLI: arb", () => {
         assertStrategyStoppedFirst(proc)
         assert.deepStrictEqual(yield* openOrders(a), [], out)
         assert.deepStrictEqual(yield* openOrders(b), [], out)
+      }
+    }), 240_000)
+
+  it.live("npm run arb as is: mexc and gate on one embedded simulator (correlated markets), ends by itself with exit 0, the summary, nothing left open on either venue", () =>
+    Effect.gen(function*() {
+      const proc = yield* runCli(["arb"])
+      assert.strictEqual(yield* proc.exit(150_000), 0, proc.output())
+      const out = proc.output()
+      assert.match(out, /arb HIFI\/USDT on mexc \(HIFIUSDT\) and gate \(HIFI_USDT\)/, out)
+      assert.match(out, /arb HIFI\/USDT: \d+ attempts in [\d.]+ s \([\d.]+\/min\): \d+ completed/, out)
+      assert.match(out, /PnL [+-][\d.]+ USDT/, out)
+      assertNothingLeftOpen(out, mexcAndGate)
+      assert.match(out, /sim-venues\s+\d+ ms/, out)
+      assertStrategyStoppedFirst(proc)
+    }), 180_000)
+
+  it.live("SIGINT at random moments of an attempt between mexc and gate on one simulator: exit 130, 0 open orders on both, confirmed by the test over REST", () =>
+    Effect.gen(function*() {
+      const sim = yield* standaloneSimVenues(5)
+      for (const delayMs of [0, 7, 23, 61]) {
+        const proc = yield* runCli([
+          "arb",
+          "--rest-urls",
+          `${sim.mexc},${sim.gate}`,
+          "--min-profit-bps=-1000",
+          "--max-loss",
+          "1000",
+          "--max-one-legged",
+          "0",
+          "--max-attempts",
+          "0",
+          "--duration",
+          "0",
+          "--cooldown",
+          "0",
+          "--orders-per-second",
+          "1000"
+        ])
+        yield* proc.waitFor(/attempt \d+ /, 60_000)
+        yield* Effect.sleep(`${delayMs} millis`)
+        yield* proc.kill("SIGINT")
+        assert.strictEqual(yield* proc.exit(30_000), 130, proc.output())
+        const out = proc.output()
+        assert.match(out, /attempt 1 (completed|missed|unwound|dust|one-legged)[^\n]*: buy on (mexc|gate), sell on (mexc|gate)/, out)
+        assertNothingLeftOpen(out, mexcAndGate)
+        assertStrategyStoppedFirst(proc)
+        assert.deepStrictEqual(yield* openOrders(sim.mexc), [], out)
+        assert.deepStrictEqual(yield* gateOpenOrders(sim.gate), [], out)
       }
     }), 240_000)
 
