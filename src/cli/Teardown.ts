@@ -11,8 +11,9 @@
  * | `70` | a component was abandoned: its release overran its stop budget (it may hold a timer or a socket for good). The only case in which the process is forced out, right after the command's scope closed, with a line naming each abandoned component. |
  * | `1` (or the error's `Runtime.errorExitCode`) | the command failed: a user error, an unreachable venue. The error is printed. |
  *
- * When several apply, the first row in this order wins: failure, abandoned, orders left open or
- * unknown, signal, success.
+ * When several apply, the first row in this order wins: orders left open or unknown, failure,
+ * abandoned, signal, success. Orders come first: a run that failed because the venue went away
+ * (the usual way orders end up unknown) must still tell a supervisor that orders may be open.
  *
  * Signals, whenever they come:
  * - before the command starts (while the entry loads its modules, about a second): the command is
@@ -61,11 +62,11 @@ export interface RunEnd {
 
 /** The rule of the table above, as a pure function of how the command ended. */
 export const exitCode = (exit: Exit.Exit<unknown, unknown>, end: RunEnd): number => {
+  if (end.unconfirmed === true) return ExitCode.unconfirmed
   if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
     return Runtime.getErrorExitCode(Cause.squash(exit.cause))
   }
   if (end.abandoned) return ExitCode.abandoned
-  if (end.unconfirmed === true) return ExitCode.unconfirmed
   if (end.signal !== undefined) return signalExitCode(end.signal)
   // Interrupted although no signal came: nothing a user asked for, so not a success.
   return Exit.isSuccess(exit) ? ExitCode.success : ExitCode.failure
@@ -148,7 +149,7 @@ export const runMain = <A, E>(
         process.stderr.write("interrupted without a signal\n")
       }
       process.on("exit", exitWithoutNodeTeardown)
-      if (unconfirmed && !abandoned) {
+      if (unconfirmed) {
         const count = registry.unconfirmed().reduce((n, u) => n + u.items.length, 0)
         process.stderr.write(`exiting with ${code}: ${count} order(s) left open or unknown (named above)\n`)
       }
@@ -158,7 +159,9 @@ export const runMain = <A, E>(
             ? `exiting with ${code}: abandoned at shutdown: ${describeAbandoned(registry)}\n`
             // The command's failure (printed above) decides the code; say so rather than pair
             // its code with "abandoned".
-            : `abandoned at shutdown: ${describeAbandoned(registry)}; exiting with ${code} for the failure above\n`
+            : `abandoned at shutdown: ${describeAbandoned(registry)}; exiting with ${code} for ${
+              code === ExitCode.unconfirmed ? "the orders named above" : "the failure above"
+            }\n`
         )
         forceExit(code)
       }

@@ -185,7 +185,7 @@ describe("Teardown.exitCode", () => {
   const interrupted = Exit.failCause(Cause.interrupt(1))
   const none = { signal: undefined, abandoned: false }
 
-  it("follows the documented precedence: failure, abandoned, signal, success", () => {
+  it("follows the documented precedence: orders left open or unknown, failure, abandoned, signal, success", () => {
     assert.strictEqual(exitCode(Exit.void, none), 0)
     assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: false }), 130)
     assert.strictEqual(exitCode(interrupted, { signal: "SIGTERM", abandoned: false }), 143)
@@ -194,11 +194,14 @@ describe("Teardown.exitCode", () => {
     assert.strictEqual(exitCode(Exit.void, { signal: undefined, abandoned: true }), 70)
     assert.strictEqual(exitCode(failure, { signal: "SIGINT", abandoned: true }), 1)
     assert.strictEqual(exitCode(interrupted, none), 1)
-    // Orders left open or unknown at close: 3 replaces 0, 130 and 143, not a failure or an abandon.
+    // Orders left open or unknown at close: 3 replaces 0, 130 and 143.
     assert.strictEqual(exitCode(Exit.void, { signal: undefined, abandoned: false, unconfirmed: true }), 3)
     assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: false, unconfirmed: true }), 3)
     assert.strictEqual(exitCode(interrupted, { signal: "SIGTERM", abandoned: false, unconfirmed: true }), 3)
-    assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: true, unconfirmed: true }), 70)
-    assert.strictEqual(exitCode(failure, { signal: undefined, abandoned: false, unconfirmed: true }), 1)
+    // Orders that may be open outrank everything: a run that failed because the venue went away
+    // (the usual way orders end up unknown) still exits 3, so a supervisor knows to look.
+    assert.strictEqual(exitCode(interrupted, { signal: "SIGINT", abandoned: true, unconfirmed: true }), 3)
+    assert.strictEqual(exitCode(failure, { signal: undefined, abandoned: false, unconfirmed: true }), 3)
+    assert.strictEqual(exitCode(failure, { signal: undefined, abandoned: true, unconfirmed: false }), 1)
   })
 })
