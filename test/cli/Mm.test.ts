@@ -115,6 +115,10 @@ describe("CLI: mm", () => {
       yield* mm.waitFor(/placed \(/, 90_000)
       const orderId = /placed \((\S+?),/.exec(mm.output())![1]!
       yield* sim.kill("SIGKILL")
+      // The venue must be gone before the stop: a simulator still alive for a few ms answers the
+      // cancel, and then the order IS confirmed closed (exit 130 is right; a fresh-clone CI run
+      // that sent SIGINT before the kill landed saw exactly that).
+      yield* sim.ended(10_000)
       yield* mm.kill("SIGINT")
       const code = yield* mm.exit(60_000)
       const out = mm.output()
