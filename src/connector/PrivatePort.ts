@@ -25,9 +25,10 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Scope } from "effect"
+import { type Duration, Effect, type Scope } from "effect"
 import type { ExchangeError } from "../exchange/ExchangeError.ts"
 import type { Balance, Fill, Instrument, Order, OrderRef } from "../exchange/Model.ts"
+import type * as Connection from "../socket/Connection.ts"
 import type * as OrderRules from "../exchange/OrderRules.ts"
 
 /** A place request, validated against its instrument, with its client order id. */
@@ -86,6 +87,22 @@ export interface UserStream {
   /** Reconnects of the stream's connection so far. */
   readonly reconnects: Effect.Effect<number>
 }
+
+/**
+ * The {@link UserStream} of a stream that runs over one `Connection` (MEXC's listen-key stream and
+ * Gate's signed-subscribe stream both do): restart, open state and reconnects are the connection's.
+ */
+export const userStreamOver = (stream: {
+  readonly enqueue: UserStream["enqueue"]
+  readonly connection: Connection.ConnectionShape
+  readonly sessions: () => number
+}): UserStream => ({
+  enqueue: stream.enqueue,
+  restart: (reason) => stream.connection.restart(reason),
+  isOpen: Effect.map(stream.connection.state, (state) => state._tag === "Open"),
+  sessions: stream.sessions,
+  reconnects: Effect.map(stream.connection.stats, (stats) => stats.reconnects)
+})
 
 /** A venue's private side. */
 export interface PrivatePort {

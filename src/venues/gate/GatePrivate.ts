@@ -28,7 +28,7 @@
 import { Duration, Effect, Layer, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import * as PrivateConnector from "../../connector/PrivateConnector.ts"
-import type { PrivateEvent, PrivatePort, UserStream } from "../../connector/PrivatePort.ts"
+import { type PrivateEvent, type PrivatePort, userStreamOver } from "../../connector/PrivatePort.ts"
 import type { ExchangeError } from "../../exchange/ExchangeError.ts"
 import type { Fill } from "../../exchange/Model.ts"
 import { PrivateExchange, type PrivateExchangeShape } from "../../exchange/PrivateExchange.ts"
@@ -152,13 +152,7 @@ export const port = (
           },
           onResubscribed: handlers.onResubscribed
         }).pipe(Effect.provideService(Socket.WebSocketConstructor, webSocket)),
-        (stream): UserStream => ({
-          enqueue: stream.enqueue,
-          restart: (reason) => stream.connection.restart(reason),
-          isOpen: Effect.map(stream.connection.state, (state) => state._tag === "Open"),
-          sessions: stream.sessions,
-          reconnects: Effect.map(stream.connection.stats, (stats) => stats.reconnects)
-        })
+        userStreamOver
       )
   }
 }

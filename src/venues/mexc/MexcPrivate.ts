@@ -23,7 +23,7 @@
 import { Duration, Effect, Layer, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import * as PrivateConnector from "../../connector/PrivateConnector.ts"
-import type { PrivatePort, UserStream } from "../../connector/PrivatePort.ts"
+import { type PrivatePort, userStreamOver } from "../../connector/PrivatePort.ts"
 import type { ExchangeError } from "../../exchange/ExchangeError.ts"
 import type { Fill } from "../../exchange/Model.ts"
 import { PrivateExchange, type PrivateExchangeShape } from "../../exchange/PrivateExchange.ts"
@@ -95,13 +95,7 @@ export const port = (
         },
         onResubscribed: () => handlers.onResubscribed
       }).pipe(Effect.provideService(Socket.WebSocketConstructor, webSocket)),
-      (stream): UserStream => ({
-        enqueue: stream.enqueue,
-        restart: (reason) => stream.connection.restart(reason),
-        isOpen: Effect.map(stream.connection.state, (state) => state._tag === "Open"),
-        sessions: stream.listenKeys,
-        reconnects: Effect.map(stream.connection.stats, (stats) => stats.reconnects)
-      })
+      (stream) => userStreamOver({ ...stream, sessions: stream.listenKeys })
     )
 })
 
