@@ -6,92 +6,15 @@
  * fill; a silent private stream noticed and reconciled; cancel-on-close confirmed; the secret in no
  * log; the release order.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Context, Effect, Exit, Layer, Logger, Redacted, References, Result, Scope, Stream } from "effect"
+import { Effect, Exit, Redacted, Stream } from "effect"
 import * as Decimal from "../../../src/exchange/Decimal.ts"
-import type { OrderUpdate } from "../../../src/exchange/Model.ts"
-import type { PrivateExchangeShape } from "../../../src/exchange/PrivateExchange.ts"
-import { LeakCheck, Lifecycle } from "../../../src/lifecycle/index.ts"
-import { GateSim } from "../../../src/sim/index.ts"
-import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
-import * as GatePrivate from "../../../src/venues/gate/GatePrivate.ts"
-import * as GateQuotas from "../../../src/venues/gate/Quotas.ts"
-import * as GateRest from "../../../src/venues/gate/GateRest.ts"
+import type { Lifecycle } from "../../../src/lifecycle/index.ts"
+import type { GateSim } from "../../../src/sim/index.ts"
 import { waitUntil } from "../../support/eventually.ts"
+import { counterOrder, recordUpdates, simOpenOrders as ourOpenOrders, symbol, withPrivate as withGate } from "./support/privateHarness.ts"
 
 const d = Decimal.unsafeParse
-const symbol = "HIFI_USDT"
-const counterparty = { apiKey: "counter-key", secret: "counter-secret" }
-
-/** Fast settings for tests: short grace and unknown-outcome windows; no audit unless asked. */
-const fast: GatePrivate.Options = {
-  unknownOutcome: { visibilityWindow: "300 millis", requestLifetime: "600 millis", deadline: "5 seconds", interval: "50 millis" },
-  streamGrace: "1 second",
-  auditInterval: false,
-  connection: {
-    backoff: { initial: "20 millis", max: "200 millis" },
-    closeTimeout: "200 millis",
-    pingInterval: "200 millis",
-    staleAfter: "2 seconds"
-  }
-}
-
-interface Harness {
-  readonly gate: GateSim.GateSimShape
-  readonly exchange: PrivateExchangeShape
-}
-
-const collectLogs = (lines: Array<string>) =>
-  Logger.make((options) => {
-    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
-    const message = options.message
-    const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-    const cause = options.cause.reasons.length > 0 ? ` ${Cause.pretty(options.cause)}` : ""
-    lines.push(`${options.logLevel} ${text} ${JSON.stringify(annotations)}${cause}`)
-  })
-
-/** The simulator, then the limiter and REST, then the private exchange: released in reverse. */
-const withGate = <A, E>(
-  body: (h: Harness) => Effect.Effect<A, E, Scope.Scope>,
-  options: { readonly private?: GatePrivate.Options; readonly logs?: Array<string>; readonly events?: Array<Lifecycle.LifecycleEvent> } = {}
-) => {
-  const logs = options.logs ?? []
-  const events = options.events ?? []
-  return LeakCheck.scoped(Effect.gen(function*() {
-    const gate = Context.get(yield* Layer.build(Layer.fresh(GateSim.layer({ market: false, accounts: [counterparty] }))), GateSim.GateSim)
-    const restContext = yield* Layer.build(Layer.fresh(
-      GateRest.layer({ baseUrl: gate.restUrl, credentials: { apiKey: Redacted.make(gate.credentials.apiKey), apiSecret: gate.credentials.apiSecret } })
-        .pipe(Layer.provideMerge(GateQuotas.layer), Layer.provide(NodeHttpClient.layerUndici))
-    ))
-    const exchange = yield* GatePrivate.make({ ...fast, wsUrl: gate.wsUrl, ...options.private }).pipe(
-      Effect.provide(restContext),
-      Effect.provide(NodeWebSocket.layerConstructor())
-    )
-    return yield* body({ gate, exchange })
-  }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))).pipe(
-    Effect.provide(Logger.layer([collectLogs(logs)]))
-  )
-}
-
-const recordUpdates = (exchange: PrivateExchangeShape) =>
-  Effect.gen(function*() {
-    const updates: Array<OrderUpdate> = []
-    yield* exchange.orderUpdates.pipe(Stream.runForEach((u) => Effect.sync(() => void updates.push(u))), Effect.forkScoped)
-    yield* Effect.yieldNow
-    return updates
-  })
-
-const counterOrder = (gate: GateSim.GateSimShape, request: { side: "BUY" | "SELL"; price: string; quantity: string }) => {
-  const result = gate.engine.placeOrder(counterparty.apiKey, { symbol, type: "LIMIT", ...request }, Date.now())
-  if (Result.isFailure(result)) throw new Error(`counter order refused: ${JSON.stringify(result.failure)}`)
-}
-
-const ourOpenOrders = (gate: GateSim.GateSimShape) => {
-  const result = gate.engine.openOrders(gate.credentials.apiKey, symbol)
-  if (Result.isFailure(result)) throw new Error("openOrders failed")
-  return result.success
-}
 
 const bid = (price = "0.5", quantity = "10") => ({ symbol, side: "BUY", type: "LIMIT", price: d(price), quantity: d(quantity) }) as const
 
