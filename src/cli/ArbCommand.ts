@@ -144,7 +144,7 @@ export const arbFlags = {
       (text) => `--rest-urls must be two http(s) URLs separated by a comma (got "${text}")`
     ),
     Flag.withDescription(
-      "REST base URLs of two standalone simulators (`npm run sim`, `sim --venues mexc,gate`), in --venues order; each WebSocket where its dialect serves it (MEXC: <url>/ws; Gate: /ws/v4/ beside its .../api/v4). Default: embedded"
+      "REST base URLs of two standalone simulators (`npm run sim`, `sim --venues mexc,gate`), in --venues order; each WebSocket derived from it where its dialect serves it (the start lines of `sim` show both). Default: embedded"
     ),
     Flag.optional
   ),

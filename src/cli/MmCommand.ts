@@ -79,12 +79,12 @@ export const mmFlags = {
   restUrl: urlFlag(
     "rest-url",
     ["http:", "https:"],
-    "REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or https://api.mexc.com"
+    "REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or the venue's production URL"
   ),
   wsUrl: urlFlag(
     "ws-url",
     ["ws:", "wss:"],
-    "WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, wss://wbs-api.mexc.com/ws for mexc"
+    "WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, the venue's production URL otherwise"
   ),
   symbol: Flag.String("symbol").pipe(
     Flag.filter((s) => symbolPattern.test(s), (s) => `--symbol must be a pair like HIFIUSDT (got "${s}")`),

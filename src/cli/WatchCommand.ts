@@ -33,11 +33,11 @@ export const watchFlags = {
     Flag.withDefault("sim")
   ),
   restUrl: Flag.String("rest-url").pipe(
-    Flag.withDescription("REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or https://api.mexc.com"),
+    Flag.withDescription("REST base URL, e.g. http://127.0.0.1:8080 for `npm run sim`. Default: the embedded simulator's, or the venue's production URL"),
     Flag.optional
   ),
   wsUrl: Flag.String("ws-url").pipe(
-    Flag.withDescription("WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, MEXC's for mexc"),
+    Flag.withDescription("WebSocket URL, e.g. ws://127.0.0.1:8080/ws. Default: derived from --rest-url for sim, the venue's production URL otherwise"),
     Flag.optional
   ),
   symbol: Flag.String("symbol").pipe(

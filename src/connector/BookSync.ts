@@ -1,13 +1,14 @@
 /**
  * The order-book sync as a pure state machine over one {@link OrderBook}: no effects, no clock;
  * the caller passes the time in and performs the snapshot requests it is asked for. Venue-neutral:
- * MEXC's documented procedure (mexc-wire.md "Order-book sync") and Gate's (gateio-wire.md "Local
- * order book") are this one, with each venue's version ids mapped onto `fromVersion..toVersion`.
+ * each venue's documented procedure is this one, with its version ids mapped onto
+ * `fromVersion..toVersion` in its parse (`venues/mexc/PushParse.ts` and `Parse.ts`,
+ * `venues/gate/PushParse.ts` and `Parse.ts`, each citing its source).
  *
  * The procedure:
  * 1. Subscribe the depth channel and buffer its pushes ({@link BookSync.start}).
- * 2. Take a REST snapshot; its version (MEXC `lastUpdateId`, Gate `id`) is the snapshot version
- *    ({@link BookSync.onSnapshot}).
+ * 2. Take a REST snapshot; its version (the venue's snapshot id, as its `Parse.ts` reads it) is the
+ *    snapshot version ({@link BookSync.onSnapshot}).
  * 3. Drop buffered pushes the snapshot covers (`toVersion <= version`). The first push kept
  *    must straddle the snapshot (`fromVersion <= version < toVersion`) or start right after
  *    it (`fromVersion == version + 1`); one that starts later means the snapshot is older
@@ -19,7 +20,7 @@
  *    sync starts over from 1.
  * 5. After a reconnect the book is cleared and synced from scratch ({@link BookSync.onReconnect}):
  *    pushes from a new connection are never merged into the old book.
- * 6. A push marked `full` (Gate's `full: true`) is the whole book at its `toVersion`: it replaces
+ * 6. A push marked `full` (see `Market.DepthDelta`) is the whole book at its `toVersion`: it replaces
  *    the book, and the sync is live from it (no snapshot needed, none waited for).
  *
  * A buffered push that starts beyond the book while a push that arrived after it starts no later

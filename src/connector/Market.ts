@@ -18,9 +18,10 @@ export interface WireLevel {
 
 /**
  * One depth push: absolute quantities (0 removes the level) taking the book from version
- * `fromVersion - 1` to `toVersion` (MEXC's `fromVersion..toVersion`, Gate's `U..u`). With `full`
- * it is the whole book at `toVersion` (Gate's `full: true`): it replaces the book, whatever came
- * before.
+ * `fromVersion - 1` to `toVersion` (each venue's update ids mapped onto these in its
+ * `venues/<venue>/PushParse.ts`). With `full` it is the whole book at `toVersion` (a venue that
+ * sends whole books in its depth stream, e.g. `venues/gate/PushParse.ts`): it replaces the book,
+ * whatever came before.
  */
 export interface DepthDelta {
   readonly _tag: "DepthDelta"

@@ -14,10 +14,12 @@
  *   refused, nothing happened. A venue's terminal statuses map onto the domain's in its parse
  *   (an order canceled after some fills is `CANCELED` with its filled quantity; an IOC remainder
  *   is `CANCELED`, never `FILLED`).
- * - its user stream (`openUserStream`): the session lifecycle (a listen key created over REST,
- *   kept alive and deleted on close; or private subscribes each signed with the key and the
- *   request's time), the channels, the decode of pushes to {@link PrivateEvent}s in order, and the
- *   moment a session after the first is subscribed (the connector reconciles the gap over REST).
+ * - its user stream (`openUserStream`): the session lifecycle (a session token created over REST,
+ *   kept alive and deleted on close, as in `venues/mexc/internal/UserDataStream.ts`; or private
+ *   subscribes each signed with the key and the request's time, as in
+ *   `venues/gate/internal/UserStream.ts`), the channels, the decode of pushes to
+ *   {@link PrivateEvent}s in order, and the moment a session after the first is subscribed (the
+ *   connector reconciles the gap over REST).
  *   Built from the socket kit's `Connection` (the venue's protocol, reconnects, heartbeat) and
  *   `UserStreamQueue` (frames in order, control frames read apart, work queued behind them).
  * - its facts: the visibility window, the request lifetime, the client order id format, the
@@ -82,15 +84,16 @@ export interface UserStream {
   readonly restart: (reason: string) => Effect.Effect<void>
   /** Whether a session is up now (false while reconnecting: its reconciliation will follow). */
   readonly isOpen: Effect.Effect<boolean>
-  /** User-stream sessions opened so far (listen keys created, signed logins made). */
+  /** User-stream sessions opened so far (session tokens created, signed subscribes made). */
   readonly sessions: () => number
   /** Reconnects of the stream's connection so far. */
   readonly reconnects: Effect.Effect<number>
 }
 
 /**
- * The {@link UserStream} of a stream that runs over one `Connection` (MEXC's listen-key stream and
- * Gate's signed-subscribe stream both do): restart, open state and reconnects are the connection's.
+ * The {@link UserStream} of a stream that runs over one `Connection` (both venues' streams do:
+ * `venues/mexc/internal/UserDataStream.ts`, `venues/gate/internal/UserStream.ts`): restart, open
+ * state and reconnects are the connection's.
  */
 export const userStreamOver = (stream: {
   readonly enqueue: UserStream["enqueue"]

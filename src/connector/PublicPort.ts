@@ -40,7 +40,7 @@ export interface PublicPort<Push> {
   readonly url: string
   /** Control frames: subscribe, unsubscribe, ping; how acks, refusals and data are recognised. */
   readonly protocol: SubscriptionProtocol
-  /** The venue's limit of channels on one connection (MEXC 30); more channels open more connections. */
+  /** The venue's limit of channels on one connection (each venue's `<V>Public.ts`); more channels open more connections. */
   readonly channelsPerConnection: number
   /** The channel carrying `kind` for `symbol`, as the venue spells it (the key frames are routed by). */
   readonly channel: (kind: MarketKind, symbol: string) => string
@@ -49,8 +49,9 @@ export interface PublicPort<Push> {
   /** The channel a decoded push arrived on (matched against {@link channel}). */
   readonly channelOf: (push: Push) => string
   /**
-   * A text standing for the push's content when the venue repeats itself (MEXC's 10 ms book ticker):
-   * a push whose key equals its channel's last one is dropped before parsing. `undefined`: never.
+   * A text standing for the push's content when the venue repeats itself (a fast channel that resends
+   * an unchanged value, e.g. MEXC's book ticker: `venues/mexc/MexcPublic.ts`): a push whose key
+   * equals its channel's last one is dropped before parsing. `undefined`: never.
    */
   readonly repeatKey?: ((kind: MarketKind, push: Push) => string | undefined) | undefined
   /**

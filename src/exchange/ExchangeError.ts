@@ -7,11 +7,15 @@
  * venue may or may not have acted. The private exchange resolves that before it returns; a caller
  * who sees `Unavailable` from a state-changing call was told it could not be resolved in time.
  *
+ * Which venue answer means which reason is each venue's own table (its codes or labels, with their
+ * source): MEXC's in `venues/mexc/ErrorCodes.ts`, Gate's in `venues/gate/ErrorLabels.ts`. The
+ * REST client maps what is plain HTTP (429, 418, 5xx, timeouts) the same for every venue.
+ *
  * @since 0.1.0
  */
 import { Duration, Schema } from "effect"
 
-/** The venue rejected the request's signature or API key (MEXC 602, 700001, 700002, 700006, 700007). */
+/** The venue rejected the request's signature or API key (a bad key, signature, or IP not allowed). */
 export class InvalidSignature extends Schema.TaggedError<InvalidSignature>()("InvalidSignature", {
   code: Schema.optional(Schema.Number),
   venueMessage: Schema.String
@@ -22,7 +26,7 @@ export class InvalidSignature extends Schema.TaggedError<InvalidSignature>()("In
   }
 }
 
-/** The request's timestamp was outside the venue's receive window (MEXC 700003). */
+/** The request's timestamp was outside the venue's receive window (our clock or the request was late). */
 export class TimestampOutsideWindow extends Schema.TaggedError<TimestampOutsideWindow>()("TimestampOutsideWindow", {
   venueMessage: Schema.String
 }) {
@@ -32,7 +36,7 @@ export class TimestampOutsideWindow extends Schema.TaggedError<TimestampOutsideW
   }
 }
 
-/** Not enough free balance for the order (MEXC 10101, 30004, 30005 "Oversold"). */
+/** Not enough free balance for the order (including a sell of more than is held). */
 export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>()("InsufficientBalance", {
   code: Schema.optional(Schema.Number),
   venueMessage: Schema.String
@@ -43,7 +47,10 @@ export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>
   }
 }
 
-/** The order does not exist, or not yet (MEXC -2011 on cancel, -2013 on query). */
+/**
+ * The order does not exist, or not yet: a venue may answer so for an order placed a moment ago
+ * (its visibility window, `PrivatePort.visibilityWindow`), or for one that has just closed.
+ */
 export class UnknownOrder extends Schema.TaggedError<UnknownOrder>()("UnknownOrder", {
   symbol: Schema.String,
   orderId: Schema.optional(Schema.String),
@@ -58,7 +65,7 @@ export class UnknownOrder extends Schema.TaggedError<UnknownOrder>()("UnknownOrd
   }
 }
 
-/** The symbol is not listed (or not tradable) on the venue (MEXC 10007, 30014, 30021). */
+/** The symbol is not listed (or not tradable) on the venue. */
 export class InvalidSymbol extends Schema.TaggedError<InvalidSymbol>()("InvalidSymbol", {
   symbol: Schema.String,
   venueMessage: Schema.optional(Schema.String)
@@ -72,7 +79,7 @@ export class InvalidSymbol extends Schema.TaggedError<InvalidSymbol>()("InvalidS
 /**
  * The order breaks one of the instrument's rules: price or quantity precision, minimum quantity or
  * notional, order type not allowed, post-only that would cross. `filter` names the rule.
- * Raised before sending when we can tell, or from the venue's answer (MEXC 30002 and others).
+ * Raised before sending when we can tell (`OrderRules`), or from the venue's answer.
  */
 export class FilterRejected extends Schema.TaggedError<FilterRejected>()("FilterRejected", {
   symbol: Schema.String,
@@ -115,7 +122,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
   }
 }
 
-/** HTTP 418: the IP is banned for `retryAfter` (MEXC: 2 minutes up to 3 days). */
+/** HTTP 418: the IP is banned for `retryAfter` (the venue's `Retry-After`; minutes to days). */
 export class Banned extends Schema.TaggedError<Banned>()("Banned", {
   retryAfter: Schema.Duration
 }) {
@@ -161,7 +168,7 @@ export class Decode extends Schema.TaggedError<Decode>()("Decode", {
   }
 }
 
-/** A venue's stream refused a subscription (MEXC "Not Subscribed successfully! ... Blocked!"). */
+/** A venue's stream refused a subscription (`channel`), with the venue's words. */
 export class SubscriptionRefused extends Schema.TaggedError<SubscriptionRefused>()("SubscriptionRefused", {
   channel: Schema.String,
   venueMessage: Schema.String
@@ -243,7 +250,7 @@ export type ExchangeErrorReason =
 /** A failed exchange operation: which venue, which operation, and why. */
 export class ExchangeError extends Schema.TaggedError<ExchangeError>()("ExchangeError", {
   venue: Schema.String,
-  /** The operation, e.g. `placeOrder`, `GET /api/v3/depth`. */
+  /** The operation: a service operation (`placeOrder`) or a REST request (method and path). */
   operation: Schema.String,
   reason: Schema.Union([
     InvalidSignature,

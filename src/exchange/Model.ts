@@ -1,6 +1,6 @@
 /**
  * The venue-neutral domain model: what a trading program works with, whatever the exchange.
- * Nothing here knows MEXC; each venue parses its wire shapes into these (`venues/<venue>/Parse.ts`).
+ * Nothing here knows a venue; each venue parses its wire shapes into these (`venues/<venue>/Parse.ts`).
  *
  * Prices, quantities, amounts and fees are exact {@link Decimal.Decimal}s (scaled bigints), never
  * floating point. Times are epoch milliseconds as the venue reports them.
@@ -26,7 +26,8 @@ export type OrderType = typeof OrderType.Type
 
 /**
  * How long a limit order lives. `GTC`: until filled or canceled. `IOC`: what trades at once, the
- * rest canceled. `FOK`: all at once or nothing. (MEXC spells IOC and FOK as order types.)
+ * rest canceled. `FOK`: all at once or nothing. (A venue may spell these otherwise, e.g. as order
+ * types: its `Parse.ts` and `<V>Rest.ts` map them.)
  */
 export const TimeInForce = Schema.Literals(["GTC", "IOC", "FOK"])
 export type TimeInForce = typeof TimeInForce.Type
@@ -64,7 +65,7 @@ export class Instrument extends Schema.Class<Instrument>("scoped-exchange/exchan
   maxNotional: Schema.optional(Amount),
   /**
    * The step of a quote amount (a MARKET order by `quoteQuantity`), when the venue's differs
-   * from the tick size; absent: the tick size (MEXC: both are `quoteAssetPrecision` decimals).
+   * from the tick size; absent: the tick size (how each venue derives both: its `Parse.ts`).
    */
   quoteStep: Schema.optional(Amount),
   orderTypes: Schema.Array(OrderType),
@@ -190,7 +191,7 @@ export class OrderUpdate extends Schema.Class<OrderUpdate>("scoped-exchange/exch
 /** A change to one asset's balance, from the private stream or a reconciliation. */
 export class BalanceUpdate extends Schema.Class<BalanceUpdate>("scoped-exchange/exchange/BalanceUpdate")({
   balance: Balance,
-  /** Venue's reason for the change (MEXC: `ENTRUST_PLACE`, `ENTRUST`, ...), when given. */
+  /** Venue's reason for the change, as the venue words it, when given (e.g. `venues/mexc/PrivatePush.ts`). */
   reason: Schema.optional(Schema.String),
   time: Schema.Number
 }) {}

@@ -1,7 +1,8 @@
 /**
  * One account on one venue as a service: balances, orders, and the account's live streams, as
  * domain values. The implementation is venue-neutral, `connector/PrivateConnector.ts`, driven by
- * the port each venue implements (`connector/PrivatePort.ts`; MEXC's: `venues/mexc/MexcPrivate.ts`).
+ * the port each venue implements (`connector/PrivatePort.ts`; `venues/mexc/MexcPrivate.ts`,
+ * `venues/gate/GatePrivate.ts`).
  *
  * Guarantees (see DESIGN.md, reliability contract):
  * - every order carries a client order id, generated when the caller gives none, never reused;
@@ -33,8 +34,8 @@ export interface PrivateExchangeStats {
   /** Place or cancel calls whose outcome had to be resolved by query. */
   readonly unknownOutcomesResolved: number
   /**
-   * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence): listen keys
-   * created or signed logins made, as the venue's port counts them.
+   * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence), as the venue's
+   * port counts them (`PrivatePort.UserStream.sessions`).
    */
   readonly userStreamSessions: number
   /** Reconciliations over REST after a gap in the private stream. */

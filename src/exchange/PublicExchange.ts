@@ -1,7 +1,7 @@
 /**
  * Public market data of one venue as a service: instruments, always-correct order books, best
  * bid/ask and trades, as domain values. Built by `connector/PublicConnector.ts` over a port each
- * venue implements (`venues/<venue>/`; MEXC's is `venues/mexc/MexcPublic.ts`).
+ * venue implements (`connector/PublicPort.ts`; `venues/mexc/MexcPublic.ts`, `venues/gate/GatePublic.ts`).
  *
  * Streams are scoped subscriptions: the first subscriber of a symbol's channel subscribes upstream,
  * the last one leaving unsubscribes. Market-data streams are sliding with the latest value replayed:

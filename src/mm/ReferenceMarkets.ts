@@ -11,8 +11,8 @@
  *   (bid quantity - ask quantity) / (bid quantity + ask quantity), from -1 (all asks) to +1.
  *
  * Each symbol takes three channels on the venue (depth, book ticker, deals): 33 references and the
- * quoted symbol's own quotes are 100 subscriptions, which MEXC spreads over connections of at
- * most 30 (`MexcPublic`).
+ * quoted symbol's own quotes are 100 subscriptions, which the venue's public side spreads over as
+ * many connections as its limit of channels per connection requires (`PublicPort.channelsPerConnection`).
  *
  * ```ts
  * const refs = yield* ReferenceMarkets.ReferenceMarkets

@@ -24,10 +24,11 @@
  *   its memory store.
  *
  * ```ts
- * // MEXC: 500 per 10 s per endpoint, counted per IP and per UID independently; support also
- * // quotes ~20 requests/s overall and ~12 orders/s.
+ * // A venue's quotas (a real venue's, with their source: `venues/<venue>/Quotas.ts`): here 500
+ * // per 10 s per endpoint, counted per IP and per account independently, 20 requests/s overall
+ * // and 12 orders/s.
  * const limiter = yield* RateLimiter.make({
- *   name: "ratelimit:mexc",
+ *   name: "ratelimit:example",
  *   quotas: {
  *     ip: { limit: 500, window: "10 seconds" }, // keys "ip:<path>"
  *     uid: { limit: 500, window: "10 seconds" }, // keys "uid:<account>:<path>"
@@ -35,7 +36,7 @@
  *     orders: { limit: 12, window: "1 second" }
  *   }
  * })
- * yield* limiter.take({ keys: ["overall", "ip:/api/v3/depth"], weight: 1 })
+ * yield* limiter.take({ keys: ["overall", "ip:/depth"], weight: 1 })
  * // after a response: limiter.onResponse({ keys, status, retryAfter: headers["retry-after"] })
  * ```
  *
@@ -61,7 +62,7 @@ export interface Quota {
 
 /** Options for {@link make}. */
 export interface Options {
-  /** Component name, in logs and metric attributes (e.g. `"ratelimit:mexc"`). */
+  /** Component name, in logs and metric attributes (e.g. `"ratelimit:<venue>"`). */
   readonly name: string
   /** The venue's quotas by name. */
   readonly quotas: Readonly<Record<string, Quota>>
@@ -152,7 +153,7 @@ export const parseRetryAfter = (value: string | null | undefined, nowMs: number)
 /** Share of a quota's limit regained per recovery step (at least 1, or a quarter of the current limit), after a 429 shrank it. */
 export const recoveryShare = 0.05
 
-/** Windows without a refusal per recovery step (MEXC: 10 s for a 1 s quota, 100 s for 10 s ones). */
+/** Windows without a refusal per recovery step (10 s for a 1 s quota, 100 s for a 10 s one). */
 export const recoveryWindows = 10
 
 /**

@@ -30,8 +30,8 @@
  * signed, the attempt count and the error's reason; each attempt under it a `RestClient.attempt`
  * span with its number, the time it waited for the rate limiter (`rest.quota_wait_ms`) and the
  * answer's status (`http.response.status_code`).
- * Parameters, headers and URLs are never put in a span or an error (they can carry a listen key or
- * an API key); the HTTP client's own span, which records the full URL, is switched off.
+ * Parameters, headers and URLs are never put in a span or an error (they can carry a user-stream
+ * session token or an API key); the HTTP client's own span, which records the full URL, is switched off.
  *
  * @since 0.1.0
  */
@@ -54,7 +54,7 @@ export type Params = Readonly<Record<string, string | number | boolean | undefin
 /** One REST request and how to read its answer. */
 export interface Request<A> {
   readonly method: HttpMethod
-  /** Path below the base URL, e.g. `/api/v3/depth`. */
+  /** Path below the base URL, starting with `/` (e.g. `/depth`). */
   readonly path: string
   /** Query parameters, sent on the URL (for any method). */
   readonly params?: Params | undefined
@@ -89,8 +89,8 @@ export interface SignInput {
   /** Upper-case HTTP method. */
   readonly method: HttpMethod
   /**
-   * The URL path as sent: the base URL's own path followed by the request's (`/api/v4/spot/orders`
-   * for base `https://api.gateio.ws/api/v4` and path `/spot/orders`); no host, no query.
+   * The URL path as sent: the base URL's own path followed by the request's (`/api/v2/orders` for
+   * base `https://api.example.com/api/v2` and path `/orders`); no host, no query.
    */
   readonly path: string
   /** The encoded query string as it would be sent (no `?`); `""` when none. */
@@ -129,9 +129,9 @@ export interface ErrorAnswer {
 
 /** What a venue supplies to the client. */
 export interface Venue {
-  /** Venue name in errors and logs (`"mexc"`). */
+  /** Venue name in errors and logs (the adapter's name). */
   readonly name: string
-  /** Base URL without a trailing slash, e.g. `https://api.mexc.com` or `https://api.gateio.ws/api/v4`. */
+  /** Base URL without a trailing slash, e.g. `https://api.example.com` or `https://api.example.com/api/v2`. */
   readonly baseUrl: string
   /**
    * Signs a request as it will be sent (see {@link SignInput}). Fails, e.g. with `InvalidConfig`,

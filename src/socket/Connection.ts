@@ -17,7 +17,7 @@
  * const connection = yield* Connection.make({
  *   name: "public",
  *   url: "wss://stream.example.com/ws",
- *   protocol, // the venue's SubscriptionProtocol (e.g. MexcProtocol.market)
+ *   protocol, // the venue's SubscriptionProtocol (e.g. `venues/mexc/MexcProtocol.ts`)
  *   sink: (frames) => queue.offerAll(frames)
  * })
  * const deals = yield* connection.subscribe("trades.BTCUSDT") // scoped; the venue's channel name
@@ -103,7 +103,7 @@ export interface ConnectionStats {
 export interface ConnectionOptions {
   /** Names the connection in logs, metrics and errors (`connection:<name>` in the lifecycle log). */
   readonly name: string
-  /** Where to dial. An effect is evaluated on every (re)connect (e.g. a fresh listen key). */
+  /** Where to dial. An effect is evaluated on every (re)connect (e.g. a fresh session token in the URL). */
   readonly url: string | Effect.Effect<string>
   /** The venue's control-message format, liveness rule and outbound rate. */
   readonly protocol: SubscriptionProtocol
@@ -204,7 +204,7 @@ export interface ConnectionShape {
   /**
    * Ends the live session (reason `Ended`, by the client) so that the connection dials again,
    * evaluating `url` afresh and replaying its subscriptions: for a session that is open but no
-   * longer useful (a private stream found silent, a listen key the venue says is dead). Does
+   * longer useful (a private stream found silent, a session the venue says is dead). Does
    * nothing while no session is open (the next dial evaluates `url` anyway).
    */
   readonly restart: (why: string) => Effect.Effect<void>

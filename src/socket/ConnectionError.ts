@@ -187,8 +187,8 @@ export class ConnectionError extends Schema.TaggedError<ConnectionError>()("Conn
 
 /**
  * A URL as messages and logs show it: every query value longer than 16 characters cut to its
- * first 6 and `…`. A query may carry a credential (a listen key grants access to the account's
- * private stream); its first characters are enough to tell two apart.
+ * first 6 and `…`. A query may carry a credential (a user-stream session token grants access to
+ * the account's private stream); its first characters are enough to tell two apart.
  */
 export const displayUrl = (url: string): string =>
   url.replace(/([?&][^=&#]+=)([^&#]{17,})/g, (_, name: string, value: string) => `${name}${value.slice(0, 6)}…`)

@@ -2,8 +2,8 @@
  * How a venue speaks over a WebSocket, as far as the connection needs to know: subscribe,
  * unsubscribe and the application-level ping; how to recognise control replies (acks, pongs,
  * refusals) and data frames; how many channels one frame may carry; and how fast a connection may
- * write. The connection is venue-agnostic; a venue hands it one of these (MEXC's:
- * `venues/mexc/MexcProtocol.ts`).
+ * write. The connection is venue-agnostic; a venue hands it one of these (`venues/mexc/MexcProtocol.ts`,
+ * `venues/gate/Protocol.ts`).
  *
  * @since 0.1.0
  */
@@ -14,8 +14,9 @@ export interface SubscriptionRefusal {
   /** The channels it refused; empty when the reply does not name them. */
   readonly channels: ReadonlyArray<string>
   /**
-   * The request the venue answered, for a venue that answers by request id (Gate: the frame's
-   * `id`): when the reply names no channels, the refused channels are that request's.
+   * The request the venue answered, for a venue that answers by request id (e.g.
+   * `venues/gate/Protocol.ts`): when the reply names no channels, the refused channels are that
+   * request's.
    */
   readonly requestId?: number | undefined
 }
@@ -28,7 +29,7 @@ export interface AnsweredRequest {
 /**
  * What the connection hands a protocol with each control frame it asks for: a request id, unique
  * on the connection (for venues that answer by id), and the wall-clock time (for venues whose
- * requests carry a timestamp, e.g. Gate's `time` in whole seconds).
+ * requests carry a timestamp, e.g. `venues/gate/Protocol.ts`).
  */
 export interface ControlRequest {
   readonly id: number
@@ -96,7 +97,7 @@ export interface SubscriptionProtocol {
    * For a text frame (not a control reply) that means the session is over, why; `undefined` for
    * any other frame. The connection does not deliver it: it ends the session at once (reason
    * `Ended`, by the peer) and dials again, evaluating its `url` afresh (a user-data stream whose
-   * listen key or login expired, after which nothing more comes).
+   * session expired, after which nothing more comes).
    */
   readonly sessionEnd?: ((frame: string) => string | undefined) | undefined
 }

@@ -23,7 +23,8 @@
  *   format of every metric in the registry; the listening address is logged at INFO.
  *
  * Nothing secret is exported by construction: spans and logs carry only what the code annotates,
- * and the code never annotates credentials, signatures, listen keys or URLs with a query.
+ * and the code never annotates credentials, signatures, user-stream session tokens or URLs with a
+ * query.
  *
  * @since 0.1.0
  */

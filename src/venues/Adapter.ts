@@ -9,15 +9,15 @@
  * A venue supplies {@link Parts}; it never sees the other venues, the simulator or the CLI.
  *
  * ```ts
- * // src/venues/<venue>/<Venue>Venue.ts
+ * // src/venues/<venue>/<Venue>Venue.ts (the real ones: `venues/mexc/MexcVenue.ts`, `venues/gate/GateVenue.ts`)
  * export const adapter = Adapter.make({
- *   name: "gate",
- *   restUrl: "https://api.gateio.ws/api/v4",
- *   wsUrl: "wss://api.gateio.ws/ws/v4/",
- *   credentials: { venue: "gate", apiKey: "GATE_API_KEY", apiSecret: "GATE_API_SECRET" },
- *   shared: (venue, credentials) => GateRest.layerNode({ baseUrl: venue.restUrl, credentials }),
- *   public: (venue) => GatePublic.layer({ venue: venue.venue, url: venue.wsUrl, connection: venue.connection }),
- *   private: (venue) => GatePrivate.layer({ venue: venue.venue, wsUrl: venue.privateWsUrl, connection: venue.connection })
+ *   name: "acme",
+ *   restUrl: AcmeRest.productionUrl,
+ *   wsUrl: AcmePublic.defaultUrl,
+ *   credentials: { venue: "acme", apiKey: "ACME_API_KEY", apiSecret: "ACME_API_SECRET" },
+ *   shared: (venue, credentials) => AcmeRest.layerNode({ baseUrl: venue.restUrl, credentials }),
+ *   public: (venue) => AcmePublic.layer({ venue: venue.venue, url: venue.wsUrl, connection: venue.connection }),
+ *   private: (venue) => AcmePrivate.layer({ venue: venue.venue, wsUrl: venue.privateWsUrl, connection: venue.connection })
  * })
  * ```
  *

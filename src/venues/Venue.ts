@@ -1,7 +1,7 @@
 /**
  * The venue registry: one function from a venue config to ready layers, over a record of
- * adapters (`{ mexc }`, and whatever a program adds: `{ ...Venue.adapters, gate }`, or the
- * simulator's `SimVenue.adapters`). Each adapter builds its `PublicExchange` and
+ * adapters ({@link adapters}: `{ mexc, gate }`, and whatever a program adds: `{ ...Venue.adapters, acme }`,
+ * or the simulator's `SimVenue.adapters`). Each adapter builds its `PublicExchange` and
  * `PrivateExchange` sharing one rate limiter and one REST client (see `Adapter.ts` for the order).
  *
  * ```ts

@@ -9,8 +9,8 @@
 export const requestBody = (body: unknown): string | undefined => body === undefined ? undefined : JSON.stringify(body)
 
 /**
- * The path part of a base URL without its trailing slash (`/api/v4` for `https://api.gateio.ws/api/v4`,
- * `""` for `https://api.mexc.com`): what a venue that signs the full path puts before a request's path.
+ * The path part of a base URL without its trailing slash (`/api/v2` for `https://api.example.com/api/v2`,
+ * `""` for `https://api.example.com`): what a venue that signs the full path puts before a request's path.
  */
 export const urlPath = (baseUrl: string): string => {
   try {

@@ -14,7 +14,7 @@
  *   reconciles over REST.
  * - A refused subscribe before the first session fails the start: `InvalidSignature` for Gate's
  *   code 4 (authentication failed), `SubscriptionRefused` otherwise. Later refusals are logged.
- * - Gate has no listen key: nothing is created or deleted over REST.
+ * - Gate's stream needs no session token from REST: nothing is created or deleted over REST.
  *
  * Release order (reverse of acquisition): connection, queue (drains into the handler).
  *
