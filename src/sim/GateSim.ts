@@ -16,19 +16,21 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, type Redacted } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
-import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import type { SimEngine } from "./engine/Engine.ts"
 import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
-import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import type { GateRateLimitOptions } from "./server/gate/Quotas.ts"
 import type { GateRestOptions } from "./server/gate/Rest.ts"
 import { makeGateServer } from "./server/gate/Server.ts"
 import { gateSymbol } from "./server/gate/Wire.ts"
+import { startEngine } from "./server/Startup.ts"
 import type { GateWsOptions } from "./server/gate/Ws.ts"
-import { extraSymbols, type InitialFaults, type SimAccount } from "./SimExchange.ts"
+import type { InitialFaults } from "./server/Faults.ts"
+import { extraSymbols, type SimAccount } from "./SimExchange.ts"
 
 /** How to run the Gate simulator. Every field is optional. */
 export interface GateSimOptions {
@@ -111,33 +113,23 @@ export const gateParams = (
 
 /** Builds the Gate simulator in the current scope. */
 export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
-  const startedAt = yield* Clock.currentTimeMillis
-  const seed = options.seed ?? 1
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    return yield* Effect.die(new RangeError(`GateSim: seed must be an integer from 0 to 4294967295 (got ${seed})`))
-  }
-  const apiKey = options.apiKey ?? demoAccount.apiKey
-  const apiSecret = options.apiSecret === undefined
-    ? demoAccount.secret
-    : typeof options.apiSecret === "string"
-    ? options.apiSecret
-    : Redacted.value(options.apiSecret)
   const extra = extraSymbols(options.extraSymbols ?? 0)
-  const engine = SimEngine.make({
+  const { credentials, engine, market, seed } = yield* startEngine({
+    service: "GateSim",
+    seed: options.seed,
+    apiKey: options.apiKey,
+    apiSecret: options.apiSecret,
+    accounts: options.accounts,
     symbols: [...(options.symbols ?? defaultGateSymbols), ...extra.symbols.map(gateSymbol)],
     maxOpenOrders: options.maxOpenOrders,
-    accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
-  })
-  const market = options.market === false
-    ? undefined
-    : SyntheticMarket.make(engine, {
-      seed,
+    market: options.market === false ? false : {
       params: {
         ...(options.market?.params ?? gateParams(defaultSyntheticParams)),
         ...gateParams(extra.params, extra.symbols)
       },
       driver: options.market?.driver
-    }, startedAt)
+    }
+  })
   const server = yield* makeGateServer(engine, market, {
     host: options.host,
     port: options.port,
@@ -154,7 +146,7 @@ export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
     wsUrl: server.wsUrl,
     host: server.host,
     port: server.port,
-    credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
+    credentials,
     engine,
     market,
     faults: server.faults,

@@ -23,24 +23,31 @@ import * as Http from "node:http"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import { Lifecycle, LiveClock } from "../lifecycle/index.ts"
+import { Lifecycle } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
-import { demoAccount, SimEngine } from "./engine/Engine.ts"
+import type { SimEngine } from "./engine/Engine.ts"
 import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
-import type { DepthSnapshot } from "./engine/Types.ts"
-import { defaultSyntheticParams, SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import { handleAdmin } from "./server/Admin.ts"
 import { serveHttp } from "./server/Http.ts"
 import { isApiError, parseParams, verifySigned } from "./server/mexc/Auth.ts"
 import { AccountTrades } from "./server/AccountTrades.ts"
-import { type AnswerLoss, type DepthSnapshotStart, FaultState } from "./server/Faults.ts"
+import { FaultState, type InitialFaults } from "./server/Faults.ts"
 import { Feed } from "./server/mexc/Feed.ts"
 import { ListenKeys } from "./server/mexc/ListenKeys.ts"
 import { MarketStats } from "./server/MarketStats.ts"
 import type { RateLimitOptions } from "./server/RateLimits.ts"
 import { RateLimits } from "./server/RateLimits.ts"
+import {
+  applyInitialFaults,
+  faultSwitchboard,
+  repeatEvery,
+  splitUrl,
+  startEngine,
+  startRecurringFaults
+} from "./server/Startup.ts"
 import type { RestAnswer } from "./server/mexc/Rest.ts"
 import { routes } from "./server/mexc/Rest.ts"
 import type { WsOptions } from "./server/mexc/Ws.ts"
@@ -53,37 +60,8 @@ export interface SimAccount {
   readonly balances?: Readonly<Record<string, string>> | undefined
 }
 
-/** Faults switched on from the start (the standalone CLI's fault flags). */
-export interface InitialFaults {
-  readonly refuseConnectionsSeconds?: number | undefined
-  readonly silent?: boolean | undefined
-  readonly malformedFrames?: number | undefined
-  readonly restLatencyMs?: number | undefined
-  readonly wsLatencyMs?: number | undefined
-  readonly restFailures?: { readonly count: number; readonly status?: number; readonly retryAfterSeconds?: number } | undefined
-  /** Drop every WebSocket connection every N seconds (reconnect rehearsal). */
-  readonly dropConnectionsEverySeconds?: number | undefined
-  /** Make a depth push skip versions every N seconds (resync rehearsal). */
-  readonly depthGapEverySeconds?: number | undefined
-  /** Arm a stale depth snapshot every N seconds (see `FaultControl.staleSnapshot`). */
-  readonly staleSnapshotEverySeconds?: number | undefined
-  /** Reorder two depth pushes every N seconds. */
-  readonly depthReorderEverySeconds?: number | undefined
-  /** Send a depth push twice every N seconds. */
-  readonly depthDuplicateEverySeconds?: number | undefined
-  /** Where the first depth push after a REST snapshot starts (default `alternate`). */
-  readonly depthSnapshotStart?: DepthSnapshotStart | undefined
-  /** The first N state-changing calls lose their answer (see `FaultControl.loseAnswers`). */
-  readonly loseAnswers?: { readonly count: number; readonly loss?: AnswerLoss | undefined } | undefined
-  /** `GET order` answers -2013 for orders younger than this many ms. */
-  readonly notYetVisibleMs?: number | undefined
-  /** Every private stream is silent (pongs and TCP stay). */
-  readonly silentPrivate?: boolean | undefined
-  /** The first N listen-key keep-alives answer 730000. */
-  readonly keepAliveFailures?: number | undefined
-  /** Expire every listen key every N seconds (user-data stream rehearsal). */
-  readonly expireListenKeysEverySeconds?: number | undefined
-}
+/** Faults switched on from the start (the standalone CLI's fault flags); defined beside the fault state. */
+export type { InitialFaults } from "./server/Faults.ts"
 
 /** How to run the simulator. Every field is optional. */
 export interface SimOptions {
@@ -190,66 +168,33 @@ const json = (answer: RestAnswer) =>
 const errorResponse = (status: number, code: number, msg: string, headers?: Record<string, string>) =>
   HttpServerResponse.jsonUnsafe({ code, msg }, { status, headers })
 
-const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
-  const q = url.indexOf("?")
-  return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
-}
-
 /** The driver's cadence: 10 ms windows; 100 ms windows every tenth. */
 const windowMs = 10
 
 /** Builds the simulator in the current scope. */
 export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
-  const startedAt = yield* Clock.currentTimeMillis
-  const seed = options.seed ?? 1
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    return yield* Effect.die(new RangeError(`SimExchange: seed must be an integer from 0 to 4294967295 (got ${seed})`))
-  }
-  const apiKey = options.apiKey ?? demoAccount.apiKey
-  const apiSecret = options.apiSecret === undefined
-    ? demoAccount.secret
-    : typeof options.apiSecret === "string"
-    ? options.apiSecret
-    : Redacted.value(options.apiSecret)
   const extra = extraSymbols(options.extraSymbols ?? 0)
-  const engine = SimEngine.make({
+  const { credentials, engine, market, startedAt } = yield* startEngine({
+    service: "SimExchange",
+    seed: options.seed,
+    apiKey: options.apiKey,
+    apiSecret: options.apiSecret,
+    accounts: options.accounts,
     symbols: extra.symbols.length === 0 ? options.symbols : [...(options.symbols ?? defaultSymbols), ...extra.symbols],
     maxOpenOrders: options.maxOpenOrders,
-    accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
-  })
-  const market = options.market === false
-    ? undefined
-    : SyntheticMarket.make(engine, {
-      seed,
+    market: options.market === false ? false : {
       params: extra.symbols.length === 0
         ? options.market?.params
         : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params },
       driver: options.market?.driver
-    }, startedAt)
+    }
+  })
 
   const faults = new FaultState()
   const initial = options.faults
   if (initial !== undefined) {
-    if (initial.refuseConnectionsSeconds) faults.refuseUntil = startedAt + initial.refuseConnectionsSeconds * 1000
-    faults.silent = initial.silent ?? false
-    faults.malformedFrames = initial.malformedFrames ?? 0
-    faults.restLatencyMs = initial.restLatencyMs ?? 0
-    faults.wsLatencyMs = initial.wsLatencyMs ?? 0
-    faults.depthSnapshotStart = initial.depthSnapshotStart ?? "alternate"
-    if (initial.loseAnswers !== undefined) {
-      faults.answersLost = initial.loseAnswers.count
-      faults.answerLoss = initial.loseAnswers.loss ?? { mode: "cut" }
-    }
-    faults.notYetVisibleMs = initial.notYetVisibleMs ?? 0
-    if (initial.silentPrivate) faults.privateSilenced.add("*")
+    applyInitialFaults(faults, initial, startedAt)
     faults.keepAliveFailures = initial.keepAliveFailures ?? 0
-    if (initial.restFailures !== undefined) {
-      faults.restFailures = initial.restFailures.count
-      faults.restFailure = {
-        status: initial.restFailures.status ?? 503,
-        retryAfterSeconds: initial.restFailures.retryAfterSeconds ?? 1
-      }
-    }
   }
   const listenKeys = new ListenKeys(
     options.listenKeyValidity === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.listenKeyValidity))
@@ -281,49 +226,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   let closing = false
 
   const control: FaultControl = {
-    dropConnections: Effect.sync(() => registry.dropAll()),
-    refuseConnections: (seconds) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        faults.refuseUntil = now + seconds * 1000
-      }),
-    silence: (on) => Effect.sync(() => void (faults.silent = on)),
-    malformedFrames: (count) => Effect.sync(() => void (faults.malformedFrames = count)),
-    depthGap: (symbol) => Effect.sync(() => void faults.depthGaps.add(symbol ?? "*")),
-    staleSnapshot: (symbol) =>
-      Effect.sync(() => {
-        const snapshots = new Map<string, DepthSnapshot>()
-        for (const config of engine.symbols()) {
-          if (symbol !== undefined && config.symbol !== symbol) continue
-          snapshots.set(config.symbol, engine.depth(config.symbol, 5000)!)
-        }
-        faults.staleSnapshots.set(symbol ?? "*", snapshots)
-      }),
-    reorderDepth: (symbol) => Effect.sync(() => void faults.depthReorders.add(symbol ?? "*")),
-    duplicateDepth: (symbol) => Effect.sync(() => void faults.depthDuplicates.add(symbol ?? "*")),
-    depthSnapshotStart: (mode) => Effect.sync(() => void (faults.depthSnapshotStart = mode)),
-    latency: ({ restMs, wsMs }) =>
-      Effect.sync(() => {
-        if (restMs !== undefined) faults.restLatencyMs = restMs
-        if (wsMs !== undefined) faults.wsLatencyMs = wsMs
-      }),
-    failNextRest: (count, failure) =>
-      Effect.sync(() => {
-        faults.restFailures = count
-        faults.restFailure = { status: failure?.status ?? 503, retryAfterSeconds: failure?.retryAfterSeconds ?? 1 }
-      }),
-    loseAnswers: (count, loss) =>
-      Effect.sync(() => {
-        faults.answersLost = count
-        faults.answerLoss = loss ?? { mode: "cut" }
-      }),
-    notYetVisible: (ms) => Effect.sync(() => void (faults.notYetVisibleMs = ms)),
-    silencePrivate: (on, listenKey) =>
-      Effect.sync(() => {
-        const key = listenKey ?? "*"
-        if (on) faults.privateSilenced.add(key)
-        else if (key === "*") faults.privateSilenced.clear()
-        else faults.privateSilenced.delete(key)
-      }),
+    ...faultSwitchboard(faults, engine, registry),
     invalidateListenKey: (listenKey) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         if (!listenKeys.expireOne(listenKey, now)) return false
@@ -336,8 +239,6 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       registry.expireListenKeys(expired)
       return expired.length
     }),
-    reset: Effect.sync(() => faults.reset()),
-    snapshot: Effect.map(Clock.currentTimeMillis, (now) => faults.snapshot(now))
   }
 
   const rest = (request: HttpServerRequest, path: string, query: string) =>
@@ -416,29 +317,16 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     host: options.host,
     port: options.port,
     // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
-    beforeClose: Effect.gen(function*() {
+    beforeClose: Effect.suspend(() => {
       closing = true
       feed.close()
-      for (const session of registry.sessions) registry.requestClose(session, 1001, "server shutting down")
-      // Sessions end once their close frame is written; give clients a moment to answer it.
-      for (let waited = 0; registry.openSockets() > 0 && waited < 250; waited += 10) {
-        yield* Effect.sleep(Duration.millis(10))
-      }
-      registry.destroyAll()
-    }).pipe(LiveClock.withLiveClock)
+      return registry.closeAll()
+    })
   })
 
   // Recurring faults from the start (the CLI's --*-every flags).
-  const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>
-    seconds === undefined || seconds <= 0
-      ? Effect.void
-      : Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(Duration.seconds(seconds)), action)))
-  yield* every(initial?.dropConnectionsEverySeconds, control.dropConnections)
-  yield* every(initial?.depthGapEverySeconds, control.depthGap())
-  yield* every(initial?.staleSnapshotEverySeconds, control.staleSnapshot())
-  yield* every(initial?.depthReorderEverySeconds, control.reorderDepth())
-  yield* every(initial?.depthDuplicateEverySeconds, control.duplicateDepth())
-  yield* every(initial?.expireListenKeysEverySeconds, control.expireListenKeys)
+  yield* startRecurringFaults(initial, control)
+  yield* repeatEvery(initial?.expireListenKeysEverySeconds, control.expireListenKeys)
 
   // The driver: flushes the push windows, then steps the market. Stepping after the flush
   // leaves the step's changes pending until the next window, on the 10 ms channels as on the
@@ -469,7 +357,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     wsUrl: `ws://${bound.host}:${bound.port}/ws`,
     host: bound.bound,
     port: bound.port,
-    credentials: { apiKey, apiSecret: Redacted.make(apiSecret) },
+    credentials,
     engine,
     market,
     faults: control

@@ -58,6 +58,38 @@ export interface FaultsSnapshot {
   readonly depthSnapshotStart: DepthSnapshotStart
 }
 
+/** Faults switched on from the start (the standalone CLI's fault flags). */
+export interface InitialFaults {
+  readonly refuseConnectionsSeconds?: number | undefined
+  readonly silent?: boolean | undefined
+  readonly malformedFrames?: number | undefined
+  readonly restLatencyMs?: number | undefined
+  readonly wsLatencyMs?: number | undefined
+  readonly restFailures?: { readonly count: number; readonly status?: number; readonly retryAfterSeconds?: number } | undefined
+  /** Drop every WebSocket connection every N seconds (reconnect rehearsal). */
+  readonly dropConnectionsEverySeconds?: number | undefined
+  /** Make a depth push skip versions every N seconds (resync rehearsal). */
+  readonly depthGapEverySeconds?: number | undefined
+  /** Arm a stale depth snapshot every N seconds (see `FaultControl.staleSnapshot`). */
+  readonly staleSnapshotEverySeconds?: number | undefined
+  /** Reorder two depth pushes every N seconds. */
+  readonly depthReorderEverySeconds?: number | undefined
+  /** Send a depth push twice every N seconds. */
+  readonly depthDuplicateEverySeconds?: number | undefined
+  /** Where the first depth push after a REST snapshot starts (default `alternate`). */
+  readonly depthSnapshotStart?: DepthSnapshotStart | undefined
+  /** The first N state-changing calls lose their answer (see `FaultControl.loseAnswers`). */
+  readonly loseAnswers?: { readonly count: number; readonly loss?: AnswerLoss | undefined } | undefined
+  /** `GET order` answers -2013 for orders younger than this many ms. */
+  readonly notYetVisibleMs?: number | undefined
+  /** Every private stream is silent (pongs and TCP stay). */
+  readonly silentPrivate?: boolean | undefined
+  /** The first N listen-key keep-alives answer 730000. */
+  readonly keepAliveFailures?: number | undefined
+  /** Expire every listen key every N seconds (user-data stream rehearsal). */
+  readonly expireListenKeysEverySeconds?: number | undefined
+}
+
 /** Takes the pending entry for `symbol` or, failing that, the wildcard `*`. */
 const takeFor = (set: Set<string>, symbol: string): boolean => set.delete(symbol) || set.delete("*")
 

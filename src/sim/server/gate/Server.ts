@@ -18,39 +18,18 @@ import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { SimEngine } from "../../engine/Engine.ts"
 import type { DepthSnapshot } from "../../engine/Types.ts"
-import type { InitialFaults } from "../../SimExchange.ts"
 import type { SyntheticMarket } from "../../engine/SyntheticMarket.ts"
 import { type FaultControl, handleAdmin } from "../Admin.ts"
-import { FaultState } from "../Faults.ts"
+import { FaultState, type InitialFaults } from "../Faults.ts"
 import { serveHttp } from "../Http.ts"
-import { LiveClock } from "../../../lifecycle/index.ts"
 import { MarketStats } from "../MarketStats.ts"
+import { applyInitialFaults, faultSwitchboard, splitUrl, startRecurringFaults } from "../Startup.ts"
 import { GateAccounts } from "./Accounts.ts"
 import { verifyRest } from "./Auth.ts"
 import { GateFeed } from "./Feed.ts"
 import { GateQuotas, type GateRateLimitOptions, quotaHeaders } from "./Quotas.ts"
 import { fireCountdowns, type GateRestOptions, gateRoutes, matchRoute } from "./Rest.ts"
 import { GateRegistry, type GateWsOptions, serveGateSession } from "./Ws.ts"
-
-/** Applies the faults on from the start (the CLI's fault flags) that mean something on Gate. */
-const applyInitialFaults = (faults: FaultState, initial: InitialFaults, startedAt: number): void => {
-  if (initial.refuseConnectionsSeconds) faults.refuseUntil = startedAt + initial.refuseConnectionsSeconds * 1000
-  faults.silent = initial.silent ?? false
-  faults.malformedFrames = initial.malformedFrames ?? 0
-  faults.restLatencyMs = initial.restLatencyMs ?? 0
-  faults.wsLatencyMs = initial.wsLatencyMs ?? 0
-  faults.depthSnapshotStart = initial.depthSnapshotStart ?? "alternate"
-  if (initial.loseAnswers !== undefined) {
-    faults.answersLost = initial.loseAnswers.count
-    faults.answerLoss = initial.loseAnswers.loss ?? { mode: "cut" }
-  }
-  faults.notYetVisibleMs = initial.notYetVisibleMs ?? 0
-  if (initial.silentPrivate) faults.privateSilenced.add("*")
-  if (initial.restFailures !== undefined) {
-    faults.restFailures = initial.restFailures.count
-    faults.restFailure = { status: initial.restFailures.status ?? 503, retryAfterSeconds: initial.restFailures.retryAfterSeconds ?? 1 }
-  }
-}
 
 /** How to run the Gate side. */
 export interface GateServerOptions {
@@ -82,11 +61,6 @@ export interface GateServer {
   readonly faultState: FaultState
   /** Subscriptions now open, one entry per connection and stream (`spot.orders|<apiKey>` for private ones). */
   readonly subscriptions: () => ReadonlyArray<string>
-}
-
-const splitUrl = (url: string): { readonly path: string; readonly query: string } => {
-  const q = url.indexOf("?")
-  return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
 }
 
 let traceSeq = 0
@@ -230,19 +204,7 @@ export const makeGateServer = Effect.fnUntraced(function*(
       return yield* answer(result.status, result.body)
     })
 
-  const control: FaultControl = {
-    ...faultControl(faults),
-    dropConnections: Effect.sync(() => registry.dropAll()),
-    staleSnapshot: (pair) =>
-      Effect.sync(() => {
-        const snapshots = new Map<string, DepthSnapshot>()
-        for (const config of engine.symbols()) {
-          if (pair !== undefined && config.symbol !== pair) continue
-          snapshots.set(config.symbol, engine.depth(config.symbol, 5000)!)
-        }
-        faults.staleSnapshots.set(pair ?? "*", snapshots)
-      })
-  }
+  const control = faultSwitchboard(faults, engine, registry)
   let closing = false
   const wsDeps = {
     faults,
@@ -272,28 +234,15 @@ export const makeGateServer = Effect.fnUntraced(function*(
     host: options.host,
     port: options.port,
     // Refuse new sockets, ask clients to go (1001), then cut those that linger.
-    beforeClose: Effect.gen(function*() {
+    beforeClose: Effect.suspend(() => {
       closing = true
       feed.close()
-      for (const session of registry.sessions) registry.requestClose(session, 1001, "server shutting down")
-      for (let waited = 0; registry.openSockets() > 0 && waited < 250; waited += 10) {
-        yield* Effect.sleep(Duration.millis(10))
-      }
-      registry.destroyAll()
-    }).pipe(LiveClock.withLiveClock)
+      return registry.closeAll()
+    })
   })
 
   // Recurring faults from the start (the CLI's --*-every flags).
-  const initial = options.faults
-  const every = (seconds: number | undefined, action: Effect.Effect<unknown>) =>
-    seconds === undefined || seconds <= 0
-      ? Effect.void
-      : Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(Duration.seconds(seconds)), action)))
-  yield* every(initial?.dropConnectionsEverySeconds, control.dropConnections)
-  yield* every(initial?.depthGapEverySeconds, control.depthGap())
-  yield* every(initial?.staleSnapshotEverySeconds, control.staleSnapshot())
-  yield* every(initial?.depthReorderEverySeconds, control.reorderDepth())
-  yield* every(initial?.depthDuplicateEverySeconds, control.duplicateDepth())
+  yield* startRecurringFaults(options.faults, control)
 
   // The driver: flushes the push windows, then steps the market and fires countdown switches.
   // Stepping after the flush leaves the step's changes pending until the next window.
@@ -341,48 +290,4 @@ export const makeGateServer = Effect.fnUntraced(function*(
       return out
     }
   } satisfies GateServer
-})
-
-/** The switchboard's operations on the fault state (connection-level ones are the server's). */
-const faultControl = (faults: FaultState): FaultControl => ({
-  dropConnections: Effect.succeed(0),
-  refuseConnections: (seconds) =>
-    Effect.map(Clock.currentTimeMillis, (now) => {
-      faults.refuseUntil = now + seconds * 1000
-    }),
-  silence: (on) => Effect.sync(() => void (faults.silent = on)),
-  malformedFrames: (count) => Effect.sync(() => void (faults.malformedFrames = count)),
-  depthGap: (symbol) => Effect.sync(() => void faults.depthGaps.add(symbol ?? "*")),
-  staleSnapshot: () => Effect.void,
-  reorderDepth: (symbol) => Effect.sync(() => void faults.depthReorders.add(symbol ?? "*")),
-  duplicateDepth: (symbol) => Effect.sync(() => void faults.depthDuplicates.add(symbol ?? "*")),
-  depthSnapshotStart: (mode) => Effect.sync(() => void (faults.depthSnapshotStart = mode)),
-  latency: ({ restMs, wsMs }) =>
-    Effect.sync(() => {
-      if (restMs !== undefined) faults.restLatencyMs = restMs
-      if (wsMs !== undefined) faults.wsLatencyMs = wsMs
-    }),
-  failNextRest: (count, failure) =>
-    Effect.sync(() => {
-      faults.restFailures = count
-      faults.restFailure = { status: failure?.status ?? 503, retryAfterSeconds: failure?.retryAfterSeconds ?? 1 }
-    }),
-  loseAnswers: (count, loss) =>
-    Effect.sync(() => {
-      faults.answersLost = count
-      faults.answerLoss = loss ?? { mode: "cut" }
-    }),
-  notYetVisible: (ms) => Effect.sync(() => void (faults.notYetVisibleMs = ms)),
-  silencePrivate: (on, key) =>
-    Effect.sync(() => {
-      const k = key ?? "*"
-      if (on) faults.privateSilenced.add(k)
-      else if (k === "*") faults.privateSilenced.clear()
-      else faults.privateSilenced.delete(k)
-    }),
-  invalidateListenKey: () => Effect.succeed(false),
-  failKeepAlives: () => Effect.void,
-  expireListenKeys: Effect.succeed(0),
-  reset: Effect.sync(() => faults.reset()),
-  snapshot: Effect.map(Clock.currentTimeMillis, (now) => faults.snapshot(now))
 })

@@ -15,11 +15,10 @@
  *
  * @since 0.1.0
  */
-import type * as Http from "node:http"
-import { Clock, Deferred, Duration, Effect, Queue } from "effect"
+import { Clock, Duration, Effect, Queue } from "effect"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
-import * as Socket from "effect/socket/Socket"
 import type { FaultState } from "../Faults.ts"
+import { serveReads, type SessionLine, SessionRegistry, startWatchdog, startWriter, upgrade } from "../WsSession.ts"
 import { timestampWindowSeconds, wsSignature } from "./Auth.ts"
 
 /** WebSocket limits. */
@@ -33,8 +32,6 @@ export interface GateWsOptions {
   /** Frames a session may have queued before newer ones are dropped (default 4096). */
   readonly outboxCapacity?: number | undefined
 }
-
-type Outgoing = string | Socket.CloseEvent
 
 /** A public subscription key: `channel|argument`, e.g. `spot.order_book_update|BTC_USDT|100ms`. */
 export type StreamKey = string
@@ -51,7 +48,7 @@ export interface PrivateSubscription {
 }
 
 /** One open connection. */
-export interface GateSession {
+export interface GateSession extends SessionLine<string> {
   readonly id: number
   readonly connId: string
   /** Public streams subscribed. */
@@ -60,10 +57,6 @@ export interface GateSession {
   readonly privates: Map<string, PrivateSubscription>
   /** `spot.obu` streams whose first (full) push is still due to this session. */
   readonly pendingFull: Set<StreamKey>
-  readonly outbox: Queue.Queue<Outgoing>
-  readonly raw: { destroy(): void } | undefined
-  readonly stop: Deferred.Deferred<void>
-  readonly closing: Deferred.Deferred<void>
   /** Epoch ms of the last frame either way. */
   lastActivity: number
 }
@@ -81,17 +74,16 @@ export interface GateWsDeps {
 export const malformedText = `{"time":1,"channel":"spot.`
 
 /** Sessions and their subscriptions; the feed publishes through it. */
-export class GateRegistry {
-  readonly sessions = new Set<GateSession>()
+export class GateRegistry extends SessionRegistry<GateSession> {
   readonly byStream = new Map<StreamKey, Set<GateSession>>()
   /** api key -> sessions with a private subscription of that account. */
   readonly byAccount = new Map<string, Set<GateSession>>()
   /** Current time as the driver last saw it (for activity stamps). */
   now = 0
   private readonly faults: FaultState
-  private readonly raw = new Set<{ destroy(): void }>()
 
   constructor(faults: FaultState) {
+    super()
     this.faults = faults
   }
 
@@ -129,39 +121,6 @@ export class GateRegistry {
       if (sub !== undefined && (sub.pairs === "all" || pair === undefined || sub.pairs.has(pair))) out.push(session)
     }
     return out
-  }
-
-  /** Tracks the TCP socket under an upgraded connection until it closes. */
-  trackSocket(socket: { readonly destroyed: boolean; destroy(): void; once(event: "close", listener: () => void): unknown }): void {
-    if (socket.destroyed) return
-    this.raw.add(socket)
-    socket.once("close", () => this.raw.delete(socket))
-  }
-
-  openSockets(): number {
-    return this.raw.size
-  }
-
-  destroyAll(): void {
-    for (const socket of this.raw) socket.destroy()
-    this.raw.clear()
-  }
-
-  /** Drops every connection abruptly (TCP destroyed, no close frame). */
-  dropAll(): number {
-    let n = 0
-    for (const session of this.sessions) {
-      n++
-      if (session.raw !== undefined) session.raw.destroy()
-      else Deferred.doneUnsafe(session.stop, Effect.void)
-    }
-    return n
-  }
-
-  /** Asks a session to close with `code`/`reason` after what it has queued (at once when its outbox is full). */
-  requestClose(session: GateSession, code: number, reason: string): void {
-    if (!Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))) Deferred.doneUnsafe(session.stop, Effect.void)
-    else Deferred.doneUnsafe(session.closing, Effect.void)
   }
 
   add(session: GateSession): void {
@@ -235,85 +194,30 @@ export const serveGateSession = (
 ): Effect.Effect<"closed"> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    const socket = yield* request.upgrade
-    const writer = yield* socket.writer
-    const reader = yield* socket.reader
-    const nodeRequest = request.source as Http.IncomingMessage
-    registry.trackSocket(nodeRequest.socket)
+    const upgraded = yield* upgrade<string>(request, registry, options.outboxCapacity)
     const id = nextSessionId++
     const session: GateSession = {
+      ...upgraded.line,
       id,
       connId: `sim${String(id).padStart(13, "0")}`,
       streams: new Set(),
       privates: new Map(),
       pendingFull: new Set(),
-      outbox: yield* Queue.dropping<Outgoing>(options.outboxCapacity ?? 4096),
-      raw: nodeRequest.socket,
-      stop: yield* Deferred.make<void>(),
-      closing: yield* Deferred.make<void>(),
       lastActivity: now
     }
     registry.add(session)
     yield* Effect.addFinalizer(() => Effect.sync(() => registry.remove(session)))
-
-    // The writer waits for the TCP socket to drain before taking more (the bounded outbox is
-    // what a stalled client costs); a queued close frame ends the wait.
-    const tcp = nodeRequest.socket
-    const socketDrained = Effect.callback<void>((resume) => {
-      if (!tcp.writableNeedDrain || tcp.destroyed) return resume(Effect.void)
-      const done = () => {
-        tcp.off("drain", done)
-        tcp.off("close", done)
-        resume(Effect.void)
-      }
-      tcp.on("drain", done)
-      tcp.on("close", done)
-      return Effect.sync(() => {
-        tcp.off("drain", done)
-        tcp.off("close", done)
-      })
-    })
-    const drained = Effect.suspend(() =>
-      tcp.writableNeedDrain && !tcp.destroyed ? Effect.raceFirst(socketDrained, Deferred.await(session.closing)) : Effect.void
-    )
-    yield* Effect.forkScoped(Effect.forever(
-      Effect.gen(function*() {
-        yield* drained
-        const batch = yield* Queue.takeAll(session.outbox)
-        if (deps.faults.wsLatencyMs > 0) yield* Effect.sleep(Duration.millis(deps.faults.wsLatencyMs))
-        let pending: Array<string> = []
-        for (const item of batch) {
-          if (Socket.isCloseEvent(item)) {
-            if (pending.length > 0) yield* writer.writeAll(pending as [string])
-            pending = []
-            yield* writer.write(item)
-            return yield* Deferred.succeed(session.stop, undefined)
-          }
-          pending.push(item)
-        }
-        if (pending.length > 0) yield* writer.writeAll(pending as [string])
-      })
-    ).pipe(Effect.catchCause(() => Deferred.succeed(session.stop, undefined))))
+    yield* startWriter(upgraded, deps.faults)
 
     const idleMs = Duration.toMillis(Duration.fromInputUnsafe(options.idleTimeout ?? "60 seconds"))
     const closeAt = now + Duration.toMillis(Duration.fromInputUnsafe(options.maxConnectionAge ?? "24 hours"))
-    const maxInbound = options.maxInboundPerSecond ?? 100
-    let inboundWindowStart = now
-    let inboundCount = 0
 
     // Watchdog: idle connections and old ones are closed.
-    yield* Effect.forkScoped(Effect.gen(function*() {
-      while (true) {
-        const at = yield* Clock.currentTimeMillis
-        const idleDeadline = session.lastActivity + idleMs
-        const deadline = Math.min(idleDeadline, closeAt)
-        if (at >= deadline) {
-          registry.requestClose(session, 1000, deadline === closeAt ? "connection too old" : "idle")
-          return
-        }
-        yield* Effect.sleep(Duration.millis(Math.min(deadline - at, 1_000)))
-      }
-    }))
+    yield* startWatchdog(registry, session, () => {
+      const idleDeadline = session.lastActivity + idleMs
+      const at = Math.min(idleDeadline, closeAt)
+      return { at, reason: at === closeAt ? "connection too old" : "idle" }
+    })
 
     const envelope = (at: number, message: Request, channel: string, event: string) => ({
       time: Math.floor(at / 1000),
@@ -437,26 +341,12 @@ export const serveGateSession = (
       deps.onSubscribe(session, channel, keys)
     }
 
-    const readLoop = Effect.gen(function*() {
-      while (true) {
-        const batch = yield* reader.pull
-        const at = yield* Clock.currentTimeMillis
-        for (const data of batch) {
-          session.lastActivity = at
-          if (at - inboundWindowStart >= 1_000) {
-            inboundWindowStart = at
-            inboundCount = 0
-          }
-          if (++inboundCount > maxInbound) {
-            registry.requestClose(session, 1008, "too many messages")
-            return yield* Deferred.await(session.stop)
-          }
-          handle(typeof data === "string" ? data : new TextDecoder().decode(data), at)
-        }
-      }
-    }).pipe(Effect.ignore)
-
-    yield* Effect.raceFirst(readLoop, Deferred.await(session.stop))
+    yield* serveReads(upgraded, registry, session, {
+      startedAt: now,
+      maxInboundPerSecond: options.maxInboundPerSecond,
+      onInbound: (at) => void (session.lastActivity = at),
+      handle
+    })
     return "closed" as const
   }).pipe(
     Effect.scoped,

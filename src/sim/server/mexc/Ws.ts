@@ -13,14 +13,14 @@
  *
  * @since 0.1.0
  */
-import type * as Http from "node:http"
-import { Clock, Deferred, Duration, Effect, Queue } from "effect"
+import { Clock, Duration, Effect, Queue } from "effect"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as Socket from "effect/socket/Socket"
 import type { Channel } from "./Channels.ts"
 import { isPrivate, parseChannel } from "./Channels.ts"
 import type { FaultState } from "../Faults.ts"
 import { malformedFrame } from "../Faults.ts"
+import { serveReads, type SessionLine, SessionRegistry, startWatchdog, startWriter, upgrade } from "../WsSession.ts"
 
 /** WebSocket limits, MEXC's by default. */
 export interface WsOptions {
@@ -38,23 +38,14 @@ export interface WsOptions {
   readonly outboxCapacity?: number | undefined
 }
 
-type Outgoing = Uint8Array | string | Socket.CloseEvent
-
 /** One open connection. */
-export interface Session {
+export interface Session extends SessionLine<Uint8Array | string> {
   readonly id: number
   /** The account of a private connection (`/ws?listenKey=`), else undefined. */
   readonly apiKey: string | undefined
   readonly listenKey: string | undefined
   /** Channel names subscribed, as the client wrote them. */
   readonly channels: Map<string, Channel>
-  readonly outbox: Queue.Queue<Outgoing>
-  /** The TCP socket under the upgrade, destroyed to drop the connection abruptly. */
-  readonly raw: { destroy(): void } | undefined
-  /** Completed when the server wants the session gone. */
-  readonly stop: Deferred.Deferred<void>
-  /** Completed when a close frame was queued: the writer then stops waiting for the client to drain. */
-  readonly closing: Deferred.Deferred<void>
 }
 
 /** What the WebSocket server needs from the rest of the simulator. */
@@ -71,8 +62,7 @@ export interface WsDeps {
 const pong = JSON.stringify({ id: 0, code: 0, msg: "PONG" })
 
 /** Sessions and their subscriptions; the feed publishes through it. */
-export class WsRegistry {
-  readonly sessions = new Set<Session>()
+export class WsRegistry extends SessionRegistry<Session> {
   /** channel name -> subscribed sessions (public channels). */
   readonly byChannel = new Map<string, Set<Session>>()
   /** api key -> its private sessions. */
@@ -80,6 +70,7 @@ export class WsRegistry {
   private readonly faults: FaultState
 
   constructor(faults: FaultState) {
+    super()
     this.faults = faults
   }
 
@@ -112,51 +103,6 @@ export class WsRegistry {
     if (sessions === undefined) return false
     for (const session of sessions) if (session.channels.has(name)) return true
     return false
-  }
-
-  /** TCP sockets under upgraded connections, until they close. */
-  private readonly raw = new Set<{ destroy(): void }>()
-
-  /** Tracks the TCP socket under an upgraded connection until it closes. */
-  trackSocket(socket: { readonly destroyed: boolean; destroy(): void; once(event: "close", listener: () => void): unknown }): void {
-    // Already gone (the client left right after the upgrade): its "close" will not come again.
-    if (socket.destroyed) return
-    this.raw.add(socket)
-    socket.once("close", () => this.raw.delete(socket))
-  }
-
-  /** TCP sockets of WebSocket connections still open (including ones in their close handshake). */
-  openSockets(): number {
-    return this.raw.size
-  }
-
-  /** Destroys every WebSocket TCP socket still open (the end of shutdown). */
-  destroyAll(): void {
-    for (const socket of this.raw) socket.destroy()
-    this.raw.clear()
-  }
-
-  /** Drops every connection abruptly (TCP destroyed, no close frame). */
-  dropAll(): number {
-    let n = 0
-    for (const session of this.sessions) {
-      n++
-      if (session.raw !== undefined) session.raw.destroy()
-      else Deferred.doneUnsafe(session.stop, Effect.void)
-    }
-    return n
-  }
-
-  /**
-   * Asks a session to close with `code`/`reason` after what it has queued. A session whose
-   * outbox is full (a stalled client) is stopped at once instead.
-   */
-  requestClose(session: Session, code: number, reason: string): void {
-    if (!Queue.offerUnsafe(session.outbox, new Socket.CloseEvent(code, reason))) {
-      Deferred.doneUnsafe(session.stop, Effect.void)
-    } else {
-      Deferred.doneUnsafe(session.closing, Effect.void)
-    }
   }
 
   /** Sends `Invalid listen key` and closes every private session on one of `listenKeys`. */
@@ -233,104 +179,40 @@ export const serveSession = (
     const listenKey = url.searchParams.get("listenKey") ?? undefined
     const apiKey = listenKey === undefined ? undefined : deps.listenKeyOwner(listenKey, now)
 
-    const socket = yield* request.upgrade
-    const writer = yield* socket.writer
-    const reader = yield* socket.reader
-    const nodeRequest = request.source as Http.IncomingMessage
-    registry.trackSocket(nodeRequest.socket)
+    const upgraded = yield* upgrade<Uint8Array | string>(request, registry, options.outboxCapacity)
     const session: Session = {
+      ...upgraded.line,
       id: nextSessionId++,
       apiKey,
       listenKey: apiKey === undefined ? undefined : listenKey,
-      channels: new Map(),
-      outbox: yield* Queue.dropping<Outgoing>(options.outboxCapacity ?? 4096),
-      raw: nodeRequest.socket,
-      stop: yield* Deferred.make<void>(),
-      closing: yield* Deferred.make<void>()
+      channels: new Map()
     }
 
     if (listenKey !== undefined && apiKey === undefined) {
       // What MEXC does with a dead key: a plain text frame, then the connection ends.
-      yield* writer.write("Invalid listen key").pipe(Effect.ignore)
-      yield* writer.write(new Socket.CloseEvent(1000, "Invalid listen key")).pipe(Effect.ignore)
+      yield* upgraded.writer.write("Invalid listen key").pipe(Effect.ignore)
+      yield* upgraded.writer.write(new Socket.CloseEvent(1000, "Invalid listen key")).pipe(Effect.ignore)
       return "closed" as const
     }
 
     registry.add(session)
     yield* Effect.addFinalizer(() => Effect.sync(() => registry.remove(session)))
-
-    // A socket write never waits: a client that stops reading makes Node buffer without bound.
-    // So the writer waits for the TCP socket to drain before taking more, and the bounded outbox
-    // (newest frames dropped when full) is what a stalled client costs the server. A queued close
-    // frame ends the wait: it goes out (and `ws` cuts the connection if no close reply comes).
-    const tcp = nodeRequest.socket
-    const socketDrained = Effect.callback<void>((resume) => {
-      // Checked again here: the drain may have happened before this callback ran.
-      if (!tcp.writableNeedDrain || tcp.destroyed) return resume(Effect.void)
-      const done = () => {
-        tcp.off("drain", done)
-        tcp.off("close", done)
-        resume(Effect.void)
-      }
-      tcp.on("drain", done)
-      tcp.on("close", done)
-      return Effect.sync(() => {
-        tcp.off("drain", done)
-        tcp.off("close", done)
-      })
-    })
-    const drained = Effect.suspend(() =>
-      tcp.writableNeedDrain && !tcp.destroyed
-        ? Effect.raceFirst(socketDrained, Deferred.await(session.closing))
-        : Effect.void
-    )
-
-    // Writer: drains the outbox in batches; the WS latency fault delays each batch.
-    yield* Effect.forkScoped(Effect.forever(
-      Effect.gen(function*() {
-        yield* drained
-        const batch = yield* Queue.takeAll(session.outbox)
-        if (deps.faults.wsLatencyMs > 0) yield* Effect.sleep(Duration.millis(deps.faults.wsLatencyMs))
-        let pending: Array<Uint8Array | string> = []
-        for (const item of batch) {
-          if (Socket.isCloseEvent(item)) {
-            if (pending.length > 0) yield* writer.writeAll(pending as [Uint8Array | string])
-            pending = []
-            yield* writer.write(item)
-            return yield* Deferred.succeed(session.stop, undefined)
-          }
-          pending.push(item)
-        }
-        if (pending.length > 0) yield* writer.writeAll(pending as [Uint8Array | string])
-      })
-    ).pipe(Effect.catchCause(() => Deferred.succeed(session.stop, undefined))))
+    yield* startWriter(upgraded, deps.faults)
 
     const maxSubscriptions = options.maxSubscriptions ?? 30
     const noSubscriptionMs = Duration.toMillis(Duration.fromInputUnsafe(options.noSubscriptionTimeout ?? "30 seconds"))
     const idleMs = Duration.toMillis(Duration.fromInputUnsafe(options.idleTimeout ?? "60 seconds"))
     const closeAt = now + Duration.toMillis(Duration.fromInputUnsafe(options.maxConnectionAge ?? "24 hours"))
-    const maxInbound = options.maxInboundPerSecond ?? 100
     let lastInbound = now
     let emptySince = now
-    let inboundWindowStart = now
-    let inboundCount = 0
-
-    const closeWith = (code: number, reason: string) => registry.requestClose(session, code, reason)
 
     // Watchdog: MEXC closes connections without a subscription after 30 s and silent ones after 60 s.
-    yield* Effect.forkScoped(Effect.gen(function*() {
-      while (true) {
-        const at = yield* Clock.currentTimeMillis
-        const idleDeadline = lastInbound + idleMs
-        const emptyDeadline = session.channels.size === 0 ? emptySince + noSubscriptionMs : Infinity
-        const deadline = Math.min(idleDeadline, emptyDeadline, closeAt)
-        if (at >= deadline) {
-          closeWith(1000, deadline === closeAt ? "connection too old" : deadline === idleDeadline ? "no traffic" : "no subscription")
-          return
-        }
-        yield* Effect.sleep(Duration.millis(Math.min(deadline - at, 1_000)))
-      }
-    }))
+    yield* startWatchdog(registry, session, () => {
+      const idleDeadline = lastInbound + idleMs
+      const emptyDeadline = session.channels.size === 0 ? emptySince + noSubscriptionMs : Infinity
+      const at = Math.min(idleDeadline, emptyDeadline, closeAt)
+      return { at, reason: at === closeAt ? "connection too old" : at === idleDeadline ? "no traffic" : "no subscription" }
+    })
 
     const handleControl = (text: string, at: number): void => {
       let message: ControlMessage
@@ -393,27 +275,12 @@ export const serveSession = (
       }
     }
 
-    const readLoop = Effect.gen(function*() {
-      while (true) {
-        const batch = yield* reader.pull
-        const at = yield* Clock.currentTimeMillis
-        for (const data of batch) {
-          lastInbound = at
-          if (at - inboundWindowStart >= 1_000) {
-            inboundWindowStart = at
-            inboundCount = 0
-          }
-          if (++inboundCount > maxInbound) {
-            closeWith(1008, "too many messages")
-            // Let the writer send what is queued and the close frame; it then ends the session.
-            return yield* Deferred.await(session.stop)
-          }
-          handleControl(typeof data === "string" ? data : new TextDecoder().decode(data), at)
-        }
-      }
-    }).pipe(Effect.ignore)
-
-    yield* Effect.raceFirst(readLoop, Deferred.await(session.stop))
+    yield* serveReads(upgraded, registry, session, {
+      startedAt: now,
+      maxInboundPerSecond: options.maxInboundPerSecond,
+      onInbound: (at) => void (lastInbound = at),
+      handle: handleControl
+    })
     return "closed" as const
   }).pipe(
     Effect.scoped,
