@@ -14,7 +14,8 @@
  *   arrive until its `requestLifetime` has passed: "unknown order" means "not placed" only once
  *   both have passed since the failure. Placed: the order is returned. Not placed: the call fails
  *   with `Transport` (retryable: the venue did nothing). Still unknown at the deadline:
- *   `Unavailable`, and the order stays tracked (canceled on close if it exists).
+ *   `Unavailable`, and the order stays tracked (canceled on close if it exists). See
+ *   `internal/unknownOutcome.ts`.
  * - **Cancels resolved the same way**: a cancel whose answer is lost, or answered "unknown
  *   order", is an unknown outcome: the order may have just filled (a fill racing the cancel) or
  *   not be visible yet. It is queried (and canceled again while open) until the window has
@@ -32,12 +33,17 @@
  *   `placeOrder`, cancel on close, or the other subscribers.
  * - **Gaps reconciled**: after a gap (a reconnect, a new session) open orders and balances are
  *   reconciled over REST (and the fills of orders that changed, from the trade history): what
- *   changed meanwhile is published with `source: "rest"`, so no fill is missed.
+ *   changed meanwhile is published with `source: "rest"`, so no fill is missed
+ *   (`internal/reconciliation.ts`).
  * - **Fills counted once**: a fill is passed on once per the venue's identity of the trade, and
- *   never beyond its order's quantity: a corrupted copy cannot double a position.
+ *   never beyond its order's quantity: a corrupted copy cannot double a position
+ *   (`internal/streamEvents.ts`).
  * - **A silent stream is noticed**: a REST answer about an order (place, cancel, or the periodic
  *   audit of open orders) must be followed by the stream's push about that order within
  *   `streamGrace`; when it is not, the stream is restarted (new session) and reconciled.
+ *
+ * This module holds the operations and the wiring; each rule above that is more than a few lines
+ * lives in its own module under `internal/`, named beside it.
  *
  * Spans: `PrivateExchange.<operation>` with a `venue` attribute. Components in the lifecycle log,
  * in release order: `private:<name>` (cancel on close), then what the port's user stream holds
@@ -52,7 +58,6 @@ import {
   type ExchangeErrorReason,
   Rejected,
   SubscriberOverflow,
-  Transport,
   Unavailable
 } from "../exchange/ExchangeError.ts"
 import {
@@ -71,10 +76,12 @@ import { type HubError, StreamHub, Topic } from "../hub/index.ts"
 import { monotonicMs } from "../internal/monotonic.ts"
 import { ComponentRegistry, Lifecycle } from "../lifecycle/index.ts"
 import { closeOut } from "./internal/closeOut.ts"
-import * as Reconciliation from "./internal/reconciliation.ts"
 import { failureOf } from "./internal/failure.ts"
+import * as Reconciliation from "./internal/reconciliation.ts"
+import * as StreamEvents from "./internal/streamEvents.ts"
+import * as UnknownOutcome from "./internal/unknownOutcome.ts"
 import { OwnOrders } from "./OwnOrders.ts"
-import type { PrivateEvent, PrivatePort, UserStream } from "./PrivatePort.ts"
+import type { PrivatePort, UserStream } from "./PrivatePort.ts"
 
 /** How unknown outcomes are resolved. */
 export interface UnknownOutcomeOptions {
@@ -158,75 +165,22 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
       : stream.enqueue(publishOrders([new OrderUpdate({ order, source: "rest", time: order.updateTime ?? order.time })]))
   const publishLater = (run: Effect.Effect<void>): Effect.Effect<void> => stream === undefined ? Effect.void : stream.enqueue(run)
 
-  /** Whether a fill is new; one beyond its order's quantity is a problem to report. */
-  const noteFill = (fill: Fill, problems: Array<string>): boolean => {
-    const verdict = view.admitFill(fill, port.fillIdentity(fill))
-    if (verdict === "exceedsOrder") {
-      problems.push(`fill ${fill.tradeId} of order ${fill.orderId} would exceed the order's quantity (a corrupted copy?)`)
-    }
-    return verdict === "new"
-  }
-
-  const reportProblems = (problems: ReadonlyArray<string>, what: string): Effect.Effect<void> => {
-    if (problems.length === 0) return Effect.void
-    stats.malformed += problems.length
-    return Effect.logWarning(what, problems[0]!).pipe(Effect.annotateLogs({ component, skipped: problems.length }))
-  }
-
-  /** Assets of the account (as fetched or pushed) and of the instruments used: a balance push for another is garbage. */
-  const isKnownAsset = (asset: string): boolean => {
-    if (balanceView.has(asset)) return true
-    for (const instrument of instruments.values()) if (instrument.baseAsset === asset || instrument.quoteAsset === asset) return true
-    return false
-  }
-
-  /** Takes a batch of stream events: updates the views, publishes per topic in one step each. */
-  const onEvents = (events: ReadonlyArray<PrivateEvent>, decodeProblems: ReadonlyArray<string>): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      const orders: Array<OrderUpdate> = []
-      const fills: Array<Fill> = []
-      const balances: Array<BalanceUpdate> = []
-      const problems = decodeProblems.slice()
-      for (const event of events) {
-        switch (event._tag) {
-          case "Order": {
-            const entry = view.entryOf(event.order)
-            if (entry === undefined) {
-              // The account's order, not placed by this process: passed on as is.
-              orders.push(new OrderUpdate({ order: event.order, source: "stream", time: event.time ?? event.order.time }))
-              break
-            }
-            view.streamSeen(entry)
-            const changed = view.apply(event.order)
-            if (changed !== undefined) orders.push(new OrderUpdate({ order: changed, source: "stream", time: event.time ?? changed.time }))
-            break
-          }
-          case "Fill": {
-            if (noteFill(event.fill, problems)) fills.push(event.fill)
-            break
-          }
-          case "Balance": {
-            if (!isKnownAsset(event.balance.asset)) {
-              problems.push(`balance update for an unknown asset ${JSON.stringify(event.balance.asset)}`)
-              break
-            }
-            balanceView.set(event.balance.asset, event.balance)
-            balances.push(new BalanceUpdate({ balance: event.balance, reason: event.reason, time: event.time }))
-            break
-          }
-        }
-      }
-      const effects: Array<Effect.Effect<void>> = [reportProblems(problems, "skipped private push(es)")]
-      if (orders.length > 0) effects.push(publishOrders(orders))
-      if (fills.length > 0) effects.push(Effect.ignore(hub.publishAll(fillsTopic, fills)))
-      if (balances.length > 0) effects.push(Effect.ignore(hub.publishAll(balancesTopic, balances)))
-      return Effect.all(effects, { discard: true })
-    })
+  const intake = StreamEvents.make({
+    component,
+    port,
+    view,
+    balanceView,
+    instruments,
+    publishOrders,
+    publishFills: (fills) => Effect.ignore(hub.publishAll(fillsTopic, fills)),
+    publishBalances: (updates) => Effect.ignore(hub.publishAll(balancesTopic, updates)),
+    skipped: (count) => void (stats.malformed += count)
+  })
 
   // --- the user stream and reconciliation ------------------------------------------------------
   const reconcileSignals = yield* Reconciliation.signals
   stream = yield* port.openUserStream({
-    onEvents,
+    onEvents: intake.onEvents,
     onResubscribed: Effect.asVoid(Queue.offer(reconcileSignals, "gap"))
   })
   const userStream = stream
@@ -239,8 +193,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
     now,
     streamGraceMs,
     auditInterval: options.auditInterval === false ? false : Duration.fromInputUnsafe(options.auditInterval ?? "15 seconds"),
-    noteFill,
-    reportProblems,
+    noteFill: intake.noteFill,
+    reportProblems: intake.reportProblems,
     publishOrder: publishRest,
     publishFills: (fills) => publishLater(Effect.ignore(hub.publishAll(fillsTopic, fills))),
     publishBalances: (updates) => publishLater(Effect.ignore(hub.publishAll(balancesTopic, updates))),
@@ -263,51 +217,25 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
 
   // --- orders ------------------------------------------------------------------------------------
   const sleepInterval = Effect.sleep(Duration.millis(intervalMs))
-  const isOutcomeUnknown = (reason: ExchangeErrorReason) => reason._tag === "Unavailable" || reason._tag === "Decode"
-
-  /** Resolves a place whose answer was lost, by client order id. */
-  const resolvePlacement = (symbol: string, clientOrderId: string, cause: ExchangeError) =>
-    Effect.gen(function*() {
-      const failedAt = now()
-      const ids = { component, symbol, client_order_id: clientOrderId }
-      yield* Effect.logInfo("order outcome unknown; asking the venue by client order id", cause.message).pipe(Effect.annotateLogs(ids))
-      while (true) {
-        const entry = view.get(clientOrderId)
-        if (entry?.order !== undefined) {
-          stats.unknownOutcomesResolved++
-          return entry.order // the stream told us
-        }
-        const exit = yield* Effect.exit(port.queryOrder({ symbol, clientOrderId }))
-        if (Exit.isSuccess(exit)) {
-          view.apply(exit.value)
-          const order = view.get(clientOrderId)?.order ?? exit.value
-          yield* publishRest(order)
-          stats.unknownOutcomesResolved++
-          yield* Effect.logInfo("unknown outcome resolved: the order was placed").pipe(
-            Effect.annotateLogs({ ...ids, order_id: order.orderId })
-          )
-          return order
-        }
-        const failure = failureOf(exit)
-        if (failure._tag === "Interrupted") return yield* Effect.interrupt
-        const elapsed = now() - failedAt
-        if (failure.error.reason._tag === "UnknownOrder" && elapsed >= settleMs) {
-          view.forget(clientOrderId)
-          stats.unknownOutcomesResolved++
-          yield* Effect.logInfo("unknown outcome resolved: the order was not placed").pipe(Effect.annotateLogs(ids))
-          return yield* error("placeOrder", new Transport({
-            detail: `the order ${clientOrderId} was not placed (confirmed by query ${Math.round(elapsed)} ms after: ${cause.reason.message}); it is safe to retry`
-          }))
-        }
-        if (elapsed >= deadlineMs) {
-          yield* Effect.logWarning("order outcome still unknown at the deadline; it stays tracked").pipe(Effect.annotateLogs(ids))
-          return yield* error("placeOrder", new Unavailable({
-            detail: `outcome of ${clientOrderId} unknown after ${Math.round(elapsed)} ms of queries (${cause.reason.message}); the order may exist and is canceled on close`
-          }))
-        }
-        yield* sleepInterval
-      }
+  /** Applies a REST answer about an order, publishes it if it changed the view, answers the latest. */
+  const learn = (order: Order, expectPush: boolean): Effect.Effect<Order> =>
+    Effect.suspend(() => {
+      const changed = view.apply(order)
+      const entry = view.entryOf(order)
+      if (changed !== undefined && entry !== undefined && expectPush) view.expectStream(entry, now() + streamGraceMs)
+      return Effect.as(publishRest(changed), entry?.order ?? order)
     })
+  const outcomes: UnknownOutcome.OutcomeContext = {
+    component,
+    port,
+    view,
+    windows: { visibilityMs, settleMs, deadlineMs, intervalMs },
+    now,
+    error,
+    publishRest,
+    learn,
+    resolved: () => void stats.unknownOutcomesResolved++
+  }
 
   const placeOrder = Effect.fn("PrivateExchange.placeOrder", { attributes: { venue } })(function*(request: OrderRequest) {
     if (closing) return yield* error("placeOrder", new Closed({ what: "the private exchange" }))
@@ -362,8 +290,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
       }
       const failure = failureOf(exit)
       if (failure._tag === "Interrupted") return yield* Effect.interrupt // stays tracked: resolved by reconciliation or on close
-      if (isOutcomeUnknown(failure.error.reason)) {
-        const order = yield* resolvePlacement(valid.symbol, clientOrderId, failure.error)
+      if (UnknownOutcome.isOutcomeUnknown(failure.error.reason)) {
+        const order = yield* UnknownOutcome.resolvePlacement(outcomes, valid.symbol, clientOrderId, failure.error)
         stats.ordersPlaced++
         return order
       }
@@ -372,66 +300,14 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
     }).pipe(Effect.ensuring(Effect.sync(() => inFlight.delete(clientOrderId))))
   })
 
-  /** Applies a REST answer about an order, publishes it if it changed the view, answers the latest. */
-  const learn = (order: Order, expectPush: boolean): Effect.Effect<Order> =>
-    Effect.suspend(() => {
-      const changed = view.apply(order)
-      const entry = view.entryOf(order)
-      if (changed !== undefined && entry !== undefined && expectPush) view.expectStream(entry, now() + streamGraceMs)
-      return Effect.as(publishRest(changed), entry?.order ?? order)
-    })
-
-  /**
-   * Queries until the order is final; sends the cancel again while it is still open. The venue's
-   * "unknown order" counts as "does not exist" only once `windowMs` has passed since the failure.
-   */
-  const confirmCancel = (ref: OrderRef, cause: ExchangeError, windowMs: number) =>
-    Effect.gen(function*() {
-      const failedAt = now()
-      while (true) {
-        const exit = yield* Effect.exit(port.queryOrder(ref))
-        if (Exit.isSuccess(exit)) {
-          if (!exit.value.isOpen) {
-            stats.unknownOutcomesResolved++
-            return yield* learn(exit.value, false)
-          }
-          const again = yield* Effect.exit(port.cancelOrder(ref))
-          if (Exit.isSuccess(again)) {
-            stats.unknownOutcomesResolved++
-            return yield* learn(again.value, true)
-          }
-          if (failureOf(again)._tag === "Interrupted") return yield* Effect.interrupt
-        } else {
-          const failure = failureOf(exit)
-          if (failure._tag === "Interrupted") return yield* Effect.interrupt
-          if (failure.error.reason._tag === "UnknownOrder" && now() - failedAt >= windowMs) return yield* failure.error
-        }
-        if (now() - failedAt >= deadlineMs) {
-          return yield* error("cancelOrder", new Unavailable({
-            detail: `cancel outcome unknown after ${Math.round(now() - failedAt)} ms of queries (${cause.reason.message})`
-          }))
-        }
-        yield* sleepInterval
-      }
-    })
-
-  /** How long "unknown order" may still mean "not yet visible" for `ref`. */
-  const visibilityFor = (ref: OrderRef): number => {
-    const entry = "clientOrderId" in ref ? view.get(ref.clientOrderId) : view.byOrderId(ref.orderId)
-    // A place whose outcome is not known yet may still arrive: the request's lifetime too.
-    return entry?.unresolved === true ? settleMs : visibilityMs
-  }
-
   const cancelOrder = Effect.fn("PrivateExchange.cancelOrder", { attributes: { venue } })(function*(ref: OrderRef) {
     const exit = yield* Effect.exit(port.cancelOrder(ref))
     if (Exit.isSuccess(exit)) return yield* learn(exit.value, true)
     const failure = failureOf(exit)
     if (failure._tag === "Interrupted") return yield* Effect.interrupt
-    const reason = failure.error.reason
-    if (isOutcomeUnknown(reason)) return yield* confirmCancel(ref, failure.error, settleMs)
-    // "Unknown order" is an unknown outcome too: the order may be closed (a fill that raced the
+    // A lost answer, and "unknown order" too: the order may be closed (a fill that raced the
     // cancel, whose final state the caller needs) or not yet visible; only queries tell.
-    if (reason._tag === "UnknownOrder") return yield* confirmCancel(ref, failure.error, visibilityFor(ref))
+    if (UnknownOutcome.isCancelOutcomeUnknown(failure.error.reason)) return yield* UnknownOutcome.resolveCancel(outcomes, ref, failure.error)
     return yield* failure.error
   })
 
@@ -453,7 +329,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(port: PrivatePort, options: Op
     for (let round = 0; round < 5 && remaining.length > 0; round++) {
       if (round > 0) yield* sleepInterval
       yield* port.cancelOpenOrders(symbol).pipe(
-        Effect.catchIf((e) => isOutcomeUnknown(e.reason), () => Effect.void) // confirmed below
+        Effect.catchIf((e) => UnknownOutcome.isOutcomeUnknown(e.reason), () => Effect.void) // confirmed below
       )
       remaining = yield* port.openOrders(symbol)
     }
