@@ -164,14 +164,18 @@ export const trades = (result: unknown): Trades | Malformed => {
   const r = result as Record<string, unknown>
   if (typeof r.currency_pair !== "string") return malformed(channel, "no currency_pair")
   if (typeof r.id !== "number" && typeof r.id !== "string") return malformed(channel, `${r.currency_pair}: no trade id`)
+  // Decimal strings only: a number may already have lost digits to floating point.
+  if (typeof r.amount !== "string" || typeof r.price !== "string") {
+    return malformed(channel, `${r.currency_pair}: amount and price must be decimal strings`)
+  }
   const createTimeMs = typeof r.create_time_ms === "string" || typeof r.create_time_ms === "number" ? String(r.create_time_ms) : ""
   const parsed = Parse.trade({
     id: r.id,
     currency_pair: r.currency_pair,
     create_time_ms: createTimeMs,
     side: String(r.side),
-    amount: String(r.amount),
-    price: String(r.price)
+    amount: r.amount,
+    price: r.price
   })
   return Result.isSuccess(parsed)
     ? { _tag: "Trades", symbol: r.currency_pair, trades: [parsed.success] }

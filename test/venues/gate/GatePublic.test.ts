@@ -5,81 +5,12 @@
  * reconnect while the market moves; trades in venue order; release order from the lifecycle log.
  * The same cases MexcPublic has, in Gate's wire.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Logger, Stream } from "effect"
-import type { Scope } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import type { BookView } from "../../../src/exchange/Model.ts"
-import type { PublicExchangeShape } from "../../../src/exchange/PublicExchange.ts"
-import { LeakCheck, Lifecycle } from "../../../src/lifecycle/index.ts"
-import { GateSim } from "../../../src/sim/index.ts"
-import type { SimExchange } from "../../../src/sim/index.ts"
-import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
-import * as GatePublic from "../../../src/venues/gate/GatePublic.ts"
-import * as GateQuotas from "../../../src/venues/gate/Quotas.ts"
-import * as GateRest from "../../../src/venues/gate/GateRest.ts"
+import type { GateSim } from "../../../src/sim/index.ts"
 import { waitUntil } from "../../support/eventually.ts"
-import { collectInto, matchesVenue, recordBook } from "../mexc/publicSupport.ts"
-
-interface Harness {
-  readonly gate: GateSim.GateSimShape
-  readonly exchange: (options?: GatePublic.Options) => Effect.Effect<PublicExchangeShape, never, Scope.Scope>
-  readonly logs: Array<string>
-  readonly events: Array<Lifecycle.LifecycleEvent>
-}
-
-/**
- * Runs `f` against a fresh Gate simulator under `LeakCheck`: the simulator first, the REST client
- * and its limiter next, so the exchange is released before them, as in an app.
- */
-const withGate = <A, E>(simOptions: GateSim.GateSimOptions, f: (h: Harness) => Effect.Effect<A, E, Scope.Scope>) => {
-  const logs: Array<string> = []
-  const events: Array<Lifecycle.LifecycleEvent> = []
-  return LeakCheck.scoped(
-    Effect.gen(function*() {
-      const simContext = yield* Layer.build(Layer.fresh(GateSim.layer({ seed: 7, ...simOptions })))
-      const gate = simContext.mapUnsafe.get(GateSim.GateSim.key) as GateSim.GateSimShape
-      const restContext = yield* Layer.build(
-        Layer.fresh(GateRest.layer({ baseUrl: gate.restUrl, retryBase: "20 millis" })).pipe(
-          Layer.provide(Layer.mergeAll(GateQuotas.layer, NodeHttpClient.layerUndici))
-        )
-      )
-      const exchange = (options: GatePublic.Options = {}) =>
-        GatePublic.make({
-          ...options,
-          url: gate.wsUrl,
-          connection: {
-            backoff: { initial: "20 millis", max: "200 millis" },
-            closeTimeout: "200 millis",
-            pingInterval: "1 second",
-            ...options.connection
-          }
-        }).pipe(Effect.provide(restContext), Effect.provide(NodeWebSocket.layerConstructor()))
-      return yield* Effect.scoped(f({ gate, exchange, logs, events }))
-    }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))
-  ).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
-}
-
-/** The engine's book at every version (the recorder reads only the simulator's engine). */
-const recorderOf = (gate: GateSim.GateSimShape, symbol: string) =>
-  recordBook({ engine: gate.engine } as unknown as SimExchange.SimExchangeShape, symbol)
-
-const watchBook = (exchange: PublicExchangeShape, recorder: { readonly at: (version: number) => string | undefined }, symbol: string) =>
-  Effect.gen(function*() {
-    const views: Array<BookView> = []
-    const mismatches: Array<string> = []
-    yield* exchange.orderBook(symbol).pipe(
-      Stream.runForEach((view) =>
-        Effect.sync(() => {
-          views.push(view)
-          const mismatch = matchesVenue(recorder, view)
-          if (mismatch !== undefined) mismatches.push(mismatch)
-        })
-      ),
-      Effect.forkScoped
-    )
-    return { views, mismatches }
-  })
+import { recorderOf, watchBook, withGate } from "./support/publicHarness.ts"
 
 const lastVersion = (views: ReadonlyArray<BookView>) => (views.length === 0 ? 0 : Number(views[views.length - 1]!.version))
 

@@ -182,6 +182,8 @@ describe("GatePushParse", () => {
     assert.strictEqual(t.trades.length, 1)
     assert.deepStrictEqual([t.trades[0]!.side, fmt(t.trades[0]!.price), t.trades[0]!.time, t.trades[0]!.tradeId], ["BUY", "96210.2", 1733400000158, "9421883322"])
     assert.strictEqual(GatePushParse.trades({ ...(result as object), price: "-1" })._tag, "Malformed")
+    assert.strictEqual(GatePushParse.trades({ ...(result as object), price: 96210.2 })._tag, "Malformed", "a price as a number, not a decimal string")
+    assert.strictEqual(GatePushParse.trades({ ...(result as object), amount: 0.1 })._tag, "Malformed")
     assert.strictEqual(GatePushParse.parse("spot.candlesticks", result)._tag, "Malformed")
   })
 })

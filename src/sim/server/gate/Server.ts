@@ -206,9 +206,10 @@ export const makeGateServer = Effect.fnUntraced(function*(
 
   const control = faultSwitchboard(faults, engine, registry)
   let closing = false
+  const refusedPairs = new Set(options.ws?.refusedPairs ?? [])
   const wsDeps = {
     faults,
-    hasPair: (pair: string) => engine.symbol(pair) !== undefined,
+    hasPair: (pair: string) => engine.symbol(pair) !== undefined && !refusedPairs.has(pair),
     secretOf,
     onSubscribe: feed.onSubscribe.bind(feed)
   }

@@ -13,6 +13,12 @@
  *
  * A connection on which nothing travelled either way for `idleTimeout` (default 60 s) is closed.
  *
+ * The malformed-frames fault replaces data frames in turn by (1) text no JSON parser accepts,
+ * (2) the push with wrong types in its result (numbers as strings, strings as numbers), (3) the
+ * push with impossible values (prices and amounts `-1`, `U` after `u`): what a client must count
+ * and skip without losing the rest. `refusedPairs` are pairs REST lists but the WebSocket refuses
+ * (code 2, `unknown currency pair`), as Gate did for a listed pair (gateio-wire.md, "Errors").
+ *
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Queue } from "effect"
@@ -31,6 +37,8 @@ export interface GateWsOptions {
   readonly maxInboundPerSecond?: number | undefined
   /** Frames a session may have queued before newer ones are dropped (default 4096). */
   readonly outboxCapacity?: number | undefined
+  /** Pairs whose subscriptions are refused (code 2, `unknown currency pair`) though REST lists them. */
+  readonly refusedPairs?: ReadonlyArray<string> | undefined
 }
 
 /** A public subscription key: `channel|argument`, e.g. `spot.order_book_update|BTC_USDT|100ms`. */
@@ -73,6 +81,45 @@ export interface GateWsDeps {
 /** A frame that no JSON parser accepts (the malformed-frames fault). */
 export const malformedText = `{"time":1,"channel":"spot.`
 
+/** The kinds of frame the malformed-frames fault sends, in turn. */
+export const malformedKinds = ["unparsable", "wrongTypes", "impossibleValues"] as const
+
+const wrongType = (value: unknown): unknown =>
+  typeof value === "number" ? String(value) : typeof value === "string" && value !== "" && Number.isFinite(Number(value)) ? Number(value) : value
+
+const impossible = (key: string, value: unknown): unknown => {
+  if (key === "U" && typeof value === "number") return value + 1_000_000
+  if (typeof value === "string" && Number.isFinite(Number(value))) return "-1"
+  if (Array.isArray(value)) return value.map((level) => Array.isArray(level) ? level.map(() => "-1") : level)
+  return value
+}
+
+/**
+ * `text` (a push) made malformed as `kind` says; text no JSON parser accepts when the push has no
+ * result object to spoil. The pair and channel are kept, so the frame reaches the client's parser.
+ */
+export const malformedFrame = (text: string, kind: typeof malformedKinds[number]): string => {
+  if (kind === "unparsable") return malformedText
+  let push: { result?: unknown }
+  try {
+    push = JSON.parse(text)
+  } catch {
+    return malformedText
+  }
+  const spoil = (result: unknown): unknown => {
+    if (typeof result !== "object" || result === null || Array.isArray(result)) return result
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(result)) {
+      const keep = key === "s" || key === "currency_pair" || key === "e" || key === "full" || key === "l"
+      out[key] = keep ? value : kind === "wrongTypes" ? wrongType(value) : impossible(key, value)
+    }
+    return out
+  }
+  const result = Array.isArray(push.result) ? push.result.map(spoil) : spoil(push.result)
+  if (result === push.result || typeof push.result !== "object" || push.result === null) return malformedText
+  return JSON.stringify({ ...push, result })
+}
+
 /** Sessions and their subscriptions; the feed publishes through it. */
 export class GateRegistry extends SessionRegistry<GateSession> {
   readonly byStream = new Map<StreamKey, Set<GateSession>>()
@@ -81,6 +128,7 @@ export class GateRegistry extends SessionRegistry<GateSession> {
   /** Current time as the driver last saw it (for activity stamps). */
   now = 0
   private readonly faults: FaultState
+  private malformedSent = 0
 
   constructor(faults: FaultState) {
     super()
@@ -98,7 +146,10 @@ export class GateRegistry extends SessionRegistry<GateSession> {
   send(session: GateSession, text: string): void {
     if (this.faults.silent) return
     session.lastActivity = this.now
-    Queue.offerUnsafe(session.outbox, this.faults.takeMalformedFrame() ? malformedText : text)
+    Queue.offerUnsafe(
+      session.outbox,
+      this.faults.takeMalformedFrame() ? malformedFrame(text, malformedKinds[this.malformedSent++ % malformedKinds.length]!) : text
+    )
   }
 
   /** Sends `text` to every session subscribed to `key`. */
