@@ -145,13 +145,17 @@ export const catchesSignal = (pid: number, signal: "SIGINT" | "SIGTERM"): boolea
 export const stoppingOrder = (output: string) =>
   [...output.matchAll(/(stopping|stopped) \{ component: '([^']+)'/g)].map((m) => `${m[2]}:${m[1]}`)
 
+/** A standalone simulator (`npm run sim -- --port 0`, `--seed` when given), its URLs read from its start line. */
+export const standaloneSimSeeded = (seed?: number) =>
+  Effect.gen(function*() {
+    const sim = yield* spawnEntry(simEntry, ["--port", "0", ...(seed === undefined ? [] : ["--seed", String(seed)])])
+    yield* sim.waitFor(/sim rest=\S+ ws=\S+/)
+    const match = /sim rest=(\S+) ws=(\S+)/.exec(sim.output())!
+    return { sim, restUrl: match[1]!, wsUrl: match[2]! }
+  })
+
 /** A standalone simulator (`npm run sim -- --port 0`), its URLs read from its start line. */
-export const standaloneSim = Effect.gen(function*() {
-  const sim = yield* spawnEntry(simEntry, ["--port", "0"])
-  yield* sim.waitFor(/sim rest=\S+ ws=\S+/)
-  const match = /sim rest=(\S+) ws=(\S+)/.exec(sim.output())!
-  return { sim, restUrl: match[1]!, wsUrl: match[2]! }
-})
+export const standaloneSim = standaloneSimSeeded()
 
 /** The demo account's open orders on HIFIUSDT, asked of the simulator over signed REST. */
 export const openOrders = (restUrl: string) =>
