@@ -4,6 +4,8 @@
  * Facts (gateio-wire.md, "Errors"): a non-2xx body is `{"label", "message"}` (some endpoints say
  * `detail`); labels are strings, so a reason's numeric `code` stays empty and its message starts
  * with the label. 429, 418 and 5xx never reach this table (the REST client handles them).
+ * What each kind becomes is venue-neutral (`exchange/ErrorTable.ts`); the table, the body reader and
+ * the rule for an unlisted answer are this venue's.
  *
  * Choices worth knowing:
  * - `ORDER_CLOSED` and `ORDER_CANCELLED` (a cancel of an order that already finished) read as
@@ -15,35 +17,14 @@
  *
  * @since 0.1.0
  */
-import { Duration } from "effect"
-import {
-  FilterRejected,
-  InsufficientBalance,
-  InvalidSignature,
-  InvalidSymbol,
-  RateLimited,
-  Rejected,
-  TimestampOutsideWindow,
-  Unavailable,
-  UnknownOrder
-} from "../../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../../exchange/ExchangeError.ts"
+import { InvalidSignature, Rejected } from "../../exchange/ExchangeError.ts"
+import { type ErrorKind, reasonOfKind } from "../../exchange/ErrorTable.ts"
 import type { ErrorAnswer } from "../../rest/RestClient.ts"
 import * as ClientOrderId from "./ClientOrderId.ts"
 
-/** What a label means, as one of these kinds. */
-type Kind =
-  | "signature"
-  | "timestamp"
-  | "balance"
-  | "unknownOrder"
-  | "symbol"
-  | "tooFast"
-  | "unavailable"
-  | { readonly filter: FilterRejected["filter"] }
-
 /** Gate labels with a reason of their own; every other label is `Rejected` with the label and message. */
-export const labels: ReadonlyMap<string, Kind> = new Map<string, Kind>([
+export const labels: ReadonlyMap<string, ErrorKind> = new Map<string, ErrorKind>([
   ["INVALID_CREDENTIALS", "signature"],
   ["INVALID_KEY", "signature"],
   ["IP_FORBIDDEN", "signature"],
@@ -113,22 +94,5 @@ export const reasonFor = (answer: ErrorAnswer): ExchangeErrorReason => {
     if (answer.status === 401) return new InvalidSignature({ venueMessage: message })
     return new Rejected({ status: answer.status, venueMessage: message })
   }
-  switch (kind) {
-    case "signature":
-      return new InvalidSignature({ venueMessage: message })
-    case "timestamp":
-      return new TimestampOutsideWindow({ venueMessage: message })
-    case "balance":
-      return new InsufficientBalance({ venueMessage: message })
-    case "unknownOrder":
-      return new UnknownOrder({ symbol, ...orderOf(answer), venueMessage: message })
-    case "symbol":
-      return new InvalidSymbol({ symbol: symbol || "?", venueMessage: message })
-    case "tooFast":
-      return new RateLimited({ retryAfter: Duration.seconds(1) })
-    case "unavailable":
-      return new Unavailable({ status: answer.status, detail: message })
-    default:
-      return new FilterRejected({ symbol, filter: kind.filter, detail: message })
-  }
+  return reasonOfKind(kind, { status: answer.status, message, symbol, order: orderOf(answer) })
 }

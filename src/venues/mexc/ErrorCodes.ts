@@ -7,32 +7,18 @@
  * about a second after placement); -2011 is a cancel of an unknown order; 30005 "Oversold" is a
  * sell of more than is held; 730000 answers a keep-alive of an expired or unknown listen key.
  * 429, 418 and 5xx never reach this table (the REST client handles them).
+ * What each kind becomes is venue-neutral (`exchange/ErrorTable.ts`); the table, the body reader and
+ * the rule for an unlisted answer are this venue's.
  *
  * @since 0.1.0
  */
-import {
-  FilterRejected,
-  InsufficientBalance,
-  InvalidSignature,
-  InvalidSymbol,
-  Rejected,
-  TimestampOutsideWindow,
-  UnknownOrder
-} from "../../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../../exchange/ExchangeError.ts"
+import { InvalidSignature, Rejected } from "../../exchange/ExchangeError.ts"
+import { type ErrorKind, reasonOfKind } from "../../exchange/ErrorTable.ts"
 import type { ErrorAnswer } from "../../rest/RestClient.ts"
 
-/** What a code means, as one of these kinds. */
-type Kind =
-  | "signature"
-  | "timestamp"
-  | "balance"
-  | "unknownOrder"
-  | "symbol"
-  | { readonly filter: FilterRejected["filter"] }
-
 /** MEXC codes with a reason of their own; every other code is `Rejected` with the code and message. */
-export const codes: ReadonlyMap<number, Kind> = new Map<number, Kind>([
+export const codes: ReadonlyMap<number, ErrorKind> = new Map<number, ErrorKind>([
   [602, "signature"], // signature verification failed
   [700001, "signature"], // API key format invalid
   [700002, "signature"], // signature not valid
@@ -96,24 +82,12 @@ export const reasonFor = (answer: ErrorAnswer): ExchangeErrorReason => {
     if (code === undefined && answer.status === 401) return new InvalidSignature({ venueMessage: msg })
     return new Rejected({ code, status: answer.status, venueMessage: msg })
   }
-  switch (kind) {
-    case "signature":
-      return new InvalidSignature({ code, venueMessage: msg })
-    case "timestamp":
-      return new TimestampOutsideWindow({ venueMessage: msg })
-    case "balance":
-      return new InsufficientBalance({ code, venueMessage: msg })
-    case "unknownOrder":
-      return new UnknownOrder({
-        symbol,
-        orderId: str(answer.params.orderId),
-        clientOrderId: str(answer.params.origClientOrderId),
-        code,
-        venueMessage: msg
-      })
-    case "symbol":
-      return new InvalidSymbol({ symbol: symbol || str(answer.params.symbols) || "?", venueMessage: msg })
-    default:
-      return new FilterRejected({ symbol, filter: kind.filter, detail: msg, code })
-  }
+  return reasonOfKind(kind, {
+    status: answer.status,
+    code,
+    message: msg,
+    symbol,
+    symbolsAsked: str(answer.params.symbols),
+    order: { orderId: str(answer.params.orderId), clientOrderId: str(answer.params.origClientOrderId) }
+  })
 }
