@@ -36,8 +36,23 @@ const isIdentifierChar = (c: string) => /[A-Za-z0-9_$]/.test(c)
 const regexAfterWord = new Set(["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"])
 
 /** The module specifiers of a TypeScript source text, in order. */
-export const specifiersOf = (text: string): Array<Specifier> => {
+export const specifiersOf = (text: string): Array<Specifier> => scan(text).specifiers
+
+/** The source text with every comment blanked (newlines kept, so line numbers stay). */
+export const codeOf = (text: string): string => {
+  let out = ""
+  let at = 0
+  for (const [start, end] of scan(text).comments) {
+    out += text.slice(at, start) + text.slice(start, end).replace(/[^\n]/g, " ")
+    at = end
+  }
+  return out + text.slice(at)
+}
+
+/** One pass of the lexer: the module specifiers, and the comments' [start, end) ranges. */
+const scan = (text: string): { specifiers: Array<Specifier>; comments: Array<readonly [number, number]> } => {
   const found: Array<Specifier> = []
+  const comments: Array<readonly [number, number]> = []
   // The last two significant tokens before the current one: words, or single punctuation chars.
   let previous = ""
   let beforePrevious = ""
@@ -90,13 +105,16 @@ export const specifiersOf = (text: string): Array<Specifier> => {
       continue
     }
     if (c === "/" && text[i + 1] === "/") {
+      const start = i
       while (i < n && text[i] !== "\n") i++
+      comments.push([start, i])
       continue
     }
     if (c === "/" && text[i + 1] === "*") {
       const end = text.indexOf("*/", i + 2)
       const stop = end === -1 ? n : end + 2
       countLines(i, stop)
+      comments.push([i, stop])
       i = stop
       continue
     }
@@ -183,7 +201,7 @@ export const specifiersOf = (text: string): Array<Specifier> => {
     push(c)
     i++
   }
-  return found
+  return { specifiers: found, comments }
 }
 
 /** All `.ts` files under `dir` (relative to `root`, `/`-separated), sorted. */
