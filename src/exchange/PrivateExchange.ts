@@ -31,7 +31,11 @@ import type { Balance, BalanceUpdate, Fill, Order, OrderRef, OrderRequest, Order
 
 export interface PrivateExchangeStats {
   readonly ordersPlaced: number
-  /** Place or cancel calls whose outcome had to be resolved by query. */
+  /**
+   * Place or cancel calls whose answer could not be read (timeout, connection cut, 5xx, an
+   * unreadable body) and whose outcome was then resolved by query. A cancel answered "unknown
+   * order" (the order had just filled: routine on a healthy venue) is not one: the venue answered.
+   */
   readonly unknownOutcomesResolved: number
   /**
    * User-stream sessions opened (1 + renewals after a reconnect, expiry or silence), as the venue's

@@ -103,6 +103,8 @@ describe("PrivateConnector: orders", () => {
       const final = yield* exchange.cancelOrder({ symbol: "HIFIUSDT", orderId: placed.orderId })
       assert.strictEqual(final.status, "FILLED")
       assert.isTrue(BigDecimal.equals(final.filledQuantity, d("10")))
+      // The venue answered ("unknown order"): not an unknown outcome.
+      assert.strictEqual((yield* exchange.stats).unknownOutcomesResolved, 0)
       yield* close
     })))
 
@@ -113,6 +115,7 @@ describe("PrivateConnector: orders", () => {
       fake.faults.cancelOrder.push("lost")
       const canceled = yield* exchange.cancelOrder({ symbol: "HIFIUSDT", clientOrderId: placed.clientOrderId })
       assert.strictEqual(canceled.status, "CANCELED")
+      assert.strictEqual((yield* exchange.stats).unknownOutcomesResolved, 1)
       yield* close
     })))
 })

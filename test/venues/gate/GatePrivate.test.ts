@@ -84,6 +84,7 @@ describe("GatePrivate on the Gate simulator", () => {
         counterOrder(gate, { side: "SELL", price: "0.5", quantity: "10" })
         const result = yield* exchange.cancelOrder({ symbol, orderId: placed.orderId })
         assert.strictEqual(result.status, "FILLED")
+        assert.strictEqual((yield* exchange.stats).unknownOutcomesResolved, 0, "the venue answered")
       })))
 
   it.live("a private stream silent while its pongs continue is noticed, restarted, and what it missed is delivered", () => {
