@@ -15,7 +15,9 @@
  *   metrics a program records: `BookMetrics`, `MarketMakerMetrics`;
  * - venues: `Venue` (the registry: `Venue.layer(config)`), `VenueAdapter` (what a venue supplies),
  *   `VenueCredentials`, `Venues` (several venues in one program, by name), and the venue-neutral
- *   engines in `PublicConnector` (with its `PublicPort`, `BookSync`, `Market` types);
+ *   engines a venue's ports drive: `PublicConnector` (with `PublicPort`, `BookSync`, `Market`) and
+ *   `PrivateConnector` (with `PrivatePort`, `OwnOrders`, `UserStreamQueue`); see
+ *   `docs/architecture.md` for what a venue writes;
  * - MEXC, under `Mexc`: `Mexc.Venue`, `Mexc.Public`, `Mexc.Private`, `Mexc.Rest`, `Mexc.Quotas`,
  *   and its wire (`Mexc.Protocol`, `Mexc.Proto`, `Mexc.Schemas`, `Mexc.Signing`, `Mexc.ErrorCodes`,
  *   `Mexc.Parse`, `Mexc.PushParse`);
