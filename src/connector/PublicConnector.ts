@@ -8,10 +8,14 @@
  *   symbol's book (BookSync) -> StreamHub -> streams
  * ```
  *
- * - One queue and one handler for every connection: each frame is decoded once, routed by its
+ * - One queue and one router for every connection: each frame is decoded once, routed by its
  *   channel, parsed to domain values and, for depth, applied to the symbol's `OrderBook` right
- *   there, in the queue's handler: one place, no extra fiber hop, one view published per book per
- *   batch. Plain functions per frame; only what is effectful (a resync, a log) is an effect.
+ *   there: one place, one view published per book per batch. A frame that arrives while its
+ *   connection's reader waits and the queue is idle is routed and published right in the
+ *   socket's event, without a fiber (`MessageQueue.offerSync`); otherwise in the queue's handler.
+ *   Plain functions per frame; only what is effectful (a resync, a log, a wait for room) is an
+ *   effect, run by the queue's processor in order. A frame the port cannot decode or parse, or
+ *   whose parsing throws, is counted as malformed and skipped.
  * - Route table: one route per channel (kind and symbol), with its topic; the first subscriber of a
  *   topic subscribes upstream (reference-counted over the pool: a connection per
  *   `channelsPerConnection` channels, each a lifecycle component `connection:<name>-<n>`), the
@@ -186,91 +190,142 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
     return false
   }
 
-  const routeBatch = (frames: ReadonlyArray<Connection.Frame>): Effect.Effect<void> => {
-    let dirty: Array<Route> | undefined
-    let groups: Map<Route, Array<unknown>> | undefined
-    let effects: Array<Effect.Effect<void>> | undefined
-    let now = -1
+  /**
+   * Routes frames right away: decode, parse, apply depth to the book, and publish what changed
+   * (one book view per changed book, trades and quotes as one batch per channel) into the
+   * subscribers' buffers, all without a fiber. Returns what is left to do, in order, if anything:
+   * logs, resyncs, a failed sync, a wait for room in a buffer (a publish that cannot go now, and
+   * every publish after it). A frame whose decode or parse throws counts as malformed; the
+   * frames around it are routed as usual.
+   */
+  const routeNow = (frames: ReadonlyArray<Connection.Frame>): Effect.Effect<void> | undefined => {
+    // Routing never re-enters itself (nothing it calls routes), so one scratch state serves.
+    batchNow = -1
     for (let i = 0; i < frames.length; i++) {
-      const frame = frames[i]!
-      const push = decode(frame)
-      if (push instanceof Undecodable) {
-        const log = noteMalformed(push.channel, push.detail)
-        if (log !== undefined) (effects ??= []).push(log)
-        continue
-      }
-      const route = routes.get(channelOf(push))
-      if (route === undefined || !route.live) {
-        unrouted++
-        continue
-      }
-      if (repeatKey !== undefined) {
-        const key = repeatKey(route.kind, push)
-        if (key !== undefined) {
-          if (key === route.lastKey) continue
-          route.lastKey = key
-        }
-      }
-      const parsed = parse(route.kind, route.symbol, push)
-      switch (parsed._tag) {
-        case "Malformed": {
-          const log = noteMalformed(parsed.channel, parsed.detail)
-          if (log !== undefined) (effects ??= []).push(log)
-          break
-        }
-        case "DepthDelta": {
-          const sync = route.sync
-          if (sync === undefined) break
-          if (now < 0) now = nowMs()
-          const outcome = sync.onDelta(parsed, now)
-          if (outcome === "applied") {
-            if (!route.dirty) {
-              route.dirty = true
-              ;(dirty ??= []).push(route)
-            }
-          } else if (outcome === "resync") {
-            ;(effects ??= []).push(startResync(route, sync))
-          } else if (outcome === "failed") {
-            ;(effects ??= []).push(afterSnapshot(route, sync, "failed"))
-          }
-          break
-        }
-        case "Trades": {
-          let group = (groups ??= new Map()).get(route)
-          if (group === undefined) groups.set(route, group = [])
-          for (const trade of parsed.trades) {
-            if (trade.tradeId !== undefined && isRepeatedTrade(route, trade.tradeId)) {
-              duplicates++
-              continue
-            }
-            group.push(trade)
-          }
-          if (group.length === 0) groups.delete(route)
-          break
-        }
-        case "QuoteUpdate": {
-          const q = parsed.quote
-          const group = (groups ??= new Map()).get(route)
-          if (group === undefined) groups.set(route, [q])
-          else group.push(q)
-          break
-        }
+      try {
+        routeFrame(frames[i]!)
+      } catch (cause) {
+        const log = noteMalformed("unknown", `the frame could not be routed: ${cause instanceof Error ? cause.message : String(cause)}`)
+        if (log !== undefined) (batchEffects ??= []).push(log)
       }
     }
-    if (dirty === undefined && groups === undefined && effects === undefined) return Effect.void
-    const publishes: Array<Effect.Effect<void, unknown>> = effects ?? []
+    const dirty = batchDirty
+    const groups = batchGroups
+    batchDirty = undefined
+    batchGroups = undefined
+    if (dirty === undefined && groups === undefined && batchEffects === undefined) return undefined
+    publishWaiting = false
     if (dirty !== undefined) {
       for (const route of dirty) {
         route.dirty = false
         // The book may have been resynced later in the same batch: publish only a live book.
-        if (route.sync?.synced) publishes.push(hub.publish(route.topic, route.sync.book.view()))
+        if (route.sync?.synced) publishNow(route.topic, [route.sync.book.view()])
       }
     }
-    if (groups !== undefined) for (const [route, values] of groups) publishes.push(hub.publishAll(route.topic, values))
-    return publishes.length === 1
-      ? Effect.ignore(publishes[0]!)
-      : Effect.ignore(Effect.all(publishes, { discard: true }))
+    if (groups !== undefined) for (const [route, values] of groups) publishNow(route.topic, values)
+    const effects = batchEffects
+    batchEffects = undefined
+    if (effects === undefined) return undefined
+    return effects.length === 1 ? Effect.ignore(effects[0]!) : Effect.ignore(Effect.all(effects, { discard: true }))
   }
+
+  /**
+   * Publishes into the subscribers' buffers now. A publish that must wait (a full backpressure
+   * buffer) is left to do, and so is every publish after it in the batch: a topic's values stay
+   * in order.
+   */
+  let publishWaiting = false
+  const publishNow = (topic: Topic.Topic<unknown>, values: ReadonlyArray<unknown>): void => {
+    if (publishWaiting) {
+      later(hub.publishAll(topic, values))
+      return
+    }
+    const rest = hub.publishAllUnsafe(topic, values)
+    if (rest === undefined) return
+    later(rest)
+    publishWaiting = true
+  }
+
+  /** What the frames routed so far changed: books, trades and quotes per route, effects left. */
+  let batchDirty: Array<Route> | undefined
+  let batchGroups: Map<Route, Array<unknown>> | undefined
+  let batchEffects: Array<Effect.Effect<void, unknown>> | undefined
+  /** The time read for depth in this batch (-1 until one is needed). */
+  let batchNow = -1
+  const later = (effect: Effect.Effect<void, unknown>) => void (batchEffects ??= []).push(effect)
+
+  /** Routes one frame into the batch's scratch state. */
+  const routeFrame = (frame: Connection.Frame): void => {
+    const push = decode(frame)
+    if (push instanceof Undecodable) {
+      const log = noteMalformed(push.channel, push.detail)
+      if (log !== undefined) later(log)
+      return
+    }
+    const route = routes.get(channelOf(push))
+    if (route === undefined || !route.live) {
+      unrouted++
+      return
+    }
+    if (repeatKey !== undefined) {
+      const key = repeatKey(route.kind, push)
+      if (key !== undefined) {
+        if (key === route.lastKey) return
+        route.lastKey = key
+      }
+    }
+    const parsed = parse(route.kind, route.symbol, push)
+    switch (parsed._tag) {
+      case "Malformed": {
+        const log = noteMalformed(parsed.channel, parsed.detail)
+        if (log !== undefined) later(log)
+        break
+      }
+      case "DepthDelta": {
+        const sync = route.sync
+        if (sync === undefined) break
+        if (batchNow < 0) batchNow = nowMs()
+        const outcome = sync.onDelta(parsed, batchNow)
+        if (outcome === "applied") {
+          if (!route.dirty) {
+            route.dirty = true
+            ;(batchDirty ??= []).push(route)
+          }
+        } else if (outcome === "resync") {
+          later(startResync(route, sync))
+        } else if (outcome === "failed") {
+          later(afterSnapshot(route, sync, "failed"))
+        }
+        break
+      }
+      case "Trades": {
+        const groups = batchGroups ??= new Map()
+        let group = groups.get(route)
+        if (group === undefined) groups.set(route, group = [])
+        for (const trade of parsed.trades) {
+          if (trade.tradeId !== undefined && isRepeatedTrade(route, trade.tradeId)) {
+            duplicates++
+            continue
+          }
+          group.push(trade)
+        }
+        if (group.length === 0) groups.delete(route)
+        break
+      }
+      case "QuoteUpdate": {
+        const q = parsed.quote
+        const groups = batchGroups ??= new Map()
+        const group = groups.get(route)
+        if (group === undefined) groups.set(route, [q])
+        else group.push(q)
+        break
+      }
+    }
+  }
+
+  /** The queue's handler: a batch the processor (or a handoff) took. */
+  const routeBatch = (frames: ReadonlyArray<Connection.Frame>): Effect.Effect<void> =>
+    Effect.suspend(() => routeNow(frames) ?? Effect.void)
 
   // --- hub, queue, connections (made in this order, released in reverse) ---------------------------
   const hub = yield* StreamHub.make({
@@ -287,6 +342,9 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
     // reader's fiber, without waking the queue's processor (one wake-up less per frame).
     handoff: true,
     handleBatch: routeBatch,
+    // ... and one arriving while the connection's reader waits is routed right in the socket's
+    // event (no fiber at all); only what is left (a log, a resync, a wait) goes to the processor.
+    handleSync: (frame) => routeNow([frame]),
     describe: (frame) => typeof frame === "string" ? frame.slice(0, 120) : `<binary ${frame.byteLength} bytes>`
   })
 
@@ -326,7 +384,8 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
       ...options.connection,
       url: port.url,
       protocol: port.protocol,
-      sink: queue.offerAll
+      sink: queue.offerAll,
+      syncSink: queue.offerSync
     },
     onConnection: watchReconnects
   })

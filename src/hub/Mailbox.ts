@@ -61,7 +61,9 @@ export class Mailbox<A> {
     this.chunks.push(batch)
     this.size += batch.length
     let dropped = 0
-    if (this.size > this.capacity) dropped = this.dropOldest(this.size - this.capacity)
+    // Only a sliding buffer drops: the others took the whole batch (they may hold up to
+    // `capacity` plus one batch).
+    if (this.strategy === "sliding" && this.size > this.capacity) dropped = this.dropOldest(this.size - this.capacity)
     this.wakeTaker()
     return dropped
   }

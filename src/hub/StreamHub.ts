@@ -92,6 +92,14 @@ export interface StreamHubShape {
    */
   readonly publishAll: <A>(topic: Topic<A>, values: ReadonlyArray<A>) => Effect.Effect<void, HubError>
   /**
+   * {@link publishAll} done right away, outside any fiber (a router publishing from a socket's
+   * event): the batch is in every subscriber's buffer when it returns `undefined`. What cannot be
+   * done now comes back as an effect to run before anything else is published on the topic: the
+   * wait for room in full backpressure buffers (the batch is handed to those subscribers once it
+   * completes), or the `HubClosed` failure of a closed hub. Never throws.
+   */
+  readonly publishAllUnsafe: <A>(topic: Topic<A>, values: ReadonlyArray<A>) => Effect.Effect<void, HubError> | undefined
+  /**
    * The topic's values as a Stream: first the replayed latest values, then live ones. The
    * subscription lives while the stream runs; it completes when the hub closes. Fails with
    * `HubClosed` if the hub is already closed.
@@ -208,17 +216,19 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       Effect.flatMap(subscriber.mailbox.awaitSpace, () =>
         subscriber.mailbox.offer(values) < 0 ? offerWhenRoom(subscriber, values) : Effect.void)
 
+    const publishAllUnsafe = <A>(topic: Topic<A>, values: ReadonlyArray<A>): Effect.Effect<void, HubError> | undefined => {
+      if (closed) return Effect.fail(closedError(topic.key))
+      if (values.length === 0) return undefined
+      // One copy per batch (subscribers share it, read-only), so the caller may reuse its array.
+      const batch = values.slice()
+      const waits = deliver(stateOf(topic as Topic<unknown>), batch)
+      if (waits.length === 0) return undefined
+      // A subscriber that leaves meanwhile shuts its mailbox down, which releases the wait.
+      return Effect.forEach(waits, (subscriber) => offerWhenRoom(subscriber, batch), { discard: true })
+    }
+
     const publishAll = <A>(topic: Topic<A>, values: ReadonlyArray<A>): Effect.Effect<void, HubError> =>
-      Effect.suspend(() => {
-        if (closed) return Effect.fail(closedError(topic.key))
-        if (values.length === 0) return Effect.void
-        // One copy per batch (subscribers share it, read-only), so the caller may reuse its array.
-        const batch = values.slice()
-        const waits = deliver(stateOf(topic as Topic<unknown>), batch)
-        if (waits.length === 0) return Effect.void
-        // A subscriber that leaves meanwhile shuts its mailbox down, which releases the wait.
-        return Effect.forEach(waits, (subscriber) => offerWhenRoom(subscriber, batch), { discard: true })
-      })
+      Effect.suspend(() => publishAllUnsafe(topic, values) ?? Effect.void)
 
     const publish = <A>(topic: Topic<A>, value: A): Effect.Effect<void, HubError> => publishAll(topic, [value])
 
@@ -366,7 +376,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
       })
     )
 
-    return { name: hubName, publish, publishAll, subscribe, subscribeWith, latest, stats }
+    return { name: hubName, publish, publishAll, publishAllUnsafe, subscribe, subscribeWith, latest, stats }
   })
 
 /** A layer providing the {@link StreamHub} service. */

@@ -10,6 +10,11 @@
  * - Batches in, batches out: {@link MessageQueue.offerAll} takes a socket's batch in one call and
  *   is usable directly as the Connection's sink; the handler gets what is buffered, up to
  *   `maxBatch` at a time (`handleBatch`), or one message at a time in order (`handle`).
+ * - Synchronous path (`handoff` + `handleSync`): {@link MessageQueue.offerSync} handles a message
+ *   right away, outside any fiber, while the queue is empty and its processor idle (a socket's
+ *   `message` event at a venue's cadence); only its effectful rest goes through the processor,
+ *   in the message's place, so order, backpressure and the drain at close are as for `offerAll`.
+ *   Messages handled that way without a rest are counted, but not timed by the handler histogram.
  * - A handler failure or defect is logged with the message's context, counted, and processing goes
  *   on with the next message.
  * - On close the summary (`drained`, `dropped`, `abandoned`, `failed`) is logged as `drain summary`
@@ -38,7 +43,7 @@ export type Overflow = "backpressure" | "sliding" | "dropping"
 /** A function that accepts a batch; `MessageQueue.offerAll` is one (the Connection's sink type). */
 export type Sink<A> = (batch: ReadonlyArray<A>) => Effect.Effect<void>
 
-interface CommonOptions<A> {
+interface CommonOptions<A, R> {
   /** Component name, in logs and metric attributes (e.g. `"queue:public"`). */
   readonly name: string
   /** Most messages buffered at once. Default 1000. */
@@ -65,16 +70,23 @@ interface CommonOptions<A> {
    * wait for its own producer. Default false; only with one processor.
    */
   readonly handoff?: boolean | undefined
+  /**
+   * Handles one message synchronously, for {@link MessageQueue.offerSync} (with `handoff`): does
+   * what needs no waiting right away and returns what is left, if anything (a log, a resync, a
+   * wait for room), which the processor runs in order before anything offered after it. A
+   * throw counts the message as failed (and is logged), nothing else is lost.
+   */
+  readonly handleSync?: ((message: A) => Effect.Effect<unknown, unknown, R> | undefined) | undefined
 }
 
 /** Handles one message at a time, in order; a failure affects that message only. */
-export interface PerMessageOptions<A, R> extends CommonOptions<A> {
+export interface PerMessageOptions<A, R> extends CommonOptions<A, R> {
   readonly handle: (message: A) => Effect.Effect<unknown, unknown, R>
   readonly handleBatch?: undefined
 }
 
 /** Handles whatever is buffered at once; a failure counts every message of that batch as failed. */
-export interface BatchOptions<A, R> extends CommonOptions<A> {
+export interface BatchOptions<A, R> extends CommonOptions<A, R> {
   readonly handleBatch: (batch: ReadonlyArray<A>) => Effect.Effect<unknown, unknown, R>
   readonly handle?: undefined
 }
@@ -124,11 +136,29 @@ export interface MessageQueue<A> {
    * waits for it within the drain budget.
    */
   readonly offerAll: (batch: Iterable<A>) => Effect.Effect<void>
+  /**
+   * Offers one message without a fiber: with `handoff` and `handleSync`, when the queue is
+   * empty, its processor idle and nothing handed off is running, the message is handled right
+   * here by `handleSync` and `true` is returned; its effectful rest, if any, is queued for the
+   * processor (so everything offered after it waits behind it, in order). Otherwise nothing
+   * happens and it returns `false`: offer it with {@link offerAll}.
+   */
+  readonly offerSync: (message: A) => boolean
   /** A snapshot of the counters. */
   readonly stats: Effect.Effect<QueueStats>
 }
 
 const defaultCapacity = 1000
+
+/** A message handled by `handleSync` whose effectful rest waits in the queue, in its place. */
+class Rest<A, R> {
+  readonly message: A
+  readonly effect: Effect.Effect<unknown, unknown, R>
+  constructor(message: A, effect: Effect.Effect<unknown, unknown, R>) {
+    this.message = message
+    this.effect = effect
+  }
+}
 const defaultDrainBudget = Duration.seconds(1)
 /** Failure logs are written at most once per this many ms, with the count of those skipped. */
 const failureLogIntervalMs = 1000
@@ -172,7 +202,8 @@ const makeUnmanaged = <A, R>(
 
     // The queue wakes its processors (and waiting producers) on a microtask, not on the next turn
     // of the event loop: see `internal/EagerScheduler.ts`.
-    const queue = yield* Queue.make<A, Cause.Done>({
+    // Holds messages, and in a message's place the rest of one `offerSync` handled (`Rest`).
+    const queue = yield* Queue.make<A | Rest<A, R>, Cause.Done>({
       capacity,
       strategy: overflow === "backpressure" ? "suspend" : overflow
     }).pipe(Effect.provideService(Scheduler.Scheduler, eagerScheduler))
@@ -190,7 +221,7 @@ const makeUnmanaged = <A, R>(
     let abandoned = 0
     let closed = false
     /** Messages taken from the queue and not yet finished, per processor (-1: a handoff). */
-    const inFlight = new Map<number, { batch: ReadonlyArray<A>; done: number }>()
+    const inFlight = new Map<number, { batch: ReadonlyArray<A | Rest<A, R>>; done: number }>()
 
     // --- handoff (see `offerAll`): the processor is waiting on an empty queue -------------------
     const handoff = options.handoff === true && concurrency === 1
@@ -219,7 +250,7 @@ const makeUnmanaged = <A, R>(
         metrics.depth(Queue.sizeUnsafe(queue))
         return []
       }
-      const rest = Queue.offerAllUnsafe(queue, batch)
+      const rest = Queue.offerAllUnsafe(queue, batch) as ReadonlyArray<A>
       // The processor wakes for what was just buffered: no handoff until it waits again.
       if (rest.length < batch.length) processorIdle = false
       metrics.depth(Queue.sizeUnsafe(queue))
@@ -268,6 +299,30 @@ const makeUnmanaged = <A, R>(
     }
 
     const offer = (message: A): Effect.Effect<void> => offerAll([message])
+
+    const handleSync = handoff ? options.handleSync : undefined
+    const offerSync = (message: A): boolean => {
+      if (handleSync === undefined || !processorIdle || handingOff || closed || Queue.sizeUnsafe(queue) !== 0) {
+        return false
+      }
+      let rest: Effect.Effect<unknown, unknown, R> | undefined
+      try {
+        rest = handleSync(message)
+      } catch (defect) {
+        rest = Effect.die(defect)
+      }
+      if (rest === undefined) {
+        taken++
+        processed++
+        metrics.processed(1)
+        return true
+      }
+      // In the message's place (the queue is empty, so it fits): whatever is offered from now
+      // on is buffered behind it, and the processor wakes for it.
+      Queue.offerUnsafe(queue, new Rest(message, rest))
+      processorIdle = false
+      return true
+    }
 
     // --- processors ------------------------------------------------------------------------
 
@@ -353,14 +408,53 @@ const makeUnmanaged = <A, R>(
       processorIdle = Queue.sizeUnsafe(queue) === 0
       return Queue.takeBetween(queue, 1, maxBatch)
     })
+    /** The rest of a message `offerSync` handled: that message succeeds or fails with it. */
+    const runRest = (rest: Rest<A, R>): Effect.Effect<void, never, R> =>
+      Effect.flatMap(Effect.exit(rest.effect), (exit) => {
+        if (closed) drained++
+        if (Exit.isSuccess(exit)) {
+          finish(1)
+          return Effect.void
+        }
+        return reportFailure(1, describe(rest.message), exit.cause)
+      })
+
+    /** A batch with rests in it: its runs of plain messages and its rests, in order. */
+    const runMixed = (slot: { batch: ReadonlyArray<A | Rest<A, R>>; done: number }): Effect.Effect<void, never, R> =>
+      Effect.suspend(() => {
+        const batch = slot.batch
+        if (slot.done >= batch.length) return Effect.void
+        const first = batch[slot.done]!
+        if (first instanceof Rest) {
+          return Effect.andThen(runRest(first), Effect.suspend(() => {
+            slot.done++
+            return runMixed(slot)
+          }))
+        }
+        let end = slot.done + 1
+        while (end < batch.length && !(batch[end] instanceof Rest)) end++
+        const part = { batch: batch.slice(slot.done, end) as ReadonlyArray<A>, done: 0 }
+        return Effect.andThen(runBatch(part), Effect.suspend(() => {
+          slot.done = end
+          return runMixed(slot)
+        }))
+      })
+
+    const hasRest = (batch: ReadonlyArray<A | Rest<A, R>>): boolean => {
+      if (handleSync === undefined) return false
+      for (let i = 0; i < batch.length; i++) if (batch[i] instanceof Rest) return true
+      return false
+    }
+
     const processor = (id: number): Effect.Effect<void, never, R> => {
-      const run = (batch: ReadonlyArray<A>) => {
+      const run = (batch: ReadonlyArray<A | Rest<A, R>>) => {
         taken += batch.length
         metrics.depth(Queue.sizeUnsafe(queue))
         const slot = { batch, done: 0 }
         inFlight.set(id, slot)
         const startedAt = performance.now()
-        return Effect.map(runBatch(slot), () => {
+        const handled = hasRest(batch) ? runMixed(slot) : runBatch(slot as { batch: ReadonlyArray<A>; done: number })
+        return Effect.map(handled, () => {
           inFlight.delete(id)
           metrics.handlerMs(performance.now() - startedAt)
         })
@@ -420,7 +514,7 @@ const makeUnmanaged = <A, R>(
       closed
     }))
 
-    return { name, offer, offerAll, stats }
+    return { name, offer, offerAll, offerSync, stats }
   })
 
 /**

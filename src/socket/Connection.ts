@@ -68,6 +68,9 @@ export type Frame = Session.Frame
  */
 export type FrameSink = Session.FrameSink
 
+/** Takes one data frame synchronously, or declines it (`false`): see `ConnectionOptions.syncSink`. */
+export type SyncSink = Session.SyncSink
+
 /** What a connection is doing now. */
 export type ConnectionState =
   | { readonly _tag: "Connecting"; readonly attempt: number }
@@ -109,6 +112,14 @@ export interface ConnectionOptions {
   readonly protocol: SubscriptionProtocol
   /** Where inbound frames go. */
   readonly sink: FrameSink
+  /**
+   * Where a data frame may go synchronously, from the socket's event, when the connection's
+   * reader is idle (waiting, nothing buffered): `true` if it took the frame, `false` to have it
+   * go to `sink` as usual, in order. Frames it does not see (control replies, answers, oversized,
+   * anything arriving while the sink holds a batch) take the usual way. Default: none, every
+   * frame goes to `sink` (e.g. `MessageQueue.offerSync` beside `offerAll`).
+   */
+  readonly syncSink?: SyncSink | undefined
   /** Handshake timeout. Default 10 s. */
   readonly openTimeout?: Duration.Input | undefined
   /** Reconnect backoff. Default 100 ms to 30 s, factor 2, jitter 0.2. */
@@ -285,6 +296,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     url: options.url,
     protocol: options.protocol,
     sink: options.sink,
+    syncSink: options.syncSink,
     registry,
     link,
     stats,

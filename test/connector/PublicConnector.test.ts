@@ -167,6 +167,23 @@ describe("PublicConnector (port fake, no venue)", () => {
       yield* waitUntilEffect("the text that is not JSON counted", Effect.map(ex.stats, (stats) => stats.malformed === 1))
     }))))
 
+  it.live("a frame whose parsing throws counts as malformed; the frames before and after it are delivered, in order", () =>
+    quiet(LeakCheck.scoped(Effect.gen(function*() {
+      const { ex, server } = yield* open()
+      const trades = yield* ex.trades("BTC_USDT").pipe(Stream.take(3), Stream.runCollect, Effect.forkScoped)
+      yield* eventually(() => server.received.some((log) => log.some((f) => f.includes("trades.BTC_USDT"))), "5 seconds", "the subscribe")
+      for (let round = 1; round <= 3; round++) {
+        send(server, { ch: "trades.BTC_USDT", trades: [{ p: String(round), q: "1" }] })
+        // The port's parser throws on a price that is not a number (a bug in a port, say).
+        send(server, { ch: "trades.BTC_USDT", trades: [{ p: "not a price", q: "1" }] })
+        server.broadcast("not json")
+        // Each round is routed before the next goes out: it starts with an idle connection.
+        yield* waitUntilEffect(`round ${round} counted`, Effect.map(ex.stats, (stats) => stats.malformed === 2 * round))
+      }
+      const got = yield* Fiber.join(trades)
+      assert.deepStrictEqual(got.map((t) => Decimal.format(t.price)), ["1", "2", "3"])
+    }))))
+
   it.live("instrument, instruments and snapshot are spans PublicExchange.* with the venue attribute", () => {
     const spans: Array<{ name: string; venue: unknown }> = []
     const tracer = Tracer.make({

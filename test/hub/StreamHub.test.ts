@@ -313,6 +313,24 @@ describe("StreamHub", () => {
       assert.deepStrictEqual(Array.from(yield* Fiber.join(slow)), range(1, 50))
     })))
 
+  it.live("a backpressure or lossless buffer with room takes a whole batch larger than its room: nothing dropped", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, hub } = yield* open()
+      const lossless = Topic.make<number>("fills", { replay: 0, strategy: "fail", capacity: 4 })
+      const taken = yield* Effect.forEach([orders, lossless], (topic) =>
+        hub.subscribe(topic).pipe(Stream.take(10), Stream.runCollect, Effect.forkChild))
+      yield* subscribers(hub, orders.key, 1)
+      yield* subscribers(hub, lossless.key, 1)
+      // 3 buffered, then 7 more at once while it holds fewer than its capacity of 4.
+      for (const topic of [orders, lossless]) {
+        hub.publishAllUnsafe(topic, [1, 2, 3])
+        assert.isUndefined(hub.publishAllUnsafe(topic, range(4, 10)), "nothing to wait for")
+      }
+      assert.deepStrictEqual((yield* hub.stats).topics.map((t) => t.subscribers[0]!.dropped), [0, 0])
+      for (const fiber of taken) assert.deepStrictEqual(Array.from(yield* Fiber.join(fiber)), range(1, 10))
+      yield* close
+    })))
+
   it.live("a subscriber leaving releases a publisher waiting on it", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, hub } = yield* open()

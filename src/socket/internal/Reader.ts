@@ -25,6 +25,14 @@ export interface RawSocket extends Socket.WebSocketLike {
 export interface Reader {
   /** Everything that arrived since the last pull (waits when nothing did); fails once the socket ends. */
   readonly pull: Effect.Effect<NonEmptyReadonlyArray<Frame>, Socket.SocketError>
+  /**
+   * Offered each frame that arrives while a pull is waiting and nothing is buffered, right in the
+   * socket's event, before it is buffered: `true` means it took the frame (it is not buffered,
+   * and the waiting pull goes on waiting), `false` that the pull should have it as usual. Must
+   * not throw. Frames that arrive while anything is buffered, or while no pull waits (the reader's
+   * fiber is busy with the last batch: backpressure), are buffered, in order, as without it.
+   */
+  onFrame: ((frame: Frame) => boolean) | undefined
 }
 
 export interface ReaderOptions {
@@ -67,6 +75,8 @@ export const make = (ws: RawSocket, options: ReaderOptions): Effect.Effect<Reade
     let error: Socket.SocketError | undefined
     let waiter: ((effect: Effect.Effect<NonEmptyReadonlyArray<Frame>, Socket.SocketError>) => void) | undefined
     let openWaiter: ((effect: Effect.Effect<void, Socket.SocketError>) => void) | undefined
+    // Its pull is set below, before anything can call it.
+    const reader: { pull: Reader["pull"]; onFrame: Reader["onFrame"] } = { pull: undefined as never, onFrame: undefined }
 
     const resumeReads = () => {
       if (nodeWs === undefined || !paused) return
@@ -117,16 +127,15 @@ export const make = (ws: RawSocket, options: ReaderOptions): Effect.Effect<Reade
     // With binaryType "arraybuffer", `ws` hands binary frames over as an ArrayBuffer and text
     // frames (already checked as UTF-8) as the Buffer they arrived in.
     const onNodeMessage = (data: ArrayBuffer | Buffer, isBinary: boolean) => {
-      if (isBinary) push(new Uint8Array(data as ArrayBuffer), data.byteLength)
-      else push(data.toString(), data.byteLength)
+      const frame = isBinary ? new Uint8Array(data as ArrayBuffer) : data.toString()
+      if (waiter !== undefined && buffer.length === 0 && reader.onFrame !== undefined && reader.onFrame(frame)) return
+      push(frame, data.byteLength)
     }
     const onEventMessage = (event: Socket.WebSocketEvent) => {
       const data = event.data as Uint8Array | ArrayBuffer | string
-      if (typeof data === "string") push(data, data.length)
-      else {
-        const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data
-        push(bytes, bytes.byteLength)
-      }
+      const frame = typeof data === "string" ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data
+      if (waiter !== undefined && buffer.length === 0 && reader.onFrame !== undefined && reader.onFrame(frame)) return
+      push(frame, typeof frame === "string" ? frame.length : frame.byteLength)
     }
     const onError = (event: Socket.WebSocketEvent) =>
       fail(
@@ -201,5 +210,6 @@ export const make = (ws: RawSocket, options: ReaderOptions): Effect.Effect<Reade
         if (waiter === resume) waiter = undefined
       })
     })
-    return { pull } satisfies Reader
+    reader.pull = pull
+    return reader satisfies Reader
   })

@@ -31,6 +31,12 @@ export type Frame = Reader.Frame
 /** Where inbound frames go, a batch at a time (see `Connection.FrameSink`). */
 export type FrameSink = (frames: NonEmptyReadonlyArray<Frame>) => Effect.Effect<void>
 
+/**
+ * Takes one data frame synchronously, or declines (`false`) and the frame goes to the
+ * {@link FrameSink} as usual (see `Connection.SyncSink`). Must not throw.
+ */
+export type SyncSink = (frame: Frame) => boolean
+
 /** The socket as a session sees it: Effect's `WebSocketLike`, plus `terminate` when `ws` backs it. */
 export type RawSocket = Reader.RawSocket
 
@@ -88,6 +94,7 @@ export interface SessionEnv {
   readonly url: string | Effect.Effect<string>
   readonly protocol: SubscriptionProtocol
   readonly sink: FrameSink
+  readonly syncSink: SyncSink | undefined
   readonly registry: SubscriptionRegistry
   readonly link: Link
   readonly stats: MutableStats
@@ -368,6 +375,39 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
         )
       }
       return refused.length > 0 ? "answer" : "stray"
+    }
+
+    // The synchronous path: a frame arriving while the read loop waits with nothing buffered is
+    // checked and handed to the sync sink right in the socket's event. What needs more than a
+    // count (a control reply, an answer, the session's end, an oversized frame) or a sink that
+    // declines goes the read loop's way, in order (the reader buffers it, and every frame after
+    // it until the loop has taken it).
+    const syncSink = env.syncSink
+    if (syncSink !== undefined) {
+      const refusal = protocol.refusal
+      const acknowledgement = protocol.acknowledgement
+      const maxFrameBytes = env.maxFrameBytes
+      reader.onFrame = (frame) => {
+        if (typeof frame === "string") {
+          if (protocol.isControl(frame)) return false
+          if (sessionEnd !== undefined && sessionEnd(frame) !== undefined) return false
+          if (refusal !== undefined && refusal(frame) !== undefined) return false
+          if (acknowledgement !== undefined && acknowledgement(frame) !== undefined) return false
+        }
+        if (exceedsBytes(frame, maxFrameBytes)) return false
+        const alive = isData === undefined || isData(frame)
+        if (!syncSink(frame)) return false
+        stats.framesDelivered++
+        env.framesCounter.updateUnsafe(1, env.services)
+        const now = elapsedMs()
+        lastBatchAt = now
+        // Garbage is no sign of life: the silence before it goes on.
+        if (alive) {
+          waitingSince = now
+          pingUnansweredSince = undefined
+        }
+        return true
+      }
     }
 
     const readLoop = Effect.forever(
