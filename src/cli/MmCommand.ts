@@ -72,7 +72,7 @@ export const urlsProblem = (flags: {
 export const mmFlags = {
   venue: Flag.Literals("venue", SimVenue.names).pipe(
     Flag.withDescription(
-      "Where to trade: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot; needs MEXC_API_KEY and MEXC_API_SECRET). Default: sim"
+      "Where to trade: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url), mexc (MEXC Spot; needs MEXC_API_KEY and MEXC_API_SECRET) or gate (Gate.io Spot v4; needs GATE_API_KEY and GATE_API_SECRET; on the simulator see docs/gate.md). Default: sim"
     ),
     Flag.withDefault("sim")
   ),

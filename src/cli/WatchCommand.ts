@@ -29,7 +29,7 @@ import * as Output from "./Output.ts"
 /** Flags of the `watch` command. Each description names its default and unit. */
 export const watchFlags = {
   venue: Flag.Literals("venue", SimVenue.names).pipe(
-    Flag.withDescription("Where to connect: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url) or mexc (MEXC Spot). Default: sim"),
+    Flag.withDescription("Where to connect: sim (the simulated exchange: embedded, or standalone with --rest-url/--ws-url), mexc (MEXC Spot) or gate (Gate.io Spot v4). Default: sim"),
     Flag.withDefault("sim")
   ),
   restUrl: Flag.String("rest-url").pipe(
