@@ -1,5 +1,6 @@
 /**
- * A venue-neutral REST client on `effect/http`'s `HttpClient`: one typed call per request, with the
+ * A venue-neutral REST client over HTTP (Effect's `HttpClient`, or undici straight through a
+ * {@link Transport}): one typed call per request, with the
  * venue's base URL, signing, a server-time offset, rate limiting and typed errors.
  *
  * A {@link Request} names its method, path, query parameters, an optional JSON body, whether it is
@@ -18,7 +19,9 @@
  *    measured at start (`serverTime` request, corrected by half the round trip) and
  *    measured again when the venue answers `TimestampOutsideWindow`, after which the request is
  *    sent once more (the venue refused it unseen, so resending cannot act twice);
- * 3. the HTTP exchange under a per-request timeout (`Unavailable` past it: the outcome is unknown);
+ * 3. the HTTP exchange under a per-request timeout (`Unavailable` past it: the outcome is unknown),
+ *    through the {@link Transport} in the context when there is one (`Transport.layerNode`: straight
+ *    through undici, the timeout one timer that aborts the request), else through the `HttpClient`;
  * 4. the answer: 2xx read by the request's hand-written `parse` when it has one and the body fits,
  *    else decoded with the request's schema (`Decode`, keeping the body, when it does not fit); 429 `RateLimited`, 418 `Banned`, 5xx `Unavailable`; any other the venue's error table.
  *
@@ -35,18 +38,20 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Ref, Schedule, Semaphore } from "effect"
+import { Clock, Duration, Effect, Option, Schedule, Semaphore } from "effect"
 import type { Schema, Scope } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient } from "effect/http"
 import type { HttpMethod } from "effect/http/HttpMethod"
-import { Closed, ExchangeError, RateLimited, Unavailable } from "../exchange/ExchangeError.ts"
+import { Closed, ExchangeError, InvalidConfig, RateLimited } from "../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
 import { RateLimiter } from "../ratelimit/RateLimiter.ts"
 import type { RateLimitError } from "../ratelimit/RateLimitError.ts"
-import { answerReason, decodeAnswer, httpFailureReason, limiterReason } from "./internal/answer.ts"
-import { requestBody, urlPath } from "./internal/encode.ts"
+import { answerReason, decodeAnswer, limiterReason } from "./internal/answer.ts"
+import { baseParts, requestBody, requestPath } from "./internal/encode.ts"
+import { fromHttpClient, Transport } from "./Transport.ts"
+import type { TransportShape } from "./Transport.ts"
 
 /** Request parameters. `undefined` values are left out; the rest are sent in insertion order. */
 export type Params = Readonly<Record<string, string | number | boolean | undefined>>
@@ -217,6 +222,11 @@ const parseFast = <A>(parse: (json: unknown) => A | undefined, body: string): A 
   }
 }
 
+/** Headers of every request: the answer is read as JSON. */
+const acceptJson: Readonly<Record<string, string>> = { accept: "application/json" }
+/** The content type of a JSON body (unless the signer set one). */
+const jsonBody: Readonly<Record<string, string>> = { "content-type": "application/json" }
+
 /** A rate limiter failure that is the caller's bug (unknown quota, weight over the limit). */
 class QuotaMisconfigured extends Error {}
 
@@ -234,8 +244,10 @@ export const make = (options: Options): Effect.Effect<RestClient, never, HttpCli
 const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   const venue = options.venue
   const limiter: RateLimiterShape = yield* RateLimiter
-  const http = yield* HttpClient.HttpClient
-  const defaultTimeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
+  const given = yield* Effect.serviceOption(Transport)
+  // Straight through undici when a `Transport` is given (`Transport.layerNode`), else the `HttpClient`.
+  const transport: TransportShape = Option.isSome(given) ? given.value : fromHttpClient(yield* HttpClient.HttpClient)
+  const defaultTimeoutMs = Duration.toMillis(Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10)))
   const retrySchedule = Schedule.max([
     Schedule.jittered(Schedule.exponential(Duration.fromInputUnsafe(options.retryBase ?? Duration.millis(200)))),
     Schedule.recurs(options.retries ?? 3)
@@ -257,7 +269,7 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     return tag === "Unavailable" || tag === "Transport" || (tag === "RateLimited" && !waitedOut.has(error.reason))
   }
   /** Venue time minus local time (ms); `undefined` until measured. */
-  const offsetRef = yield* Ref.make<number | undefined>(undefined)
+  let offset: number | undefined = undefined
   let closed = false
   yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
 
@@ -269,8 +281,31 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
 
   const fail = (operation: string, reason: ExchangeErrorReason) => new ExchangeError({ venue: venue.name, operation, reason })
 
-  const basePath = urlPath(venue.baseUrl)
+  /** Scheme, host and port of the base URL, and its own path (`undefined`: not a URL). */
+  const base = baseParts(venue.baseUrl)
+  const basePath = base?.path ?? ""
   const inSeconds = venue.timestampUnit === "seconds"
+  const invalidBase = new InvalidConfig({ variable: "base URL", detail: "not a valid URL" })
+
+  /** Takes every quota of `cost`: at once when each has room, else waiting at most `quotaWait`. */
+  const takeQuota = (cost: ReadonlyArray<TakeOptions>) =>
+    Effect.gen(function*() {
+      let waitedFrom: number | undefined
+      for (const entry of cost) {
+        // Granted at once when every key has room (no deadline to keep); only a wait is timed.
+        if (yield* Effect.catch(limiter.tryTake(entry), limiterFailure)) continue
+        waitedFrom ??= performance.now()
+        yield* limiter.take(entry).pipe(
+          Effect.catch(limiterFailure),
+          // A venue's ban can last days: past `quotaWait` the caller is told, rather than left waiting.
+          Effect.timeoutOrElse({ duration: quotaWait, orElse: () => quotaExhausted(entry.keys) })
+        )
+      }
+      yield* Effect.annotateCurrentSpan(
+        "rest.quota_wait_ms",
+        waitedFrom === undefined ? 0 : Math.round((performance.now() - waitedFrom) * 10) / 10
+      )
+    })
 
   /** One attempt: take the quota, sign, send, read, classify. */
   const attempt = <A>(
@@ -278,23 +313,15 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     operation: string,
     query: string,
     body: string | undefined,
-    timeout: Duration.Duration
+    timeoutMs: number,
+    safe: boolean
   ) =>
     Effect.gen(function*() {
       if (closed) return yield* Effect.fail(new Closed({ what: `${venue.name} REST client` }))
-      const quotaFrom = performance.now()
-      for (const cost of request.cost) {
-        // Granted at once when every key has room (no deadline to keep); only a wait is timed.
-        if (yield* Effect.catch(limiter.tryTake(cost), limiterFailure)) continue
-        yield* limiter.take(cost).pipe(
-          Effect.catch(limiterFailure),
-          // A venue's ban can last days: past `quotaWait` the caller is told, rather than left waiting.
-          Effect.timeoutOrElse({ duration: quotaWait, orElse: () => quotaExhausted(cost.keys) })
-        )
-      }
-      yield* Effect.annotateCurrentSpan("rest.quota_wait_ms", Math.round((performance.now() - quotaFrom) * 10) / 10)
+      yield* takeQuota(request.cost)
+      if (base === undefined) return yield* Effect.fail(invalidBase)
       let sent = query
-      let headers: Readonly<Record<string, string>> = {}
+      let headers: Readonly<Record<string, string>> = acceptJson
       if (request.signed === true) {
         const now = yield* venueNow
         const signed = yield* venue.sign({
@@ -305,24 +332,19 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
           timestamp: inSeconds ? Math.floor(now / 1000) : now
         })
         sent = signed.query
-        headers = signed.headers
+        headers = { ...acceptJson, ...signed.headers }
       }
-      // The query goes in the URL string itself (no `urlParams`), which the HTTP client passes to
-      // `new URL` unchanged: the request line carries it byte for byte as signed.
-      const url = sent.length > 0 ? `${venue.baseUrl}${request.path}?${sent}` : `${venue.baseUrl}${request.path}`
-      let httpRequest = HttpClientRequest.make(request.method)(url, { headers, acceptJson: true })
-      if (body !== undefined) httpRequest = HttpClientRequest.bodyText(httpRequest, body, "application/json")
-      const exchange = Effect.gen(function*() {
-        const response = yield* http.execute(httpRequest)
-        const body = yield* response.text
-        return { status: response.status, headers: response.headers, body }
-      }).pipe(
-        Effect.provideService(HttpClient.TracerDisabledWhen, () => true),
-        Effect.mapError((error) => httpFailureReason(error, request.safe ?? request.method === "GET"))
-      )
-      const answer = yield* Effect.timeoutOrElse(exchange, {
-        duration: timeout,
-        orElse: () => Effect.fail(new Unavailable({ detail: `no answer within ${Duration.format(timeout)}` }))
+      if (body !== undefined && headers["content-type"] === undefined) headers = { ...headers, ...jsonBody }
+      // The query goes on the request line byte for byte as signed (no re-encoding).
+      const path = requestPath(base, request.path)
+      const answer = yield* transport.send({
+        method: request.method,
+        origin: base.origin,
+        path: sent.length > 0 ? `${path}?${sent}` : path,
+        headers,
+        body,
+        safe,
+        timeoutMs
       })
       yield* Effect.annotateCurrentSpan("http.response.status_code", answer.status)
       if (answer.status === 429 || answer.status === 418) {
@@ -354,15 +376,14 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     }).pipe(Effect.mapError((reason) => fail(operation, reason)))
 
   /** The venue time now, measuring the offset first if it never was. */
-  const venueNow: Effect.Effect<number, ExchangeErrorReason> = Effect.gen(function*() {
-    let offset = yield* Ref.get(offsetRef)
-    if (offset === undefined) {
-      yield* Effect.mapError(remeasure(0), (error) => error.reason)
-      offset = (yield* Ref.get(offsetRef)) ?? 0
-    }
-    const now = yield* Clock.currentTimeMillis
-    return Math.round(now + offset)
-  })
+  const venueNow: Effect.Effect<number, ExchangeErrorReason> = Effect.clockWith((clock) =>
+    offset !== undefined
+      ? Effect.succeed(Math.round(clock.currentTimeMillisUnsafe() + offset))
+      : Effect.map(
+        Effect.mapError(remeasure(0), (error) => error.reason),
+        () => Math.round(clock.currentTimeMillisUnsafe() + (offset ?? 0))
+      )
+  )
 
   /** Successful measurements so far; a caller that saw generation `n` measures only if still `n`. */
   let generation = 0
@@ -384,13 +405,13 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
     const sentMono = yield* Clock.monotonicTimeNanos
     const serverTime = yield* (once ? send({ ...venue.serverTime, safe: false }) : send(venue.serverTime))
     const rtt = Number((yield* Clock.monotonicTimeNanos) - sentMono) / 1e6
-    const offset = serverTime - (sentAt + rtt / 2)
-    yield* Ref.set(offsetRef, offset)
+    const measured = serverTime - (sentAt + rtt / 2)
+    offset = measured
     generation++
     yield* Effect.logDebug("server time offset measured").pipe(
-      Effect.annotateLogs({ component: `rest:${venue.name}`, offset_ms: Math.round(offset), rtt_ms: Math.round(rtt) })
+      Effect.annotateLogs({ component: `rest:${venue.name}`, offset_ms: Math.round(measured), rtt_ms: Math.round(rtt) })
     )
-    return offset
+    return measured
   }).pipe(Effect.withSpan("RestClient.syncTime"))
   const measure = measureWith(false)
 
@@ -399,14 +420,16 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
       const operation = `${request.method} ${request.path}`
       const query = encodeParams(request.params)
       const body = requestBody(request.body)
-      const timeout = request.timeout === undefined ? defaultTimeout : Duration.fromInputUnsafe(request.timeout)
+      const timeoutMs = request.timeout === undefined ? defaultTimeoutMs : Duration.toMillis(Duration.fromInputUnsafe(request.timeout))
+      const safe = request.safe ?? request.method === "GET"
       let attempts = 0
       // One span per attempt (quota wait, signing, the HTTP exchange), under `RestClient.request`.
       const once = Effect.suspend(() => {
         attempts++
-        return attempt(request, operation, query, body, timeout).pipe(
-          Effect.withSpan("RestClient.attempt", { attributes: { "rest.attempt": attempts } })
-        )
+        return Effect.withSpan(attempt(request, operation, query, body, timeoutMs, safe), "RestClient.attempt", {
+          attributes: { "rest.attempt": attempts },
+          captureStackTrace: false
+        })
       })
       // A refused timestamp: the venue did nothing. Measure the offset again and resend, once.
       const timed = request.signed === true
@@ -424,7 +447,6 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
           )
         })
         : once
-      const safe = request.safe ?? request.method === "GET"
       const retried = safe ? Effect.retry(timed, { schedule: retrySchedule, while: isRetryableOnItsOwn }) : timed
       return retried.pipe(
         Effect.tap(() => Effect.annotateCurrentSpan("rest.attempts", attempts)),
@@ -456,11 +478,8 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
   return {
     venue: venue.name,
     request,
-    serverTime: Effect.gen(function*() {
-      const offset = (yield* Ref.get(offsetRef)) ?? 0
-      return Math.round((yield* Clock.currentTimeMillis) + offset)
-    }),
-    offset: Effect.map(Ref.get(offsetRef), (offset) => offset ?? 0),
+    serverTime: Effect.clockWith((clock) => Effect.succeed(Math.round(clock.currentTimeMillisUnsafe() + (offset ?? 0)))),
+    offset: Effect.sync(() => offset ?? 0),
     syncTime: measure
   } satisfies RestClient
 })

@@ -4,3 +4,4 @@
  * @since 0.1.0
  */
 export * as RestClient from "./RestClient.ts"
+export * as Transport from "./Transport.ts"

@@ -4,13 +4,13 @@
  * lifecycle component released before the rate limiter.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { NodeHttpClient } from "@effect/platform-node"
 import { BigDecimal, Effect, Exit, Layer, Logger, Redacted } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
 import type { ExchangeError } from "../../src/exchange/ExchangeError.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as MexcQuotas from "../../src/venues/mexc/Quotas.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
+import * as Transport from "../../src/rest/Transport.ts"
 import { capturing, type Handler, serve, withHarness } from "./support.ts"
 
 const d = Decimal.unsafeParse
@@ -239,7 +239,7 @@ describe("MexcRest against a scripted server", () => {
         assert.strictEqual(call!.query.get("recvWindow"), "5000")
         assert.match(call!.query.get("signature") ?? "", /^[0-9a-f]{64}$/)
       }).pipe(
-        Effect.provide(Layer.mergeAll(MexcQuotas.layer, NodeHttpClient.layerUndici)),
+        Effect.provide(Layer.mergeAll(MexcQuotas.layer, Transport.layerNode)),
         Effect.provide(Logger.layer([]))
       )
     )

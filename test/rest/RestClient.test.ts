@@ -3,7 +3,6 @@
  * decode keep their body, an error sent with HTTP 200 goes through the venue's table, and a
  * connection that fails says whether the request could have been acted on.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { createHash, createHmac } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger, Schema, SchemaTransformation } from "effect"
@@ -14,6 +13,7 @@ import type { ExchangeError } from "../../src/exchange/ExchangeError.ts"
 import { LeakCheck } from "../../src/lifecycle/index.ts"
 import * as RateLimiter from "../../src/ratelimit/RateLimiter.ts"
 import * as RestClient from "../../src/rest/RestClient.ts"
+import * as Transport from "../../src/rest/Transport.ts"
 import { type Handler, serve } from "./support.ts"
 
 const json = (status: number, body: unknown): Handler => (_request, response) => {
@@ -54,7 +54,7 @@ const withClient = <A, E>(
       const client = yield* RestClient.make({ venue: venue(server.url), retries: 2, retryBase: "10 millis", timeout: "2 seconds" })
       return yield* f(client, server)
     }).pipe(
-      Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+      Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), Transport.layerNode)),
       Effect.provide(Logger.layer([]))
     )
   )
@@ -187,7 +187,7 @@ describe("RestClient", () => {
         // Venue time = local clock + the measured offset (one hour ahead here), in seconds.
         assert.approximately(timestamp, (Date.now() + hourMs) / 1000, 60)
       }).pipe(
-        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), Transport.layerNode)),
         Effect.provide(Logger.layer([]))
       )
     )
@@ -213,7 +213,7 @@ describe("RestClient", () => {
         assert.strictEqual(seen.length, 1)
         assert.match(seen[0]!, /^\/raw\?symbols=A,B&timestamp=\d+&signature=x$/)
       }).pipe(
-        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), Transport.layerNode)),
         Effect.provide(Logger.layer([]))
       )
     )
@@ -268,7 +268,7 @@ describe("RestClient", () => {
       }).pipe(
         Effect.provide(Layer.mergeAll(
           RateLimiter.layer({ name: "ratelimit:test", quotas: { few: { limit: 2, window: "1 hour" } } }),
-          NodeHttpClient.layerUndici
+          Transport.layerNode
         )),
         Effect.provide(Logger.layer([]))
       )
@@ -296,7 +296,7 @@ describe("RestClient", () => {
           const server = yield* serve({ "/time": json(503, "down") })
           yield* RestClient.make({ venue: venue(server.url), retries: 0, retryBase: "10 millis", timeout: "2 seconds" })
         }).pipe(
-          Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), NodeHttpClient.layerUndici)),
+          Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), Transport.layerNode)),
           Effect.provide(Logger.layer([capture]))
         )
       )

@@ -1,8 +1,7 @@
 /**
  * Test support for the REST client: a MEXC REST client wired to a fresh simulator over loopback
- * HTTP (Node's client, the MEXC quota preset), run under the leak check, plus log and span capture.
+ * HTTP (Node's client, requests straight through its agent: `Transport.layerNode`; the MEXC quota preset), run under the leak check, plus log and span capture.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Layer, Logger, Redacted, References, Tracer } from "effect"
@@ -13,6 +12,7 @@ import { RateLimiter } from "../../src/ratelimit/RateLimiter.ts"
 import { SimExchange } from "../../src/sim/index.ts"
 import * as MexcQuotas from "../../src/venues/mexc/Quotas.ts"
 import * as MexcRest from "../../src/venues/mexc/MexcRest.ts"
+import * as Transport from "../../src/rest/Transport.ts"
 
 export interface Harness {
   readonly sim: SimExchange.SimExchangeShape
@@ -46,6 +46,7 @@ export const withHarness = <A, E>(
       const sim = yield* SimExchange.SimExchange
       const limiter = yield* RateLimiter
       const http = yield* HttpClient.HttpClient
+      const transport = yield* Transport.Transport
       const credentials: MexcRest.Credentials = {
         apiKey: Redacted.make(sim.credentials.apiKey),
         apiSecret: sim.credentials.apiSecret
@@ -53,11 +54,12 @@ export const withHarness = <A, E>(
       const client = (options: MexcRest.Options = {}) =>
         MexcRest.make({ baseUrl: sim.restUrl, credentials, ...options }).pipe(
           Effect.provideService(HttpClient.HttpClient, http),
+          Effect.provideService(Transport.Transport, transport),
           Effect.provideService(RateLimiter, limiter)
         )
       return yield* Effect.scoped(f({ sim, limiter, client, credentials, logs }))
     }).pipe(
-      Effect.provide(Layer.mergeAll(MexcQuotas.layer, NodeHttpClient.layerUndici)),
+      Effect.provide(Layer.mergeAll(MexcQuotas.layer, Transport.layerNode)),
       Effect.provide(SimExchange.layer({ market: false, ...simOptions }))
     )
   ).pipe(Effect.provide(Logger.layer([collectInto(logs)])))

@@ -78,16 +78,23 @@ export const httpFailureReason = (error: HttpClientError.HttpClientError, safe: 
       return new InvalidConfig({ variable: "base URL", detail: "not a valid URL" })
     case "EncodeError":
       return new Transport({ detail: "could not encode the request" })
-    case "TransportError": {
-      const code = causeCode(reason.cause)
-      const detail = code ?? (reason.cause instanceof Error ? reason.cause.message : "transport failure")
-      if (code !== undefined && notSentCodes.has(code)) return new Transport({ detail })
-      return safe ? new Transport({ detail }) : new Unavailable({ detail: `connection failed after sending: ${detail}` })
-    }
+    case "TransportError":
+      return transportFailure(reason.cause, safe)
     default:
       // The answer could not be read: the venue got the request.
       return new Unavailable({ detail: "the answer could not be read" })
   }
+}
+
+/**
+ * A failed exchange (its `cause` as the HTTP stack threw it) to a reason: `Transport` when the
+ * connection was never made or the request is safe, else `Unavailable` (the venue may have acted).
+ */
+export const transportFailure = (cause: unknown, safe: boolean): ExchangeErrorReason => {
+  const code = causeCode(cause)
+  const detail = code ?? (cause instanceof Error ? cause.message : "transport failure")
+  if (code !== undefined && notSentCodes.has(code)) return new Transport({ detail })
+  return safe ? new Transport({ detail }) : new Unavailable({ detail: `connection failed after sending: ${detail}` })
 }
 
 /**

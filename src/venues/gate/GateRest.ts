@@ -30,7 +30,6 @@
  *
  * @since 0.1.0
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer, Redacted, Result, Schema, SchemaTransformation } from "effect"
 import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
@@ -38,6 +37,7 @@ import { Decode, ExchangeError, FilterRejected, InvalidConfig, InvalidSymbol, Un
 import type { Balance, Fill, Instrument, Order, OrderRef, Quote } from "../../exchange/Model.ts"
 import type { RateLimiter } from "../../ratelimit/RateLimiter.ts"
 import * as RestClient from "../../rest/RestClient.ts"
+import * as Transport from "../../rest/Transport.ts"
 import type { Credentials } from "../Credentials.ts"
 import * as ClientOrderId from "./ClientOrderId.ts"
 import * as ErrorLabels from "./ErrorLabels.ts"
@@ -372,8 +372,9 @@ export const layer = (options: Options = {}): Layer.Layer<GateRest, never, HttpC
   Layer.effect(GateRest, make(options))
 
 /**
- * {@link layer} with Node's HTTP client (undici, an agent of its own, closed with the layer).
+ * {@link layer} with Node's HTTP client (undici, an agent of its own, closed with the layer), requests
+ * sent straight through it (`Transport.layerNode`).
  * Still needs the venue's `RateLimiter` (`GateQuotas.layer`), shared with the public side.
  */
 export const layerNode = (options: Options = {}): Layer.Layer<GateRest, never, RateLimiter> =>
-  layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  layer(options).pipe(Layer.provide(Transport.layerNode))

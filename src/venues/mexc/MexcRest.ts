@@ -11,13 +11,13 @@
  * ```
  *
  * `make` / `layer` need an `HttpClient` and the venue's `RateLimiter` from the context;
- * `layerNode` provides Node's HTTP client (undici, its connections closed with the layer).
+ * `layerNode` provides Node's HTTP client (undici, its connections closed with the layer), the
+ * requests sent straight through its agent (`Transport.layerNode`).
  * The client is the lifecycle component `rest:mexc`: released after everything that uses it,
  * before the rate limiter.
  *
  * @since 0.1.0
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer, Redacted, Result, Schema, SchemaTransformation } from "effect"
 import type { Scope } from "effect"
 import type { HttpClient } from "effect/http"
@@ -27,6 +27,7 @@ import type { Balance, Fill, Instrument, Order, OrderRef, OrderType, Quote, Time
 import type * as OrderRules from "../../exchange/OrderRules.ts"
 import type { RateLimiter } from "../../ratelimit/RateLimiter.ts"
 import * as RestClient from "../../rest/RestClient.ts"
+import * as Transport from "../../rest/Transport.ts"
 import type * as VenueCredentials from "../Credentials.ts"
 import * as ErrorCodes from "./ErrorCodes.ts"
 import * as Parse from "./Parse.ts"
@@ -338,8 +339,9 @@ export const layer = (options: Options = {}): Layer.Layer<MexcRest, never, HttpC
   Layer.effect(MexcRest, make(options))
 
 /**
- * {@link layer} with Node's HTTP client (undici, an agent of its own, closed with the layer).
+ * {@link layer} with Node's HTTP client (undici, an agent of its own, closed with the layer), requests
+ * sent straight through it (`Transport.layerNode`).
  * Still needs the venue's `RateLimiter` (`MexcQuotas.layer`), shared with the public side.
  */
 export const layerNode = (options: Options = {}): Layer.Layer<MexcRest, never, RateLimiter> =>
-  layer(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  layer(options).pipe(Layer.provide(Transport.layerNode))
