@@ -45,8 +45,12 @@ const venueConfig = (flags: VenueFlags): Venue.VenueConfig => ({
 
 const connection = { maxStartAttempts: startAttempts }
 
-/** Both exchanges of the chosen venue (for `mm`). */
-const exchanges = (flags: VenueFlags) => Venue.layer(venueConfig(flags), { connection }, SimVenue.adapters)
+/** Both exchanges of the chosen venue (for `mm`), with its dead-man switch when asked for. */
+const exchanges = (flags: VenueFlags & { readonly deadManSwitch: Option.Option<number> }) =>
+  Venue.layer(venueConfig(flags), {
+    connection,
+    deadManSwitch: Option.getOrUndefined(Option.map(flags.deadManSwitch, (timeoutSeconds) => ({ timeoutSeconds })))
+  }, SimVenue.adapters)
 
 /** The chosen venue's public exchange alone (for `watch`: no credentials needed). */
 const publicExchange = (flags: VenueFlags) => Venue.layerPublic(venueConfig(flags), { connection }, SimVenue.adapters)

@@ -9,6 +9,7 @@
  * npx scoped-exchange mm --rest-url http://127.0.0.1:8080 --ws-url ws://127.0.0.1:8080/ws
  * MEXC_API_KEY=... MEXC_API_SECRET=... npx scoped-exchange mm --venue mexc --quote-qty 5
  * npx scoped-exchange mm --reference BTCUSDT,ETHUSDT     # also how those markets moved each cycle
+ * GATE_API_KEY=... GATE_API_SECRET=... npx scoped-exchange mm --venue gate --symbol HIFI_USDT --dead-man-switch 30
  * ```
  *
  * A user error (unknown symbol, amount below the instrument's minimums, rejected order, missing
@@ -127,6 +128,13 @@ export const mmFlags = {
   logFormat: Flag.Literals("log-format", ["pretty", "json"]).pipe(
     Flag.withDescription("Logs, summaries and the exit report as text (pretty) or one JSON object per line (json). Default: pretty"),
     Flag.withDefault("pretty")
+  ),
+  deadManSwitch: Flag.Int("dead-man-switch").pipe(
+    Flag.filter((n) => n > 0, (n) => `--dead-man-switch must be a number of seconds > 0 (got ${n})`),
+    Flag.withDescription(
+      "Keep the venue's dead-man switch armed while mm runs: if mm stops renewing it (killed, frozen, cut off), the venue itself cancels the account's open orders this many seconds after the last renewal; disarmed on a normal exit. Venues with one: gate (at least 5 s); refused with one line on the others. Default: off"
+    ),
+    Flag.optional
   ),
   seed: Flag.Int("seed").pipe(
     Flag.withDescription("Seed of the embedded simulator's synthetic market. Default: 1"),

@@ -17,7 +17,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { ExchangeError, Transport } from "../exchange/ExchangeError.ts"
 import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
 import type { PublicExchange } from "../exchange/PublicExchange.ts"
-import type * as Adapter from "../venues/Adapter.ts"
+import * as Adapter from "../venues/Adapter.ts"
 import * as Credentials from "../venues/Credentials.ts"
 import * as MexcVenue from "../venues/mexc/MexcVenue.ts"
 import * as Venue from "../venues/Venue.ts"
@@ -39,6 +39,8 @@ export interface SimLayerOptions {
   readonly connection?: Adapter.ConnectionSettings | undefined
   /** The venue dialect the clients speak. Default MEXC's. */
   readonly dialect?: Adapter.Adapter | undefined
+  /** The dialect's dead-man switch (see `Adapter.Settings.deadManSwitch`); Gate's simulator runs it. */
+  readonly deadManSwitch?: Adapter.DeadManSwitchSettings | undefined
 }
 
 const startFailed = (cause: unknown) =>
@@ -62,7 +64,8 @@ const onSim = (sim: SimExchange.SimExchangeShape, options: SimLayerOptions): Ada
   wsUrl: sim.wsUrl,
   privateWsUrl: sim.wsUrl,
   credentials: { apiKey: Redacted.make(sim.credentials.apiKey), apiSecret: sim.credentials.apiSecret },
-  connection: options.connection
+  connection: options.connection,
+  deadManSwitch: options.deadManSwitch
 })
 
 const simOptions = (options: SimLayerOptions): SimExchange.SimOptions =>
@@ -102,7 +105,8 @@ const onGateSim = (gate: GateSim.GateSimShape, options: SimLayerOptions): Adapte
   wsUrl: gate.wsUrl,
   privateWsUrl: gate.wsUrl,
   credentials: { apiKey: Redacted.make(gate.credentials.apiKey), apiSecret: gate.credentials.apiSecret },
-  connection: options.connection
+  connection: options.connection,
+  deadManSwitch: options.deadManSwitch
 })
 
 /** The embedded Gate simulator, its start failure an `ExchangeError`. */
@@ -158,6 +162,7 @@ export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.A
     dialect,
     name: settings.name,
     connection: settings.connection,
+    deadManSwitch: settings.deadManSwitch,
     sim: settings.seed === undefined ? {} : { seed: settings.seed }
   })
   return {
@@ -165,8 +170,13 @@ export const adapter = (dialect: Adapter.Adapter = MexcVenue.adapter): Adapter.A
     restUrl: "http://127.0.0.1:8080",
     wsUrl: "ws://127.0.0.1:8080/ws",
     credentialVariables: dialect.credentialVariables,
+    deadManSwitch: dialect.deadManSwitch,
     credentials,
     exchanges: (settings = {}) => {
+      // Refused before an embedded simulator starts, in the dialect's words.
+      if (Adapter.deadManSwitchProblem(settings.venue ?? settings.name ?? "sim", dialect.deadManSwitch, settings) !== undefined) {
+        return dialect.exchanges({ ...settings, venue: settings.venue ?? settings.name ?? "sim" })
+      }
       const restUrl = settings.restUrl
       if (restUrl === undefined) {
         return isGate(dialect)

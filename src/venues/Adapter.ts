@@ -25,7 +25,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { Socket } from "effect/socket"
-import type { ExchangeError } from "../exchange/ExchangeError.ts"
+import { ExchangeError, InvalidConfig } from "../exchange/ExchangeError.ts"
 import type { PrivateExchange } from "../exchange/PrivateExchange.ts"
 import type { PublicExchange } from "../exchange/PublicExchange.ts"
 import * as NodeWebSocket from "../socket/NodeWebSocket.ts"
@@ -62,6 +62,18 @@ export interface Settings {
   readonly connection?: ConnectionSettings | undefined
   /** Seed of a simulated venue's synthetic market (simulated venues only; a real venue ignores it). */
   readonly seed?: number | undefined
+  /**
+   * Keep the venue's dead-man switch armed while the private side lives: the venue cancels the
+   * account's open orders `timeoutSeconds` after the last renewal (a process killed, frozen or cut
+   * off). Default: off. A venue without one (see `Adapter.deadManSwitch`) refuses to build.
+   */
+  readonly deadManSwitch?: DeadManSwitchSettings | undefined
+}
+
+/** A venue-side dead-man switch, as asked for. */
+export interface DeadManSwitchSettings {
+  /** Seconds the venue waits after the last renewal before it cancels. */
+  readonly timeoutSeconds: number
 }
 
 /** {@link Settings} with every default applied: what a venue's {@link Parts} build from. */
@@ -74,6 +86,8 @@ export interface Resolved {
   readonly wsUrl: string
   readonly privateWsUrl: string
   readonly connection: ConnectionSettings
+  /** Checked against the venue's minimum (see `Parts.deadManSwitch`). */
+  readonly deadManSwitch: DeadManSwitchSettings | undefined
 }
 
 /** What a venue writes: its facts and the layers of its three parts. `R` is what its parts share. */
@@ -87,6 +101,11 @@ export interface Parts<R> {
   readonly privateWsUrl?: string | undefined
   /** The `Config` variables holding the venue's credentials. */
   readonly credentials: Credentials.Variables
+  /**
+   * The venue's own dead-man switch, when it has one: the shortest countdown it takes. Absent: a
+   * build asking for one is refused with `InvalidConfig`.
+   */
+  readonly deadManSwitch?: { readonly minimumSeconds: number } | undefined
   /**
    * What both sides share, built first and released last: the REST client and the venue's rate
    * limiter. `credentials` is `undefined` for a public-only build (signed calls then fail
@@ -105,6 +124,8 @@ export interface Adapter {
   readonly restUrl: string
   readonly wsUrl: string
   readonly credentialVariables: Credentials.Variables
+  /** The venue's dead-man switch, if it has one: the shortest countdown it takes. */
+  readonly deadManSwitch: { readonly minimumSeconds: number } | undefined
   /** The venue's credentials from `Config`, checked (`InvalidConfig` naming a missing variable). */
   readonly credentials: Effect.Effect<Credentials.Credentials, ExchangeError>
   /**
@@ -117,6 +138,31 @@ export interface Adapter {
   readonly publicExchange: (settings?: Settings) => Layer.Layer<PublicExchange, ExchangeError>
 }
 
+/**
+ * Why `settings` cannot be built by a venue whose dead-man switch is `supported` (undefined: it has
+ * none), or `undefined` when they can.
+ */
+export const deadManSwitchProblem = (
+  venue: string,
+  supported: { readonly minimumSeconds: number } | undefined,
+  settings: Settings
+): ExchangeError | undefined => {
+  const asked = settings.deadManSwitch
+  if (asked === undefined) return undefined
+  const problem = supported === undefined
+    ? "this venue has no dead-man switch"
+    : !Number.isInteger(asked.timeoutSeconds) || asked.timeoutSeconds < supported.minimumSeconds
+    ? `the venue's dead-man switch takes a whole number of seconds, at least ${supported.minimumSeconds} (got ${asked.timeoutSeconds})`
+    : undefined
+  return problem === undefined
+    ? undefined
+    : new ExchangeError({ venue, operation: "configuration", reason: new InvalidConfig({ variable: "deadManSwitch", detail: problem }) })
+}
+
+/** A layer that fails to build with `error`. */
+const failed = <A>(error: ExchangeError): Layer.Layer<A, ExchangeError> =>
+  Layer.unwrap(Effect.fail(error) as Effect.Effect<Layer.Layer<A>, ExchangeError>)
+
 /** A venue's parts to an {@link Adapter}: the one place the layers are put together. */
 export const make = <R>(parts: Parts<R>): Adapter => {
   const resolve = (settings: Settings): Resolved => {
@@ -127,7 +173,8 @@ export const make = <R>(parts: Parts<R>): Adapter => {
       restUrl: (settings.restUrl ?? parts.restUrl).replace(/\/+$/, ""),
       wsUrl,
       privateWsUrl: settings.privateWsUrl ?? (settings.wsUrl === undefined ? parts.privateWsUrl ?? wsUrl : wsUrl),
-      connection: settings.connection ?? {}
+      connection: settings.connection ?? {},
+      deadManSwitch: settings.deadManSwitch
     }
   }
   const credentials = Credentials.fromConfig(parts.credentials)
@@ -136,9 +183,12 @@ export const make = <R>(parts: Parts<R>): Adapter => {
     restUrl: parts.restUrl,
     wsUrl: parts.wsUrl,
     credentialVariables: parts.credentials,
+    deadManSwitch: parts.deadManSwitch,
     credentials,
-    exchanges: (settings = {}) =>
-      Layer.unwrap(Effect.map(
+    exchanges: (settings = {}) => {
+      const problem = deadManSwitchProblem(settings.venue ?? settings.name ?? parts.name, parts.deadManSwitch, settings)
+      if (problem !== undefined) return failed(problem)
+      return Layer.unwrap(Effect.map(
         settings.credentials === undefined ? credentials : Effect.succeed(settings.credentials),
         (checked) => {
           const venue = resolve(settings)
@@ -148,7 +198,8 @@ export const make = <R>(parts: Parts<R>): Adapter => {
             Layer.provide(NodeWebSocket.layerConstructor())
           )
         }
-      )),
+      ))
+    },
     publicExchange: (settings = {}) => {
       const venue = resolve(settings)
       return parts.public(venue).pipe(

@@ -68,6 +68,8 @@ export interface LayerOptions {
   readonly name?: string | undefined
   /** Credentials instead of the venue's `Config` variables. */
   readonly credentials?: Credentials.Credentials | undefined
+  /** The venue's dead-man switch (see `Adapter.Settings.deadManSwitch`). Default: off. */
+  readonly deadManSwitch?: Adapter.DeadManSwitchSettings | undefined
 }
 
 const adapterFor = (config: VenueConfig, registry: Adapters): Adapter.Adapter | ExchangeError => {
@@ -91,7 +93,8 @@ const settings = (config: VenueConfig, options: LayerOptions): Adapter.Settings 
   seed: config.seed,
   name: options.name,
   connection: options.connection,
-  credentials: options.credentials
+  credentials: options.credentials,
+  deadManSwitch: options.deadManSwitch
 })
 
 /** The venue's `PublicExchange` and `PrivateExchange` layers from its config. */

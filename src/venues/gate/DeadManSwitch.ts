@@ -21,6 +21,9 @@ import type { Scope } from "effect"
 import type { ExchangeError } from "../../exchange/ExchangeError.ts"
 import type { GateRestShape } from "./GateRest.ts"
 
+/** The shortest countdown Gate takes, in seconds (0 disarms). */
+export const minimumTimeoutSeconds = 5
+
 /** Options of {@link make}. */
 export interface Options {
   /** Seconds Gate waits after the last renewal before cancelling. Default 30; at least 5. */
@@ -48,7 +51,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<DeadManSwitch, ExchangeError, Scope.Scope> =>
   Effect.gen(function*() {
-    const timeoutSeconds = Math.max(5, Math.floor(options.timeoutSeconds ?? 30))
+    const timeoutSeconds = Math.max(minimumTimeoutSeconds, Math.floor(options.timeoutSeconds ?? 30))
     const renewEvery = options.renewEvery === undefined
       ? Duration.seconds(timeoutSeconds / 3)
       : Duration.fromInputUnsafe(options.renewEvery)
@@ -66,7 +69,9 @@ export const make = (
         ),
         Effect.annotateLogs(annotations)
       ))
-    yield* Effect.logDebug("dead-man switch armed").pipe(Effect.annotateLogs(annotations))
+    yield* Effect.logInfo(
+      `dead-man switch armed: unless renewed, Gate cancels this account's open spot orders ${timeoutSeconds} s after the last renewal`
+    ).pipe(Effect.annotateLogs(annotations))
     const renew = arm.pipe(
       Effect.catch((error) =>
         Effect.sync(() => void failures++).pipe(

@@ -1,12 +1,13 @@
 /**
  * Gate.io Spot v4 as a venue adapter: its production URLs, its credentials (`GATE_API_KEY`,
- * `GATE_API_SECRET`), and its three parts: the REST client with Gate's quotas (shared), the public
+ * `GATE_API_SECRET`), its dead-man switch (`countdown_cancel_all`, at least 5 s), and its three parts: the REST client with Gate's quotas (shared), the public
  * exchange and the private exchange. Gate serves public and private channels on one WebSocket URL.
  *
  * @since 0.1.0
  */
 import { Layer } from "effect"
 import * as Adapter from "../Adapter.ts"
+import * as DeadManSwitch from "./DeadManSwitch.ts"
 import * as GatePrivate from "./GatePrivate.ts"
 import * as GatePublic from "./GatePublic.ts"
 import * as GateRest from "./GateRest.ts"
@@ -18,6 +19,7 @@ export const adapter: Adapter.Adapter = Adapter.make({
   restUrl: GateRest.productionUrl,
   wsUrl: GatePublic.defaultUrl,
   credentials: { venue: "gate", apiKey: "GATE_API_KEY", apiSecret: "GATE_API_SECRET" },
+  deadManSwitch: { minimumSeconds: DeadManSwitch.minimumTimeoutSeconds },
   shared: (venue, credentials) =>
     GateRest.layerNode({
       baseUrl: venue.restUrl,
@@ -36,6 +38,7 @@ export const adapter: Adapter.Adapter = Adapter.make({
       venue: venue.venue,
       wsUrl: venue.privateWsUrl,
       connection: venue.connection,
+      ...(venue.deadManSwitch === undefined ? {} : { deadManSwitch: { timeoutSeconds: venue.deadManSwitch.timeoutSeconds } }),
       ...(venue.name === undefined ? {} : { name: `${venue.name}-private` })
     })
 })
