@@ -42,7 +42,10 @@ import * as Protocol from "./Protocol.ts"
 /** Gate's WebSocket (public and private channels share it). */
 export const productionWsUrl = Protocol.productionUrl
 
-/** How long after placement Gate may not find an order that exists (undocumented; 1 s assumed). */
+/**
+ * How long after placement Gate may not find an order that exists. An assumption: no source read
+ * documents it (gateio-wire.md is silent). Override with `unknownOutcome.visibilityWindow`.
+ */
 export const visibilityWindow = Duration.seconds(1)
 
 /** How long a lost request may still be carried out: `X-Gate-Exptime` 5 s + 1 s rounding + 1 s skew. */

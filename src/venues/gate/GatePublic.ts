@@ -34,7 +34,10 @@ import * as PushParse from "./PushParse.ts"
 /** Gate's spot WebSocket. */
 export const defaultUrl = Protocol.productionUrl
 
-/** Subscriptions per connection by default (Gate documents none for spot). */
+/**
+ * Subscriptions per connection by default. An assumption: Gate documents no limit for spot
+ * (gateio-wire.md, "WebSocket v4 (spot)", marked uncertain). Override with `channelsPerConnection`.
+ */
 export const defaultChannelsPerConnection = 50
 
 export interface Options {
@@ -88,7 +91,7 @@ export const port = (rest: GateRestShape, options: Options = {}): PublicPort<Pus
     venue: options.venue ?? "gate",
     url: options.url ?? defaultUrl,
     protocol: Protocol.subscriptionProtocol(),
-    channelsPerConnection: defaultChannelsPerConnection,
+    channelsPerConnection: options.channelsPerConnection ?? defaultChannelsPerConnection,
     channel: (kind, symbol) => Protocol.key(PushParse.subscription(kindOf[kind], symbol, interval)),
     decode: (frame) => {
       if (typeof frame !== "string") return new Undecodable("(binary)", "Gate sends text frames only")

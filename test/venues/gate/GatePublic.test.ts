@@ -98,6 +98,16 @@ describe("GatePublic against the Gate simulator", () => {
         assert.isDefined(gate.engine.depthVersion("BTC_USDT"))
       })))
 
+  it.live("channels per connection is an option (Gate documents no limit; 50 assumed): 3 channels at 2 per connection take 2 connections", () =>
+    withGate({}, ({ exchange }) =>
+      Effect.gen(function*() {
+        const ex = yield* exchange({ channelsPerConnection: 2 })
+        yield* Effect.forEach(["BTC_USDT", "ETH_USDT", "HIFI_USDT"], (symbol) => ex.quotes(symbol).pipe(Stream.runDrain, Effect.forkScoped))
+        yield* waitUntil("two connections", () => Effect.runSync(ex.stats).connections === 2)
+        const stats = yield* ex.stats
+        assert.strictEqual(stats.connections, 2)
+      })))
+
   it.live("release order: connections, then the queue and the hub, then the REST client and rate limiter", () =>
     withGate({}, ({ events, exchange }) =>
       Effect.gen(function*() {
