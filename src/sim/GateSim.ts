@@ -19,7 +19,6 @@
 import { Context, Effect, Layer, type Redacted } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import type { SimEngine } from "./engine/Engine.ts"
-import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
@@ -27,37 +26,16 @@ import type { GateRateLimitOptions } from "./server/gate/Quotas.ts"
 import type { GateRestOptions } from "./server/gate/Rest.ts"
 import { makeGateServer } from "./server/gate/Server.ts"
 import { gateSymbol } from "./server/gate/Wire.ts"
-import { startEngine } from "./server/Startup.ts"
+import { startEngine, type VenueOptions } from "./server/Startup.ts"
 import type { GateWsOptions } from "./server/gate/Ws.ts"
-import type { InitialFaults } from "./server/Faults.ts"
-import { extraSymbols, type SimAccount } from "./SimExchange.ts"
+import { extraSymbols } from "./SimExchange.ts"
 
-/** How to run the Gate simulator. Every field is optional. */
-export interface GateSimOptions {
-  readonly host?: string | undefined
-  /** 0 (the default) picks a free port. */
-  readonly port?: number | undefined
-  /** Seed of the synthetic market (0 to 4294967295). Default 1. */
-  readonly seed?: number | undefined
-  /** Demo account API key. Default `sim-key`. */
-  readonly apiKey?: string | undefined
-  /** Demo account secret. Default `sim-secret`. */
-  readonly apiSecret?: string | Redacted.Redacted<string> | undefined
-  readonly accounts?: ReadonlyArray<SimAccount> | undefined
+/** How to run the Gate simulator. Every field is optional; those every venue has are {@link VenueOptions}'. */
+export interface GateSimOptions extends VenueOptions {
   /** Pairs, Gate-spelt (`symbol: "BTC_USDT"`). Default: the MEXC side's instruments renamed. */
   readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
   /** Also list `SIM1_USDT` ... `SIM<n>_USDT` (the MEXC side's `extraSymbols`, Gate-spelt). Default 0. */
   readonly extraSymbols?: number | undefined
-  /** `false`: empty books; or per-pair parameters (keys Gate-spelt). */
-  readonly market?:
-    | false
-    | {
-      readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
-      /** Where the mids come from (correlated venues, see `SimVenues`); default the market's own walk. */
-      readonly driver?: MidDriver | undefined
-    }
-    | undefined
-  readonly maxOpenOrders?: number | undefined
   /** Quotas; Gate's by default (see `Quotas.ts`). */
   readonly rateLimits?: GateRateLimitOptions | undefined
   /** Choices where the reference is uncertain (precision, post-only crossing, order-book limit). */
@@ -66,8 +44,6 @@ export interface GateSimOptions {
   readonly ws?: GateWsOptions | undefined
   /** Chance that a book push is a `full: true` snapshot instead of an increment (seeded). Default 0.01. */
   readonly fullPushChance?: number | undefined
-  /** Faults on from the start (as the MEXC side's; listen-key faults do not apply). */
-  readonly faults?: InitialFaults | undefined
 }
 
 /** The running Gate simulator. */
@@ -114,20 +90,11 @@ export const gateParams = (
 /** Builds the Gate simulator in the current scope. */
 export const make = Effect.fnUntraced(function*(options: GateSimOptions = {}) {
   const extra = extraSymbols(options.extraSymbols ?? 0)
-  const { credentials, engine, market, seed } = yield* startEngine({
-    service: "GateSim",
-    seed: options.seed,
-    apiKey: options.apiKey,
-    apiSecret: options.apiSecret,
-    accounts: options.accounts,
+  const { credentials, engine, market, seed } = yield* startEngine("GateSim", options, {
     symbols: [...(options.symbols ?? defaultGateSymbols), ...extra.symbols.map(gateSymbol)],
-    maxOpenOrders: options.maxOpenOrders,
-    market: options.market === false ? false : {
-      params: {
-        ...(options.market?.params ?? gateParams(defaultSyntheticParams)),
-        ...gateParams(extra.params, extra.symbols)
-      },
-      driver: options.market?.driver
+    params: options.market === false ? undefined : {
+      ...(options.market?.params ?? gateParams(defaultSyntheticParams)),
+      ...gateParams(extra.params, extra.symbols)
     }
   })
   const server = yield* makeGateServer(engine, market, {

@@ -19,14 +19,12 @@
  *
  * @since 0.1.0
  */
-import * as Http from "node:http"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
 import type { SimEngine } from "./engine/Engine.ts"
-import type { MidDriver } from "./engine/Correlated.ts"
 import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
@@ -34,19 +32,21 @@ import { handleAdmin } from "./server/Admin.ts"
 import { serveHttp } from "./server/Http.ts"
 import { isApiError, parseParams, verifySigned } from "./server/mexc/Auth.ts"
 import { AccountTrades } from "./server/AccountTrades.ts"
-import { FaultState, type InitialFaults } from "./server/Faults.ts"
+import { FaultState } from "./server/Faults.ts"
 import { Feed } from "./server/mexc/Feed.ts"
 import { ListenKeys } from "./server/mexc/ListenKeys.ts"
 import { MarketStats } from "./server/MarketStats.ts"
 import type { RateLimitOptions } from "./server/RateLimits.ts"
 import { RateLimits } from "./server/RateLimits.ts"
 import {
+  answerUnlessLost,
   applyInitialFaults,
   faultSwitchboard,
   repeatEvery,
   splitUrl,
   startEngine,
-  startRecurringFaults
+  startRecurringFaults,
+  type VenueOptions
 } from "./server/Startup.ts"
 import type { RestAnswer } from "./server/mexc/Rest.ts"
 import { routes } from "./server/mexc/Rest.ts"
@@ -54,31 +54,15 @@ import type { WsOptions } from "./server/mexc/Ws.ts"
 import { serveSession, WsRegistry } from "./server/mexc/Ws.ts"
 
 /** An extra account: API key, secret, and optionally its balances (asset -> free amount). */
-export interface SimAccount {
-  readonly apiKey: string
-  readonly secret: string
-  readonly balances?: Readonly<Record<string, string>> | undefined
-}
+export type { SimAccount } from "./server/Startup.ts"
 
 /** Faults switched on from the start (the standalone CLI's fault flags); defined beside the fault state. */
 export type { InitialFaults } from "./server/Faults.ts"
 
-/** How to run the simulator. Every field is optional. */
-export interface SimOptions {
+/** How to run the simulator. Every field is optional; those every venue has are {@link VenueOptions}'. */
+export interface SimOptions extends VenueOptions {
   /** Lifecycle component name (several simulators in one program). Default `sim`. */
   readonly name?: string | undefined
-  /** Interface to bind. Default `127.0.0.1`. */
-  readonly host?: string | undefined
-  /** Port to bind; 0 (the default) picks a free one. */
-  readonly port?: number | undefined
-  /** Seed of the synthetic market, an integer from 0 to 4294967295 (its generator uses 32 bits). Default 1. */
-  readonly seed?: number | undefined
-  /** Demo account API key. Default `sim-key`. */
-  readonly apiKey?: string | undefined
-  /** Demo account secret. Default `sim-secret`. */
-  readonly apiSecret?: string | Redacted.Redacted<string> | undefined
-  /** More accounts, funded like the demo account unless they say otherwise. */
-  readonly accounts?: ReadonlyArray<SimAccount> | undefined
   /** Symbols. Default BTCUSDT, ETHUSDT, HIFIUSDT. */
   readonly symbols?: ReadonlyArray<SymbolConfig> | undefined
   /**
@@ -88,28 +72,12 @@ export interface SimOptions {
    * 100 channels need several). Default 0.
    */
   readonly extraSymbols?: number | undefined
-  /**
-   * The synthetic market: `false` leaves the books empty (tests that want full control),
-   * or per-symbol parameters. Default: on, with the engine's defaults.
-   */
-  readonly market?:
-    | false
-    | {
-      readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
-      /** Where the mids come from (correlated venues, see `SimVenues`); default the market's own walk. */
-      readonly driver?: MidDriver | undefined
-    }
-    | undefined
-  /** Open orders a client account may hold before new orders are refused (30029). Default 500. */
-  readonly maxOpenOrders?: number | undefined
   /** Request quotas. Default: 500 per 10 s per endpoint and key/IP. */
   readonly rateLimits?: RateLimitOptions | undefined
   /** WebSocket limits (subscriptions, idle timeouts). Default: MEXC's. */
   readonly ws?: WsOptions | undefined
   /** Listen-key validity without keep-alive. Default 60 minutes. */
   readonly listenKeyValidity?: Duration.Input | undefined
-  /** Faults on from the start. */
-  readonly faults?: InitialFaults | undefined
 }
 
 /**
@@ -174,20 +142,11 @@ const windowMs = 10
 /** Builds the simulator in the current scope. */
 export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
   const extra = extraSymbols(options.extraSymbols ?? 0)
-  const { credentials, engine, market, startedAt } = yield* startEngine({
-    service: "SimExchange",
-    seed: options.seed,
-    apiKey: options.apiKey,
-    apiSecret: options.apiSecret,
-    accounts: options.accounts,
+  const { credentials, engine, market, startedAt } = yield* startEngine("SimExchange", options, {
     symbols: extra.symbols.length === 0 ? options.symbols : [...(options.symbols ?? defaultSymbols), ...extra.symbols],
-    maxOpenOrders: options.maxOpenOrders,
-    market: options.market === false ? false : {
-      params: extra.symbols.length === 0
-        ? options.market?.params
-        : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params },
-      driver: options.market?.driver
-    }
+    params: options.market === false ? undefined : extra.symbols.length === 0
+      ? options.market?.params
+      : { ...(options.market?.params ?? defaultSyntheticParams), ...extra.params }
   })
 
   const faults = new FaultState()
@@ -282,14 +241,7 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       }
       const answer = route.handle({ request: params, apiKey: accountKey, now })
       if (failure !== undefined) return unknownOutcome()
-      // The answer-lost fault: the call was carried out; the client never learns how it went.
-      const loss = request.method === "GET" ? undefined : faults.takeAnswerLoss()
-      if (loss?.mode === "cut") {
-        ;(request.source as Http.IncomingMessage).socket.destroy()
-        return HttpServerResponse.empty()
-      }
-      if (loss?.mode === "delay") yield* Effect.sleep(Duration.millis(loss.delayMs))
-      return json(answer)
+      return yield* answerUnlessLost(request, faults, Effect.sync(() => json(answer)))
     })
 
   const app = Effect.gen(function*() {

@@ -34,6 +34,7 @@ import { SimEngine } from "./engine/Engine.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, SyntheticMarket } from "./engine/SyntheticMarket.ts"
 import * as GateSim from "./GateSim.ts"
+import { seedError } from "./server/Startup.ts"
 import * as SimExchange from "./SimExchange.ts"
 
 /** The venues the simulator speaks. */
@@ -92,16 +93,11 @@ export class SimVenues extends Context.Service<SimVenues, SimVenuesShape>()("sco
 export const venueSeed = (seed: number, venue: SimVenueName): number =>
   venue === "mexc" ? seed : (seed ^ 0x4741_5445) >>> 0
 
-const checkSeed = (seed: number) => {
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    throw new RangeError(`SimVenues: seed must be an integer from 0 to 4294967295 (got ${seed})`)
-  }
-}
-
 /** The reference and each venue's prices for `options`. */
 export const correlatedPrices = (options: SimVenuesOptions) => {
   const seed = options.seed ?? 1
-  checkSeed(seed)
+  const invalid = seedError("SimVenues", seed)
+  if (invalid !== undefined) throw invalid
   // The extra symbols (`SIM<i>/USDT`, mid 1) follow the reference too.
   const extras: Record<string, ReferenceInstrument> = {}
   for (let i = 1; i <= (options.mexc?.extraSymbols ?? options.gate?.extraSymbols ?? 0); i++) extras[`SIM${i}/USDT`] = { initialMid: 1 }

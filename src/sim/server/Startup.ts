@@ -7,12 +7,15 @@
  *
  * @since 0.1.0
  */
+import type * as Http from "node:http"
 import { Clock, Duration, Effect, Redacted, type Scope } from "effect"
+import type { HttpServerRequest } from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { demoAccount, SimEngine } from "../engine/Engine.ts"
 import type { MidDriver } from "../engine/Correlated.ts"
 import type { SymbolConfig } from "../engine/Symbols.ts"
 import { SyntheticMarket, type SyntheticSymbolParams } from "../engine/SyntheticMarket.ts"
-import type { AccountSpec, DepthSnapshot } from "../engine/Types.ts"
+import type { DepthSnapshot } from "../engine/Types.ts"
 import type { FaultControl } from "./Admin.ts"
 import type { FaultState, InitialFaults } from "./Faults.ts"
 
@@ -22,26 +25,50 @@ export const splitUrl = (url: string): { readonly path: string; readonly query: 
   return q < 0 ? { path: url, query: "" } : { path: url.slice(0, q), query: url.slice(q + 1) }
 }
 
-/** What a venue's engine and market are built from (each venue spells its symbols its own way first). */
-export interface EngineSetup {
-  /** The service starting, named in the seed's error (`SimExchange`, `GateSim`). */
-  readonly service: string
-  /** Seed of the synthetic market, an integer from 0 to 4294967295. Default 1. */
+/** An extra account: API key, secret, and optionally its balances (asset -> free amount). */
+export interface SimAccount {
+  readonly apiKey: string
+  readonly secret: string
+  readonly balances?: Readonly<Record<string, string>> | undefined
+}
+
+/** How to run any simulated venue; each venue's options add its own (symbols, quotas, WebSocket limits). Every field is optional. */
+export interface VenueOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  readonly host?: string | undefined
+  /** Port to bind; 0 (the default) picks a free one. */
+  readonly port?: number | undefined
+  /** Seed of the synthetic market, an integer from 0 to 4294967295 (its generator uses 32 bits). Default 1. */
   readonly seed?: number | undefined
   /** Demo account API key. Default `sim-key`. */
   readonly apiKey?: string | undefined
   /** Demo account secret. Default `sim-secret`. */
   readonly apiSecret?: string | Redacted.Redacted<string> | undefined
-  /** More accounts, after the demo account. */
-  readonly accounts?: ReadonlyArray<AccountSpec> | undefined
-  /** The venue's symbols (undefined: the engine's defaults). */
-  readonly symbols: ReadonlyArray<SymbolConfig> | undefined
-  readonly maxOpenOrders?: number | undefined
-  /** `false`: no market (empty books); else its per-symbol parameters (undefined: the market's defaults) and mid driver. */
-  readonly market:
+  /** More accounts, funded like the demo account unless they say otherwise. */
+  readonly accounts?: ReadonlyArray<SimAccount> | undefined
+  /**
+   * The synthetic market: `false` leaves the books empty (tests that want full control),
+   * or per-symbol parameters (keys in the venue's spelling). Default: on, with the engine's defaults.
+   */
+  readonly market?:
     | false
-    | { readonly params: Readonly<Record<string, SyntheticSymbolParams>> | undefined; readonly driver: MidDriver | undefined }
+    | {
+      readonly params?: Readonly<Record<string, SyntheticSymbolParams>> | undefined
+      /** Where the mids come from (correlated venues, see `SimVenues`); default the market's own walk. */
+      readonly driver?: MidDriver | undefined
+    }
+    | undefined
+  /** Open orders a client account may hold before new orders are refused. Default 500. */
+  readonly maxOpenOrders?: number | undefined
+  /** Faults on from the start (the listen-key ones only where the venue has listen keys). */
+  readonly faults?: InitialFaults | undefined
 }
+
+/** The `RangeError` of a seed that is not an integer from 0 to 4294967295 (the market's generator uses 32 bits), else undefined. */
+export const seedError = (service: string, seed: number): RangeError | undefined =>
+  Number.isSafeInteger(seed) && seed >= 0 && seed <= 0xffff_ffff
+    ? undefined
+    : new RangeError(`${service}: seed must be an integer from 0 to 4294967295 (got ${seed})`)
 
 /** A venue's engine and market, built. */
 export interface EngineStarted {
@@ -56,29 +83,36 @@ export interface EngineStarted {
 }
 
 /**
- * Builds a venue's engine (the demo account first, then `accounts`) and its synthetic market.
- * A seed outside 0..4294967295 is a defect (`RangeError`): the market's generator uses 32 bits.
+ * Builds a venue's engine (the demo account first, then `accounts`) and its synthetic market, on
+ * the venue's `symbols` (undefined: the engine's defaults) with the market's per-symbol `params`
+ * (undefined: the market's defaults). A seed outside 0..4294967295 is a defect (`RangeError`).
  */
-export const startEngine = Effect.fnUntraced(function*(setup: EngineSetup) {
-  const startedAt = yield* Clock.currentTimeMillis
-  const seed = setup.seed ?? 1
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    return yield* Effect.die(new RangeError(`${setup.service}: seed must be an integer from 0 to 4294967295 (got ${seed})`))
+export const startEngine = Effect.fnUntraced(function*(
+  service: string,
+  options: VenueOptions,
+  venue: {
+    readonly symbols: ReadonlyArray<SymbolConfig> | undefined
+    readonly params: Readonly<Record<string, SyntheticSymbolParams>> | undefined
   }
-  const apiKey = setup.apiKey ?? demoAccount.apiKey
-  const apiSecret = setup.apiSecret === undefined
+) {
+  const startedAt = yield* Clock.currentTimeMillis
+  const seed = options.seed ?? 1
+  const invalid = seedError(service, seed)
+  if (invalid !== undefined) return yield* Effect.die(invalid)
+  const apiKey = options.apiKey ?? demoAccount.apiKey
+  const apiSecret = options.apiSecret === undefined
     ? demoAccount.secret
-    : typeof setup.apiSecret === "string"
-    ? setup.apiSecret
-    : Redacted.value(setup.apiSecret)
+    : typeof options.apiSecret === "string"
+    ? options.apiSecret
+    : Redacted.value(options.apiSecret)
   const engine = SimEngine.make({
-    symbols: setup.symbols,
-    maxOpenOrders: setup.maxOpenOrders,
-    accounts: [{ apiKey, secret: apiSecret }, ...(setup.accounts ?? [])]
+    symbols: venue.symbols,
+    maxOpenOrders: options.maxOpenOrders,
+    accounts: [{ apiKey, secret: apiSecret }, ...(options.accounts ?? [])]
   })
-  const market = setup.market === false
+  const market = options.market === false
     ? undefined
-    : SyntheticMarket.make(engine, { seed, params: setup.market.params, driver: setup.market.driver }, startedAt)
+    : SyntheticMarket.make(engine, { seed, params: venue.params, driver: options.market?.driver }, startedAt)
   return {
     startedAt,
     seed,
@@ -188,4 +222,24 @@ export const startRecurringFaults = (
     yield* repeatEvery(initial?.staleSnapshotEverySeconds, control.staleSnapshot())
     yield* repeatEvery(initial?.depthReorderEverySeconds, control.reorderDepth())
     yield* repeatEvery(initial?.depthDuplicateEverySeconds, control.duplicateDepth())
+  })
+
+/**
+ * Sends `answer` unless the answer-lost fault takes it: a state-changing call (not `GET`) that was
+ * carried out then has its connection cut (an empty response on a destroyed socket) or its answer
+ * held `delayMs` first, so the client never learns, or learns too late, how it went.
+ */
+export const answerUnlessLost = <E, R>(
+  request: HttpServerRequest,
+  faults: FaultState,
+  answer: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
+  Effect.gen(function*() {
+    const loss = request.method === "GET" ? undefined : faults.takeAnswerLoss()
+    if (loss?.mode === "cut") {
+      ;(request.source as Http.IncomingMessage).socket.destroy()
+      return HttpServerResponse.empty()
+    }
+    if (loss?.mode === "delay") yield* Effect.sleep(Duration.millis(loss.delayMs))
+    return yield* answer
   })

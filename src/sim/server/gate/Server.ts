@@ -23,7 +23,7 @@ import { type FaultControl, handleAdmin } from "../Admin.ts"
 import { FaultState, type InitialFaults } from "../Faults.ts"
 import { serveHttp } from "../Http.ts"
 import { MarketStats } from "../MarketStats.ts"
-import { applyInitialFaults, faultSwitchboard, splitUrl, startRecurringFaults } from "../Startup.ts"
+import { answerUnlessLost, applyInitialFaults, faultSwitchboard, splitUrl, startRecurringFaults } from "../Startup.ts"
 import { GateAccounts } from "./Accounts.ts"
 import { verifyRest } from "./Auth.ts"
 import { GateFeed } from "./Feed.ts"
@@ -194,14 +194,7 @@ export const makeGateServer = Effect.fnUntraced(function*(
         result = { status: 500, body: { label: "INTERNAL", message: "Internal server error" } }
       }
       if (failure !== undefined) return yield* unknownOutcome()
-      // The answer-lost fault: the call was carried out; the client never learns how it went.
-      const loss = request.method === "GET" ? undefined : faults.takeAnswerLoss()
-      if (loss?.mode === "cut") {
-        ;(request.source as Http.IncomingMessage).socket.destroy()
-        return HttpServerResponse.empty()
-      }
-      if (loss?.mode === "delay") yield* Effect.sleep(Duration.millis(loss.delayMs))
-      return yield* answer(result.status, result.body)
+      return yield* answerUnlessLost(request, faults, answer(result.status, result.body))
     })
 
   const control = faultSwitchboard(faults, engine, registry)
