@@ -28,6 +28,8 @@ import { BigDecimal, Option, Result } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import { FilterRejected } from "../../exchange/ExchangeError.ts"
 import * as Validate from "../../exchange/Validate.ts"
+import * as Parsing from "../../internal/Parsing.ts"
+import { attempt, check, Invalid } from "../../internal/Parsing.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, Side, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote, Trade } from "../../exchange/Model.ts"
 import type * as OrderRules from "../../exchange/OrderRules.ts"
@@ -35,29 +37,8 @@ import * as ClientOrderId from "./ClientOrderId.ts"
 import type * as Schemas from "./Schemas.ts"
 
 /** A parse result: the value, or what was wrong. */
-export type ParseResult<A> = Result.Result<A, string>
+export type ParseResult<A> = Parsing.ParseResult<A>
 
-class Invalid {
-  readonly detail: string
-  constructor(detail: string) {
-    this.detail = detail
-  }
-}
-
-/** Runs `f`; an {@link Invalid} thrown inside becomes a `Failure`. Keeps the parsers linear. */
-const attempt = <A>(f: () => A): ParseResult<A> => {
-  try {
-    return Result.succeed(f())
-  } catch (error) {
-    if (error instanceof Invalid) return Result.fail(error.detail)
-    throw error
-  }
-}
-
-/** Throws the reason a neutral check (`Validate`) gives, if any. */
-const check = (reason: string | undefined): void => {
-  if (reason !== undefined) throw new Invalid(reason)
-}
 
 const decimalOf = (text: string | null | undefined, field: string): Decimal.Decimal => {
   if (text === null || text === undefined) throw new Invalid(`${field} is missing`)
@@ -356,15 +337,8 @@ export const order = (o: OrderFields): ParseResult<Order> =>
   })
 
 /** A list of orders; the first bad one fails the whole. */
-export const orders = (list: ReadonlyArray<OrderFields>): ParseResult<Array<Order>> => {
-  const out: Array<Order> = []
-  for (const o of list) {
-    const parsed = order(o)
-    if (Result.isFailure(parsed)) return Result.fail(`order ${o.id}: ${parsed.failure}`)
-    out.push(parsed.success)
-  }
-  return Result.succeed(out)
-}
+export const orders = (list: ReadonlyArray<OrderFields>): ParseResult<Array<Order>> =>
+  Parsing.all(list, order, (o) => `order ${o.id}`)
 
 /** The fields a fill has in `GET /spot/my_trades` and `spot.usertrades` alike. */
 export interface FillFields {
@@ -407,15 +381,8 @@ export const fill = (t: FillFields): ParseResult<Fill> =>
   })
 
 /** A list of fills; the first bad one fails the whole. */
-export const fills = (list: ReadonlyArray<FillFields>): ParseResult<Array<Fill>> => {
-  const out: Array<Fill> = []
-  for (const t of list) {
-    const parsed = fill(t)
-    if (Result.isFailure(parsed)) return Result.fail(`trade ${t.id}: ${parsed.failure}`)
-    out.push(parsed.success)
-  }
-  return Result.succeed(out)
-}
+export const fills = (list: ReadonlyArray<FillFields>): ParseResult<Array<Fill>> =>
+  Parsing.all(list, fill, (t) => `trade ${t.id}`)
 
 // --- domain to wire ------------------------------------------------------------------------------
 

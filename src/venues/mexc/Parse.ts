@@ -13,11 +13,13 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, Option, Result, Schema } from "effect"
+import { BigDecimal, Option, Schema } from "effect"
 import * as Decimal from "../../exchange/Decimal.ts"
 import type { InstrumentStatus, OrderStatus, OrderType, TimeInForce } from "../../exchange/Model.ts"
 import { Balance, BookLevel, Fill, Instrument, Order, Quote } from "../../exchange/Model.ts"
 import * as Validate from "../../exchange/Validate.ts"
+import * as Parsing from "../../internal/Parsing.ts"
+import { attempt, check, Invalid } from "../../internal/Parsing.ts"
 import { readVersion } from "./PushParse.ts"
 
 /** `GET depth`: a snapshot at `version` (MEXC `lastUpdateId`). Levels best first. */
@@ -184,33 +186,15 @@ export const ListenKeyAnswer = Schema.Struct({ listenKey: Text })
 
 // --- parsing ---------------------------------------------------------------------------------------
 
-/** A failed parse: what was wrong. */
-export type ParseResult<A> = Result.Result<A, string>
-
-class Invalid {
-  readonly detail: string
-  constructor(detail: string) {
-    this.detail = detail
-  }
-}
-
-/** Runs `f`; an {@link Invalid} thrown inside becomes a `Failure`. Keeps the parsers linear. */
-const attempt = <A>(f: () => A): ParseResult<A> => {
-  try {
-    return Result.succeed(f())
-  } catch (error) {
-    if (error instanceof Invalid) return Result.fail(error.detail)
-    throw error
-  }
-}
+/** A parse result: the value, or what was wrong. */
+export type ParseResult<A> = Parsing.ParseResult<A>
 
 const decimal = (text: string | number | null | undefined, field: string): Decimal.Decimal => {
   if (text === null || text === undefined) throw new Invalid(`${field} is missing`)
   const parsed = Decimal.parse(String(text).trim())
   if (Option.isNone(parsed)) throw new Invalid(`${field} is not a decimal number: ${JSON.stringify(text)}`)
   // Every number the venue sends is in range (an exponent like 1e999999999 is not).
-  const invalid = Validate.inRange(parsed.value, field)
-  if (invalid !== undefined) throw new Invalid(invalid)
+  check(Validate.inRange(parsed.value, field))
   return parsed.value
 }
 
@@ -301,8 +285,7 @@ export const quote = (t: BookTickerAnswer, time: number): ParseResult<Quote> =>
       askQuantity: orZero(t.askQty, "askQty"),
       time
     })
-    const invalid = Validate.quote(q)
-    if (invalid !== undefined) throw new Invalid(invalid)
+    check(Validate.quote(q))
     return q
   })
 
@@ -311,9 +294,10 @@ export const balances = (a: AccountAnswer): ParseResult<Array<Balance>> =>
   attempt(() =>
     a.balances.map((b) => {
       const balance = new Balance({ asset: b.asset, free: decimal(b.free, `${b.asset}.free`), locked: decimal(b.locked, `${b.asset}.locked`) })
-      const invalid = Validate.asset(b.asset) ?? Validate.nonNegative(balance.free, `${b.asset}.free`) ??
-        Validate.nonNegative(balance.locked, `${b.asset}.locked`)
-      if (invalid !== undefined) throw new Invalid(invalid)
+      check(
+        Validate.asset(b.asset) ?? Validate.nonNegative(balance.free, `${b.asset}.free`) ??
+          Validate.nonNegative(balance.locked, `${b.asset}.locked`)
+      )
       return balance
     })
   )
@@ -390,15 +374,8 @@ export const order = (o: OrderAnswer, fallbackTime: number): ParseResult<Order> 
   })
 
 /** A list of order answers; the first bad one fails the whole. */
-export const orders = (list: ReadonlyArray<OrderAnswer>, fallbackTime: number): ParseResult<Array<Order>> => {
-  const out: Array<Order> = []
-  for (const o of list) {
-    const parsed = order(o, fallbackTime)
-    if (Result.isFailure(parsed)) return Result.fail(`order ${String(o.orderId)}: ${parsed.failure}`)
-    out.push(parsed.success)
-  }
-  return Result.succeed(out)
-}
+export const orders = (list: ReadonlyArray<OrderAnswer>, fallbackTime: number): ParseResult<Array<Order>> =>
+  Parsing.all(list, (o) => order(o, fallbackTime), (o) => `order ${String(o.orderId)}`)
 
 /** `GET myTrades` elements to fills (`clientOrderId` `""` when none). */
 export const fills = (list: ReadonlyArray<TradeAnswer>): ParseResult<Array<Fill>> =>
