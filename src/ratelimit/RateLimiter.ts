@@ -113,6 +113,13 @@ export interface RateLimiterShape {
    * that puts a deadline on waiting can then pay for the deadline only when it waits.
    */
   readonly tryTake: (options: TakeOptions) => Effect.Effect<boolean, RateLimitError>
+  /**
+   * {@link tryTake} as a plain call, for hot paths that already hold the fiber's `Clock`: `true`
+   * granted (counted), `false` it would have to wait (nothing taken), or the `RateLimitError`
+   * that `tryTake` fails with. Throws the defect `tryTake` dies with (a weight that is not a
+   * finite number >= 0).
+   */
+  readonly tryTakeUnsafe: (options: TakeOptions, clock: Clock.Clock) => boolean | RateLimitError
   /** `take` then `effect`. */
   readonly withLimit: (
     options: TakeOptions
@@ -475,6 +482,14 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
         return Effect.succeed(false)
       })
 
+    const tryTakeUnsafe = (request: TakeOptions, clock: Clock.Clock): boolean | RateLimitError => {
+      const granted = grantNow(request, clock)
+      if (granted === true) return true
+      if (granted instanceof RangeError) throw granted
+      if (granted instanceof RateLimitError) return granted
+      return false
+    }
+
     const withLimit = (request: TakeOptions) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.andThen(take(request), effect)
 
@@ -555,7 +570,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
       })
     )
 
-    return { name, take, tryTake, withLimit, pause, onResponse, stats }
+    return { name, take, tryTake, tryTakeUnsafe, withLimit, pause, onResponse, stats }
   })
 
 /** A layer providing the {@link RateLimiter} service. */

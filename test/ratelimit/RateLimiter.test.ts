@@ -360,6 +360,25 @@ describe("RateLimiter", () => {
       assert.strictEqual(reasonOf(yield* Effect.exit(limiter.tryTake({ keys: ["ip"] }))), "LimiterClosed")
     })))
 
+  it.effect("tryTakeUnsafe: tryTake as a plain call on the caller's clock, answering the error instead of failing", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second" } })
+      const clock = yield* Clock.Clock
+      assert.isTrue(limiter.tryTakeUnsafe({ keys: ["ip"] }, clock))
+      assert.isTrue(limiter.tryTakeUnsafe({ keys: ["ip"] }, clock))
+      assert.isFalse(limiter.tryTakeUnsafe({ keys: ["ip"] }, clock), "the window is full")
+      assert.strictEqual(usedOf(yield* limiter.stats, "ip"), 2, "a refusal takes nothing")
+      // The window is read on the clock it is given (here the test's): a second later there is room.
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(limiter.tryTakeUnsafe({ keys: ["ip"] }, clock))
+      const unknown = limiter.tryTakeUnsafe({ keys: ["nope"] }, clock)
+      assert.isTrue(unknown instanceof RateLimitError.RateLimitError && unknown.reason._tag === "UnknownQuota")
+      assert.throws(() => limiter.tryTakeUnsafe({ keys: ["ip"], weight: -1 }, clock), RangeError)
+      yield* close
+      const closed = limiter.tryTakeUnsafe({ keys: ["ip"] }, clock)
+      assert.isTrue(closed instanceof RateLimitError.RateLimitError && closed.reason._tag === "LimiterClosed")
+    })))
+
   it.effect("rejects a weight that is negative or not a number as a defect, instead of corrupting the quota", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second" } })
