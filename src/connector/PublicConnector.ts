@@ -57,7 +57,7 @@ import type { BookView, Instrument, Quote, Trade } from "../exchange/Model.ts"
 import { OrderBook, scaleOf } from "../exchange/OrderBook.ts"
 import { PublicExchange, type PublicExchangeShape, type PublicExchangeStats } from "../exchange/PublicExchange.ts"
 import { type HubError, StreamHub, Topic } from "../hub/index.ts"
-import { monotonicMs } from "../internal/monotonic.ts"
+import { monotonicMsOf } from "../internal/monotonic.ts"
 import * as ThrottledLog from "../internal/ThrottledLog.ts"
 import { MessageQueue } from "../queue/index.ts"
 import type * as Connection from "../socket/Connection.ts"
@@ -99,7 +99,7 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
   const venue = port.venue
   const name = options.name ?? `${venue}-public`
   const spanOptions = { attributes: { venue } }
-  const nowMs = () => monotonicMs(clock)
+  const nowMs = monotonicMsOf(clock)
   const error = (operation: string, reason: ExchangeError["reason"]) => new ExchangeError({ venue, operation, reason })
 
   // --- instruments: asked once, cached ---------------------------------------------------------

@@ -102,6 +102,19 @@ export class Mailbox<A> {
     return Effect.flatMap(this.awaitValues, () => this.pull)
   })
 
+  /**
+   * {@link pull} with `f` applied to what it takes, in the same step (one effect per wake-up
+   * fewer than `Effect.flatMap(pull, f)`).
+   */
+  pullWith<B, E>(f: (chunk: Arr.NonEmptyReadonlyArray<A>) => Effect.Effect<B, E>): Effect.Effect<B, E | Cause.Done> {
+    const loop: Effect.Effect<B, E | Cause.Done> = Effect.suspend(() => {
+      if (this.size > 0) return f(this.takeAll())
+      if (this.state !== "open") return Cause.done()
+      return Effect.flatMap(this.awaitValues, () => loop)
+    })
+    return loop
+  }
+
   private readonly awaitValues: Effect.Effect<void> = Effect.callback<void>((resume) => {
     if (this.size > 0 || this.state !== "open") return resume(Effect.void)
     this.taker = resume

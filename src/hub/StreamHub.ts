@@ -326,11 +326,12 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
             hub: hubName,
             reason: new SubscriberOverflow({ topic: topic.key, subscriber: name, capacity: state.topic.capacity })
           })
-          const taken: Effect.Effect<NonEmptyReadonlyArray<unknown>, Cause.Done | HubError> = state.topic.strategy !== "fail"
-            ? mailbox.pull
-            : Effect.catch(mailbox.pull, (done): Effect.Effect<never, Cause.Done | HubError> =>
-              mailbox.overflowed ? Effect.fail(overflow) : Effect.fail(done))
-          const pull = (f === undefined ? taken : Effect.flatMap(taken as Effect.Effect<NonEmptyReadonlyArray<A>, Cause.Done | HubError>, f)) as Effect.Effect<NonEmptyReadonlyArray<B>, E | HubError | Cause.Done>
+          // `f` runs in the mailbox's own pull: one stage, one effect fewer per wake-up.
+          const taken = (f === undefined ? mailbox.pull : mailbox.pullWith(f as (chunk: NonEmptyReadonlyArray<unknown>) => Effect.Effect<NonEmptyReadonlyArray<B>, E>)) as Effect.Effect<NonEmptyReadonlyArray<B>, E | Cause.Done>
+          const pull: Effect.Effect<NonEmptyReadonlyArray<B>, E | HubError | Cause.Done> = state.topic.strategy !== "fail"
+            ? taken
+            : Effect.catch(taken, (error): Effect.Effect<never, E | Cause.Done | HubError> =>
+              Cause.isDone(error) && mailbox.overflowed ? Effect.fail(overflow) : Effect.fail(error))
           return Stream.fromPull(Effect.succeed(pull))
         })
       )

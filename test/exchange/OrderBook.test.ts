@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BigDecimal } from "effect"
+import { BigDecimal, Equal, Hash, Schema } from "effect"
 import * as Decimal from "../../src/exchange/Decimal.ts"
-import type { BookView } from "../../src/exchange/Model.ts"
+import { BookLevel, type BookView } from "../../src/exchange/Model.ts"
 import { checksum, describe as describeBook, equals, InvalidLevel, OrderBook } from "../../src/exchange/OrderBook.ts"
 
 const d = Decimal.unsafeParse
@@ -35,6 +35,25 @@ class Model {
 }
 
 describe("OrderBook", () => {
+  it("a view's levels are BookLevels like the class makes: equal, same hash, instanceof, Schema.is, same fields", () => {
+    const book = new OrderBook("BTCUSDT", { priceScale: 2, quantityScale: 4 })
+    book.applySnapshot({ version: 1n, time: 0, bids: [{ price: "100.5", quantity: "2" }], asks: [{ price: "101", quantity: "0.25" }] })
+    const view = book.view()
+    const made = [
+      new BookLevel({ price: d("100.5"), quantity: d("2") }),
+      new BookLevel({ price: d("101"), quantity: d("0.25") })
+    ]
+    for (const [i, level] of [view.bestBid!, view.bestAsk!].entries()) {
+      const expected = made[i]!
+      assert.isTrue(level instanceof BookLevel)
+      assert.isTrue(Schema.is(BookLevel)(level))
+      assert.isTrue(Equal.equals(level, expected))
+      assert.strictEqual(Hash.hash(level), Hash.hash(expected))
+      assert.deepStrictEqual(Object.keys(level), Object.keys(expected))
+      assert.strictEqual(String(level), String(expected))
+    }
+  })
+
   it("applies a snapshot best first, whatever the input order, skipping zeros and keeping the last duplicate", () => {
     const book = new OrderBook("BTCUSDT", { priceScale: 2, quantityScale: 4 })
     book.applySnapshot({

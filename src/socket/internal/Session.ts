@@ -7,7 +7,7 @@
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import { type Clock, type Context, Deferred, Duration, Effect, Latch, type Metric, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
-import { monotonicMs } from "../../internal/monotonic.ts"
+import { monotonicMs, monotonicMsOf } from "../../internal/monotonic.ts"
 import {
   Closed,
   ConnectionError,
@@ -160,7 +160,7 @@ const utf8Length = (text: string): number => {
 export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason, Scope.Scope> =>
   Effect.gen(function*() {
     const { clock, link, protocol, registry, stats } = env
-    const elapsedMs = () => monotonicMs(clock)
+    const elapsedMs = monotonicMsOf(clock)
     const url = typeof env.url === "string" ? env.url : yield* env.url
     const closeTimeoutMs = Duration.toMillis(env.closeTimeout)
     const ws = yield* acquireRaw(env, url).pipe(Effect.mapError((error) => toReason(error, url, env.openTimeout)))
