@@ -38,6 +38,7 @@ const entries: ReadonlyArray<Entry> = [
   { name: "memory", inTable: true, description: "6. heap and RSS growth from 10 to 1,000 forced reconnects (100 subscriptions), vs raw ws", load: () => import("./reconnect.ts").then((m) => m.suite) },
   { name: "close", inTable: true, description: "7. close() to process exit with a private stream open, vs ccxt", load: () => import("./close.ts").then((m) => m.suite) },
   { name: "pipeline", inTable: true, description: "in-process queue -> hub -> subscriber, CPU per one-frame batch (the per-batch fixed cost)", load: () => import("./pipeline.ts").then((m) => m.suite) },
+  { name: "venues", inTable: false, description: "Gate vs MEXC on the embedded simulators: order round trip (place, ack, cancel) and book resync after a gap, p50/p99", load: () => import("./venues.ts").then((m) => m.suite) },
   { name: "hub", inTable: false, description: "StreamHub fan-out vs EventEmitter (component)", load: () => import("./hub.ts").then((m) => m.suite) },
   { name: "queue", inTable: false, description: "MessageQueue throughput vs an Effect Queue loop (component)", load: () => import("./queue.ts").then((m) => m.suite) },
   { name: "ratelimit", inTable: false, description: "RateLimiter.take overhead when not limited (component)", load: () => import("./ratelimit.ts").then((m) => m.suite) },
