@@ -1,7 +1,8 @@
 /**
  * GatePrivate end to end on the Gate simulator (REST and WebSocket over loopback): the
- * venue-neutral private connector driven by Gate's wire. Orders of every type and what the stream
- * says of them; a placement whose answer is lost resolved by its client order id (exactly one order,
+ * venue-neutral private connector driven by Gate's wire. Orders of every type (LIMIT, IOC, FOK,
+ * post-only, market buy in quote, market sell in base) and what the stream says of them; fills
+ * while the private connection is down learned by reconciliation; a placement whose answer is lost resolved by its client order id (exactly one order,
  * also when it filled at once and Gate no longer finds its text on the path); a cancel racing a
  * fill; a silent private stream noticed and reconciled; cancel-on-close confirmed; the secret in no
  * log; the release order.
@@ -52,6 +53,48 @@ describe("GatePrivate on the Gate simulator", () => {
         yield* exchange.cancelOrder({ symbol, clientOrderId: resting.clientOrderId })
         yield* exchange.cancelOrder({ symbol, orderId: maker.orderId })
         assert.deepStrictEqual(ourOpenOrders(gate), [])
+      })))
+
+  it.live("FOK that cannot fill whole ends with nothing filled; one that can is FILLED; a market sell sized in base", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        counterOrder(gate, { side: "SELL", price: "0.6", quantity: "4" })
+        const killed = yield* exchange.placeOrder({ ...bid("0.6"), timeInForce: "FOK" })
+        const killedEnd = killed.isOpen ? yield* exchange.queryOrder({ symbol, orderId: killed.orderId }) : killed
+        // Gate: status cancelled, finish_as fok.
+        assert.deepStrictEqual([killedEnd.status, Decimal.format(killedEnd.filledQuantity)], ["CANCELED", "0"], "fill or kill: nothing of it filled")
+        const filled = yield* exchange.placeOrder({ ...bid("0.6", "4"), timeInForce: "FOK" })
+        const filledEnd = filled.isOpen ? yield* exchange.queryOrder({ symbol, orderId: filled.orderId }) : filled
+        assert.deepStrictEqual([filledEnd.status, Decimal.format(filledEnd.filledQuantity)], ["FILLED", "4"])
+        // Sell what was bought, at market, sized in HIFI.
+        counterOrder(gate, { side: "BUY", price: "0.55", quantity: "10" })
+        const sold = yield* exchange.placeOrder({ symbol, side: "SELL", type: "MARKET", quantity: d("4") })
+        const soldEnd = sold.isOpen ? yield* exchange.queryOrder({ symbol, orderId: sold.orderId }) : sold
+        assert.deepStrictEqual([soldEnd.status, Decimal.format(soldEnd.filledQuantity)], ["FILLED", "4"])
+        assert.deepStrictEqual(ourOpenOrders(gate), [])
+      })))
+
+  it.live("a dropped private connection: fills while none exists are learned by reconciliation, each once", () =>
+    withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        const updates = yield* recordUpdates(exchange)
+        const fills: Array<string> = []
+        yield* exchange.fills.pipe(Stream.runForEach((f) => Effect.sync(() => void fills.push(`${f.orderId} ${Decimal.format(f.quantity)}`))), Effect.forkScoped)
+        const a = yield* exchange.placeOrder(bid("0.5"))
+        const b = yield* exchange.placeOrder(bid("0.49"))
+        yield* waitUntil("both on the stream", () => [a, b].every((o) => updates.some((u) => u.order.orderId === o.orderId)))
+        yield* gate.faults.refuseConnections(1)
+        yield* gate.faults.dropConnections
+        // Both fill while no private connection exists: no push can carry it.
+        counterOrder(gate, { side: "SELL", price: "0.49", quantity: "20" })
+        yield* waitUntil("both fills learned", () =>
+          [a, b].every((o) => updates.some((u) => u.order.orderId === o.orderId && u.order.status === "FILLED")), 15_000)
+        const filled = updates.filter((u) => u.order.status === "FILLED")
+        assert.deepStrictEqual(filled.map((u) => u.source), ["rest", "rest"], "learned from the reconciliation")
+        assert.isAtLeast((yield* exchange.stats).reconciliations, 1)
+        assert.deepStrictEqual(yield* exchange.ownOpenOrders, [])
+        yield* waitUntil("both fills", () => fills.length >= 2)
+        assert.sameMembers(fills, [`${a.orderId} 10`, `${b.orderId} 10`], "each fill once")
       })))
 
   it.live("a placement whose answer is lost is resolved by its client order id: exactly one order", () =>
