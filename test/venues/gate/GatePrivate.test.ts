@@ -97,6 +97,27 @@ describe("GatePrivate on the Gate simulator", () => {
         assert.sameMembers(fills, [`${a.orderId} 10`, `${b.orderId} 10`], "each fill once")
       })))
 
+  it.live("malformed private pushes (unparsable, wrong types, impossible values) are counted and skipped; the order's end and its fill still arrive, once", () => {
+    const logs: Array<string> = []
+    return withGate(({ exchange, gate }) =>
+      Effect.gen(function*() {
+        const updates = yield* recordUpdates(exchange)
+        const fills: Array<string> = []
+        yield* exchange.fills.pipe(Stream.runForEach((f) => Effect.sync(() => void fills.push(`${f.orderId} ${Decimal.format(f.quantity)}`))), Effect.forkScoped)
+        // The next three private frames (the order's put, its balance change, ...) are spoilt.
+        yield* gate.faults.malformedFrames(3)
+        const placed = yield* exchange.placeOrder(bid("0.5"))
+        counterOrder(gate, { side: "SELL", price: "0.5", quantity: "10" })
+        yield* waitUntil("the order's end", () => updates.some((u) => u.order.orderId === placed.orderId && u.order.status === "FILLED"), 15_000)
+        yield* waitUntil("its fill", () => fills.length >= 1, 15_000)
+        assert.deepStrictEqual(fills, [`${placed.orderId} 10`], "the fill once")
+        // Counted in the connector's WARN lines (`skipped: n` per batch).
+        const skipped = logs.filter((l) => l.includes("skipped private push(es)")).reduce((n, l) => n + Number(/"skipped":(\d+)/.exec(l)?.[1] ?? 0), 0)
+        assert.strictEqual(skipped, 3, `each spoilt frame counted once:\n${logs.join("\n")}`)
+        assert.deepStrictEqual(yield* exchange.ownOpenOrders, [])
+      }), { logs })
+  })
+
   it.live("a placement whose answer is lost is resolved by its client order id: exactly one order", () =>
     withGate(({ exchange, gate }) =>
       Effect.gen(function*() {
