@@ -20,7 +20,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { HttpServerRequest } from "effect/http/HttpServerRequest"
+import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
@@ -28,8 +28,7 @@ import type { SimEngine } from "./engine/Engine.ts"
 import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
-import { handleAdmin } from "./server/Admin.ts"
-import { serveHttp } from "./server/Http.ts"
+import { serveVenue } from "./server/Http.ts"
 import { isApiError, parseParams, verifySigned } from "./server/mexc/Auth.ts"
 import { AccountTrades } from "./server/AccountTrades.ts"
 import { FaultState } from "./server/Faults.ts"
@@ -182,8 +181,6 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
     listenKeyOwner: (key: string, now: number) => listenKeys.owner(key, now),
     onSubscribe: feed.onSubscribe.bind(feed)
   }
-  let closing = false
-
   const control: FaultControl = {
     ...faultSwitchboard(faults, engine, registry),
     invalidateListenKey: (listenKey) =>
@@ -244,36 +241,20 @@ export const make = Effect.fnUntraced(function*(options: SimOptions = {}) {
       return yield* answerUnlessLost(request, faults, Effect.sync(() => json(answer)))
     })
 
-  const app = Effect.gen(function*() {
-    const request = yield* HttpServerRequest
-    const { path, query } = splitUrl(request.url)
-    if (path === "/ws") {
-      const now = yield* Clock.currentTimeMillis
-      if (closing || faults.refusing(now)) {
-        return errorResponse(503, 503, "Service unavailable: connections refused")
-      }
-      yield* serveSession(request, registry, wsDeps, options.ws ?? {})
-      return HttpServerResponse.empty()
-    }
-    const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
-    if (admin !== undefined) return yield* admin
-    return yield* rest(request, path, query)
-  }).pipe(
-    // effect/http runs handlers uninterruptibly unless they opt in. Ours may be interrupted
-    // anywhere (engine calls are synchronous), so shutdown and client aborts are not held up by
-    // a latency fault or an open WebSocket session.
-    Effect.interruptible
-  )
-
-  const bound = yield* serveHttp(app, {
+  const bound = yield* serveVenue({
     host: options.host,
     port: options.port,
-    // Runs first on close: refuse new sockets, ask clients to go, then cut those that linger.
-    beforeClose: Effect.suspend(() => {
-      closing = true
-      feed.close()
-      return registry.closeAll()
-    })
+    faults,
+    control,
+    registry,
+    isWsPath: (path) => path === "/ws",
+    refused: () => errorResponse(503, 503, "Service unavailable: connections refused"),
+    serveWs: (request) => serveSession(request, registry, wsDeps, options.ws ?? {}),
+    rest: (request, url) => {
+      const { path, query } = splitUrl(url)
+      return rest(request, path, query)
+    },
+    onClose: () => feed.close()
   })
 
   // Recurring faults from the start (the CLI's --*-every flags).

@@ -14,14 +14,14 @@
  */
 import type * as Http from "node:http"
 import { Clock, Duration, Effect, Option } from "effect"
-import { HttpServerRequest } from "effect/http/HttpServerRequest"
+import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { SimEngine } from "../../engine/Engine.ts"
 import type { DepthSnapshot } from "../../engine/Types.ts"
 import type { SyntheticMarket } from "../../engine/SyntheticMarket.ts"
-import { type FaultControl, handleAdmin } from "../Admin.ts"
+import type { FaultControl } from "../Admin.ts"
 import { FaultState, type InitialFaults } from "../Faults.ts"
-import { serveHttp } from "../Http.ts"
+import { serveVenue } from "../Http.ts"
 import { MarketStats } from "../MarketStats.ts"
 import { answerUnlessLost, applyInitialFaults, faultSwitchboard, splitUrl, startRecurringFaults } from "../Startup.ts"
 import { GateAccounts } from "./Accounts.ts"
@@ -198,7 +198,6 @@ export const makeGateServer = Effect.fnUntraced(function*(
     })
 
   const control = faultSwitchboard(faults, engine, registry)
-  let closing = false
   const refusedPairs = new Set(options.ws?.refusedPairs ?? [])
   const wsDeps = {
     faults,
@@ -207,32 +206,19 @@ export const makeGateServer = Effect.fnUntraced(function*(
     onSubscribe: feed.onSubscribe.bind(feed)
   }
 
-  const app = Effect.gen(function*() {
-    const request = yield* HttpServerRequest
-    const rawUrl = (request.source as Http.IncomingMessage).url ?? request.url
-    const { path, query } = splitUrl(rawUrl)
-    if (path === "/ws/v4/" || path === "/ws/v4") {
-      const now = yield* Clock.currentTimeMillis
-      if (closing || faults.refusing(now)) {
-        return respond(503, { label: "SERVER_ERROR", message: "Service unavailable: connections refused" }, {})
-      }
-      yield* serveGateSession(request, registry, wsDeps, options.ws ?? {})
-      return HttpServerResponse.empty()
-    }
-    const admin = handleAdmin(request.method, path, new URLSearchParams(query), control)
-    if (admin !== undefined) return yield* admin
-    return yield* rest(request, rawUrl)
-  }).pipe(Effect.interruptible)
-
-  const bound = yield* serveHttp(app, {
+  const bound = yield* serveVenue({
     host: options.host,
     port: options.port,
-    // Refuse new sockets, ask clients to go (1001), then cut those that linger.
-    beforeClose: Effect.suspend(() => {
-      closing = true
-      feed.close()
-      return registry.closeAll()
-    })
+    faults,
+    control,
+    registry,
+    // The URL as the client sent it: signatures are checked over the query string as sent.
+    urlOf: (request) => (request.source as Http.IncomingMessage).url ?? request.url,
+    isWsPath: (path) => path === "/ws/v4/" || path === "/ws/v4",
+    refused: () => respond(503, { label: "SERVER_ERROR", message: "Service unavailable: connections refused" }, {}),
+    serveWs: (request) => serveGateSession(request, registry, wsDeps, options.ws ?? {}),
+    rest,
+    onClose: () => feed.close()
   })
 
   // Recurring faults from the start (the CLI's --*-every flags).
