@@ -16,17 +16,15 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, type Redacted } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
-import type { SimEngine } from "./engine/Engine.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
-import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
-import type { FaultControl } from "./server/Admin.ts"
+import { defaultSyntheticParams, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { GateRateLimitOptions } from "./server/gate/Quotas.ts"
 import type { GateRestOptions } from "./server/gate/Rest.ts"
 import { makeGateServer } from "./server/gate/Server.ts"
 import { gateSymbol } from "./server/gate/Wire.ts"
-import { startEngine, type VenueOptions } from "./server/Startup.ts"
+import { type RunningVenue, startEngine, type VenueOptions } from "./server/Startup.ts"
 import type { GateWsOptions } from "./server/gate/Ws.ts"
 import { extraSymbols } from "./SimExchange.ts"
 
@@ -47,19 +45,13 @@ export interface GateSimOptions extends VenueOptions {
 }
 
 /** The running Gate simulator. */
-export interface GateSimShape {
+export interface GateSimShape extends RunningVenue {
   /** `http://127.0.0.1:<port>`. */
   readonly baseUrl: string
   /** Gate's REST base URL: `http://127.0.0.1:<port>/api/v4`. */
   readonly restUrl: string
   /** `ws://127.0.0.1:<port>/ws/v4/`. */
   readonly wsUrl: string
-  readonly host: string
-  readonly port: number
-  readonly credentials: { readonly apiKey: string; readonly apiSecret: Redacted.Redacted<string> }
-  readonly engine: SimEngine
-  readonly market: SyntheticMarket | undefined
-  readonly faults: FaultControl
   /**
    * The WebSocket subscriptions open now, one entry per connection and stream: public ones as
    * `spot.trades|BTC_USDT`, `spot.order_book_update|BTC_USDT|100ms`, `spot.obu|ob.BTC_USDT.50`,

@@ -19,14 +19,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option } from "effect"
 import type { HttpServerRequest } from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { MexcSigning } from "../venues/mexc/index.ts"
-import type { SimEngine } from "./engine/Engine.ts"
 import { defaultSymbols, makeSymbol, type SymbolConfig } from "./engine/Symbols.ts"
-import { defaultSyntheticParams, type SyntheticMarket, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
+import { defaultSyntheticParams, type SyntheticSymbolParams } from "./engine/SyntheticMarket.ts"
 import type { FaultControl } from "./server/Admin.ts"
 import { serveVenue } from "./server/Http.ts"
 import { isApiError, parseParams, verifySigned } from "./server/mexc/Auth.ts"
@@ -45,6 +44,7 @@ import {
   splitUrl,
   startEngine,
   startRecurringFaults,
+  type RunningVenue,
   type VenueOptions
 } from "./server/Startup.ts"
 import type { RestAnswer } from "./server/mexc/Rest.ts"
@@ -108,22 +108,12 @@ export const extraSymbols = (count: number): {
   return { symbols, params }
 }
 
-/** The running simulator. */
-export interface SimExchangeShape {
+/** The running simulator: its URLs, and what every simulated venue offers ({@link RunningVenue}). */
+export interface SimExchangeShape extends RunningVenue {
   /** REST base URL, like `https://api.mexc.com`: `http://127.0.0.1:<port>`. */
   readonly restUrl: string
   /** Market-data WebSocket URL: `ws://127.0.0.1:<port>/ws` (append `?listenKey=` for private). */
   readonly wsUrl: string
-  readonly host: string
-  readonly port: number
-  /** The demo account's credentials. */
-  readonly credentials: { readonly apiKey: string; readonly apiSecret: Redacted.Redacted<string> }
-  /** The exchange core (orders, balances, books); synchronous, time passed in. */
-  readonly engine: SimEngine
-  /** The synthetic market, unless disabled. */
-  readonly market: SyntheticMarket | undefined
-  /** The fault switchboard (the admin endpoint under `/sim/` drives the same operations). */
-  readonly faults: FaultControl
 }
 
 /** The simulated MEXC exchange. */

@@ -70,6 +70,21 @@ export const seedError = (service: string, seed: number): RangeError | undefined
     ? undefined
     : new RangeError(`${service}: seed must be an integer from 0 to 4294967295 (got ${seed})`)
 
+/** What every running simulated venue offers besides its URLs (each venue's shape extends it). */
+export interface RunningVenue {
+  /** The interface bound, as asked. */
+  readonly host: string
+  readonly port: number
+  /** The demo account's credentials. */
+  readonly credentials: { readonly apiKey: string; readonly apiSecret: Redacted.Redacted<string> }
+  /** The exchange core (orders, balances, books); synchronous, time passed in. */
+  readonly engine: SimEngine
+  /** The synthetic market, unless disabled. */
+  readonly market: SyntheticMarket | undefined
+  /** The fault switchboard (the admin endpoint under `/sim/` drives the same operations). */
+  readonly faults: FaultControl
+}
+
 /** A venue's engine and market, built. */
 export interface EngineStarted {
   /** Epoch ms (Effect's `Clock`) at start. */
