@@ -34,7 +34,7 @@ import type { InstrumentStatus, OrderStatus, OrderType, Side, TimeInForce } from
 import { Balance, BookLevel, Fill, Instrument, Order, Quote, Trade } from "../../exchange/Model.ts"
 import type * as OrderRules from "../../exchange/OrderRules.ts"
 import * as ClientOrderId from "./ClientOrderId.ts"
-import type * as Schemas from "./Schemas.ts"
+import * as Schemas from "./Schemas.ts"
 
 /** A parse result: the value, or what was wrong. */
 export type ParseResult<A> = Parsing.ParseResult<A>
@@ -220,20 +220,8 @@ export const orderType = (type: string, timeInForce: string): { readonly type: O
   }
 }
 
-const finishes: ReadonlySet<string> = new Set<Schemas.OrderPush["finish_as"] & string>([
-  "open",
-  "filled",
-  "cancelled",
-  "liquidate_cancelled",
-  "small",
-  "depth_not_enough",
-  "trader_not_enough",
-  "ioc",
-  "poc",
-  "fok",
-  "stp",
-  "unknown"
-])
+/** Every `finish_as` Gate sends (the wire schema's list). */
+const finishes: ReadonlySet<string> = new Set(Schemas.FinishAs.literals)
 
 /** How a finished order ended: `filled` FILLED, `poc` REJECTED, any other end CANCELED. */
 const finalStatus = (finishAs: string | undefined, nothingLeft: boolean): OrderStatus => {
