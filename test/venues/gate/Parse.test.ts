@@ -8,16 +8,8 @@ import { Result, Schema } from "effect"
 import * as Decimal from "../../../src/exchange/Decimal.ts"
 import { GateClientOrderId, GateErrorLabels, GateParse, GateSchemas } from "../../../src/venues/gate/index.ts"
 import { fixture } from "./fixtures.ts"
+import { decode, fmt, ok } from "../../support/parsing.ts"
 
-const decode = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, value: unknown): S["Type"] =>
-  Schema.decodeUnknownSync(schema)(value)
-
-const ok = <A>(result: Result.Result<A, string>): A => {
-  if (Result.isFailure(result)) throw new Error(`parse failed: ${result.failure}`)
-  return result.success
-}
-
-const fmt = (value: Decimal.Decimal | undefined) => (value === undefined ? undefined : Decimal.format(value))
 const d = Decimal.unsafeParse
 
 const order = (name: string) => ok(GateParse.order(decode(GateSchemas.Order, fixture(name))))

@@ -5,11 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
-import * as Decimal from "../../../src/exchange/Decimal.ts"
 import { GatePrivatePush, GateProtocol, GatePushParse, GateSchemas } from "../../../src/venues/gate/index.ts"
 import { fixture, wsFrame } from "./fixtures.ts"
-
-const fmt = (value: Decimal.Decimal | undefined) => (value === undefined ? undefined : Decimal.format(value))
+import { fmt } from "../../support/parsing.ts"
 
 const push = (name: string) => {
   const frame = GateProtocol.read(wsFrame(name))

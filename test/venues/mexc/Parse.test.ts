@@ -3,20 +3,11 @@
  * shapes live MEXC sends (nulls, numbers where the docs show strings); and the error-code table.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Result, Schema } from "effect"
+import { Result } from "effect"
 import * as Decimal from "../../../src/exchange/Decimal.ts"
 import { MexcErrorCodes, MexcParse } from "../../../src/venues/mexc/index.ts"
 import { fixture } from "./fixtures.ts"
-
-const decode = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, value: unknown): S["Type"] =>
-  Schema.decodeUnknownSync(schema)(value)
-
-const ok = <A>(result: Result.Result<A, string>): A => {
-  if (Result.isFailure(result)) throw new Error(`parse failed: ${result.failure}`)
-  return result.success
-}
-
-const fmt = (value: Decimal.Decimal | undefined) => (value === undefined ? undefined : Decimal.format(value))
+import { decode, fmt, ok } from "../../support/parsing.ts"
 
 describe("MexcParse", () => {
   it("exchangeInfo symbol -> Instrument: steps from precisions, minimums, fees, status", () => {
