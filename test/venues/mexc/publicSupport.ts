@@ -6,17 +6,18 @@
  * venue's at the same version.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { BigDecimal, Cause, Effect, Layer, Logger, References } from "effect"
+import { BigDecimal, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import type { BookView } from "../../../src/exchange/Model.ts"
 import { describe as describeBook } from "../../../src/exchange/OrderBook.ts"
 import type { PublicExchangeShape } from "../../../src/exchange/PublicExchange.ts"
-import { LeakCheck, Lifecycle } from "../../../src/lifecycle/index.ts"
+import type { Lifecycle } from "../../../src/lifecycle/index.ts"
 import { SimExchange } from "../../../src/sim/index.ts"
 import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
 import * as MexcPublic from "../../../src/venues/mexc/MexcPublic.ts"
 import * as MexcQuotas from "../../../src/venues/mexc/Quotas.ts"
 import * as MexcRest from "../../../src/venues/mexc/MexcRest.ts"
+import { captured, fastConnection } from "../../support/capture.ts"
 
 export interface Harness {
   readonly sim: SimExchange.SimExchangeShape
@@ -27,22 +28,14 @@ export interface Harness {
   readonly events: Array<Lifecycle.LifecycleEvent>
 }
 
-/** A logger that keeps every line (message, annotations, cause) in `logs`. */
-export const collectInto = (logs: Array<string>) =>
-  Logger.make((options) => {
-    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
-    const cause = options.cause.reasons.length > 0 ? Cause.pretty(options.cause) : ""
-    logs.push(`${String(options.message)} ${JSON.stringify(annotations)} ${cause}`)
-  })
+export { collectInto } from "../../support/capture.ts"
 
 /**
  * Runs `f` against a fresh simulator under `LeakCheck`. The simulator is built first and the REST
  * client (and its rate limiter) next, so the exchange is released before them, as in an app.
  */
-export const withSim = <A, E>(simOptions: SimExchange.SimOptions, f: (h: Harness) => Effect.Effect<A, E, Scope.Scope>) => {
-  const logs: Array<string> = []
-  const events: Array<Lifecycle.LifecycleEvent> = []
-  return LeakCheck.scoped(
+export const withSim = <A, E>(simOptions: SimExchange.SimOptions, f: (h: Harness) => Effect.Effect<A, E, Scope.Scope>) =>
+  captured(({ events, logs }) =>
     Effect.gen(function*() {
       const simContext = yield* Layer.build(Layer.fresh(SimExchange.layer({ seed: 7, ...simOptions })))
       const sim = simContext.mapUnsafe.get(SimExchange.SimExchange.key) as SimExchange.SimExchangeShape
@@ -52,20 +45,11 @@ export const withSim = <A, E>(simOptions: SimExchange.SimOptions, f: (h: Harness
         )
       )
       const exchange = (options: MexcPublic.Options = {}) =>
-        MexcPublic.make({
-          ...options,
-          url: sim.wsUrl,
-          connection: {
-            backoff: { initial: "20 millis", max: "200 millis" },
-            closeTimeout: "200 millis",
-            pingInterval: "1 second",
-            ...options.connection
-          }
-        }).pipe(Effect.provide(restContext), Effect.provide(NodeWebSocket.layerConstructor()))
+        MexcPublic.make({ ...options, url: sim.wsUrl, connection: { ...fastConnection, ...options.connection } })
+          .pipe(Effect.provide(restContext), Effect.provide(NodeWebSocket.layerConstructor()))
       return yield* Effect.scoped(f({ sim, exchange, logs, events }))
-    }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))
-  ).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
-}
+    })
+  )
 
 /**
  * The simulator engine's book of `symbol` at every version from now on: a base snapshot plus

@@ -4,18 +4,19 @@
  * them, as in an app; and a recorder of the engine's book at every version to hold views against.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Logger, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import type { Scope } from "effect"
 import type { BookView } from "../../../../src/exchange/Model.ts"
 import type { PublicExchangeShape } from "../../../../src/exchange/PublicExchange.ts"
-import { LeakCheck, Lifecycle } from "../../../../src/lifecycle/index.ts"
+import type { Lifecycle } from "../../../../src/lifecycle/index.ts"
 import { GateSim } from "../../../../src/sim/index.ts"
 import type { SimExchange } from "../../../../src/sim/index.ts"
 import * as NodeWebSocket from "../../../../src/socket/NodeWebSocket.ts"
 import * as GatePublic from "../../../../src/venues/gate/GatePublic.ts"
 import * as GateQuotas from "../../../../src/venues/gate/Quotas.ts"
 import * as GateRest from "../../../../src/venues/gate/GateRest.ts"
-import { collectInto, matchesVenue, recordBook } from "../../mexc/publicSupport.ts"
+import { captured, fastConnection } from "../../../support/capture.ts"
+import { matchesVenue, recordBook } from "../../mexc/publicSupport.ts"
 
 export interface Harness {
   readonly gate: GateSim.GateSimShape
@@ -28,10 +29,8 @@ export interface Harness {
  * Runs `f` against a fresh Gate simulator under `LeakCheck`: the simulator first, the REST client
  * and its limiter next, so the exchange is released before them, as in an app.
  */
-export const withGate = <A, E>(simOptions: GateSim.GateSimOptions, f: (h: Harness) => Effect.Effect<A, E, Scope.Scope>) => {
-  const logs: Array<string> = []
-  const events: Array<Lifecycle.LifecycleEvent> = []
-  return LeakCheck.scoped(
+export const withGate = <A, E>(simOptions: GateSim.GateSimOptions, f: (h: Harness) => Effect.Effect<A, E, Scope.Scope>) =>
+  captured(({ events, logs }) =>
     Effect.gen(function*() {
       const simContext = yield* Layer.build(Layer.fresh(GateSim.layer({ seed: 7, ...simOptions })))
       const gate = simContext.mapUnsafe.get(GateSim.GateSim.key) as GateSim.GateSimShape
@@ -41,20 +40,11 @@ export const withGate = <A, E>(simOptions: GateSim.GateSimOptions, f: (h: Harnes
         )
       )
       const exchange = (options: GatePublic.Options = {}) =>
-        GatePublic.make({
-          ...options,
-          url: gate.wsUrl,
-          connection: {
-            backoff: { initial: "20 millis", max: "200 millis" },
-            closeTimeout: "200 millis",
-            pingInterval: "1 second",
-            ...options.connection
-          }
-        }).pipe(Effect.provide(restContext), Effect.provide(NodeWebSocket.layerConstructor()))
+        GatePublic.make({ ...options, url: gate.wsUrl, connection: { ...fastConnection, ...options.connection } })
+          .pipe(Effect.provide(restContext), Effect.provide(NodeWebSocket.layerConstructor()))
       return yield* Effect.scoped(f({ gate, exchange, logs, events }))
-    }).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void events.push(event)))
-  ).pipe(Effect.provide(Logger.layer([collectInto(logs)])))
-}
+    })
+  )
 
 /** The engine's book at every version (the recorder reads only the simulator's engine). */
 export const recorderOf = (gate: GateSim.GateSimShape, symbol: string) =>
