@@ -28,10 +28,3 @@ export const captured = <A, E>(body: (capture: Captured) => Effect.Effect<A, E, 
     body(capture).pipe(Effect.provideService(Lifecycle.LifecycleObserver, (event) => void capture.events.push(event)))
   ).pipe(Effect.provide(Logger.layer([collectInto(capture.logs)])))
 }
-
-/** Reconnection settings for tests on loopback: fast backoff, short close wait, 1 s pings. */
-export const fastConnection = {
-  backoff: { initial: "20 millis", max: "200 millis" },
-  closeTimeout: "200 millis",
-  pingInterval: "1 second"
-} as const

@@ -17,7 +17,8 @@ import * as NodeWebSocket from "../../../src/socket/NodeWebSocket.ts"
 import * as MexcPublic from "../../../src/venues/mexc/MexcPublic.ts"
 import * as MexcQuotas from "../../../src/venues/mexc/Quotas.ts"
 import * as MexcRest from "../../../src/venues/mexc/MexcRest.ts"
-import { captured, fastConnection } from "../../support/capture.ts"
+import { captured } from "../../support/capture.ts"
+import { fastConnection } from "../../support/fast.ts"
 
 export interface Harness {
   readonly sim: SimExchange.SimExchangeShape

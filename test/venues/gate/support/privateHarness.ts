@@ -13,6 +13,7 @@ import * as NodeWebSocket from "../../../../src/socket/NodeWebSocket.ts"
 import * as GatePrivate from "../../../../src/venues/gate/GatePrivate.ts"
 import * as GateQuotas from "../../../../src/venues/gate/Quotas.ts"
 import * as GateRest from "../../../../src/venues/gate/GateRest.ts"
+import { fastPrivateConnector } from "../../../support/fast.ts"
 import { quiet } from "../../mexc/support/privateHarness.ts"
 
 export { collectLogs, quiet, recordUpdates } from "../../mexc/support/privateHarness.ts"
@@ -29,17 +30,7 @@ export interface Harness {
 }
 
 /** Fast settings for tests: short grace and unknown-outcome windows; no audit unless asked. */
-export const fastPrivate: GatePrivate.Options = {
-  unknownOutcome: { visibilityWindow: "300 millis", requestLifetime: "600 millis", deadline: "5 seconds", interval: "50 millis" },
-  streamGrace: "1 second",
-  auditInterval: false,
-  connection: {
-    backoff: { initial: "20 millis", max: "200 millis" },
-    closeTimeout: "200 millis",
-    pingInterval: "200 millis",
-    staleAfter: "2 seconds"
-  }
-}
+export const fastPrivate: GatePrivate.Options = fastPrivateConnector
 
 /** A fresh Gate simulator (no synthetic market unless asked, a counterparty account) in the current scope. */
 export const buildGate = (options: GateSim.GateSimOptions = {}) =>

@@ -15,7 +15,8 @@ import * as NodeWebSocket from "../../../../src/socket/NodeWebSocket.ts"
 import * as GatePublic from "../../../../src/venues/gate/GatePublic.ts"
 import * as GateQuotas from "../../../../src/venues/gate/Quotas.ts"
 import * as GateRest from "../../../../src/venues/gate/GateRest.ts"
-import { captured, fastConnection } from "../../../support/capture.ts"
+import { captured } from "../../../support/capture.ts"
+import { fastConnection } from "../../../support/fast.ts"
 import { matchesVenue, recordBook } from "../../mexc/publicSupport.ts"
 
 export interface Harness {

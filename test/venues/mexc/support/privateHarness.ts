@@ -13,6 +13,7 @@ import * as NodeWebSocket from "../../../../src/socket/NodeWebSocket.ts"
 import * as MexcPrivate from "../../../../src/venues/mexc/MexcPrivate.ts"
 import * as MexcRest from "../../../../src/venues/mexc/MexcRest.ts"
 import * as Quotas from "../../../../src/venues/mexc/Quotas.ts"
+import { fastPrivateConnector } from "../../../support/fast.ts"
 
 export interface Harness {
   readonly sim: SimExchange.SimExchangeShape
@@ -23,18 +24,7 @@ export interface Harness {
 export const counterparty = { apiKey: "counter-key", secret: "counter-secret" }
 
 /** Fast settings for tests: short grace and unknown-outcome windows; no audit unless asked. */
-export const fastPrivate: MexcPrivate.Options = {
-  venue: "sim",
-  unknownOutcome: { visibilityWindow: "300 millis", requestLifetime: "600 millis", deadline: "5 seconds", interval: "50 millis" },
-  streamGrace: "1 second",
-  auditInterval: false,
-  connection: {
-    backoff: { initial: "20 millis", max: "200 millis" },
-    closeTimeout: "200 millis",
-    pingInterval: "200 millis",
-    staleAfter: "2 seconds"
-  }
-}
+export const fastPrivate: MexcPrivate.Options = { venue: "sim", ...fastPrivateConnector }
 
 /** A fresh simulator (no synthetic market unless asked, a counterparty account) in the current scope. */
 export const buildSim = (simOptions: SimOptions = {}) =>
