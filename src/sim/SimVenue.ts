@@ -56,8 +56,11 @@ const embedded = (options: SimExchange.SimOptions) =>
     Layer.catch((cause) => Layer.effect(SimExchange.SimExchange, Effect.fail(startFailed(cause))))
   )
 
-/** Settings that point a dialect at a running simulator. */
-const onSim = (sim: SimExchange.SimExchangeShape, options: SimLayerOptions): Adapter.Settings => ({
+/** Settings that point a dialect at a running simulator (the MEXC side or the Gate side). */
+const onSim = (
+  sim: Pick<SimExchange.SimExchangeShape, "restUrl" | "wsUrl" | "credentials">,
+  options: SimLayerOptions
+): Adapter.Settings => ({
   venue: options.name ?? "sim",
   name: options.name,
   restUrl: sim.restUrl,
@@ -97,18 +100,6 @@ export const layerSimPublic = (options: SimLayerOptions = {}): Layer.Layer<Publi
   Layer.unwrap(Effect.map(SimExchange.SimExchange, (sim) => (options.dialect ?? MexcVenue.adapter).publicExchange(onSim(sim, options))))
     .pipe(Layer.provideMerge(embedded(simOptions(options))))
 
-/** Settings that point a dialect at a running Gate simulator. */
-const onGateSim = (gate: GateSim.GateSimShape, options: SimLayerOptions): Adapter.Settings => ({
-  venue: options.name ?? "sim",
-  name: options.name,
-  restUrl: gate.restUrl,
-  wsUrl: gate.wsUrl,
-  privateWsUrl: gate.wsUrl,
-  credentials: { apiKey: Redacted.make(gate.credentials.apiKey), apiSecret: gate.credentials.apiSecret },
-  connection: options.connection,
-  deadManSwitch: options.deadManSwitch
-})
-
 /** The embedded Gate simulator, its start failure an `ExchangeError`. */
 const embeddedGate = (options: SimLayerOptions) =>
   GateSim.layer(options.sim === undefined ? {} : { seed: options.sim.seed }).pipe(
@@ -126,7 +117,7 @@ export const layerSimGate = (
   dialect: Adapter.Adapter,
   options: Omit<SimLayerOptions, "dialect"> = {}
 ): Layer.Layer<PublicExchange | PrivateExchange | GateSim.GateSim, ExchangeError> =>
-  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.exchanges(onGateSim(gate, options))))
+  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.exchanges(onSim(gate, options))))
     .pipe(Layer.provideMerge(embeddedGate(options)))
 
 /** The public exchange of `dialect` (Gate's adapter) on an embedded Gate simulator. */
@@ -134,7 +125,7 @@ export const layerSimGatePublic = (
   dialect: Adapter.Adapter,
   options: Omit<SimLayerOptions, "dialect"> = {}
 ): Layer.Layer<PublicExchange | GateSim.GateSim, ExchangeError> =>
-  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.publicExchange(onGateSim(gate, options))))
+  Layer.unwrap(Effect.map(GateSim.GateSim, (gate) => dialect.publicExchange(onSim(gate, options))))
     .pipe(Layer.provideMerge(embeddedGate(options)))
 
 /**

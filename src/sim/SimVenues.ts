@@ -34,7 +34,7 @@ import { SimEngine } from "./engine/Engine.ts"
 import { defaultSymbols, type SymbolConfig } from "./engine/Symbols.ts"
 import { defaultSyntheticParams, SyntheticMarket } from "./engine/SyntheticMarket.ts"
 import * as GateSim from "./GateSim.ts"
-import { seedError } from "./server/Startup.ts"
+import { seedError, type VenueOptions } from "./server/Startup.ts"
 import * as SimExchange from "./SimExchange.ts"
 
 /** The venues the simulator speaks. */
@@ -122,23 +122,19 @@ export const make = Effect.fnUntraced(function*(options: SimVenuesOptions = {}) 
   let mexc: SimExchange.SimExchangeShape | undefined
   let gate: GateSim.GateSimShape | undefined
   const endpoints: Array<VenueEndpoint> = []
+  // A venue's own options, its seed derived from the shared one and its mids driven by its prices.
+  const driven = <O extends VenueOptions>(given: O, venue: SimVenueName): O => ({
+    ...given,
+    seed: venueSeed(seed, venue),
+    market: given.market === false ? false : { ...given.market, driver: prices[venue] }
+  })
   for (const venue of venues) {
     if (venue === "mexc" && mexc === undefined) {
-      const given = options.mexc ?? {}
-      mexc = yield* SimExchange.make({
-        ...given,
-        seed: venueSeed(seed, "mexc"),
-        market: given.market === false ? false : { ...given.market, driver: prices.mexc }
-      })
+      mexc = yield* SimExchange.make(driven(options.mexc ?? {}, venue))
       endpoints.push({ venue, restUrl: mexc.restUrl, wsUrl: mexc.wsUrl, credentials: mexc.credentials })
     }
     if (venue === "gate" && gate === undefined) {
-      const given = options.gate ?? {}
-      gate = yield* GateSim.make({
-        ...given,
-        seed: venueSeed(seed, "gate"),
-        market: given.market === false ? false : { ...given.market, driver: prices.gate }
-      })
+      gate = yield* GateSim.make(driven(options.gate ?? {}, venue))
       endpoints.push({ venue, restUrl: gate.restUrl, wsUrl: gate.wsUrl, credentials: gate.credentials })
     }
   }
