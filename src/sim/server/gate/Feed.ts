@@ -31,6 +31,7 @@ import type { GateAccounts } from "./Accounts.ts"
 import { userIdOf } from "./Rest.ts"
 import { gateOrderId, gateTradeId, tradeTimeMs } from "./Wire.ts"
 import type { GateRegistry, GateSession, StreamKey } from "./Ws.ts"
+import { SnapshotAlignment } from "../SnapshotAlignment.ts"
 
 /** Feed options. */
 export interface GateFeedOptions {
@@ -55,8 +56,6 @@ interface BookState {
   /** A push held back by the reorder fault, sent right after the next one. */
   held: string | undefined
 }
-
-const straddleHoldMs = 500
 
 /** Parses a decimal that may be negative (balance changes). */
 const signed = (text: string): bigint => (text.startsWith("-") ? -Decimal.unsafeParse(text.slice(1)) : Decimal.unsafeParse(text))
@@ -83,8 +82,7 @@ export class GateFeed {
   private readonly tickers24 = new Map<StreamKey, string>()
   private readonly tradeListeners = new Map<string, Unsubscribe>()
   private readonly accountListeners = new Map<string, Unsubscribe>()
-  private readonly snapshotsTaken = new Map<string, number>()
-  private readonly straddles = new Map<string, { readonly version: number; readonly deadline: number }>()
+  private readonly alignment: SnapshotAlignment
   private readonly random: Prng
   private readonly fullChance: number
   private readonly engine: SimEngine
@@ -106,6 +104,7 @@ export class GateFeed {
     this.faults = faults
     this.accounts = accounts
     this.stats = stats
+    this.alignment = new SnapshotAlignment(engine, faults)
     this.random = new Prng(options.seed ^ 0x6a7e)
     this.fullChance = options.fullPushChance ?? 0.01
   }
@@ -251,11 +250,7 @@ export class GateFeed {
 
   private pushBook(key: StreamKey, state: BookState): void {
     const registry = this.registry
-    const straddle = this.straddles.get(state.pair)
-    if (straddle !== undefined && state.channel === "spot.order_book_update") {
-      if ((this.engine.depthVersion(state.pair) ?? 0) <= straddle.version && this.now < straddle.deadline) return
-      this.straddles.delete(state.pair)
-    }
+    if (state.channel === "spot.order_book_update" && this.alignment.holds(state.pair, this.now)) return
     // spot.obu newcomers get a full push first; the others the increment (or a full push now and then).
     const existing: Array<GateSession> = []
     const newcomers: Array<GateSession> = []
@@ -327,36 +322,15 @@ export class GateFeed {
    * (`depthSnapshotStart`), with the stale-snapshot fault applied.
    */
   depthSnapshot(pair: string, limit: number): DepthSnapshot | undefined {
-    if (this.engine.depthVersion(pair) === undefined) return undefined
-    const sent = this.sentVersion(pair)
-    const stale = this.faults.takeStaleSnapshot(pair, sent)
-    if (stale !== undefined) return { lastUpdateId: stale.lastUpdateId, bids: stale.bids.slice(0, limit), asks: stale.asks.slice(0, limit) }
-    const taken = this.snapshotsTaken.get(pair) ?? 0
-    this.snapshotsTaken.set(pair, taken + 1)
-    const start = this.faults.depthSnapshotStart
-    if (start === "adjacent" || (start === "alternate" && taken % 2 === 1)) {
-      this.straddles.delete(pair)
-      for (const [key, state] of this.books) {
-        if (state.pair === pair && state.channel === "spot.order_book_update" && this.registry.byStream.has(key)) this.pushBook(key, state)
+    const books = [...this.books].filter(([, state]) => state.pair === pair)
+    const updates = books.filter(([, state]) => state.channel === "spot.order_book_update")
+    return this.alignment.snapshot(pair, limit, this.now, {
+      all: books.map(([, state]) => state),
+      aligned: updates.map(([, state]) => state),
+      pushPending: () => {
+        for (const [key, state] of updates) if (this.registry.byStream.has(key)) this.pushBook(key, state)
       }
-      return this.engine.depth(pair, limit)
-    }
-    const snapshot = this.engine.depth(pair, limit)!
-    for (const state of this.books.values()) {
-      if (state.pair === pair && state.channel === "spot.order_book_update" && state.lastVersion < snapshot.lastUpdateId) {
-        this.straddles.set(pair, { version: snapshot.lastUpdateId, deadline: this.now + straddleHoldMs })
-        break
-      }
-    }
-    return snapshot
-  }
-
-  private sentVersion(pair: string): number {
-    let sent: number | undefined
-    for (const state of this.books.values()) {
-      if (state.pair === pair && (sent === undefined || state.lastVersion > sent)) sent = state.lastVersion
-    }
-    return sent ?? this.engine.depthVersion(pair) ?? 0
+    })
   }
 
   private tickerOf(pair: string) {
@@ -385,7 +359,7 @@ export class GateFeed {
     this.books.clear()
     this.tickers.clear()
     this.tickers24.clear()
-    this.straddles.clear()
+    this.alignment.clear()
   }
 
   private ensureTradeListener(pair: string): void {

@@ -25,6 +25,7 @@ import type { Channel, Interval } from "./Channels.ts"
 import { eventType } from "./Channels.ts"
 import type { FaultState } from "../Faults.ts"
 import type { Session, WsRegistry } from "./Ws.ts"
+import { SnapshotAlignment } from "../SnapshotAlignment.ts"
 
 interface DepthState {
   readonly symbol: string
@@ -60,9 +61,6 @@ interface TickerState {
   top: BookTicker | undefined
 }
 
-/** How long depth pushes may wait for the book to move past a straddling snapshot. */
-const straddleHoldMs = 500
-
 const ordersChannel = "spot@private.orders.v3.api.pb"
 const dealsChannel = "spot@private.deals.v3.api.pb"
 const accountChannel = "spot@private.account.v3.api.pb"
@@ -80,18 +78,13 @@ export class Feed {
   private readonly limits = new Map<string, VersionedState>()
   private readonly tradeListeners = new Map<string, Unsubscribe>()
   private readonly accountListeners = new Map<string, Unsubscribe>()
-  /** REST snapshots taken per symbol (drives the `alternate` snapshot start). */
-  private readonly snapshotsTaken = new Map<string, number>()
-  /**
-   * Straddling snapshots, per symbol: depth pushes wait until the book moved past `version`
-   * (or `deadline` passed), so the next push covers versions on both sides of the snapshot.
-   */
-  private readonly straddles = new Map<string, { readonly version: number; readonly deadline: number }>()
+  private readonly alignment: SnapshotAlignment
 
   constructor(engine: SimEngine, registry: WsRegistry, faults: FaultState) {
     this.engine = engine
     this.registry = registry
     this.faults = faults
+    this.alignment = new SnapshotAlignment(engine, faults)
   }
 
   /** Prepares state for channels a session just subscribed to (called synchronously on subscribe). */
@@ -280,41 +273,15 @@ export class Feed {
    * unknown symbol.
    */
   depthSnapshot(symbol: string, limit: number): DepthSnapshot | undefined {
-    if (this.engine.depthVersion(symbol) === undefined) return undefined
-    const stale = this.faults.takeStaleSnapshot(symbol, this.sentDepthVersion(symbol))
-    if (stale !== undefined) {
-      return { lastUpdateId: stale.lastUpdateId, bids: stale.bids.slice(0, limit), asks: stale.asks.slice(0, limit) }
-    }
-    const taken = this.snapshotsTaken.get(symbol) ?? 0
-    this.snapshotsTaken.set(symbol, taken + 1)
-    const start = this.faults.depthSnapshotStart
-    if (start === "adjacent" || (start === "alternate" && taken % 2 === 1)) {
-      // Pending changes are pushed before the snapshot is taken: the next push starts right after it.
-      this.straddles.delete(symbol)
-      for (const [name, state] of this.depth) {
-        if (state.symbol === symbol && this.registry.byChannel.has(name)) this.pushDepth(name, state)
+    const streams = [...this.depth].filter(([, state]) => state.symbol === symbol)
+    const states = streams.map(([, state]) => state)
+    return this.alignment.snapshot(symbol, limit, this.now, {
+      all: states,
+      aligned: states,
+      pushPending: () => {
+        for (const [name, state] of streams) if (this.registry.byChannel.has(name)) this.pushDepth(name, state)
       }
-      return this.engine.depth(symbol, limit)
-    }
-    // Pending changes are both in the snapshot and in the next push, which is held until the book
-    // moves again so that it also covers versions after the snapshot: `from <= lastUpdateId < to`.
-    const snapshot = this.engine.depth(symbol, limit)!
-    for (const state of this.depth.values()) {
-      if (state.symbol === symbol && state.lastVersion < snapshot.lastUpdateId) {
-        this.straddles.set(symbol, { version: snapshot.lastUpdateId, deadline: this.now + straddleHoldMs })
-        break
-      }
-    }
-    return snapshot
-  }
-
-  /** The newest version any aggregated depth channel of `symbol` pushed (the book's, if none streams). */
-  private sentDepthVersion(symbol: string): number {
-    let sent: number | undefined
-    for (const state of this.depth.values()) {
-      if (state.symbol === symbol && (sent === undefined || state.lastVersion > sent)) sent = state.lastVersion
-    }
-    return sent ?? this.engine.depthVersion(symbol) ?? 0
+    })
   }
 
   /**
@@ -323,11 +290,7 @@ export class Feed {
    * the next one, a duplicate sends it twice.
    */
   private pushDepth(name: string, state: DepthState): void {
-    const straddle = this.straddles.get(state.symbol)
-    if (straddle !== undefined) {
-      if ((this.engine.depthVersion(state.symbol) ?? 0) <= straddle.version && this.now < straddle.deadline) return
-      this.straddles.delete(state.symbol)
-    }
+    if (this.alignment.holds(state.symbol, this.now)) return
     const delta = this.engine.depthChangesSince(state.symbol, state.lastVersion)
     if (delta === undefined || delta._tag === "Unchanged") return
     if (delta._tag === "TooOld") {
@@ -378,8 +341,7 @@ export class Feed {
     this.deals.clear()
     this.tickers.clear()
     this.limits.clear()
-    this.snapshotsTaken.clear()
-    this.straddles.clear()
+    this.alignment.clear()
   }
 
   private ensureTradeListener(symbol: string): void {
