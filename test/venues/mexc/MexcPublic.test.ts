@@ -13,29 +13,7 @@ import { defaultSyntheticParams, SyntheticMarket } from "../../../src/sim/engine
 import { makeSymbol } from "../../../src/sim/engine/Symbols.ts"
 import { waitUntil } from "../../support/eventually.ts"
 import type { SimExchange } from "../../../src/sim/index.ts"
-import { matchesVenue, recordBook, withSim } from "./publicSupport.ts"
-
-/** Collects every view of a book stream, checking each against the venue at its version. */
-const watchBook = (
-  exchange: { readonly orderBook: (symbol: string) => Stream.Stream<BookView, unknown> },
-  recorder: { readonly at: (version: number) => string | undefined },
-  symbol: string
-) =>
-  Effect.gen(function*() {
-    const views: Array<BookView> = []
-    const mismatches: Array<string> = []
-    const fiber = yield* exchange.orderBook(symbol).pipe(
-      Stream.runForEach((view) =>
-        Effect.sync(() => {
-          views.push(view)
-          const mismatch = matchesVenue(recorder, view)
-          if (mismatch !== undefined) mismatches.push(mismatch)
-        })
-      ),
-      Effect.forkScoped
-    )
-    return { views, mismatches, fiber }
-  })
+import { recordBook, watchBook, withSim } from "./publicSupport.ts"
 
 /**
  * 34 symbols (34 books + 34 quotes + 32 trades = 100 channels) with a light synthetic market each:

@@ -6,7 +6,7 @@
  * venue's at the same version.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { BigDecimal, Effect, Layer } from "effect"
+import { BigDecimal, Effect, Layer, Stream } from "effect"
 import type { Scope } from "effect"
 import type { BookView } from "../../../src/exchange/Model.ts"
 import { describe as describeBook } from "../../../src/exchange/OrderBook.ts"
@@ -56,7 +56,7 @@ export const withSim = <A, E>(simOptions: SimExchange.SimOptions, f: (h: Harness
  * The simulator engine's book of `symbol` at every version from now on: a base snapshot plus
  * every level change with its version, replayed up to the version asked for.
  */
-export const recordBook = (sim: SimExchange.SimExchangeShape, symbol: string) =>
+export const recordBook = (sim: { readonly engine: SimExchange.SimExchangeShape["engine"] }, symbol: string) =>
   Effect.gen(function*() {
     const changes: Array<{ side: "BUY" | "SELL"; price: string; quantity: string; version: number }> = []
     const base = sim.engine.depth(symbol, 1_000_000)!
@@ -106,3 +106,25 @@ export const matchesVenue = (
   }
   return undefined
 }
+
+/** Collects every view of a book stream, checking each against the venue at its version. */
+export const watchBook = (
+  exchange: { readonly orderBook: (symbol: string) => Stream.Stream<BookView, unknown> },
+  recorder: { readonly at: (version: number) => string | undefined },
+  symbol: string
+) =>
+  Effect.gen(function*() {
+    const views: Array<BookView> = []
+    const mismatches: Array<string> = []
+    const fiber = yield* exchange.orderBook(symbol).pipe(
+      Stream.runForEach((view) =>
+        Effect.sync(() => {
+          views.push(view)
+          const mismatch = matchesVenue(recorder, view)
+          if (mismatch !== undefined) mismatches.push(mismatch)
+        })
+      ),
+      Effect.forkScoped
+    )
+    return { views, mismatches, fiber }
+  })

@@ -4,20 +4,18 @@
  * them, as in an app; and a recorder of the engine's book at every version to hold views against.
  */
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import type { Scope } from "effect"
-import type { BookView } from "../../../../src/exchange/Model.ts"
 import type { PublicExchangeShape } from "../../../../src/exchange/PublicExchange.ts"
 import type { Lifecycle } from "../../../../src/lifecycle/index.ts"
 import { GateSim } from "../../../../src/sim/index.ts"
-import type { SimExchange } from "../../../../src/sim/index.ts"
 import * as NodeWebSocket from "../../../../src/socket/NodeWebSocket.ts"
 import * as GatePublic from "../../../../src/venues/gate/GatePublic.ts"
 import * as GateQuotas from "../../../../src/venues/gate/Quotas.ts"
 import * as GateRest from "../../../../src/venues/gate/GateRest.ts"
 import { captured } from "../../../support/capture.ts"
 import { fastConnection } from "../../../support/fast.ts"
-import { matchesVenue, recordBook } from "../../mexc/publicSupport.ts"
+import { recordBook } from "../../mexc/publicSupport.ts"
 
 export interface Harness {
   readonly gate: GateSim.GateSimShape
@@ -48,23 +46,8 @@ export const withGate = <A, E>(simOptions: GateSim.GateSimOptions, f: (h: Harnes
   )
 
 /** The engine's book at every version (the recorder reads only the simulator's engine). */
-export const recorderOf = (gate: GateSim.GateSimShape, symbol: string) =>
-  recordBook({ engine: gate.engine } as unknown as SimExchange.SimExchangeShape, symbol)
+export const recorderOf = (gate: GateSim.GateSimShape, symbol: string) => recordBook(gate, symbol)
 
-export const watchBook = (exchange: PublicExchangeShape, recorder: { readonly at: (version: number) => string | undefined }, symbol: string) =>
-  Effect.gen(function*() {
-    const views: Array<BookView> = []
-    const mismatches: Array<string> = []
-    yield* exchange.orderBook(symbol).pipe(
-      Stream.runForEach((view) =>
-        Effect.sync(() => {
-          views.push(view)
-          const mismatch = matchesVenue(recorder, view)
-          if (mismatch !== undefined) mismatches.push(mismatch)
-        })
-      ),
-      Effect.forkScoped
-    )
-    return { views, mismatches }
-  })
+export { watchBook } from "../../mexc/publicSupport.ts"
+
 
