@@ -1,7 +1,8 @@
 /**
  * Metrics of the stream hub: attributes `hub` and `topic` (and `subscriber` for drops).
  * Updated synchronously, once per published batch, through series created with their attributes
- * up front (`Metric.withAttributes` re-derives the series key on every update).
+ * up front (`Metric.withAttributes` re-derives the series key on every update); `published` is
+ * read from the hub's own count per topic when the metric is read (no update per publish).
  *
  * @since 0.1.0
  */
@@ -22,8 +23,7 @@ export const dropped = Metric.counter("scoped_exchange_hub_dropped", droppedOpti
 export const forTopic = (hub: string, topic: string) => {
   const attributes = { hub, topic }
   return {
-    subscribers: Metric.gauge("scoped_exchange_hub_subscribers", { ...subscribersOptions, attributes }),
-    published: Metric.counter("scoped_exchange_hub_published", { ...publishedOptions, attributes })
+    subscribers: Metric.gauge("scoped_exchange_hub_subscribers", { ...subscribersOptions, attributes })
   }
 }
 

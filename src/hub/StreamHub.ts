@@ -30,6 +30,7 @@ import type { NonEmptyReadonlyArray } from "effect/Array"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { HubClosed, HubError, SubscriberOverflow, UpstreamSubscribeFailed } from "./HubError.ts"
 import * as HubMetrics from "./HubMetrics.ts"
+import * as CountedSeries from "../internal/CountedSeries.ts"
 import { Mailbox } from "./Mailbox.ts"
 import * as EagerScheduler from "../queue/internal/EagerScheduler.ts"
 import type { Topic } from "./Topic.ts"
@@ -144,7 +145,8 @@ interface TopicState {
   /** Serializes hook transitions (first in / last out) of this topic. */
   readonly hooks: Semaphore.Semaphore
   readonly subscribersMetric: Metric.Metric<number, unknown>
-  readonly publishedMetric: Metric.Metric<number, unknown>
+  /** Reads `published` for the metric (see `internal/CountedSeries.ts`). */
+  publishedSeries: CountedSeries.Reader | undefined
 }
 
 /** Starts a hub in the caller's scope, as a lifecycle component named `options.name`. */
@@ -176,8 +178,11 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
           published: 0,
           hooks: Semaphore.makeUnsafe(1),
           subscribersMetric: series.subscribers,
-          publishedMetric: series.published
+          publishedSeries: undefined
         }
+        const created = state
+        // A topic first named after close (a late subscribe, which fails) is never published to.
+        if (!closed) created.publishedSeries = CountedSeries.counter(HubMetrics.published, { hub: hubName, topic: topic.key }, context, () => created.published)
         topics.set(topic.key, state)
       }
       return state
@@ -189,7 +194,6 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
     const deliver = (state: TopicState, values: ReadonlyArray<unknown>): Array<Subscriber> => {
       const n = values.length
       state.published += n
-      state.publishedMetric.updateUnsafe(n, context)
       const keep = state.topic.replay
       if (keep > 0) {
         const replay = state.replay
@@ -365,6 +369,7 @@ const makeUnmanaged = (options: Options): Effect.Effect<StreamHubShape, never, S
         closed = true
         let completed = 0
         for (const state of topics.values()) {
+          state.publishedSeries?.close()
           for (const subscriber of state.subscribers) {
             // Ends the stream once the subscriber has taken what is already in its buffer.
             subscriber.mailbox.end()

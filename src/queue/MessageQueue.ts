@@ -35,6 +35,7 @@ import type { Context, Scope } from "effect"
 import { Lifecycle } from "../lifecycle/index.ts"
 import { eagerScheduler } from "./internal/EagerScheduler.ts"
 import * as QueueMetrics from "./QueueMetrics.ts"
+import * as CountedSeries from "../internal/CountedSeries.ts"
 import * as ThrottledLog from "../internal/ThrottledLog.ts"
 
 /** What to do with a batch that does not fit. */
@@ -198,7 +199,8 @@ const makeUnmanaged = <A, R>(
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
     const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? capacity))
     const describe = options.describe ?? preview
-    const metrics = QueueMetrics.forQueue(name, yield* Effect.context<never>())
+    const metricContext = yield* Effect.context<never>()
+    const metrics = QueueMetrics.forQueue(name, metricContext)
 
     // The queue wakes its processors (and waiting producers) on a microtask, not on the next turn
     // of the event loop: see `internal/EagerScheduler.ts`.
@@ -220,6 +222,8 @@ const makeUnmanaged = <A, R>(
     let drained = 0
     let abandoned = 0
     let closed = false
+    // Counted per message in the plain integer above, read by the metric when it is read.
+    const processedSeries = CountedSeries.counter(QueueMetrics.processed, { queue: name }, metricContext, () => processed)
     /** Messages taken from the queue and not yet finished, per processor (-1: a handoff). */
     const inFlight = new Map<number, { batch: ReadonlyArray<A | Rest<A, R>>; done: number }>()
 
@@ -314,7 +318,6 @@ const makeUnmanaged = <A, R>(
       if (rest === undefined) {
         taken++
         processed++
-        metrics.processed(1)
         return true
       }
       // In the message's place (the queue is empty, so it fits): whatever is offered from now
@@ -343,7 +346,6 @@ const makeUnmanaged = <A, R>(
 
     const finish = (count: number) => {
       processed += count
-      metrics.processed(count)
     }
 
     const runBatch: (slot: { batch: ReadonlyArray<A>; done: number }) => Effect.Effect<void, never, R> =
@@ -365,13 +367,11 @@ const makeUnmanaged = <A, R>(
           }))(options.handleBatch)
         : ((handle) => (slot) => {
           const batch = slot.batch
-          let ok = 0
           const loop = Effect.whileLoop({
             while: () => slot.done < batch.length,
             body: () => handle(batch[slot.done] as A),
             step: () => {
               slot.done++
-              ok++
               processed++
               if (closed) drained++
             }
@@ -388,10 +388,7 @@ const makeUnmanaged = <A, R>(
           // Also when the drain budget interrupts the batch: failures already seen still count.
           return Effect.ensuring(
             attempt,
-            Effect.suspend(() => {
-              metrics.processed(ok)
-              return flushFailures()
-            })
+            Effect.suspend(flushFailures)
           )
         })(options.handle)
 
@@ -493,6 +490,7 @@ const makeUnmanaged = <A, R>(
           yield* Queue.shutdown(queue)
         }
         metrics.depth(0)
+        processedSeries.close()
         if (abandoned > 0) metrics.abandoned(abandoned)
         const summary = { component: name, drained, dropped, abandoned, failed, refused }
         const log = abandoned > 0

@@ -27,7 +27,7 @@ const handlerOptions = {
 
 /** Messages buffered (gauge). */
 export const depth = Metric.gauge("scoped_exchange_queue_depth", depthOptions)
-/** Messages the handler finished without failure (counter). */
+/** Messages the handler finished without failure (counter; read from the queue's own count when the metric is read). */
 export const processed = Metric.counter("scoped_exchange_queue_processed", processedOptions)
 /** Messages dropped by the overflow policy (counter). */
 export const dropped = Metric.counter("scoped_exchange_queue_dropped", droppedOptions)
@@ -41,7 +41,6 @@ export const handlerDuration = Metric.histogram("scoped_exchange_queue_handler_m
 /** Synchronous recorders bound to one queue's attributes and the context they were made in. */
 export interface Recorders {
   readonly depth: (n: number) => void
-  readonly processed: (n: number) => void
   readonly dropped: (n: number) => void
   readonly failed: (n: number) => void
   readonly abandoned: (n: number) => void
@@ -52,14 +51,12 @@ export interface Recorders {
 export const forQueue = (name: string, context: Context.Context<never>): Recorders => {
   const attributes = { queue: name }
   const d = Metric.gauge("scoped_exchange_queue_depth", { ...depthOptions, attributes })
-  const p = Metric.counter("scoped_exchange_queue_processed", { ...processedOptions, attributes })
   const dr = Metric.counter("scoped_exchange_queue_dropped", { ...droppedOptions, attributes })
   const f = Metric.counter("scoped_exchange_queue_failed", { ...failedOptions, attributes })
   const a = Metric.counter("scoped_exchange_queue_abandoned", { ...abandonedOptions, attributes })
   const h = Metric.histogram("scoped_exchange_queue_handler_ms", { ...handlerOptions, attributes })
   return {
     depth: (n) => d.updateUnsafe(n, context),
-    processed: (n) => p.updateUnsafe(n, context),
     dropped: (n) => dr.updateUnsafe(n, context),
     failed: (n) => f.updateUnsafe(n, context),
     abandoned: (n) => a.updateUnsafe(n, context),

@@ -44,6 +44,7 @@ import {
   type Tracer
 } from "effect"
 import * as Socket from "effect/socket/Socket"
+import * as CountedSeries from "../internal/CountedSeries.ts"
 import { monotonicMs } from "../internal/monotonic.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import * as Backoff from "./Backoff.ts"
@@ -279,6 +280,9 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     staleDrops: 0,
     refusedSubscriptions: 0
   }
+  // Frames are counted per frame in `stats` and read by the metric when it is read.
+  const framesSeries = CountedSeries.counter(framesReceived, attributes, services, () => stats.framesDelivered)
+  yield* Effect.addFinalizer(() => Effect.sync(framesSeries.close))
   const elapsedMs = () => monotonicMs(clock)
   /**
    * The `Connection.reconnect` span of the attempt under way: from the decision to reconnect to
@@ -303,7 +307,6 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: ConnectionOptions) {
     makeWs: (url) => makeWs(url),
     clock,
     services,
-    framesCounter: Metric.withAttributes(framesReceived, attributes),
     oversizedCounter: Metric.withAttributes(framesSkipped, { connection: name, why: "oversized" }),
     onOpen: (connectionId, since, replayed) =>
       Effect.andThen(

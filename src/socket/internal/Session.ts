@@ -101,7 +101,6 @@ export interface SessionEnv {
   readonly makeWs: (url: string) => Socket.WebSocketLike
   readonly clock: Clock.Clock
   readonly services: Context.Context<never>
-  readonly framesCounter: Metric.Metric<number, unknown>
   readonly oversizedCounter: Metric.Metric<number, unknown>
   readonly onOpen: (connectionId: number, openedAt: number, replayed: number) => Effect.Effect<void>
   readonly openTimeout: Duration.Duration
@@ -298,7 +297,6 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
     const deliver = (out: ReadonlyArray<Frame>, carried: number): Effect.Effect<void> => {
       if (out.length === 0) return markWaiting(carried)
       stats.framesDelivered += out.length
-      env.framesCounter.updateUnsafe(out.length, env.services)
       return Effect.andThen(env.sink(out as NonEmptyReadonlyArray<Frame>), markWaiting(carried))
     }
     const markWaiting = (carried: number) =>
@@ -398,7 +396,6 @@ export const run = (env: SessionEnv): Effect.Effect<never, ConnectionErrorReason
         const alive = isData === undefined || isData(frame)
         if (!syncSink(frame)) return false
         stats.framesDelivered++
-        env.framesCounter.updateUnsafe(1, env.services)
         const now = elapsedMs()
         lastBatchAt = now
         // Garbage is no sign of life: the silence before it goes on.
