@@ -259,13 +259,20 @@ const makeUnmanaged = (options: Options): Effect.Effect<RateLimiterShape, never,
       return state
     }
 
+    /** Key lists already resolved, by identity (a caller that reuses its lists skips the lookups). */
+    const resolved = new WeakMap<ReadonlyArray<string>, Array<KeyState>>()
+
     const resolveAll = (names: ReadonlyArray<string>): Array<KeyState> | RateLimitError => {
+      const known = resolved.get(names)
+      if (known !== undefined) return known
       const states: Array<KeyState> = []
       for (const key of names) {
         const state = resolve(key)
         if (state === undefined) return fail(new UnknownQuota({ key }))
         if (!states.includes(state)) states.push(state)
       }
+      // Key states are never removed, so a resolved list stays right; a frozen list cannot change.
+      if (Object.isFrozen(names)) resolved.set(names, states)
       return states
     }
 

@@ -379,6 +379,24 @@ describe("RateLimiter", () => {
       assert.isTrue(closed instanceof RateLimitError.RateLimitError && closed.reason._tag === "LimiterClosed")
     })))
 
+  it.effect("a key list reused as is (frozen) counts on its keys every time; a list changed between calls counts on its new keys", () =>
+    LeakCheck.scoped(Effect.gen(function*() {
+      const { close, limiter } = yield* open({ ip: { limit: 10, window: "1 second" }, uid: { limit: 10, window: "1 second" } })
+      const frozen = Object.freeze(["ip"])
+      yield* limiter.take({ keys: frozen })
+      yield* limiter.take({ keys: frozen })
+      let stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "ip"), 2)
+      const mutable = ["ip"]
+      yield* limiter.take({ keys: mutable })
+      mutable[0] = "uid"
+      yield* limiter.take({ keys: mutable })
+      stats = yield* limiter.stats
+      assert.strictEqual(usedOf(stats, "ip"), 3)
+      assert.strictEqual(usedOf(stats, "uid"), 1)
+      yield* close
+    })))
+
   it.effect("rejects a weight that is negative or not a number as a defect, instead of corrupting the quota", () =>
     LeakCheck.scoped(Effect.gen(function*() {
       const { close, limiter } = yield* open({ ip: { limit: 2, window: "1 second" } })
