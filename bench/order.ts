@@ -6,6 +6,8 @@
  * and range over rounds. The ratios are paired round by round (the three variants of a round ran
  * within moments of each other); the target is judged on the median of the paired ratios vs
  * ccxt, and only from `minPairs` (20) rounds up: with fewer the row says n/a.
+ * Before the rounds, each variant makes `ORDER_WARM_UP` (200) round trips: connections open, and
+ * every client's hot code optimised by V8.
  *
  * Ours is the MEXC REST client (`MexcRest.newOrder` + `cancelOrder`: signing, server-time
  * offset, rate limiter, typed errors, domain values). Like ccxt (`enableRateLimit: false`), it
@@ -28,6 +30,8 @@ import { median, size, type Suite } from "./Suite.ts"
 // At least `minPairs` rounds: a verdict pools that many paired rounds (see `Report.verdict`).
 const PER_ROUND = size("ORDER_PER_ROUND", 10, 5)
 const ROUNDS = size("ORDER_ROUNDS", minPairs, 2)
+/** Round trips each variant makes before the measured rounds. */
+const WARM_UP = size("ORDER_WARM_UP", 200, 10)
 
 /** A place + cancel, resolving with the milliseconds it took. */
 type RoundTrip = (i: number) => Promise<number>
@@ -125,8 +129,9 @@ export const orderRoundTrip = Effect.scoped(Effect.gen(function*() {
     const variants: Array<[string, RoundTrip]> = [["ours", ours.roundTrip], ["fetch", bare], ["ccxt", ccxt.roundTrip]]
     const perRound: Record<string, Array<number>> = { ours: [], fetch: [], ccxt: [] }
     let n = 0
-    // warm-up: connections, JIT
-    for (const [, rt] of variants) for (let i = 0; i < 10; i++) await rt(n++)
+    // Warm-up, the same for every variant: connections, and enough calls for V8 to optimise each
+    // client's hot code (with 10, the first rounds measured partly unoptimised code).
+    for (const [, rt] of variants) for (let i = 0; i < WARM_UP; i++) await rt(n++)
     for (let r = 0; r < ROUNDS; r++) {
       // The order of the variants rotates from round to round.
       for (let k = 0; k < variants.length; k++) {
