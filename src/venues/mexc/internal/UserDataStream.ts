@@ -126,7 +126,11 @@ export const make = (
           Effect.timeout("3 seconds"),
           Effect.tapCause((cause) => Effect.logWarning("could not delete the listen key", cause)),
           Effect.ignore
-        )
+        ),
+      // A Ctrl-C must not wait for the key's request (up to its timeouts, ~40 s against a venue
+      // that never answers). Interrupted before the answer, a key the venue may have created is
+      // unknown to us and cannot be deleted; MEXC expires it after 60 minutes.
+      { interruptible: true }
     ).pipe(Lifecycle.scoped({ name: `listenKey:${name}`, stopBudget: "4 seconds" }))
 
     // Replaced keys are deleted in the background; whatever is left is interrupted on close.
