@@ -29,6 +29,7 @@ import { PublicExchange } from "../exchange/PublicExchange.ts"
 import { ComponentRegistry, Lifecycle } from "../lifecycle/index.ts"
 import * as MarketMaker from "../mm/MarketMaker.ts"
 import type { MarketMakerError } from "../mm/MarketMakerError.ts"
+import * as RestClient from "../rest/RestClient.ts"
 import * as ReferenceMarkets from "../mm/ReferenceMarkets.ts"
 import * as Summary from "../mm/Summary.ts"
 import * as ExitReport from "./ExitReport.ts"
@@ -149,7 +150,13 @@ export type ExchangesFor = (
   flags: MmFlags
 ) => Layer.Layer<PublicExchange | PrivateExchange, ExchangeError>
 
-/** How many times start-up tries to reach the venue, and the first wait between tries (doubling). */
+/**
+ * How many times start-up tries to reach a venue that refused the connection or answered 5xx, and
+ * the first wait between tries (doubling). A venue that accepted the connection and did not answer
+ * within a request's timeout (10 s) is not tried again: start-up fails at once with one line
+ * naming the URL, the timeout and the request (`RestClient.isNoAnswer`), so a silent venue fails
+ * within about one request timeout instead of every attempt's timeouts one after another.
+ */
 export const startAttempts = 4
 export const startRetryDelay = Duration.millis(500)
 
@@ -160,7 +167,8 @@ export class MmFailed extends Data.TaggedError("MmFailed")<{ readonly message: s
 
 const isUnreachable = (error: MarketMakerError | ExchangeError): boolean => {
   const exchange = error._tag === "ExchangeError" ? error : error.reason._tag === "Exchange" ? error.reason.error : undefined
-  return exchange !== undefined && (exchange.reason._tag === "Transport" || exchange.reason._tag === "Unavailable")
+  return exchange !== undefined && (exchange.reason._tag === "Transport" || exchange.reason._tag === "Unavailable") &&
+    !RestClient.isNoAnswer(exchange)
 }
 
 /** `mm` with the exchanges `exchangesFor` builds. */

@@ -138,7 +138,9 @@ export class Banned extends Schema.TaggedError<Banned>()("Banned", {
  */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
   status: Schema.optional(Schema.Number),
-  detail: Schema.String
+  detail: Schema.String,
+  /** Set when no (whole) answer came within this many ms (a timeout, not an answered failure). */
+  timeoutMs: Schema.optional(Schema.Number)
 }) {
   readonly retryable = true
   override get message(): string {

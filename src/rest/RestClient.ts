@@ -42,7 +42,7 @@ import { Clock, Duration, Effect, Exit, Option, Schedule, Semaphore } from "effe
 import type { Schema, Scope } from "effect"
 import { HttpClient } from "effect/http"
 import type { HttpMethod } from "effect/http/HttpMethod"
-import { Closed, ExchangeError, InvalidConfig, RateLimited } from "../exchange/ExchangeError.ts"
+import { Closed, ExchangeError, InvalidConfig, RateLimited, Unavailable } from "../exchange/ExchangeError.ts"
 import type { ExchangeErrorReason } from "../exchange/ExchangeError.ts"
 import { Lifecycle } from "../lifecycle/index.ts"
 import type { RateLimiterShape, TakeOptions } from "../ratelimit/RateLimiter.ts"
@@ -227,16 +227,23 @@ const acceptJson: Readonly<Record<string, string>> = { accept: "application/json
 /** The content type of a JSON body (unless the signer set one). */
 const jsonBody: Readonly<Record<string, string>> = { "content-type": "application/json" }
 
+/** Whether `error` is a request that got no (whole) answer within its timeout (not an answered failure, not a refusal). */
+export const isNoAnswer = (error: ExchangeError): boolean =>
+  error.reason._tag === "Unavailable" && error.reason.timeoutMs !== undefined
+
 /** A rate limiter failure that is the caller's bug (unknown quota, weight over the limit). */
 class QuotaMisconfigured extends Error {}
 
 /**
  * Starts a client in the caller's scope, as a lifecycle component (`rest:<venue>`): released before
  * the rate limiter and the HTTP client it uses. After release every call fails with `Closed`.
- * Measures the server-time offset at start; if the venue does not answer, the first signed request
- * measures it.
+ * Measures the server-time offset at start with a single attempt: if that fails with an answer (or
+ * a refused connection), the first signed request measures it; if the venue accepts the connection
+ * but sends no answer within the request timeout, the start fails with `Unavailable` (its
+ * `timeoutMs` set, its detail naming the base URL, the timeout and the request: see
+ * {@link isNoAnswer}), so a silent venue costs one timeout at start, not one per retry.
  */
-export const make = (options: Options): Effect.Effect<RestClient, never, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
+export const make = (options: Options): Effect.Effect<RestClient, ExchangeError, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
   makeUnmanaged(options).pipe(
     Lifecycle.scoped({ name: options.name ?? `rest:${options.venue.name}`, stopBudget: options.stopBudget ?? "1 second" })
   )
@@ -484,12 +491,27 @@ const makeUnmanaged = Effect.fnUntraced(function*(options: Options) {
       captureStackTrace: false
     })
 
-  // Measured at start; a venue that does not answer yet leaves it to the first signed request.
+  // Measured at start. An answered failure (5xx, an error body) or a refused connection leaves it
+  // to the first signed request; a venue that accepted the connection and said nothing for the
+  // whole timeout fails the start (see `noAnswerAtStart`): every later request would wait as long.
   yield* measureWith(true).pipe(
     Effect.catch((error) =>
-      Effect.logWarning("could not measure the server time at start; the first signed request will measure it").pipe(
-        Effect.annotateLogs({ component: `rest:${venue.name}`, error: error.message })
-      )
+      error.reason._tag === "Unavailable" && error.reason.timeoutMs !== undefined
+        ? Effect.fail(
+          new ExchangeError({
+            venue: venue.name,
+            operation: "start-up",
+            reason: new Unavailable({
+              detail: `the venue at ${venue.baseUrl} did not answer within ${
+                Duration.format(Duration.millis(error.reason.timeoutMs))
+              } (${error.operation})`,
+              timeoutMs: error.reason.timeoutMs
+            })
+          })
+        )
+        : Effect.logWarning("could not measure the server time at start; the first signed request will measure it").pipe(
+          Effect.annotateLogs({ component: `rest:${venue.name}`, error: error.message })
+        )
     )
   )
 

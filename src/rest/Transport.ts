@@ -64,7 +64,7 @@ export class Transport extends Context.Service<Transport, TransportShape>()("sco
 
 /** The `Unavailable` of an attempt that got no whole answer within `timeoutMs`. */
 export const timedOut = (timeoutMs: number): Unavailable =>
-  new Unavailable({ detail: `no answer within ${Duration.format(Duration.millis(timeoutMs))}` })
+  new Unavailable({ detail: `no answer within ${Duration.format(Duration.millis(timeoutMs))}`, timeoutMs })
 
 type Dispatcher = NodeHttpClient.Dispatcher["Service"]
 type Controller = Parameters<NonNullable<Parameters<Dispatcher["dispatch"]>[1]["onRequestStart"]>>[0]

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Layer, Logger, Redacted, References, Tracer } from "effect"
 import type { Clock, Scope } from "effect"
 import { HttpClient } from "effect/http"
+import type { ExchangeError } from "../../src/exchange/ExchangeError.ts"
 import { LeakCheck, Lifecycle } from "../../src/lifecycle/index.ts"
 import { RateLimiter } from "../../src/ratelimit/RateLimiter.ts"
 import { SimExchange } from "../../src/sim/index.ts"
@@ -18,7 +19,7 @@ export interface Harness {
   readonly sim: SimExchange.SimExchangeShape
   readonly limiter: RateLimiter["Service"]
   /** A client for the demo account, with `options` applied. */
-  readonly client: (options?: MexcRest.Options) => Effect.Effect<MexcRest.MexcRestShape, never, Scope.Scope>
+  readonly client: (options?: MexcRest.Options) => Effect.Effect<MexcRest.MexcRestShape, ExchangeError, Scope.Scope>
   readonly credentials: MexcRest.Credentials
   /** Every log line written inside the harness (message, annotations, cause): the run stays quiet. */
   readonly logs: Array<string>

@@ -171,7 +171,7 @@ const orderPathId = (ref: OrderRef): string =>
 /** Builds the Gate REST client in the caller's scope (component `rest:<venue>`). */
 export const make = (
   options: Options = {}
-): Effect.Effect<GateRestShape, never, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
+): Effect.Effect<GateRestShape, ExchangeError, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
   Effect.gen(function*() {
     const venueName = options.name ?? "gate"
     const client = yield* RestClient.make({
@@ -368,7 +368,7 @@ export const make = (
   })
 
 /** {@link GateRest} as a layer; needs an `HttpClient` and the venue's `RateLimiter`. */
-export const layer = (options: Options = {}): Layer.Layer<GateRest, never, HttpClient.HttpClient | RateLimiter> =>
+export const layer = (options: Options = {}): Layer.Layer<GateRest, ExchangeError, HttpClient.HttpClient | RateLimiter> =>
   Layer.effect(GateRest, make(options))
 
 /**
@@ -376,5 +376,5 @@ export const layer = (options: Options = {}): Layer.Layer<GateRest, never, HttpC
  * sent straight through it (`Transport.layerNode`).
  * Still needs the venue's `RateLimiter` (`GateQuotas.layer`), shared with the public side.
  */
-export const layerNode = (options: Options = {}): Layer.Layer<GateRest, never, RateLimiter> =>
+export const layerNode = (options: Options = {}): Layer.Layer<GateRest, ExchangeError, RateLimiter> =>
   layer(options).pipe(Layer.provide(Transport.layerNode))

@@ -170,7 +170,7 @@ const hotSpan = <Args extends ReadonlyArray<unknown>, A, E>(
 /** Builds the MEXC REST client in the caller's scope (component `rest:mexc`). */
 export const make = (
   options: Options = {}
-): Effect.Effect<MexcRestShape, never, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
+): Effect.Effect<MexcRestShape, ExchangeError, HttpClient.HttpClient | RateLimiter | Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* RestClient.make({
       venue: {
@@ -363,7 +363,7 @@ export const make = (
   })
 
 /** {@link MexcRest} as a layer; needs an `HttpClient` and the venue's `RateLimiter`. */
-export const layer = (options: Options = {}): Layer.Layer<MexcRest, never, HttpClient.HttpClient | RateLimiter> =>
+export const layer = (options: Options = {}): Layer.Layer<MexcRest, ExchangeError, HttpClient.HttpClient | RateLimiter> =>
   Layer.effect(MexcRest, make(options))
 
 /**
@@ -371,5 +371,5 @@ export const layer = (options: Options = {}): Layer.Layer<MexcRest, never, HttpC
  * sent straight through it (`Transport.layerNode`).
  * Still needs the venue's `RateLimiter` (`MexcQuotas.layer`), shared with the public side.
  */
-export const layerNode = (options: Options = {}): Layer.Layer<MexcRest, never, RateLimiter> =>
+export const layerNode = (options: Options = {}): Layer.Layer<MexcRest, ExchangeError, RateLimiter> =>
   layer(options).pipe(Layer.provide(Transport.layerNode))

@@ -43,7 +43,7 @@ const withGate = <A, E>(
   simOptions: GateSim.GateSimOptions,
   f: (
     gate: GateSim.GateSimShape,
-    client: (options?: GateRest.Options) => Effect.Effect<GateRest.GateRestShape, never, Scope.Scope>,
+    client: (options?: GateRest.Options) => Effect.Effect<GateRest.GateRestShape, ExchangeError, Scope.Scope>,
     logs: Array<string>
   ) => Effect.Effect<A, E, Scope.Scope>
 ) => {
