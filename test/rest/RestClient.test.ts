@@ -303,4 +303,38 @@ describe("RestClient", () => {
       const warning = messages.flat().map(String).find((m) => m.includes("server time"))
       assert.strictEqual(warning, "could not measure the server time at start; the first signed request will measure it")
     }))
+
+  const startAgainst = (time: Handler) =>
+    LeakCheck.scoped(
+      Effect.gen(function*() {
+        const server = yield* serve({ "/time": time, "/ping": json(200, { ok: true }) })
+        const client = yield* RestClient.make({ venue: venue(server.url), retries: 3, retryBase: "10 millis", timeout: "300 millis" })
+        yield* client.request({ method: "GET", path: "/ping", cost: [], response: Schema.Struct({ ok: Schema.Boolean }) })
+        return { url: server.url, hits: server.hits.get("/time") ?? 0 }
+      }).pipe(
+        Effect.provide(Layer.mergeAll(RateLimiter.layer({ name: "ratelimit:test", quotas: { any: { limit: 100, window: "1 second" } } }), Transport.layerNode))
+      )
+    )
+
+  it.live("a venue that accepts the connection and never answers at start fails the start after one timeout, naming the URL and the request", () =>
+    Effect.gen(function*() {
+      let url = ""
+      const exit = yield* Effect.exit(startAgainst((request) => {
+        url = `http://${request.headers.host}`
+      }))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.findErrorOption(exit)
+      assert.isTrue(error._tag === "Some" && error.value._tag === "ExchangeError" && RestClient.isNoAnswer(error.value))
+      if (error._tag === "Some") {
+        assert.strictEqual(error.value.message, `[test] start-up: venue unavailable: the venue at ${url} did not answer within 300ms (GET /time)`)
+      }
+    }))
+
+  it.live("a venue that answers the server time slowly, within the timeout, starts", () =>
+    Effect.gen(function*() {
+      const started = yield* startAgainst((request, response) => {
+        setTimeout(() => time(request, response), 100)
+      })
+      assert.strictEqual(started.hits, 1)
+    }))
 })
