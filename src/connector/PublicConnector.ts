@@ -214,7 +214,9 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
     batchDirty = undefined
     batchGroups = undefined
     if (dirty === undefined && groups === undefined && batchEffects === undefined) return undefined
-    publishWaiting = false
+    // What the frames left to do (a log, a resync) goes before their publishes, as it always
+    // has: then every publish of this batch waits behind it.
+    publishWaiting = batchEffects !== undefined
     if (dirty !== undefined) {
       for (const route of dirty) {
         route.dirty = false
@@ -344,7 +346,7 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
     handleBatch: routeBatch,
     // ... and one arriving while the connection's reader waits is routed right in the socket's
     // event (no fiber at all); only what is left (a log, a resync, a wait) goes to the processor.
-    handleSync: (frame) => routeNow([frame]),
+    handleSync: routeNow,
     describe: (frame) => typeof frame === "string" ? frame.slice(0, 120) : `<binary ${frame.byteLength} bytes>`
   })
 

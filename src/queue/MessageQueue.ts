@@ -72,12 +72,13 @@ interface CommonOptions<A, R> {
    */
   readonly handoff?: boolean | undefined
   /**
-   * Handles one message synchronously, for {@link MessageQueue.offerSync} (with `handoff`): does
+   * Handles messages synchronously, for {@link MessageQueue.offerSync} (with `handoff`): one, or
+   * the rest of a burst offered in the same task as one batch. Does
    * what needs no waiting right away and returns what is left, if anything (a log, a resync, a
    * wait for room), which the processor runs in order before anything offered after it. A
    * throw counts the message as failed (and is logged), nothing else is lost.
    */
-  readonly handleSync?: ((message: A) => Effect.Effect<unknown, unknown, R> | undefined) | undefined
+  readonly handleSync?: ((messages: ReadonlyArray<A>) => Effect.Effect<unknown, unknown, R> | undefined) | undefined
 }
 
 /** Handles one message at a time, in order; a failure affects that message only. */
@@ -142,7 +143,9 @@ export interface MessageQueue<A> {
    * empty, its processor idle and nothing handed off is running, the message is handled right
    * here by `handleSync` and `true` is returned; its effectful rest, if any, is queued for the
    * processor (so everything offered after it waits behind it, in order). Otherwise nothing
-   * happens and it returns `false`: offer it with {@link offerAll}.
+   * happens and it returns `false`: offer it with {@link offerAll}. Messages offered after it in
+   * the same task (a burst: several frames in one socket read) are taken too (`true`) and handled
+   * together, as one batch, on a microtask once the task is over, before anything offered later.
    */
   readonly offerSync: (message: A) => boolean
   /** A snapshot of the counters. */
@@ -150,6 +153,8 @@ export interface MessageQueue<A> {
 }
 
 const defaultCapacity = 1000
+
+const resolved = Promise.resolve()
 
 /** A message handled by `handleSync` whose effectful rest waits in the queue, in its place. */
 class Rest<A, R> {
@@ -305,25 +310,57 @@ const makeUnmanaged = <A, R>(
     const offer = (message: A): Effect.Effect<void> => offerAll([message])
 
     const handleSync = handoff ? options.handleSync : undefined
-    const offerSync = (message: A): boolean => {
-      if (handleSync === undefined || !processorIdle || handingOff || closed || Queue.sizeUnsafe(queue) !== 0) {
-        return false
-      }
+    /**
+     * A burst: the messages offered after the first one handled in the same task (a socket read
+     * that carried several frames). They are handled together once the task is over (on a
+     * microtask, before any fiber runs), as one batch, so a burst costs one batch, as on the
+     * processor's way. `inTask`: a message was handled synchronously in this task.
+     */
+    let burst: Array<A> = []
+    let inTask = false
+    const endBurst = () => {
+      inTask = false
+      if (burst.length === 0) return
+      const messages = burst
+      burst = []
+      handleNow(messages)
+    }
+    const handleNow = (messages: ReadonlyArray<A>) => {
       let rest: Effect.Effect<unknown, unknown, R> | undefined
       try {
-        rest = handleSync(message)
+        rest = handleSync!(messages)
       } catch (defect) {
         rest = Effect.die(defect)
       }
+      const n = messages.length
       if (rest === undefined) {
-        taken++
-        processed++
+        taken += n
+        processed += n
+        return
+      }
+      // The rest stands in the batch's last message's place (the queue is empty, so it fits):
+      // whatever is offered from now on is buffered behind it, and the processor wakes for it.
+      taken += n - 1
+      processed += n - 1
+      Queue.offerUnsafe(queue, new Rest(messages[n - 1]!, rest))
+      processorIdle = false
+    }
+    const offerSync = (message: A): boolean => {
+      if (burst.length > 0) {
+        // Behind messages it took already: they go first, whatever happens meanwhile.
+        burst.push(message)
         return true
       }
-      // In the message's place (the queue is empty, so it fits): whatever is offered from now
-      // on is buffered behind it, and the processor wakes for it.
-      Queue.offerUnsafe(queue, new Rest(message, rest))
-      processorIdle = false
+      if (handleSync === undefined || !processorIdle || handingOff || closed || Queue.sizeUnsafe(queue) !== 0) {
+        return false
+      }
+      if (inTask) {
+        burst.push(message)
+        return true
+      }
+      inTask = true
+      resolved.then(endBurst)
+      handleNow([message])
       return true
     }
 
