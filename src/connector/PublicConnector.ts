@@ -121,7 +121,10 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
   })()
   const instrument = Effect.fn("PublicExchange.instrument", spanOptions)(function*(symbol: string) {
     const found = (yield* loadInstruments).get(symbol)
-    if (found === undefined) return yield* error("instrument", new InvalidSymbol({ symbol }))
+    if (found === undefined) {
+      const listedAs = sameSpelledOtherwise(instrumentList!, symbol)
+      return yield* error("instrument", new InvalidSymbol(listedAs === undefined ? { symbol } : { symbol, listedAs }))
+    }
     return found
   })
 
@@ -535,3 +538,16 @@ export const make = Effect.fnUntraced(function*<Push>(port: PublicPort<Push>, op
   }
   return PublicExchange.of(exchange)
 })
+
+/** Letters and digits only, upper case: `hifi_usdt`, `HIFI/USDT` and `HIFIUSDT` all become `HIFIUSDT`. */
+const bare = (symbol: string): string => symbol.toUpperCase().replace(/[^A-Z0-9]/g, "")
+
+/**
+ * The venue's spelling of the pair `symbol` names in another spelling (separators or case), when
+ * exactly one listed instrument matches; `undefined` otherwise.
+ */
+const sameSpelledOtherwise = (list: ReadonlyArray<Instrument>, symbol: string): string | undefined => {
+  const wanted = bare(symbol)
+  const matches = list.filter((i) => bare(i.symbol) === wanted || bare(i.key) === wanted)
+  return matches.length === 1 ? matches[0]!.symbol : undefined
+}

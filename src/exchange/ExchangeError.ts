@@ -65,14 +65,20 @@ export class UnknownOrder extends Schema.TaggedError<UnknownOrder>()("UnknownOrd
   }
 }
 
-/** The symbol is not listed (or not tradable) on the venue. */
+/**
+ * The symbol is not listed (or not tradable) on the venue. `listedAs` is the venue's own spelling
+ * of the same pair when the symbol names a listed pair in another spelling (`HIFIUSDT` asked of a
+ * venue that lists `HIFI_USDT`, or the canonical `HIFI/USDT`).
+ */
 export class InvalidSymbol extends Schema.TaggedError<InvalidSymbol>()("InvalidSymbol", {
   symbol: Schema.String,
-  venueMessage: Schema.optional(Schema.String)
+  venueMessage: Schema.optional(Schema.String),
+  listedAs: Schema.optional(Schema.String)
 }) {
   readonly retryable = false
   override get message(): string {
-    return `unknown symbol ${this.symbol}${this.venueMessage ? `: ${this.venueMessage}` : ""}`
+    const hint = this.listedAs ? ` (this venue lists the pair as ${this.listedAs})` : ""
+    return `unknown symbol ${this.symbol}${hint}${this.venueMessage ? `: ${this.venueMessage}` : ""}`
   }
 }
 

@@ -211,4 +211,25 @@ describe("PublicConnector (port fake, no venue)", () => {
       for (const span of spans.filter((s) => s.name.startsWith("PublicExchange."))) assert.strictEqual(span.venue, "fake")
     })).pipe(Effect.provideService(Tracer.Tracer, tracer)))
   })
+
+  it.live("a symbol in another spelling of a listed pair fails naming the venue's spelling; a pair not listed names none", () =>
+    quiet(LeakCheck.scoped(Effect.gen(function*() {
+      const { ex } = yield* open()
+      const reasonOf = (symbol: string) =>
+        Effect.flip(ex.instrument(symbol)).pipe(Effect.map((error) => error.reason))
+      for (const asked of ["BTCUSDT", "btc_usdt", "BTC/USDT"]) {
+        const reason = yield* reasonOf(asked)
+        assert.strictEqual(reason._tag, "InvalidSymbol")
+        if (reason._tag !== "InvalidSymbol") continue
+        assert.strictEqual(reason.listedAs, "BTC_USDT")
+        assert.strictEqual(reason.message, `unknown symbol ${asked} (this venue lists the pair as BTC_USDT)`)
+      }
+      const nope = yield* reasonOf("NOPEUSDT")
+      assert.strictEqual(nope._tag, "InvalidSymbol")
+      if (nope._tag === "InvalidSymbol") {
+        assert.isUndefined(nope.listedAs)
+        assert.strictEqual(nope.message, "unknown symbol NOPEUSDT")
+      }
+      assert.strictEqual((yield* ex.instrument("BTC_USDT")).symbol, "BTC_USDT")
+    }))))
 })
