@@ -21,7 +21,6 @@
  * trips per venue, `VENUES_GAPS` (30) gaps per venue.
  */
 import * as OS from "node:os"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Effect, Layer, Logger, Redacted, References, Stream } from "effect"
 import * as Decimal from "../src/exchange/Decimal.ts"
 import type { PrivateExchangeShape } from "../src/exchange/PrivateExchange.ts"
@@ -100,9 +99,8 @@ const gate = Effect.gen(function*() {
     GateSim.GateSim
   )
   const rest = yield* Layer.build(
-    GateRest.layer({ baseUrl: sim.restUrl, credentials: credentialsOf(sim) }).pipe(
-      Layer.provideMerge(raisedLimiter("ratelimit:gate", GateQuotas.quotas)),
-      Layer.provide(NodeHttpClient.layerUndici)
+    GateRest.layerNode({ baseUrl: sim.restUrl, credentials: credentialsOf(sim) }).pipe(
+      Layer.provideMerge(raisedLimiter("ratelimit:gate", GateQuotas.quotas))
     )
   )
   const publicExchange = yield* GatePublic.make({ url: sim.wsUrl, interval: "100ms" }).pipe(
