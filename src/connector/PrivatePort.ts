@@ -91,6 +91,24 @@ export interface UserStream {
 }
 
 /**
+ * The user-stream settings every venue's private side takes besides the connector's
+ * {@link PrivateConnector.Options} (each venue's `Options` extends both and adds its own, e.g. a
+ * session token's keep-alive or a dead-man switch).
+ */
+export interface UserStreamOptions {
+  /** Venue name reported in errors, spans and `venue`. Default: the venue's own name. */
+  readonly venue?: string | undefined
+  /** The private stream's WebSocket URL. Default: the venue's production URL. */
+  readonly wsUrl?: string | undefined
+  /** How long start-up waits for the private stream. Default 10 s. */
+  readonly startTimeout?: Duration.Input | undefined
+  /** Private queue capacity, in messages. Default 1000. */
+  readonly queueCapacity?: number | undefined
+  /** Connection settings other than name, URL, protocol and sink. */
+  readonly connection?: Partial<Omit<Connection.ConnectionOptions, "name" | "url" | "protocol" | "sink">> | undefined
+}
+
+/**
  * The {@link UserStream} of a stream that runs over one `Connection` (both venues' streams do:
  * `venues/mexc/internal/UserDataStream.ts`, `venues/gate/internal/UserStream.ts`): restart, open
  * state and reconnects are the connection's.

@@ -28,7 +28,7 @@
 import { Duration, Effect, Layer, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import * as PrivateConnector from "../../connector/PrivateConnector.ts"
-import { type PrivateEvent, type PrivatePort, userStreamOver } from "../../connector/PrivatePort.ts"
+import { type PrivateEvent, type PrivatePort, type UserStreamOptions, userStreamOver } from "../../connector/PrivatePort.ts"
 import type { ExchangeError } from "../../exchange/ExchangeError.ts"
 import type { Fill } from "../../exchange/Model.ts"
 import { PrivateExchange, type PrivateExchangeShape } from "../../exchange/PrivateExchange.ts"
@@ -55,17 +55,7 @@ export const requestLifetime = Duration.seconds(7)
 export const fillIdentity = (fill: Fill): string => `${fill.symbol}:${fill.tradeId}`
 
 /** The connector's options plus Gate's user-stream settings. */
-export interface Options extends PrivateConnector.Options {
-  /** Venue name reported in errors, spans and `venue`. Default `gate`. */
-  readonly venue?: string | undefined
-  /** WebSocket URL. Default {@link productionWsUrl}. */
-  readonly wsUrl?: string | undefined
-  /** How long start-up waits for the private stream. Default 10 s. */
-  readonly startTimeout?: Duration.Input | undefined
-  /** Private queue capacity. Default 1000. */
-  readonly queueCapacity?: number | undefined
-  /** Connection settings other than name, URL, protocol and sink. */
-  readonly connection?: Partial<Omit<Connection.ConnectionOptions, "name" | "url" | "protocol" | "sink">> | undefined
+export interface Options extends PrivateConnector.Options, UserStreamOptions {
   /** Keep Gate's dead-man switch armed while the private side lives. Default: off. */
   readonly deadManSwitch?: DeadManSwitch.Options | undefined
 }

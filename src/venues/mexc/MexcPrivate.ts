@@ -23,11 +23,10 @@
 import { Duration, Effect, Layer, type Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
 import * as PrivateConnector from "../../connector/PrivateConnector.ts"
-import { type PrivatePort, userStreamOver } from "../../connector/PrivatePort.ts"
+import { type PrivatePort, type UserStreamOptions, userStreamOver } from "../../connector/PrivatePort.ts"
 import type { ExchangeError } from "../../exchange/ExchangeError.ts"
 import type { Fill } from "../../exchange/Model.ts"
 import { PrivateExchange, type PrivateExchangeShape } from "../../exchange/PrivateExchange.ts"
-import type * as Connection from "../../socket/Connection.ts"
 import { decodeFrames } from "./internal/privateFrames.ts"
 import * as UserDataStream from "./internal/UserDataStream.ts"
 import { MexcRest, type MexcRestShape } from "./MexcRest.ts"
@@ -45,19 +44,9 @@ export const requestLifetime = Duration.seconds(6)
 export const fillIdentity = (fill: Fill): string => `${fill.symbol}:${fill.tradeId}`
 
 /** The connector's options plus MEXC's user-stream settings. */
-export interface Options extends PrivateConnector.Options {
-  /** Venue name reported in errors, spans and `venue`. Default `mexc`. */
-  readonly venue?: string | undefined
-  /** Private WebSocket URL. Default {@link productionWsUrl}. */
-  readonly wsUrl?: string | undefined
+export interface Options extends PrivateConnector.Options, UserStreamOptions {
   /** Listen-key keep-alive period. Default 30 minutes (keys live 60). */
   readonly keepAliveInterval?: Duration.Input | undefined
-  /** How long start-up waits for the private stream. Default 10 s. */
-  readonly startTimeout?: Duration.Input | undefined
-  /** Private queue capacity. Default 1000. */
-  readonly queueCapacity?: number | undefined
-  /** Connection settings other than name, URL, protocol and sink. */
-  readonly connection?: Partial<Omit<Connection.ConnectionOptions, "name" | "url" | "protocol" | "sink">> | undefined
 }
 
 /** MEXC's private side as a {@link PrivatePort} on `rest`, dialling with `webSocket`. */
