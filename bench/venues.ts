@@ -27,6 +27,7 @@ import type { PrivateExchangeShape } from "../src/exchange/PrivateExchange.ts"
 import type { PublicExchangeShape } from "../src/exchange/PublicExchange.ts"
 import * as RateLimiter from "../src/ratelimit/RateLimiter.ts"
 import { GateSim, SimExchange } from "../src/sim/index.ts"
+import type { RunningVenue } from "../src/sim/server/Startup.ts"
 import * as NodeWebSocket from "../src/socket/NodeWebSocket.ts"
 import * as GatePrivate from "../src/venues/gate/GatePrivate.ts"
 import * as GatePublic from "../src/venues/gate/GatePublic.ts"
@@ -64,6 +65,25 @@ const credentialsOf = (sim: { readonly credentials: { readonly apiKey: string; r
   apiSecret: sim.credentials.apiSecret
 })
 
+/** Builds an exchange in the caller's scope over a venue's built REST layer, dialling with `ws`. */
+const overRest = <RestServices>(rest: Context.Context<RestServices>) =>
+<A, E, R>(make: Effect.Effect<A, E, R>) =>
+  make.pipe(Effect.provide(rest), Effect.provide(NodeWebSocket.layerConstructor()))
+
+/** The {@link Venue} measured on `sim`'s `symbol` book through the two exchanges. */
+const measured = (
+  name: Venue["name"],
+  symbol: string,
+  sim: RunningVenue,
+  exchanges: Pick<Venue, "publicExchange" | "privateExchange">
+): Venue => ({
+  name,
+  symbol,
+  ...exchanges,
+  depthVersion: () => sim.engine.depthVersion(symbol)!,
+  depthGap: sim.faults.depthGap(symbol)
+})
+
 const mexc = Effect.gen(function*() {
   const sim = Context.get(
     yield* Layer.build(SimExchange.layer({ seed: 1, rateLimits: { default: { limit: big, windowMs: 10_000 } } })),
@@ -74,22 +94,11 @@ const mexc = Effect.gen(function*() {
       Layer.provideMerge(raisedLimiter("ratelimit:mexc", MexcQuotas.quotas))
     )
   )
-  const publicExchange = yield* MexcPublic.make({ venue: "sim", url: sim.wsUrl, interval: "100ms" }).pipe(
-    Effect.provide(rest),
-    Effect.provide(NodeWebSocket.layerConstructor())
-  )
-  const privateExchange = yield* MexcPrivate.make({ venue: "sim", wsUrl: sim.wsUrl }).pipe(
-    Effect.provide(rest),
-    Effect.provide(NodeWebSocket.layerConstructor())
-  )
-  return {
-    name: "mexc",
-    symbol: "BTCUSDT",
-    publicExchange,
-    privateExchange,
-    depthVersion: () => sim.engine.depthVersion("BTCUSDT")!,
-    depthGap: sim.faults.depthGap("BTCUSDT")
-  } satisfies Venue
+  const exchanges = overRest(rest)
+  return measured("mexc", "BTCUSDT", sim, {
+    publicExchange: yield* exchanges(MexcPublic.make({ venue: "sim", url: sim.wsUrl, interval: "100ms" })),
+    privateExchange: yield* exchanges(MexcPrivate.make({ venue: "sim", wsUrl: sim.wsUrl }))
+  })
 })
 
 const gate = Effect.gen(function*() {
@@ -103,22 +112,11 @@ const gate = Effect.gen(function*() {
       Layer.provideMerge(raisedLimiter("ratelimit:gate", GateQuotas.quotas))
     )
   )
-  const publicExchange = yield* GatePublic.make({ url: sim.wsUrl, interval: "100ms" }).pipe(
-    Effect.provide(rest),
-    Effect.provide(NodeWebSocket.layerConstructor())
-  )
-  const privateExchange = yield* GatePrivate.make({ wsUrl: sim.wsUrl }).pipe(
-    Effect.provide(rest),
-    Effect.provide(NodeWebSocket.layerConstructor())
-  )
-  return {
-    name: "gate",
-    symbol: "BTC_USDT",
-    publicExchange,
-    privateExchange,
-    depthVersion: () => sim.engine.depthVersion("BTC_USDT")!,
-    depthGap: sim.faults.depthGap("BTC_USDT")
-  } satisfies Venue
+  const exchanges = overRest(rest)
+  return measured("gate", "BTC_USDT", sim, {
+    publicExchange: yield* exchanges(GatePublic.make({ url: sim.wsUrl, interval: "100ms" })),
+    privateExchange: yield* exchanges(GatePrivate.make({ wsUrl: sim.wsUrl }))
+  })
 })
 
 /** One place + cancel through the private exchange, in milliseconds. */
