@@ -10,22 +10,11 @@ import { ExchangeError, Unavailable } from "../../../src/exchange/ExchangeError.
 import { LeakCheck } from "../../../src/lifecycle/index.ts"
 import * as DeadManSwitch from "../../../src/venues/gate/DeadManSwitch.ts"
 import type { GateRestShape } from "../../../src/venues/gate/GateRest.ts"
+import { fakeGateRest } from "./support/fakeRest.ts"
 
 const recording = (failWhen: (call: number) => boolean = () => false) => {
   const calls: Array<{ timeout: number; symbol: string | undefined; at: number }> = []
-  const unused = Effect.die("not used here")
-  const rest: GateRestShape = {
-    serverTime: Effect.succeed(0),
-    instruments: () => unused,
-    orderBook: () => unused,
-    ticker: () => unused,
-    accounts: unused,
-    newOrder: () => unused,
-    cancelOrder: () => unused,
-    queryOrder: () => unused,
-    openOrders: () => unused,
-    cancelAll: () => unused,
-    myTrades: () => unused,
+  const rest: GateRestShape = fakeGateRest({
     countdownCancelAll: (timeout, symbol) =>
       Effect.clockWith((clock) => {
         const at = clock.currentTimeMillisUnsafe()
@@ -33,9 +22,8 @@ const recording = (failWhen: (call: number) => boolean = () => false) => {
         return failWhen(calls.length)
           ? Effect.fail(new ExchangeError({ venue: "gate", operation: "POST /spot/countdown_cancel_all", reason: new Unavailable({ detail: "lost" }) }))
           : Effect.succeed(at + timeout * 1000)
-      }),
-    channelAuth: () => undefined
-  }
+      })
+  })
   return { rest, calls }
 }
 

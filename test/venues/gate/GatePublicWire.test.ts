@@ -18,33 +18,21 @@ import type { GateRestShape } from "../../../src/venues/gate/GateRest.ts"
 import * as instruments from "../../support/instruments.ts"
 import * as LoopbackWsServer from "../../support/LoopbackWsServer.ts"
 import { eventually } from "../../support/eventually.ts"
+import { fakeGateRest } from "./support/fakeRest.ts"
 
 const pair = instruments.btc({ symbol: "BTC_USDT" })
 
 /** A GateRest whose snapshots the test hands out, one per request. */
-const fakeRest = (snapshots: Array<Deferred.Deferred<SnapshotInput>>): GateRestShape => {
-  const unused = Effect.die("not used here")
-  return {
-    serverTime: Effect.succeed(0),
+const fakeRest = (snapshots: Array<Deferred.Deferred<SnapshotInput>>): GateRestShape =>
+  fakeGateRest({
     instruments: () => Effect.succeed([pair]),
     orderBook: () =>
       Effect.suspend(() => {
         const next = Deferred.makeUnsafe<SnapshotInput>()
         snapshots.push(next)
         return Deferred.await(next) as Effect.Effect<never>
-      }),
-    ticker: () => unused,
-    accounts: unused,
-    newOrder: () => unused,
-    cancelOrder: () => unused,
-    queryOrder: () => unused,
-    openOrders: () => unused,
-    cancelAll: () => unused,
-    myTrades: () => unused,
-    countdownCancelAll: () => unused,
-    channelAuth: () => undefined
-  }
-}
+      })
+  })
 
 const open = (snapshots: Array<Deferred.Deferred<SnapshotInput>> = [], connection: Parameters<typeof PublicConnector.make>[1] = {}) =>
   Effect.gen(function*() {
